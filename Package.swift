@@ -1,0 +1,79 @@
+// swift-tools-version: 6.2
+
+import PackageDescription
+
+let package = Package(
+    name: "sopd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sopd", targets: ["sopd"]),
+        .executable(name: "sop-emulator", targets: ["sop-emulator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-configuration", exact: "1.4.0", traits: ["YAML"]),
+        .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(name: "CCurlShim", dependencies: ["CCurl"]),
+        .target(name: "JSON"),
+        .target(name: "HTTP", dependencies: ["CCurl", "CCurlShim"]),
+        .target(name: "SalesRules"),
+        .target(name: "Dataverse", dependencies: ["HTTP", "JSON"]),
+        .target(name: "BackOffice", dependencies: ["HTTP", "JSON"]),
+        .target(name: "Journal", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "Sync",
+            dependencies: [
+                "Dataverse", "BackOffice", "Journal", "SalesRules", "JSON",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Daemon",
+            dependencies: [
+                "Sync",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Emulators",
+            dependencies: [
+                "SalesRules", "JSON",
+                .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "FlyingSocks", package: "FlyingFox"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "sopd",
+            dependencies: [
+                "Daemon", "Emulators",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "sop-emulator",
+            dependencies: [
+                "Emulators",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", .product(name: "FlyingFox", package: "FlyingFox")]),
+        .testTarget(name: "DataverseTests", dependencies: ["Dataverse", "Emulators"]),
+        .testTarget(name: "BackOfficeTests", dependencies: ["BackOffice", "Emulators"]),
+        .testTarget(name: "JournalTests", dependencies: ["Journal"]),
+        .testTarget(name: "EmulatorsTests", dependencies: ["Emulators", "JSON"]),
+        .testTarget(name: "SyncTests", dependencies: ["Sync", "Daemon", "Emulators"]),
+        .testTarget(name: "sopdTests", dependencies: ["Emulators"]),
+    ]
+)

@@ -1,0 +1,143 @@
+import FlyingFox
+import Foundation
+import JSON
+import Logging
+
+/// The reference back office: implements contract v1 (`docs/backoffice-api.yaml`). It checks the
+/// credentials, validates each order document, answers a repeated `Idempotency-Key` as the first
+/// time without creating anything, and shows tests what it received.
+public final class BackOfficeEmulator: Sendable {
+    /// The credentials the back office accepts: a bearer token, or HTTP basic user and password.
+    public struct Credentials: Sendable {
+        /// The accepted bearer token.
+        public var bearerToken: String
+        /// The accepted basic-auth user.
+        public var user: String
+        /// The accepted basic-auth password.
+        public var password: String
+
+        /// Creates credentials.
+        public init(bearerToken: String, user: String, password: String) {
+            self.bearerToken = bearerToken
+            self.user = user
+            self.password = password
+        }
+    }
+
+    private struct StoredAnswer {
+        var status: Int
+        var body: JSONValue
+        var document: JSONValue
+    }
+
+    private final class State: @unchecked Sendable {
+        let lock = NSLock()
+        var orders: [ReceivedOrder] = []
+        var answers: [String: StoredAnswer] = [:]
+        var requestCount = 0
+    }
+
+    private let credentials: Credentials
+    private let state = State()
+    private let logger: Logger
+
+    /// Creates an empty back office that accepts `credentials`.
+    public init(credentials: Credentials, logger: Logger = Logger(label: "sop-emulator.backoffice")) {
+        self.credentials = credentials
+        self.logger = logger
+    }
+
+    /// The orders accepted so far, in order of arrival.
+    public var receivedOrders: [ReceivedOrder] { state.lock.withLock { state.orders } }
+
+    /// How many requests were answered since the start.
+    public var requestCount: Int { state.lock.withLock { state.requestCount } }
+
+    /// Answers one HTTP request.
+    public func handle(_ request: FlyingFox.HTTPRequest) async -> FlyingFox.HTTPResponse {
+        state.lock.withLock { state.requestCount += 1 }
+        let path = request.target.path(percentEncoded: false)
+        guard isAuthorized(request) else {
+            return respond(
+                401, Self.error("unauthorized", "Send 'Authorization: Bearer <token>' or HTTP basic credentials."),
+                extraHeaders: [HTTPHeader("WWW-Authenticate"): "Bearer, Basic realm=\"backoffice\""])
+        }
+        switch (request.method.rawValue, path) {
+        case ("POST", "/orders"):
+            let body = (try? await request.bodyData) ?? Data()
+            return submit(body: [UInt8](body), key: request.header("Idempotency-Key"))
+        case ("GET", "/_admin/orders"):
+            return respond(200, ["orders": .array(receivedOrders.map(\.json))])
+        case ("GET", _) where path.hasPrefix("/orders/"):
+            let id = String(path.dropFirst("/orders/".count))
+            guard let order = receivedOrders.first(where: { $0.id == id }) else {
+                return respond(404, Self.error("not_found", "No order \(id)."))
+            }
+            return respond(200, order.json)
+        default:
+            return respond(404, Self.error("not_found", "No route for \(request.method.rawValue) \(path)."))
+        }
+    }
+
+    private func isAuthorized(_ request: FlyingFox.HTTPRequest) -> Bool {
+        guard let value = request.header("Authorization") else { return false }
+        if let token = request.bearerToken { return token == credentials.bearerToken }
+        guard value.lowercased().hasPrefix("basic "),
+            let decoded = Data(base64Encoded: String(value.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+            let pair = String(data: decoded, encoding: .utf8)
+        else { return false }
+        return pair == "\(credentials.user):\(credentials.password)"
+    }
+
+    private func submit(body: [UInt8], key: String?) -> FlyingFox.HTTPResponse {
+        guard let key, !key.isEmpty else {
+            return respond(400, Self.error("missing_idempotency_key", "Send an Idempotency-Key header with every order."))
+        }
+        guard let document = try? JSONParser.parse(body), document.objectValue != nil else {
+            return respond(400, Self.error("invalid_json", "The body is not a JSON object."))
+        }
+        return state.lock.withLock {
+            if let earlier = state.answers[key] {
+                guard earlier.document == document else {
+                    return respond(
+                        409, Self.error("idempotency_key_reused", "Idempotency-Key \(key) was used with a different document."))
+                }
+                if let index = state.orders.firstIndex(where: { $0.idempotencyKey == key }) {
+                    state.orders[index].deliveries += 1
+                }
+                return respond(earlier.status, earlier.body, extraHeaders: [HTTPHeader("Idempotent-Replayed"): "true"])
+            }
+            let reasons = OrderDocumentValidator.reasons(document)
+            let answer: StoredAnswer
+            if reasons.isEmpty {
+                let id = String(format: "BO-%06d", state.orders.count + 1)
+                state.orders.append(ReceivedOrder(id: id, idempotencyKey: key, document: document, deliveries: 1))
+                answer = StoredAnswer(
+                    status: 201, body: ["id": .string(id), "orderNumber": document["orderNumber"] ?? .null, "status": "received"],
+                    document: document)
+                logger.debug("back office received order", metadata: ["id": "\(id)"])
+            } else {
+                var body = Self.error("unprocessable_order", "The order document cannot be accepted.")
+                if case .object(var members) = body, case .object(var error) = members["error"] {
+                    error["reasons"] = .array(reasons.map { .string($0) })
+                    members["error"] = .object(error)
+                    body = .object(members)
+                }
+                answer = StoredAnswer(status: 422, body: body, document: document)
+            }
+            state.answers[key] = answer
+            return respond(answer.status, answer.body)
+        }
+    }
+
+    private static func error(_ code: String, _ message: String) -> JSONValue {
+        ["error": ["code": .string(code), "message": .string(message)]]
+    }
+
+    private func respond(_ status: Int, _ body: JSONValue, extraHeaders: HTTPHeaders = [:]) -> FlyingFox.HTTPResponse {
+        var headers = extraHeaders
+        headers[HTTPHeader("Content-Type")] = "application/json"
+        return FlyingFox.HTTPResponse(
+            statusCode: HTTPStatusCode(status, phrase: ""), headers: headers, body: Data(body.serialized()))
+    }
+}

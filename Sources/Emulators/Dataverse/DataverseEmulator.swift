@@ -1,0 +1,236 @@
+import FlyingFox
+import Foundation
+import JSON
+import Logging
+
+/// A Dataverse Web API emulator at `/api/data/v9.2/`: `WhoAmI`, and GET (collections with
+/// `$select`, `$filter`, `$expand`, `$orderby`, `$top` and paging; single rows), POST, PATCH and DELETE
+/// on every table of its schema, with ETags, `Prefer` handling and Dataverse-shaped errors.
+/// Callers are system users known by bearer token.
+public final class DataverseEmulator: Sendable {
+    /// The path every Web API URL starts with.
+    public static let apiPath = "/api/data/v9.2"
+    /// The default and largest page size, as in Dataverse.
+    public static let maximumPageSize = 5000
+    /// The business unit `WhoAmI` reports.
+    public static let businessUnitId = "b0000000-0000-0000-0000-000000000001"
+
+    /// The tables and their rows.
+    public let store: EntityStore
+    private let state = LockedState()
+    private let logger: Logger
+
+    private final class LockedState: @unchecked Sendable {
+        let lock = NSLock()
+        var tokens: [String: String] = [:]
+        var requestCounts: [String: Int] = [:]
+    }
+
+    /// Creates an emulator over `store`.
+    public init(store: EntityStore = EntityStore(), logger: Logger = Logger(label: "sop-emulator.dataverse")) {
+        self.store = store
+        self.logger = logger
+    }
+
+    /// Lets bearer `token` act as system user `userId`.
+    public func register(token: String, userId: String) {
+        state.lock.lock()
+        state.tokens[token] = userId.lowercased()
+        state.lock.unlock()
+    }
+
+    /// How many requests were answered, by method (`GET`, `POST`, …), since the start.
+    public var requestCounts: [String: Int] {
+        state.lock.lock()
+        defer { state.lock.unlock() }
+        return state.requestCounts
+    }
+
+    /// The total number of requests answered since the start.
+    public var requestCount: Int { requestCounts.values.reduce(0, +) }
+
+    private func caller(for token: String?) -> String? {
+        state.lock.lock()
+        defer { state.lock.unlock() }
+        return token.flatMap { state.tokens[$0] }
+    }
+
+    /// Answers one HTTP request. Links in answers start with the `Host` the client used.
+    public func handle(_ request: FlyingFox.HTTPRequest) async -> FlyingFox.HTTPResponse {
+        let baseURL = "http://\(request.header("Host") ?? "127.0.0.1")"
+        state.lock.withLock { state.requestCounts[request.method.rawValue, default: 0] += 1 }
+        guard let caller = caller(for: request.bearerToken) else {
+            return FlyingFox.HTTPResponse(
+                statusCode: .unauthorized,
+                headers: [HTTPHeader("WWW-Authenticate"): "Bearer authorization_uri=\(baseURL)/oauth2/authorize"])
+        }
+        let body: Data
+        do { body = try await request.bodyData } catch {
+            return respond(fault: DataverseFault.badRequest("The request body could not be read."))
+        }
+        do {
+            return try route(request, body: [UInt8](body), caller: caller, root: baseURL + Self.apiPath)
+        } catch {
+            logger.debug("dataverse request refused", metadata: ["status": "\(error.status)", "code": "\(error.code)"])
+            return respond(fault: error)
+        }
+    }
+
+    private func route(_ request: FlyingFox.HTTPRequest, body: [UInt8], caller: String, root: String)
+        throws(DataverseFault) -> FlyingFox.HTTPResponse
+    {
+        let path = request.target.path(percentEncoded: false)
+        guard path.hasPrefix(Self.apiPath + "/") else { throw .resourceNotFound(path) }
+        let segment = String(path.dropFirst(Self.apiPath.count + 1))
+        let method = request.method.rawValue
+        if segment == "WhoAmI" || segment == "WhoAmI()" {
+            guard method == "GET" else { throw .methodNotAllowed(method, segment) }
+            return respond(status: .ok, json: whoAmI(caller: caller, root: root))
+        }
+        let setName: String
+        var id: String?
+        if let open = segment.firstIndex(of: "("), segment.hasSuffix(")") {
+            setName = String(segment[..<open])
+            id = String(segment[segment.index(after: open)..<segment.index(before: segment.endIndex)])
+        } else {
+            setName = segment
+        }
+        guard let entity = store.schema.entity(forSet: setName) else { throw .resourceNotFound(setName) }
+        if let key = id {
+            guard FilterParser.isGUID(key) else {
+                throw .badRequest("The key '\(key)' of '\(setName)' is not a GUID.")
+            }
+            id = key.lowercased()
+        }
+        let preferences = Preferences(request.header("Prefer"))
+        switch (method, id) {
+        case ("GET", nil):
+            return try queryCollection(entity, request: request, preferences: preferences, root: root)
+        case ("GET", let id?):
+            let options = try parseOptions(request, entity: entity)
+            var row = try store.retrieve(entity, id: id, options: options)
+            row = Self.adding(context: "\(root)/$metadata#\(setName)/$entity", to: row)
+            return respond(status: .ok, json: row)
+        case ("POST", nil):
+            let fields = try Self.parseObject(body)
+            let newId = try store.create(entity.logicalName, body: fields, caller: caller)
+            return try written(entity, id: newId, status: .created, preferences: preferences, root: root)
+        case ("PATCH", let id?):
+            let fields = try Self.parseObject(body)
+            let ifMatch = request.header("If-Match")
+            if store.row(entity.logicalName, id: id) == nil && ifMatch == nil {
+                var withKey = fields
+                withKey[entity.primaryIdAttribute] = .string(id)
+                try store.create(entity.logicalName, body: withKey, caller: caller)
+            } else {
+                try store.update(entity.logicalName, id: id, body: fields, ifMatch: ifMatch, caller: caller)
+            }
+            return try written(entity, id: id, status: .ok, preferences: preferences, root: root)
+        case ("DELETE", let id?):
+            try store.delete(entity.logicalName, id: id, ifMatch: request.header("If-Match"))
+            return FlyingFox.HTTPResponse(statusCode: .noContent, headers: Self.odataHeaders)
+        default:
+            throw .methodNotAllowed(method, segment)
+        }
+    }
+
+    private func parseOptions(_ request: FlyingFox.HTTPRequest, entity: EntityDefinition) throws(DataverseFault)
+        -> QueryOptions
+    {
+        do {
+            let options = try QueryOptions.parse(request.decodedQuery)
+            try options.validate(against: entity, in: store.schema)
+            return options
+        } catch {
+            throw .badQuery(error)
+        }
+    }
+
+    private func queryCollection(
+        _ entity: EntityDefinition, request: FlyingFox.HTTPRequest, preferences: Preferences, root: String
+    ) throws(DataverseFault) -> FlyingFox.HTTPResponse {
+        let options = try parseOptions(request, entity: entity)
+        let pageSize = min(preferences.maxPageSize ?? Self.maximumPageSize, Self.maximumPageSize)
+        let page = try store.query(entity, options: options, pageSize: pageSize)
+        var answer: [String: JSONValue] = [
+            "@odata.context": .string("\(root)/$metadata#\(entity.entitySetName)"),
+            "value": .array(page.rows),
+        ]
+        if let token = page.nextSkipToken {
+            let kept = request.decodedQuery.filter { $0.name != "$skiptoken" } + [("$skiptoken", token)]
+            answer["@odata.nextLink"] = .string("\(root)/\(entity.entitySetName)?" + Self.encodeQuery(kept))
+        }
+        return respond(status: .ok, json: .object(answer))
+    }
+
+    private func written(
+        _ entity: EntityDefinition, id: String, status: HTTPStatusCode, preferences: Preferences, root: String
+    ) throws(DataverseFault) -> FlyingFox.HTTPResponse {
+        let location = "\(root)/\(entity.entitySetName)(\(id))"
+        guard preferences.returnRepresentation else {
+            var headers = Self.odataHeaders
+            headers[HTTPHeader("OData-EntityId")] = location
+            return FlyingFox.HTTPResponse(statusCode: .noContent, headers: headers)
+        }
+        let row = try store.retrieve(entity, id: id, options: QueryOptions())
+        return respond(
+            status: status, json: Self.adding(context: "\(root)/$metadata#\(entity.entitySetName)/$entity", to: row))
+    }
+
+    private func whoAmI(caller: String, root: String) -> JSONValue {
+        let organization = store.rows("organization").first?["organizationid"] ?? .null
+        return [
+            "@odata.context": .string("\(root)/$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse"),
+            "BusinessUnitId": .string(Self.businessUnitId), "UserId": .string(caller), "OrganizationId": organization,
+        ]
+    }
+
+    private static func adding(context: String, to row: JSONValue) -> JSONValue {
+        guard var members = row.objectValue else { return row }
+        members["@odata.context"] = .string(context)
+        return .object(members)
+    }
+
+    private static func parseObject(_ body: [UInt8]) throws(DataverseFault) -> [String: JSONValue] {
+        guard let value = try? JSONParser.parse(body), let members = value.objectValue else {
+            throw .badRequest("The request body is not a JSON object.")
+        }
+        return members
+    }
+
+    static let odataHeaders: HTTPHeaders = [
+        HTTPHeader("OData-Version"): "4.0", HTTPHeader("Content-Type"): "application/json; odata.metadata=minimal",
+    ]
+
+    private func respond(status: HTTPStatusCode, json: JSONValue) -> FlyingFox.HTTPResponse {
+        FlyingFox.HTTPResponse(statusCode: status, headers: Self.odataHeaders, body: Data(json.serialized()))
+    }
+
+    private func respond(fault: DataverseFault) -> FlyingFox.HTTPResponse {
+        respond(status: HTTPStatusCode(fault.status, phrase: ""), json: fault.body)
+    }
+
+    private static func encodeQuery(_ items: [(name: String, value: String)]) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~$")
+        return items.map {
+            "\($0.name.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.name)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.value)"
+        }.joined(separator: "&")
+    }
+}
+
+/// The `Prefer` header preferences the emulator honours.
+struct Preferences {
+    var maxPageSize: Int?
+    var returnRepresentation = false
+
+    init(_ header: String?) {
+        for item in (header ?? "").split(separator: ",") {
+            let preference = item.trimmingCharacters(in: .whitespaces)
+            if preference == "return=representation" { returnRepresentation = true }
+            if preference.hasPrefix("odata.maxpagesize=") {
+                maxPageSize = Int(preference.dropFirst("odata.maxpagesize=".count)).map { max(1, $0) }
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+/// The tables the Dataverse emulator serves, with the columns sopd and its tests use.
+public struct DataverseSchema: Sendable {
+    /// Tables by logical name.
+    public let entities: [String: EntityDefinition]
+    private let bySetName: [String: String]
+
+    /// Creates a schema from its tables.
+    public init(_ definitions: [EntityDefinition]) {
+        entities = Dictionary(uniqueKeysWithValues: definitions.map { ($0.logicalName, $0) })
+        bySetName = Dictionary(uniqueKeysWithValues: definitions.map { ($0.entitySetName, $0.logicalName) })
+    }
+
+    /// The table served under `entitySetName`, or nil.
+    public func entity(forSet entitySetName: String) -> EntityDefinition? {
+        bySetName[entitySetName].flatMap { entities[$0] }
+    }
+
+    private static let audit: [String: AttributeType] = [
+        "createdon": .dateTime, "modifiedon": .dateTime, "versionnumber": .integer,
+        "createdby": .lookup(targets: ["systemuser"]), "modifiedby": .lookup(targets: ["systemuser"]),
+        "modifiedonbehalfby": .lookup(targets: ["systemuser"]),
+    ]
+
+    private static func table(
+        _ logicalName: String, set: String, columns: [String: AttributeType], createOnly: Set<String> = [],
+        single: [String: EntityDefinition.SingleNavigation] = [:],
+        collections: [String: EntityDefinition.CollectionNavigation] = [:]
+    ) -> EntityDefinition {
+        var attributes = columns.merging(audit) { own, _ in own }
+        attributes["\(logicalName)id"] = .guid
+        return EntityDefinition(
+            logicalName: logicalName, entitySetName: set, primaryIdAttribute: "\(logicalName)id",
+            attributes: attributes, createOnly: createOnly, singleNavigations: single,
+            collectionNavigations: collections)
+    }
+
+    /// The Dynamics 365 Sales tables of the emulator.
+    public static let sales = DataverseSchema([
+        table(
+            "organization", set: "organizations",
+            columns: ["name": .string, "issopintegrationenabled": .boolean]),
+        table(
+            "systemuser", set: "systemusers",
+            columns: [
+                "fullname": .string, "internalemailaddress": .string, "isintegrationuser": .boolean,
+                "azureactivedirectoryobjectid": .guid, "applicationid": .guid,
+            ]),
+        table(
+            "transactioncurrency", set: "transactioncurrencies",
+            columns: ["isocurrencycode": .string, "currencyname": .string, "currencyprecision": .integer]),
+        table("uom", set: "uoms", columns: ["name": .string]),
+        table(
+            "account", set: "accounts",
+            columns: [
+                "name": .string, "accountnumber": .string, "emailaddress1": .string, "telephone1": .string,
+                "address1_line1": .string, "address1_city": .string, "address1_postalcode": .string,
+                "address1_country": .string,
+            ]),
+        table(
+            "product", set: "products",
+            columns: [
+                "name": .string, "productnumber": .string, "price": .money,
+                "defaultuomid": .lookup(targets: ["uom"]),
+            ],
+            single: ["defaultuomid": .init(lookup: "defaultuomid", target: "uom")]),
+        table(
+            "pricelevel", set: "pricelevels",
+            columns: ["name": .string, "transactioncurrencyid": .lookup(targets: ["transactioncurrency"])],
+            single: ["transactioncurrencyid": .init(lookup: "transactioncurrencyid", target: "transactioncurrency")]),
+        table(
+            "salesorder", set: "salesorders",
+            columns: [
+                "name": .string, "ordernumber": .string, "description": .memo,
+                "statecode": .integer, "statuscode": .integer,
+                "submitdate": .dateTime, "submitstatus": .integer, "submitstatusdescription": .memo,
+                "lastbackofficesubmit": .dateTime, "requestdeliveryby": .dateTime,
+                "paymenttermscode": .integer, "freighttermscode": .integer, "shippingmethodcode": .integer,
+                "ispricelocked": .boolean,
+                "totalamount": .money, "totallineitemamount": .money, "totallineitemdiscountamount": .money,
+                "totaldiscountamount": .money, "totalamountlessfreight": .money, "totaltax": .money,
+                "freightamount": .money, "discountamount": .money, "discountpercentage": .decimal,
+                "billto_name": .string, "billto_line1": .string, "billto_city": .string,
+                "billto_postalcode": .string, "billto_country": .string,
+                "shipto_name": .string, "shipto_line1": .string, "shipto_city": .string,
+                "shipto_postalcode": .string, "shipto_country": .string,
+                "customerid": .lookup(targets: ["account"]), "ownerid": .lookup(targets: ["systemuser"]),
+                "pricelevelid": .lookup(targets: ["pricelevel"]),
+                "transactioncurrencyid": .lookup(targets: ["transactioncurrency"]),
+            ],
+            createOnly: ["ordernumber"],
+            single: [
+                "customerid_account": .init(lookup: "customerid", target: "account"),
+                "owninguser": .init(lookup: "ownerid", target: "systemuser"),
+                "pricelevelid": .init(lookup: "pricelevelid", target: "pricelevel"),
+                "transactioncurrencyid": .init(lookup: "transactioncurrencyid", target: "transactioncurrency"),
+            ],
+            collections: ["order_details": .init(target: "salesorderdetail", referencingLookup: "salesorderid")]),
+        table(
+            "salesorderdetail", set: "salesorderdetails",
+            columns: [
+                "quantity": .decimal, "priceperunit": .money, "baseamount": .money, "extendedamount": .money,
+                "manualdiscountamount": .money, "volumediscountamount": .money, "tax": .money,
+                "ispriceoverridden": .boolean, "isproductoverridden": .boolean, "productdescription": .string,
+                "lineitemnumber": .integer, "sequencenumber": .integer,
+                "productid": .lookup(targets: ["product"]), "uomid": .lookup(targets: ["uom"]),
+                "salesorderid": .lookup(targets: ["salesorder"]),
+            ],
+            single: [
+                "productid": .init(lookup: "productid", target: "product"),
+                "uomid": .init(lookup: "uomid", target: "uom"),
+                "salesorderid": .init(lookup: "salesorderid", target: "salesorder"),
+            ]),
+    ])
+}

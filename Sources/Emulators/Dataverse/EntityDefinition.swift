@@ -1,0 +1,65 @@
+/// One table the emulator serves: its names, columns and navigation properties.
+public struct EntityDefinition: Sendable {
+    /// A single-valued navigation property, backed by a lookup column.
+    public struct SingleNavigation: Sendable {
+        /// The lookup column, such as `customerid`.
+        public var lookup: String
+        /// The table it points at.
+        public var target: String
+    }
+
+    /// A collection-valued navigation property: the rows of `target` whose lookup `referencingLookup` points here.
+    public struct CollectionNavigation: Sendable {
+        /// The table of the related rows.
+        public var target: String
+        /// The lookup column on `target` that points at this table.
+        public var referencingLookup: String
+    }
+
+    /// The logical name, such as `salesorder`.
+    public var logicalName: String
+    /// The entity set name used in URLs, such as `salesorders`.
+    public var entitySetName: String
+    /// The primary key column, such as `salesorderid`.
+    public var primaryIdAttribute: String
+    /// The columns by logical name (lookups by their name without `_…_value`).
+    public var attributes: [String: AttributeType]
+    /// Columns that a create may set but an update ignores, as Dataverse does.
+    public var createOnly: Set<String>
+    /// Single-valued navigation properties by name.
+    public var singleNavigations: [String: SingleNavigation]
+    /// Collection-valued navigation properties by name.
+    public var collectionNavigations: [String: CollectionNavigation]
+
+    /// The type of the property as it appears in a row or a query: `_x_value` resolves to lookup `x`.
+    func propertyType(_ property: String) -> AttributeType? {
+        if property.hasPrefix("_"), property.hasSuffix("_value") {
+            let name = String(property.dropFirst().dropLast(6))
+            if case .lookup = attributes[name] { return attributes[name] }
+            return nil
+        }
+        if case .lookup = attributes[property] { return nil }
+        return attributes[property]
+    }
+
+    /// Every property name a row can have, as the Web API spells them.
+    var propertyNames: [String] {
+        attributes.map { name, type in
+            if case .lookup = type { return "_\(name)_value" }
+            return name
+        }
+    }
+
+    /// The lookup behind a navigation property used in `<nav>@odata.bind`, such as `customerid_account`.
+    func bindingLookup(_ navigation: String) -> SingleNavigation? {
+        if let direct = singleNavigations[navigation] { return direct }
+        for (name, type) in attributes {
+            guard case .lookup(let targets) = type else { continue }
+            if navigation == name, targets.count == 1 { return SingleNavigation(lookup: name, target: targets[0]) }
+            for target in targets where navigation == "\(name)_\(target)" {
+                return SingleNavigation(lookup: name, target: target)
+            }
+        }
+        return nil
+    }
+}

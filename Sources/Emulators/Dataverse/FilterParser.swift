@@ -1,0 +1,158 @@
+/// Parses the `$filter` grammar the emulator supports into a `FilterExpression`.
+/// Precedence, loosest first: `or`, `and`, `not`, then comparisons and parentheses.
+struct FilterParser {
+    private enum Token: Equatable {
+        case word(String)
+        case string(String)
+        case open, close, comma
+    }
+
+    private let source: String
+    private var tokens: [(token: Token, position: Int)] = []
+    private var index = 0
+
+    /// Parses `text`.
+    /// - Throws: `QueryError` with the position of the first thing it could not read.
+    static func parse(_ text: String) throws(QueryError) -> FilterExpression {
+        var parser = FilterParser(source: text)
+        try parser.tokenize()
+        let expression = try parser.parseOr()
+        guard parser.index == parser.tokens.count else { throw parser.syntaxError() }
+        return expression
+    }
+
+    private init(source: String) { self.source = source }
+
+    private func syntaxError() -> QueryError {
+        let position = index < tokens.count ? tokens[index].position : source.count
+        return QueryError("Syntax error at position \(position) in '\(source)'.")
+    }
+
+    private mutating func tokenize() throws(QueryError) {
+        let characters = Array(source)
+        var position = 0
+        while position < characters.count {
+            let character = characters[position]
+            switch character {
+            case " ", "\t": position += 1
+            case "(": tokens.append((.open, position)); position += 1
+            case ")": tokens.append((.close, position)); position += 1
+            case ",": tokens.append((.comma, position)); position += 1
+            case "'":
+                let start = position
+                var text = ""
+                position += 1
+                while true {
+                    guard position < characters.count else {
+                        throw QueryError("Syntax error: unterminated string literal at position \(start) in '\(source)'.")
+                    }
+                    if characters[position] == "'" {
+                        if position + 1 < characters.count, characters[position + 1] == "'" {
+                            text.append("'")
+                            position += 2
+                            continue
+                        }
+                        position += 1
+                        break
+                    }
+                    text.append(characters[position])
+                    position += 1
+                }
+                tokens.append((.string(text), start))
+            default:
+                let start = position
+                while position < characters.count, !" \t(),'".contains(characters[position]) { position += 1 }
+                tokens.append((.word(String(characters[start..<position])), start))
+            }
+        }
+    }
+
+    private var current: Token? { index < tokens.count ? tokens[index].token : nil }
+
+    private mutating func parseOr() throws(QueryError) -> FilterExpression {
+        var expression = try parseAnd()
+        while current == .word("or") {
+            index += 1
+            expression = .or(expression, try parseAnd())
+        }
+        return expression
+    }
+
+    private mutating func parseAnd() throws(QueryError) -> FilterExpression {
+        var expression = try parseUnary()
+        while current == .word("and") {
+            index += 1
+            expression = .and(expression, try parseUnary())
+        }
+        return expression
+    }
+
+    private mutating func parseUnary() throws(QueryError) -> FilterExpression {
+        if current == .word("not") {
+            index += 1
+            return .not(try parseUnary())
+        }
+        if current == .open {
+            index += 1
+            let inner = try parseOr()
+            guard current == .close else { throw syntaxError() }
+            index += 1
+            return inner
+        }
+        guard case .word(let name) = current else { throw syntaxError() }
+        index += 1
+        if let function = FilterExpression.StringFunction(rawValue: name) {
+            return try parseFunction(function)
+        }
+        guard case .word(let opName) = current, let op = FilterExpression.ComparisonOperator(rawValue: opName) else {
+            throw syntaxError()
+        }
+        index += 1
+        return .compare(property: name, op, try parseLiteral())
+    }
+
+    private mutating func parseFunction(_ function: FilterExpression.StringFunction) throws(QueryError)
+        -> FilterExpression
+    {
+        guard current == .open else { throw syntaxError() }
+        index += 1
+        guard case .word(let property) = current else { throw syntaxError() }
+        index += 1
+        guard current == .comma else { throw syntaxError() }
+        index += 1
+        guard case .string(let argument) = current else { throw syntaxError() }
+        index += 1
+        guard current == .close else { throw syntaxError() }
+        index += 1
+        return .function(function, property: property, argument: argument)
+    }
+
+    private mutating func parseLiteral() throws(QueryError) -> FilterLiteral {
+        defer { index += 1 }
+        switch current {
+        case .string(let text): return .string(text)
+        case .word(let word):
+            if word == "null" { return .null }
+            if word == "true" { return .boolean(true) }
+            if word == "false" { return .boolean(false) }
+            if Self.isGUID(word) { return .guid(word) }
+            if Self.isDate(word) { return .dateTime(word) }
+            if Double(word) != nil, word.first != "+" { return .number(word) }
+            throw syntaxError()
+        default:
+            throw syntaxError()
+        }
+    }
+
+    static func isGUID(_ text: String) -> Bool {
+        let groups = text.split(separator: "-", omittingEmptySubsequences: false)
+        return groups.map(\.count) == [8, 4, 4, 4, 12] && groups.allSatisfy { $0.allSatisfy(\.isHexDigit) }
+    }
+
+    private static func isDate(_ text: String) -> Bool {
+        let characters = Array(text)
+        guard characters.count >= 10, characters[4] == "-", characters[7] == "-" else { return false }
+        return characters[0..<4].allSatisfy(\.isNumber) && characters[5..<7].allSatisfy(\.isNumber)
+            && characters[8..<10].allSatisfy(\.isNumber)
+    }
+}

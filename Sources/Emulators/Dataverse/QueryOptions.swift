@@ -1,0 +1,126 @@
+import Foundation
+import JSON
+
+/// The OData system query options of one request, or of one `$expand` item.
+struct QueryOptions: Sendable {
+    struct OrderBy: Sendable {
+        var property: String
+        var descending: Bool
+    }
+
+    struct Expand: Sendable {
+        var navigation: String
+        var options: QueryOptions
+    }
+
+    var select: [String]?
+    var filter: FilterExpression?
+    var orderBy: [OrderBy] = []
+    var top: Int?
+    var expand: [Expand] = []
+    /// The sort key of the last row already served, from `$skiptoken`.
+    var skipAfter: [JSONValue]?
+
+    private static let supported: Set<String> = ["$select", "$filter", "$orderby", "$top", "$expand", "$skiptoken"]
+
+    /// Reads the options from decoded query parameters; other parameters are refused as Dataverse refuses them.
+    static func parse(_ parameters: [(name: String, value: String)]) throws(QueryError) -> QueryOptions {
+        var options = QueryOptions()
+        for (name, value) in parameters {
+            guard supported.contains(name) else {
+                if name == "$skip" { throw QueryError("The query parameter $skip is not supported; follow @odata.nextLink.") }
+                throw QueryError("The query parameter '\(name)' is not supported.")
+            }
+            try options.apply(name, value)
+        }
+        return options
+    }
+
+    private mutating func apply(_ name: String, _ value: String) throws(QueryError) {
+        switch name {
+        case "$select":
+            select = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        case "$filter":
+            filter = try FilterParser.parse(value)
+        case "$orderby":
+            orderBy = try value.split(separator: ",").map { (item) throws(QueryError) -> OrderBy in
+                let parts = item.split(separator: " ", omittingEmptySubsequences: true)
+                guard (1...2).contains(parts.count), parts.count == 1 || ["asc", "desc"].contains(parts[1]) else {
+                    throw QueryError("Syntax error in $orderby '\(value)'.")
+                }
+                return OrderBy(property: String(parts[0]), descending: parts.count == 2 && parts[1] == "desc")
+            }
+        case "$top":
+            guard let count = Int(value), count >= 0 else { throw QueryError("Invalid value '\(value)' for $top.") }
+            top = count
+        case "$expand":
+            expand = try Self.splitTopLevel(value, separator: ",").map { (item) throws(QueryError) -> Expand in
+                guard let open = item.firstIndex(of: "(") else {
+                    return Expand(navigation: item.trimmingCharacters(in: .whitespaces), options: QueryOptions())
+                }
+                guard item.hasSuffix(")") else { throw QueryError("Syntax error in $expand '\(value)'.") }
+                let inner = String(item[item.index(after: open)..<item.index(before: item.endIndex)])
+                let nested = try Self.splitTopLevel(inner, separator: ";").map { (option) throws(QueryError) in
+                    guard let equals = option.firstIndex(of: "=") else {
+                        throw QueryError("Syntax error in $expand '\(value)'.")
+                    }
+                    return (name: String(option[..<equals]), value: String(option[option.index(after: equals)...]))
+                }
+                return Expand(
+                    navigation: String(item[..<open]).trimmingCharacters(in: .whitespaces),
+                    options: try QueryOptions.parse(nested))
+            }
+        default:
+            skipAfter = try RowOrdering.key(fromToken: value)
+        }
+    }
+
+    /// Splits at `separator` outside parentheses and string literals.
+    private static func splitTopLevel(_ text: String, separator: Character) throws(QueryError) -> [String] {
+        var parts: [String] = []
+        var current = ""
+        var depth = 0
+        var inString = false
+        for character in text {
+            if character == "'" { inString.toggle() }
+            if !inString {
+                if character == "(" { depth += 1 }
+                if character == ")" { depth -= 1 }
+                if depth < 0 { throw QueryError("Unbalanced parentheses in '\(text)'.") }
+                if character == separator && depth == 0 {
+                    parts.append(current)
+                    current = ""
+                    continue
+                }
+            }
+            current.append(character)
+        }
+        guard depth == 0 else { throw QueryError("Unbalanced parentheses in '\(text)'.") }
+        if !current.isEmpty { parts.append(current) }
+        return parts
+    }
+
+    /// Checks every property and navigation against the schema.
+    func validate(against entity: EntityDefinition, in schema: DataverseSchema) throws(QueryError) {
+        for property in select ?? [] { _ = try QueryError.requireProperty(property, in: entity) }
+        for order in orderBy { _ = try QueryError.requireProperty(order.property, in: entity) }
+        try filter?.validate(against: entity)
+        for item in expand {
+            guard let target = entity.relatedEntity(item.navigation, in: schema) else {
+                throw QueryError(
+                    "Could not find a property named '\(item.navigation)' on type 'Microsoft.Dynamics.CRM.\(entity.logicalName)'."
+                )
+            }
+            try item.options.validate(against: target, in: schema)
+        }
+    }
+}
+
+extension EntityDefinition {
+    /// The table behind navigation property `name`, single- or collection-valued.
+    func relatedEntity(_ name: String, in schema: DataverseSchema) -> EntityDefinition? {
+        if let single = singleNavigations[name] { return schema.entities[single.target] }
+        if let collection = collectionNavigations[name] { return schema.entities[collection.target] }
+        return nil
+    }
+}

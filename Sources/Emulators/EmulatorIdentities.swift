@@ -1,0 +1,16 @@
+/// The fixed users, tokens and credentials of the emulators, documented in docs/emulators.md.
+public enum EmulatorIdentities {
+    /// The organization row.
+    public static let organizationId = "c0000000-0000-0000-0000-000000000001"
+    /// sopd's application user: an integration user.
+    public static let applicationUserId = "a0000000-0000-0000-0000-00000000a001"
+    /// The bearer token of sopd's application user.
+    public static let applicationUserToken = "sopd-app-token"
+    /// A salesperson: not an integration user.
+    public static let salesUserId = "a0000000-0000-0000-0000-00000000a002"
+    /// The bearer token of the salesperson.
+    public static let salesUserToken = "sales-user-token"
+    /// The back office's credentials.
+    public static let backOfficeCredentials = BackOfficeEmulator.Credentials(
+        bearerToken: "backoffice-token", user: "sopd", password: "backoffice-password")
+}

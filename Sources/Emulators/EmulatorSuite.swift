@@ -1,0 +1,47 @@
+import Logging
+
+/// Both emulators served on loopback in this process: the Dataverse Web API and the reference back office.
+public final class EmulatorSuite: Sendable {
+    /// The Dataverse emulator.
+    public let dataverse: DataverseEmulator
+    /// The reference back office.
+    public let backOffice: BackOfficeEmulator
+    /// The Dataverse server; its base URL is the organization URL (`/api/data/v9.2` follows it).
+    public let dataverseServer: EmulatorServer
+    /// The back-office server.
+    public let backOfficeServer: EmulatorServer
+
+    /// Starts both emulators with the organization and users seeded.
+    /// - Parameters:
+    ///   - crmPort: The Dataverse port; 0 picks a free one.
+    ///   - backOfficePort: The back-office port; 0 picks a free one.
+    ///   - seedDemoData: Whether to add the catalog and the 20 demo orders.
+    ///   - sopIntegrationEnabled: The initial value of `issopintegrationenabled`.
+    ///   - logger: Where the emulators log.
+    public init(
+        crmPort: UInt16 = 0, backOfficePort: UInt16 = 0, seedDemoData: Bool = false, sopIntegrationEnabled: Bool = true,
+        logger: Logger = Logger(label: "sop-emulator")
+    ) async throws {
+        let store = EntityStore()
+        try DemoData.seedIdentities(into: store, sopIntegrationEnabled: sopIntegrationEnabled)
+        if seedDemoData { try DemoData.seedOrders(into: store) }
+        let dataverse = DataverseEmulator(store: store, logger: logger)
+        dataverse.register(token: EmulatorIdentities.applicationUserToken, userId: EmulatorIdentities.applicationUserId)
+        dataverse.register(token: EmulatorIdentities.salesUserToken, userId: EmulatorIdentities.salesUserId)
+        let backOffice = BackOfficeEmulator(credentials: EmulatorIdentities.backOfficeCredentials, logger: logger)
+        self.dataverse = dataverse
+        self.backOffice = backOffice
+        dataverseServer = try await EmulatorServer(port: crmPort, logger: logger) { request in
+            await dataverse.handle(request)
+        }
+        backOfficeServer = try await EmulatorServer(port: backOfficePort, logger: logger) { request in
+            await backOffice.handle(request)
+        }
+    }
+
+    /// Stops both servers.
+    public func stop() async {
+        await dataverseServer.stop()
+        await backOfficeServer.stop()
+    }
+}

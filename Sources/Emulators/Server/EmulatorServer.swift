@@ -1,0 +1,58 @@
+import FlyingFox
+import FlyingSocks
+import Foundation
+import Logging
+
+/// Serves one emulator's handler on 127.0.0.1 with FlyingFox, in-process.
+public final class EmulatorServer: Sendable {
+    private let server: HTTPServer
+    private let task: Task<Void, any Error>
+    /// The port the server listens on.
+    public let port: UInt16
+    /// `http://127.0.0.1:<port>`.
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts listening on `port` (0 picks a free one) and answers with `handler`.
+    /// - Throws: when the port cannot be bound.
+    public init(
+        port: UInt16 = 0, logger: Logger,
+        handler: @escaping @Sendable (FlyingFox.HTTPRequest) async -> FlyingFox.HTTPResponse
+    ) async throws {
+        // `.loopback` binds ::1 only; sopd's peers are configured with 127.0.0.1.
+        let server = try HTTPServer(
+            address: .inet(ip4: "127.0.0.1", port: port), timeout: 60, logger: FlyingFoxLogBridge(logger: logger),
+            handler: ClosureHTTPHandler(handler))
+        self.server = server
+        task = Task { try await server.run() }
+        try await server.waitUntilListening(timeout: 10)
+        guard case .ip4(_, let boundPort) = await server.listeningAddress else {
+            task.cancel()
+            throw EmulatorServerError(message: "the emulator did not report a listening IPv4 address")
+        }
+        self.port = boundPort
+    }
+
+    /// Stops listening and closes every connection.
+    public func stop() async {
+        await server.stop(timeout: 1)
+        task.cancel()
+    }
+}
+
+/// The emulator server could not start.
+public struct EmulatorServerError: Error, CustomStringConvertible {
+    /// What went wrong.
+    public var message: String
+    public var description: String { message }
+}
+
+/// Sends FlyingFox's own log lines to swift-log at debug level, instead of stdout.
+struct FlyingFoxLogBridge: FlyingSocks.Logging {
+    let logger: Logger
+
+    func logDebug(_ debug: @autoclosure () -> String) { logger.trace("\(debug())") }
+    func logInfo(_ info: @autoclosure () -> String) { logger.debug("\(info())") }
+    func logWarning(_ warning: @autoclosure () -> String) { logger.debug("\(warning())") }
+    func logError(_ error: @autoclosure () -> String) { logger.warning("\(error())") }
+    func logCritical(_ critical: @autoclosure () -> String) { logger.error("\(critical())") }
+}

@@ -1,0 +1,85 @@
+import Dispatch
+
+/// A small HTTP client on libcurl. Requests run concurrently through one curl multi handle and
+/// reuse its connections. Three ways to send: with a completion (for Dispatch code), blocking (for
+/// Dispatch worker queues only, never a Swift-concurrency thread), and `async`.
+public final class HTTPClient: Sendable {
+    /// Settings shared by every request of one client.
+    public struct Configuration: Sendable {
+        /// Seconds allowed to open a connection.
+        public var connectTimeout: Double
+        /// Seconds allowed for a whole request, connect included, unless the request says otherwise.
+        public var totalTimeout: Double
+        /// How the server is verified and how the client identifies itself over TLS.
+        public var tls: TLSOptions
+        /// The `User-Agent` header.
+        public var userAgent: String
+        /// The most connections kept open to one host.
+        public var maxConnectionsPerHost: Int
+
+        /// Creates a configuration.
+        public init(
+            connectTimeout: Double = 10, totalTimeout: Double = 60, tls: TLSOptions = TLSOptions(),
+            userAgent: String = "sopd", maxConnectionsPerHost: Int = 16
+        ) {
+            self.connectTimeout = connectTimeout
+            self.totalTimeout = totalTimeout
+            self.tls = tls
+            self.userAgent = userAgent
+            self.maxConnectionsPerHost = maxConnectionsPerHost
+        }
+    }
+
+    /// The settings of this client.
+    public let configuration: Configuration
+    private let loop: CurlMultiLoop
+
+    /// Creates a client with its own connection pool.
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        self.loop = CurlMultiLoop(maxConnectionsPerHost: configuration.maxConnectionsPerHost)
+    }
+
+    deinit {
+        loop.shutdown()
+    }
+
+    /// Starts `request` and calls `completion` on the client's transfer thread when it ends.
+    /// Keep the completion short: it holds up every other transfer of this client.
+    public func send(
+        _ request: HTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, HTTPError>) -> Void
+    ) {
+        guard let transfer = CurlTransfer(request: request, configuration: configuration, completion: completion)
+        else {
+            completion(
+                .failure(
+                    HTTPError(
+                        code: .other, url: CurlTransfer.redacted(request.url),
+                        detail: "libcurl could not create a transfer handle")))
+            return
+        }
+        loop.add(transfer)
+    }
+
+    /// Sends `request` and waits for the answer. Call it from Dispatch queues, never from a
+    /// Swift-concurrency thread.
+    /// - Throws: `HTTPError` when no HTTP response arrived.
+    public func perform(_ request: HTTPRequest) throws(HTTPError) -> HTTPResponse {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var outcome: Result<HTTPResponse, HTTPError>?
+        send(request) { result in
+            outcome = result
+            done.signal()
+        }
+        done.wait()
+        return try outcome!.get()
+    }
+
+    /// Sends `request` and suspends until the answer arrives.
+    /// - Throws: `HTTPError` when no HTTP response arrived.
+    public func response(for request: HTTPRequest) async throws -> HTTPResponse {
+        try await withCheckedThrowingContinuation { continuation in
+            send(request) { continuation.resume(with: $0) }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import HTTP
+import JSON
+
+/// A client of the back-office contract v1 (`docs/backoffice-api.yaml`). Calls block: run them on
+/// Dispatch queues, never on a Swift-concurrency thread.
+public final class BackOfficeClient: Sendable {
+    /// The base URL, such as `https://erp.example.com/api`.
+    public let baseURL: String
+    private let credentials: BackOfficeCredentials
+    private let http: HTTPClient
+
+    /// Creates a client.
+    /// - Parameters:
+    ///   - baseURL: The base URL of the contract; `/orders` follows it.
+    ///   - credentials: How to authenticate.
+    ///   - http: The HTTP client to send through (it carries the TLS client certificate, if any).
+    public init(baseURL: String, credentials: BackOfficeCredentials, http: HTTPClient) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.credentials = credentials
+        self.http = http
+    }
+
+    /// Sends an order document (`POST /orders`). The same key always yields the same answer and at most one order.
+    /// - Parameters:
+    ///   - document: The canonical order document.
+    ///   - idempotencyKey: The key of this version of the order.
+    /// - Returns: The back office's id for the order.
+    public func submitOrder(_ document: JSONValue, idempotencyKey: String) throws(BackOfficeError) -> OrderReceipt {
+        let request = HTTPRequest(
+            method: .post, url: "\(baseURL)/orders",
+            headers: [
+                "Accept": "application/json", "Content-Type": "application/json",
+                "Authorization": credentials.authorization, "Idempotency-Key": idempotencyKey,
+            ], body: document.serialized())
+        let response: HTTPResponse
+        do {
+            response = try http.perform(request)
+        } catch {
+            throw BackOfficeError(code: .unavailable, message: error.description)
+        }
+        let body = try? JSONParser.parse(response.body)
+        guard response.isSuccess else { throw Self.error(from: response, body: body) }
+        guard let orderId = body?["id"]?.stringValue, !orderId.isEmpty else {
+            throw BackOfficeError(
+                code: .invalidResponse, status: response.status, message: "the answer carries no order id")
+        }
+        return OrderReceipt(
+            orderId: orderId, status: response.status,
+            replayed: response.headers["Idempotent-Replayed"]?.lowercased() == "true", duration: response.duration)
+    }
+
+    private static func error(from response: HTTPResponse, body: JSONValue?) -> BackOfficeError {
+        let message =
+            body?["error"]?["message"]?.stringValue
+            ?? (response.body.isEmpty ? "HTTP \(response.status) with no body" : String(response.bodyText.prefix(300)))
+        let reasons = body?["error"]?["reasons"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let code: BackOfficeError.Code =
+            switch response.status {
+            case 401, 403: .unauthorized
+            case 409: .conflict
+            case 422: .rejected
+            case 429: .throttled
+            case 500...: .serverError
+            default: .refused
+            }
+        return BackOfficeError(
+            code: code, status: response.status, message: message, reasons: reasons,
+            retryAfter: response.headers["Retry-After"].flatMap(Double.init))
+    }
+}

@@ -1,0 +1,60 @@
+import Dispatch
+import Foundation
+import Logging
+import Sync
+
+/// The long-running daemon: a Dispatch timer starts a cycle every interval; SIGUSR1 starts one now;
+/// SIGTERM and SIGINT let the cycle under way finish, then exit 0. Cycles never overlap: the engine
+/// runs them one at a time.
+public final class DaemonLoop: @unchecked Sendable {
+    private let engine: SyncEngine
+    private let interval: Double
+    private let logger: Logger
+    private let control = DispatchQueue(label: "sopd.control")
+    private var sources: [any DispatchSourceProtocol] = []
+    private var cycleQueued = false
+
+    /// Creates the loop.
+    public init(engine: SyncEngine, intervalSeconds: Double, logger: Logger) {
+        self.engine = engine
+        self.interval = intervalSeconds
+        self.logger = logger
+    }
+
+    /// Starts the timer and signal handlers and never returns.
+    public func run() -> Never {
+        control.sync {
+            let timer = DispatchSource.makeTimerSource(queue: control)
+            timer.schedule(deadline: .now(), repeating: interval, leeway: .milliseconds(Int(interval * 50)))
+            timer.setEventHandler { [self] in startCycle(reason: "timer") }
+            timer.resume()
+            sources.append(timer)
+            for signalNumber in [SIGTERM, SIGINT, SIGUSR1] {
+                signal(signalNumber, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: control)
+                source.setEventHandler { [self] in
+                    if signalNumber == SIGUSR1 { startCycle(reason: "SIGUSR1") } else { stop(signal: signalNumber) }
+                }
+                source.resume()
+                sources.append(source)
+            }
+        }
+        logger.info("sopd running", metadata: ["interval_s": "\(interval)"])
+        dispatchMain()
+    }
+
+    private func startCycle(reason: String) {
+        guard !cycleQueued else { return }
+        cycleQueued = true
+        engine.startCycle { [self] report in
+            control.async { self.cycleQueued = false }
+            logger.notice("\(report.summary)", metadata: ["trigger": "\(reason)"])
+        }
+    }
+
+    private func stop(signal: Int32) {
+        logger.notice("stopping after the cycle under way", metadata: ["signal": "\(signal)"])
+        sources.forEach { $0.cancel() }
+        engine.afterCurrentCycle { exit(0) }
+    }
+}

@@ -1,0 +1,39 @@
+import BackOffice
+import HTTP
+import Sync
+
+/// Everything sopd reads from its configuration, validated. `deploy/sopd.example.yaml` documents each key.
+public struct SopdConfiguration: Sendable {
+    /// The Dataverse side.
+    public struct Dataverse: Sendable {
+        /// The organization URL (`dataverse.url`).
+        public var url: String
+        /// The bearer token (`dataverse.token`, a secret).
+        public var token: String
+        /// HTTP settings for Dataverse.
+        public var http: HTTPClient.Configuration
+    }
+
+    /// The back-office side.
+    public struct BackOffice: Sendable {
+        /// The contract's base URL (`backoffice.url`).
+        public var url: String
+        /// How to authenticate (`backoffice.auth` and its secrets).
+        public var credentials: BackOfficeCredentials
+        /// HTTP settings for the back office, client certificate included.
+        public var http: HTTPClient.Configuration
+    }
+
+    /// The Dataverse side.
+    public var dataverse: Dataverse
+    /// The back-office side.
+    public var backOffice: BackOffice
+    /// Paging and concurrency of a cycle.
+    public var sync: SyncSettings
+    /// Seconds between cycles of the daemon (`sync.intervalSeconds`).
+    public var intervalSeconds: Double
+    /// The journal file (`journal.path`).
+    public var journalPath: String
+    /// The least severe log level written (`log.level`).
+    public var logLevel: String
+}

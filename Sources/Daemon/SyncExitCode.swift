@@ -1,0 +1,25 @@
+import Sync
+
+/// sopd's exit statuses, after sysexits.h.
+public enum SyncExitCode: Int32, Sendable {
+    /// Everything done.
+    case ok = 0
+    /// Some transfers failed; they wait in the journal for the next cycle.
+    case transfersFailed = 1
+    /// A peer could not be reached (EX_UNAVAILABLE).
+    case unavailable = 69
+    /// A temporary failure; try again later (EX_TEMPFAIL).
+    case temporaryFailure = 75
+    /// The configuration is missing or wrong (EX_CONFIG).
+    case configuration = 78
+
+    /// The status for a cycle's outcome.
+    public init(_ outcome: CycleReport.Outcome) {
+        switch outcome {
+        case .allDone: self = .ok
+        case .someFailed: self = .transfersFailed
+        case .dataverseUnavailable: self = .unavailable
+        case .readFailed: self = .temporaryFailure
+        }
+    }
+}

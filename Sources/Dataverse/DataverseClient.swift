@@ -1,0 +1,165 @@
+import HTTP
+import JSON
+
+/// A client of the Dataverse Web API (`<organization URL>/api/data/v9.2/`), speaking OData 4.0 as
+/// any standard client does. Calls block: run them on Dispatch queues, never on a Swift-concurrency thread.
+public final class DataverseClient: Sendable {
+    /// The Web API path under the organization URL.
+    public static let apiPath = "/api/data/v9.2"
+
+    /// The organization URL, such as `https://contoso.crm.dynamics.com`.
+    public let organizationURL: String
+    private let apiRoot: String
+    private let http: HTTPClient
+    private let accessToken: @Sendable () throws(DataverseError) -> String
+
+    /// Creates a client.
+    /// - Parameters:
+    ///   - organizationURL: The organization URL, without the API path.
+    ///   - http: The HTTP client to send through.
+    ///   - accessToken: Returns the bearer token to send; called for every request.
+    public init(
+        organizationURL: String, http: HTTPClient,
+        accessToken: @escaping @Sendable () throws(DataverseError) -> String
+    ) {
+        self.organizationURL = organizationURL.hasSuffix("/") ? String(organizationURL.dropLast()) : organizationURL
+        self.apiRoot = self.organizationURL + Self.apiPath
+        self.http = http
+        self.accessToken = accessToken
+    }
+
+    // MARK: Identity and settings
+
+    /// Who the token acts as (`GET WhoAmI()`).
+    public func whoAmI() throws(DataverseError) -> WhoAmIResponse {
+        let answer = try send(.get, "WhoAmI()")
+        guard let userId = answer["UserId"]?.stringValue, let organizationId = answer["OrganizationId"]?.stringValue
+        else { throw Self.unreadable("WhoAmI() did not return UserId and OrganizationId") }
+        return WhoAmIResponse(
+            userId: userId, businessUnitId: answer["BusinessUnitId"]?.stringValue ?? "", organizationId: organizationId)
+    }
+
+    /// The organization's sales order processing switch.
+    public func organizationSettings() throws(DataverseError) -> OrganizationSettings {
+        let answer = try send(.get, "organizations?$select=organizationid,issopintegrationenabled")
+        guard let row = answer["value"]?.arrayValue?.first, let id = row["organizationid"]?.stringValue else {
+            throw Self.unreadable("organizations returned no row")
+        }
+        return OrganizationSettings(
+            organizationId: id, isSOPIntegrationEnabled: row["issopintegrationenabled"]?.boolValue ?? false)
+    }
+
+    /// A system user's name and integration user mode.
+    public func systemUser(_ id: String) throws(DataverseError) -> SystemUser {
+        let row = try send(.get, "systemusers(\(id))?$select=fullname,isintegrationuser")
+        return SystemUser(
+            systemUserId: id, fullName: row["fullname"]?.stringValue ?? "",
+            isIntegrationUser: row["isintegrationuser"]?.boolValue ?? false)
+    }
+
+    // MARK: Reads
+
+    /// Reads the first page of a collection.
+    /// - Parameters:
+    ///   - entitySet: The entity set, such as `salesorders`.
+    ///   - query: The query options.
+    ///   - pageSize: Rows per page (`Prefer: odata.maxpagesize`); Dataverse's default and maximum is 5000.
+    public func firstPage(_ entitySet: String, query: DataverseQuery, pageSize: Int) throws(DataverseError)
+        -> EntityPage
+    {
+        let path = query.queryString.isEmpty ? entitySet : "\(entitySet)?\(query.queryString)"
+        return try page(from: send(.get, path, prefer: ["odata.maxpagesize=\(pageSize)"]))
+    }
+
+    /// Reads the page an `@odata.nextLink` points at; the link is followed unchanged.
+    public func nextPage(_ nextLink: String, pageSize: Int) throws(DataverseError) -> EntityPage {
+        try page(from: send(.get, absoluteURL: nextLink, prefer: ["odata.maxpagesize=\(pageSize)"]))
+    }
+
+    /// Reads one row.
+    public func retrieve(_ entitySet: String, id: String, select: [String]) throws(DataverseError) -> JSONValue {
+        try send(.get, "\(entitySet)(\(id))?$select=\(select.joined(separator: ","))")
+    }
+
+    private func page(from answer: JSONValue) throws(DataverseError) -> EntityPage {
+        guard let rows = answer["value"]?.arrayValue else { throw Self.unreadable("a collection answer has no 'value'") }
+        return EntityPage(rows: rows, nextLink: answer["@odata.nextLink"]?.stringValue)
+    }
+
+    // MARK: Writes
+
+    /// Updates columns of one row (`PATCH`). With an ETag, Dataverse refuses the write with 412 if
+    /// the row changed since it was read; `*` updates only an existing row.
+    /// - Parameters:
+    ///   - entitySet: The entity set.
+    ///   - id: The row's primary key.
+    ///   - changes: The columns to set.
+    ///   - ifMatch: The row's `@odata.etag`, or `*`.
+    public func update(_ entitySet: String, id: String, changes: [String: JSONValue], ifMatch: String)
+        throws(DataverseError)
+    {
+        _ = try send(.patch, "\(entitySet)(\(id))", body: .object(changes), extraHeaders: ["If-Match": ifMatch])
+    }
+
+    // MARK: Transport
+
+    private func send(
+        _ method: HTTPMethod, _ relativePath: String, body: JSONValue? = nil, prefer: [String] = [],
+        extraHeaders: HTTPHeaders = [:]
+    ) throws(DataverseError) -> JSONValue {
+        try send(
+            method, absoluteURL: "\(apiRoot)/\(relativePath)", body: body, prefer: prefer, extraHeaders: extraHeaders)
+    }
+
+    private func send(
+        _ method: HTTPMethod, absoluteURL: String, body: JSONValue? = nil, prefer: [String] = [],
+        extraHeaders: HTTPHeaders = [:]
+    ) throws(DataverseError) -> JSONValue {
+        var headers: HTTPHeaders = [
+            "Accept": "application/json", "OData-MaxVersion": "4.0", "OData-Version": "4.0",
+            "Authorization": "Bearer \(try accessToken())",
+        ]
+        if body != nil { headers["Content-Type"] = "application/json; charset=utf-8" }
+        if !prefer.isEmpty { headers["Prefer"] = prefer.joined(separator: ",") }
+        for field in extraHeaders { headers[field.name] = field.value }
+        let response: HTTPResponse
+        do {
+            response = try http.perform(
+                HTTPRequest(method: method, url: absoluteURL, headers: headers, body: body?.serialized()))
+        } catch {
+            throw DataverseError(transport: error)
+        }
+        guard response.isSuccess else { throw Self.error(from: response) }
+        if response.body.isEmpty { return .null }
+        do {
+            return try JSONParser.parse(response.body)
+        } catch {
+            throw Self.unreadable("the answer is not JSON (\(error))")
+        }
+    }
+
+    private static func unreadable(_ message: String) -> DataverseError {
+        DataverseError(code: .invalidResponse, message: message)
+    }
+
+    /// Turns an error answer into a typed error, reading Dataverse's `{"error":{"code","message"}}` body.
+    static func error(from response: HTTPResponse) -> DataverseError {
+        let body = try? JSONParser.parse(response.body)
+        let serviceCode = body?["error"]?["code"]?.stringValue
+        let message =
+            body?["error"]?["message"]?.stringValue
+            ?? (response.body.isEmpty ? "HTTP \(response.status) with no body" : String(response.bodyText.prefix(300)))
+        let code: DataverseError.Code =
+            switch response.status {
+            case 401, 403: .unauthorized
+            case 404: .notFound
+            case 412: .concurrencyConflict
+            case 429: .throttled
+            case 500...: .serverError
+            default: .rejected
+            }
+        return DataverseError(
+            code: code, status: response.status, serviceCode: serviceCode, message: message,
+            retryAfter: response.headers["Retry-After"].flatMap(Double.init))
+    }
+}

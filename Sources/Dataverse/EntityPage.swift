@@ -1,0 +1,9 @@
+import JSON
+
+/// One page of a collection read.
+public struct EntityPage: Sendable {
+    /// The rows of this page, each with its `@odata.etag`.
+    public var rows: [JSONValue]
+    /// The link to the next page, to be followed unchanged; nil on the last page.
+    public var nextLink: String?
+}

@@ -1,0 +1,62 @@
+import Foundation
+import GRDB
+
+/// One row of the journal: one version of one order going one way, with its idempotency key,
+/// payload, state and the outcome of its last attempt.
+public struct Transfer: Sendable, Equatable, Codable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "transfer"
+
+    /// The row id, assigned when journaled.
+    public var id: Int64?
+    /// Which way it goes.
+    public var direction: TransferDirection
+    /// The Dynamics `salesorderid`.
+    public var orderId: String
+    /// The Dynamics order number, such as `SO-01001`.
+    public var orderNumber: String
+    /// The key that makes re-sending safe; stable for one version of an order.
+    public var idempotencyKey: String
+    /// The document sent, as JSON text.
+    public var payload: String
+    /// Where the transfer is.
+    public var state: TransferState
+    /// How many attempts were started.
+    public var attempts: Int
+    /// Why the last attempt failed, with secrets removed.
+    public var lastError: String?
+    /// The HTTP status of the last answer, if there was one.
+    public var lastStatus: Int?
+    /// The peer's id for the document, such as the back-office order id.
+    public var remoteId: String?
+    /// When it was journaled.
+    public var createdAt: Date
+    /// When it last changed.
+    public var updatedAt: Date
+
+    /// A new pending transfer.
+    public init(direction: TransferDirection, orderId: String, orderNumber: String, idempotencyKey: String, payload: String) {
+        let now = Date()
+        self.direction = direction
+        self.orderId = orderId
+        self.orderNumber = orderNumber
+        self.idempotencyKey = idempotencyKey
+        self.payload = payload
+        self.state = .pending
+        self.attempts = 0
+        self.createdAt = now
+        self.updatedAt = now
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+
+    /// The columns queries filter on.
+    public enum Columns {
+        static let id = Column(CodingKeys.id)
+        static let idempotencyKey = Column(CodingKeys.idempotencyKey)
+        static let state = Column(CodingKeys.state)
+        static let direction = Column(CodingKeys.direction)
+        static let orderNumber = Column(CodingKeys.orderNumber)
+    }
+}

@@ -1,0 +1,74 @@
+import Dataverse
+
+/// What one sync cycle did, order by order.
+public struct CycleReport: Sendable {
+    /// An order the back office now has.
+    public struct Delivery: Sendable {
+        /// The Dynamics order number.
+        public var orderNumber: String
+        /// The back-office order id.
+        public var backOfficeId: String
+        /// Whether the back office answered a replay (it had the order from an earlier attempt).
+        public var replayed: Bool
+    }
+
+    /// An order that did not go through this time; it waits in the journal.
+    public struct Failure: Sendable {
+        /// The Dynamics order number.
+        public var orderNumber: String
+        /// Why, free of secrets.
+        public var reason: String
+        /// Whether the peer could not be reached at all.
+        public var peerUnavailable: Bool
+    }
+
+    /// An order read but left alone.
+    public struct Skip: Sendable {
+        /// The Dynamics order number.
+        public var orderNumber: String
+        /// Why it was left alone.
+        public var reason: String
+    }
+
+    /// How the cycle ended, for exit codes and health.
+    public enum Outcome: Sendable, Equatable {
+        /// Everything read was delivered.
+        case allDone
+        /// Some transfers failed and wait in the journal.
+        case someFailed
+        /// Dataverse could not be reached, so nothing was read.
+        case dataverseUnavailable
+        /// Dataverse refused or failed the read.
+        case readFailed
+    }
+
+    /// Orders delivered.
+    public var delivered: [Delivery] = []
+    /// Orders that failed.
+    public var failed: [Failure] = []
+    /// Orders left alone.
+    public var skipped: [Skip] = []
+    /// Why the orders could not be read, if they could not.
+    public var readError: DataverseError?
+    /// Pages of submitted orders read.
+    public var pagesRead = 0
+    /// Seconds the cycle took.
+    public var duration = 0.0
+
+    /// Creates an empty report.
+    public init() {}
+
+    /// How the cycle ended.
+    public var outcome: Outcome {
+        if let readError { return readError.code == .unavailable ? .dataverseUnavailable : .readFailed }
+        return failed.isEmpty ? .allDone : .someFailed
+    }
+
+    /// One line for people and logs, such as `sync: 8 delivered, 1 failed, 1 skipped in 0.21s`.
+    public var summary: String {
+        var text = "sync: \(delivered.count) delivered, \(failed.count) failed, \(skipped.count) skipped"
+        text += " in " + String(format: "%.2fs", duration)
+        if let readError { text += "; could not read submitted orders: \(readError)" }
+        return text
+    }
+}

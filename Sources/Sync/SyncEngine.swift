@@ -1,0 +1,43 @@
+import BackOffice
+import Dataverse
+import Dispatch
+import Journal
+import Logging
+
+/// Runs sync cycles one at a time on a serial Dispatch queue, so cycles never overlap, whether
+/// they are asked for by a timer, a signal or `--sync-now`.
+public final class SyncEngine: Sendable {
+    private let outbound: OutboundPipeline
+    private let queue = DispatchQueue(label: "sopd.cycle")
+
+    /// Creates an engine over the given peers and journal.
+    public init(
+        dataverse: DataverseClient, backOffice: BackOfficeClient, journal: Journal, settings: SyncSettings,
+        logger: Logger
+    ) {
+        outbound = OutboundPipeline(
+            dataverse: dataverse, backOffice: backOffice, journal: journal, settings: settings, logger: logger)
+    }
+
+    /// Runs one cycle and waits for it. Call from Dispatch code, never from a Swift-concurrency thread.
+    public func runCycle() -> CycleReport {
+        queue.sync { outbound.run() }
+    }
+
+    /// Queues one cycle after any under way and calls `completion` with its report.
+    public func startCycle(completion: @escaping @Sendable (CycleReport) -> Void) {
+        queue.async { completion(self.outbound.run()) }
+    }
+
+    /// Runs one cycle on the engine's queue and suspends until it ends.
+    public func runCycle() async -> CycleReport {
+        await withCheckedContinuation { continuation in
+            startCycle { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Runs `body` on the engine's queue after any cycle under way, for a graceful stop.
+    public func afterCurrentCycle(_ body: @escaping @Sendable () -> Void) {
+        queue.async(execute: body)
+    }
+}

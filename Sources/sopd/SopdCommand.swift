@@ -1,0 +1,50 @@
+import ArgumentParser
+import Daemon
+import Foundation
+import Logging
+
+/// `sopd`: the sales-order sync daemon for Dynamics 365 Sales.
+@main
+struct SopdCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sopd",
+        abstract: "Sync submitted Dynamics 365 Sales orders to a back-office order system.",
+        discussion: """
+            Without a subcommand, sopd runs as a daemon: a cycle every sync.intervalSeconds, SIGUSR1 for a cycle now, \
+            SIGTERM to stop. With --sync-now it runs one cycle and exits: 0 all done, 1 some transfers failed and wait \
+            in the journal, 69 Dataverse unreachable, 75 Dataverse refused the read, 78 bad configuration.
+            """,
+        subcommands: [DemoCommand.self])
+
+    @Option(name: .long, help: "The YAML configuration file.")
+    var config = "/etc/sopd/sopd.yaml"
+
+    @Flag(name: .customLong("sync-now"), help: "Run one sync cycle, print a one-line summary and exit.")
+    var syncNow = false
+
+    func run() async throws {
+        let configuration: SopdConfiguration
+        do {
+            configuration = try await ConfigurationLoader.load(path: config)
+        } catch {
+            FileHandle.standardError.write(Data("sopd: \(error)\n".utf8))
+            throw ExitCode(SyncExitCode.configuration.rawValue)
+        }
+        Runtime.bootstrapLogging(level: configuration.logLevel)
+        let logger = Logger(label: "sopd")
+        let runtime: Runtime
+        do {
+            runtime = try Runtime(configuration: configuration, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("sopd: \(error)\n".utf8))
+            throw ExitCode(SyncExitCode.configuration.rawValue)
+        }
+        guard syncNow else {
+            DaemonLoop(engine: runtime.engine, intervalSeconds: configuration.intervalSeconds, logger: logger).run()
+        }
+        let report = await runtime.engine.runCycle()
+        print(report.summary)
+        let status = SyncExitCode(report.outcome)
+        if status != .ok { throw ExitCode(status.rawValue) }
+    }
+}

@@ -67,13 +67,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(
+            name: "SopdTestSupport",
+            dependencies: ["Emulators", "Daemon", "Sync", "Dataverse", "BackOffice", "HTTP", "Journal"],
+            path: "Tests/SopdTestSupport"
+        ),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", .product(name: "FlyingFox", package: "FlyingFox")]),
-        .testTarget(name: "DataverseTests", dependencies: ["Dataverse", "Emulators"]),
-        .testTarget(name: "BackOfficeTests", dependencies: ["BackOffice", "Emulators"]),
-        .testTarget(name: "JournalTests", dependencies: ["Journal"]),
-        .testTarget(name: "EmulatorsTests", dependencies: ["Emulators", "JSON"]),
-        .testTarget(name: "SyncTests", dependencies: ["Sync", "Daemon", "Emulators"]),
-        .testTarget(name: "sopdTests", dependencies: ["Emulators"]),
+        .testTarget(name: "DataverseTests", dependencies: ["Dataverse", "Emulators", "SopdTestSupport"]),
+        .testTarget(name: "BackOfficeTests", dependencies: ["BackOffice", "Emulators", "SopdTestSupport"]),
+        .testTarget(name: "JournalTests", dependencies: ["Journal", "SopdTestSupport"]),
+        .testTarget(name: "EmulatorsTests", dependencies: ["Emulators", "JSON", "HTTP", "SopdTestSupport"]),
+        .testTarget(name: "SyncTests", dependencies: ["Sync", "Daemon", "Emulators", "SopdTestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "SopdTestSupport"]),
+        .testTarget(name: "SalesRulesTests", dependencies: ["SalesRules"]),
+        .testTarget(name: "sopdTests", dependencies: ["SopdTestSupport"]),
     ]
 )

@@ -16,7 +16,6 @@ public final class OutboundPipeline: Sendable {
     private let journal: Journal
     private let settings: SyncSettings
     private let logger: Logger
-    private let workers = DispatchQueue(label: "sopd.outbound", attributes: .concurrent)
 
     /// The `submitstatus` sopd writes when the back office has received an order.
     public static let receivedStatusCode = 1
@@ -55,17 +54,25 @@ public final class OutboundPipeline: Sendable {
         return report
     }
 
+    /// Delivers one page with `maxInFlight` workers, each a serial queue of its own taking the next
+    /// order until none is left. Serial queues get a thread at once; a concurrent queue's blocked
+    /// work items would wait for the global pool to grow.
     private func deliver(_ orders: [JSONValue], into report: inout CycleReport) {
         let lock = NSLock()
         let group = DispatchGroup()
-        let slots = DispatchSemaphore(value: max(1, settings.maxInFlight))
+        nonisolated(unsafe) var nextIndex = 0
         nonisolated(unsafe) var outcomes: [OrderOutcome] = []
-        for order in orders {
-            slots.wait()
-            workers.async(group: group) {
-                let outcome = self.deliver(order)
-                lock.withLock { outcomes.append(outcome) }
-                slots.signal()
+        for worker in 0..<min(max(1, settings.maxInFlight), orders.count) {
+            DispatchQueue(label: "sopd.outbound.\(worker)").async(group: group) {
+                while true {
+                    let index: Int = lock.withLock {
+                        defer { nextIndex += 1 }
+                        return nextIndex
+                    }
+                    guard index < orders.count else { return }
+                    let outcome = self.deliver(orders[index])
+                    lock.withLock { outcomes.append(outcome) }
+                }
             }
         }
         group.wait()

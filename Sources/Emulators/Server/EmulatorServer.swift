@@ -34,8 +34,9 @@ public final class EmulatorServer: Sendable {
 
     /// Stops listening and closes every connection.
     public func stop() async {
-        await server.stop(timeout: 1)
+        // Clients keep idle connections open; waiting for them to close would only delay the stop.
         task.cancel()
+        await server.stop(timeout: 0)
     }
 }
 
@@ -46,13 +47,14 @@ public struct EmulatorServerError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Sends FlyingFox's own log lines to swift-log at debug level, instead of stdout.
+/// Sends FlyingFox's own log lines to swift-log instead of stdout. Its errors are about single
+/// connections (a client hanging up, a stop cancelling a read), so only critical ones rise above debug.
 struct FlyingFoxLogBridge: FlyingSocks.Logging {
     let logger: Logger
 
     func logDebug(_ debug: @autoclosure () -> String) { logger.trace("\(debug())") }
-    func logInfo(_ info: @autoclosure () -> String) { logger.debug("\(info())") }
+    func logInfo(_ info: @autoclosure () -> String) { logger.trace("\(info())") }
     func logWarning(_ warning: @autoclosure () -> String) { logger.debug("\(warning())") }
-    func logError(_ error: @autoclosure () -> String) { logger.warning("\(error())") }
-    func logCritical(_ critical: @autoclosure () -> String) { logger.error("\(critical())") }
+    func logError(_ error: @autoclosure () -> String) { logger.debug("\(error())") }
+    func logCritical(_ critical: @autoclosure () -> String) { logger.warning("\(critical())") }
 }

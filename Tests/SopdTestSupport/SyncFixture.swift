@@ -1,0 +1,54 @@
+import BackOffice
+import Daemon
+import Dataverse
+import Emulators
+import HTTP
+import Logging
+
+/// Both emulators in-process plus sopd's runtime configured against them, as the integration tests use them.
+public struct SyncFixture: Sendable {
+    /// The emulators.
+    public let suite: EmulatorSuite
+    /// The folder of the journal.
+    public let directory: TemporaryDirectory
+
+    /// Starts the emulators.
+    /// - Parameter seedDemoData: Whether to add the 20 demo orders.
+    public init(seedDemoData: Bool = false) async throws {
+        suite = try await EmulatorSuite(seedDemoData: seedDemoData, logger: Self.quietLogger)
+        directory = try TemporaryDirectory()
+    }
+
+    /// A logger that drops everything, so test output shows test results only.
+    public static let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// The configuration values of a sopd pointed at the emulators; `overrides` replace or add keys.
+    public func configurationValues(_ overrides: [String: String] = [:]) -> [String: String] {
+        [
+            "dataverse.url": suite.dataverseServer.baseURL,
+            "dataverse.token": EmulatorIdentities.applicationUserToken,
+            "backoffice.url": suite.backOfficeServer.baseURL,
+            "backoffice.token": EmulatorIdentities.backOfficeCredentials.bearerToken,
+            "journal.path": directory.file("journal.sqlite"),
+        ].merging(overrides) { _, new in new }
+    }
+
+    /// sopd's runtime configured against the emulators.
+    public func runtime(_ overrides: [String: String] = [:]) throws -> Runtime {
+        try Runtime(
+            configuration: ConfigurationLoader.configuration(values: configurationValues(overrides)),
+            logger: Self.quietLogger)
+    }
+
+    /// A Dataverse client acting with `token`.
+    public func dataverseClient(token: String = EmulatorIdentities.applicationUserToken) -> DataverseClient {
+        DataverseClient(organizationURL: suite.dataverseServer.baseURL, http: HTTPClient(), accessToken: { token })
+    }
+
+    /// A back-office client with `credentials`.
+    public func backOfficeClient(
+        credentials: BackOfficeCredentials = .bearer(token: EmulatorIdentities.backOfficeCredentials.bearerToken)
+    ) -> BackOfficeClient {
+        BackOfficeClient(baseURL: suite.backOfficeServer.baseURL, credentials: credentials, http: HTTPClient())
+    }
+}

@@ -1,0 +1,87 @@
+import BackOffice
+import Daemon
+import Foundation
+import SopdTestSupport
+import Testing
+
+@Suite struct ConfigurationLoaderTests {
+    private static var exampleFile: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("deploy/sopd.example.yaml").path
+    }
+
+    private func write(_ yaml: String) throws -> String {
+        let path = try TemporaryDirectory().file("sopd.yaml")
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func theExampleLoadsOnceSecretsArriveAsCredentialFiles() async throws {
+        let credentials = try TemporaryDirectory()
+        try "dv-secret\n".write(toFile: credentials.file("dataverse-token"), atomically: true, encoding: .utf8)
+        try "bo-secret".write(toFile: credentials.file("backoffice-token"), atomically: true, encoding: .utf8)
+        let configuration = try await ConfigurationLoader.load(
+            path: Self.exampleFile, environment: ["CREDENTIALS_DIRECTORY": credentials.path])
+        #expect(configuration.dataverse.url == "https://contoso.crm.dynamics.com")
+        #expect(configuration.dataverse.token == "dv-secret")
+        #expect(configuration.sync.pageSize == 500)
+        #expect(configuration.journalPath == "/var/lib/sopd/journal.sqlite")
+        guard case .bearer(let token) = configuration.backOffice.credentials else {
+            Issue.record("expected bearer credentials")
+            return
+        }
+        #expect(token == "bo-secret")
+    }
+
+    @Test func environmentVariablesOverrideTheFile() async throws {
+        let configuration = try await ConfigurationLoader.load(
+            path: Self.exampleFile,
+            environment: [
+                "SOPD_DATAVERSE_TOKEN": "t", "SOPD_BACKOFFICE_TOKEN": "b", "SOPD_DATAVERSE_PAGE_SIZE": "25",
+                "SOPD_BACKOFFICE_URL": "http://127.0.0.1:9/api",
+            ])
+        #expect(configuration.sync.pageSize == 25)
+        #expect(configuration.backOffice.url == "http://127.0.0.1:9/api")
+    }
+
+    @Test func aMissingKeyIsNamedWithItsFix() async throws {
+        let path = try write("dataverse:\n  url: https://x.crm.dynamics.com\nbackoffice:\n  url: https://erp\n")
+        let error = await #expect(throws: ConfigurationError.self) {
+            try await ConfigurationLoader.load(path: path, environment: [:])
+        }
+        #expect(error?.key == "dataverse.token")
+        #expect(error?.description.contains("CREDENTIALS_DIRECTORY") == true)
+    }
+
+    @Test(arguments: [
+        ("dataverse:\n  url: not a url\n  token: t\nbackoffice:\n  url: https://erp\n  token: b\n", "dataverse.url"),
+        ("dataverse:\n  url: https://x\n  token: t\n  pageSize: 9000\nbackoffice:\n  url: https://erp\n  token: b\n", "dataverse.pageSize"),
+        ("dataverse:\n  url: https://x\n  token: t\nbackoffice:\n  url: https://erp\n  auth: kerberos\n", "backoffice.auth"),
+        ("dataverse:\n  url: https://x\n  token: t\nbackoffice:\n  url: https://erp\n  token: b\n  clientCertificate: /nonexistent.pem\n", "backoffice.clientCertificate"),
+        ("dataverse:\n  url: https://x\n  token: t\nbackoffice:\n  url: https://erp\n  token: b\nlog:\n  level: loud\n", "log.level"),
+        ("dataverse: [unclosed\n", "--config"),
+    ])
+    func aWrongValueIsNamed(yaml: String, key: String) async throws {
+        let path = try write(yaml)
+        let error = await #expect(throws: ConfigurationError.self) {
+            try await ConfigurationLoader.load(path: path, environment: [:])
+        }
+        #expect(error?.key == key)
+    }
+
+    @Test func aMissingFileIsAConfigurationError() async {
+        let error = await #expect(throws: ConfigurationError.self) {
+            try await ConfigurationLoader.load(path: "/nonexistent/sopd.yaml", environment: [:])
+        }
+        #expect(error?.key == "--config")
+    }
+
+    @Test func secretsNeverAppearInErrors() async throws {
+        let path = try write("dataverse:\n  url: https://x\n  token: sup3rs3cret\nbackoffice:\n  url: ftp://erp\n  token: b\n")
+        let error = await #expect(throws: ConfigurationError.self) {
+            try await ConfigurationLoader.load(path: path, environment: [:])
+        }
+        #expect(error?.key == "backoffice.url")
+        #expect(error?.description.contains("sup3rs3cret") == false)
+    }
+}

@@ -1,0 +1,141 @@
+import Daemon
+import Emulators
+import Foundation
+import JSON
+import Journal
+import SopdTestSupport
+import Sync
+import Testing
+
+/// The outbound path end to end: the real libcurl clients against both emulators over loopback, with a real SQLite journal.
+@Suite struct OutboundPipelineTests {
+    private static let submittedAndUnsent = (1001...1008).map { String(format: "SO-%05d", $0) }
+
+    @Test func everySubmittedUnsentOrderReachesTheBackOfficeOnceAndIsStamped() async throws {
+        let fixture = try await SyncFixture(seedDemoData: true)
+        let store = fixture.suite.dataverse.store
+        let before = Dictionary(uniqueKeysWithValues: store.rows("salesorder").map { ($0["ordernumber"]!.stringValue!, $0) })
+        let runtime = try fixture.runtime()
+
+        let report = await runtime.engine.runCycle()
+
+        #expect(report.delivered.map(\.orderNumber).sorted() == Self.submittedAndUnsent)
+        #expect(report.failed.map(\.orderNumber) == ["SO-01010"])
+        #expect(report.failed.first?.reason.contains("the order has no lines") == true)
+        #expect(SyncExitCode(report.outcome) == .transfersFailed)
+        let received = fixture.suite.backOffice.receivedOrders
+        #expect(received.map { $0.document["orderNumber"]?.stringValue ?? "" }.sorted() == Self.submittedAndUnsent)
+        #expect(received.allSatisfy { $0.deliveries == 1 })
+
+        for order in received {
+            let number = try #require(order.document["orderNumber"]?.stringValue)
+            let row = try #require(before[number])
+            let orderId = try #require(row["salesorderid"]?.stringValue)
+            let lines = store.rows("salesorderdetail").filter { $0["_salesorderid_value"]?.stringValue == orderId }
+                .sorted { ($0["lineitemnumber"]?.intValue ?? 0) < ($1["lineitemnumber"]?.intValue ?? 0) }
+            let sent = try #require(order.document["lines"]?.arrayValue)
+            #expect(sent.count == lines.count)
+            for (sentLine, line) in zip(sent, lines) {
+                #expect(sentLine["quantity"] == line["quantity"])
+                #expect(sentLine["unitPrice"] == line["priceperunit"])
+                #expect(sentLine["manualDiscountAmount"] == line["manualdiscountamount"])
+                #expect(sentLine["tax"] == line["tax"])
+                #expect(sentLine["extendedAmount"] == line["extendedamount"])
+            }
+            #expect(order.document["totals"]?["totalAmount"] == row["totalamount"])
+            #expect(order.document["freightAmount"] == row["freightamount"])
+            #expect(order.document["customer"]?["shipTo"]?["city"] == row["shipto_city"])
+            #expect(order.document["currency"] == "USD")
+
+            let stamped = try #require(store.row("salesorder", id: orderId))
+            #expect(stamped["lastbackofficesubmit"]?.stringValue != nil)
+            #expect(stamped["submitstatus"] == .int(OutboundPipeline.receivedStatusCode))
+            #expect(stamped["submitstatusdescription"]?.stringValue?.contains(order.id) == true)
+            #expect(stamped["_modifiedby_value"]?.stringValue == EmulatorIdentities.applicationUserId)
+        }
+        let writeIn = try #require(received.first { $0.document["orderNumber"] == "SO-01003" })
+        #expect(writeIn.document["lines"]?.arrayValue?[1]["product"] == .null)
+        #expect(writeIn.document["lines"]?.arrayValue?[1]["description"] == "Installation on site")
+
+        let untouched = store.rows("salesorder").filter {
+            !Self.submittedAndUnsent.contains($0["ordernumber"]?.stringValue ?? "")
+        }
+        for row in untouched {
+            #expect(row["versionnumber"] == before[row["ordernumber"]!.stringValue!]?["versionnumber"])
+        }
+
+        let second = await runtime.engine.runCycle()
+        #expect(second.delivered.isEmpty)
+        #expect(fixture.suite.backOffice.receivedOrders.count == 8)
+        #expect(fixture.suite.backOffice.receivedOrders.allSatisfy { $0.deliveries == 1 })
+        let counts = try runtime.journal.countsByState()
+        #expect(counts[.done] == 8)
+        #expect(counts[.failed] == 1)
+        await fixture.suite.stop()
+    }
+
+    @Test func aDownBackOfficeFailsCleanlyAndTheNextCycleDeliversWithoutDuplicates() async throws {
+        let fixture = try await SyncFixture(seedDemoData: true)
+        let port = fixture.suite.backOfficeServer.port
+        await fixture.suite.backOfficeServer.stop()
+        let runtime = try fixture.runtime()
+
+        let down = await runtime.engine.runCycle()
+        #expect(down.delivered.isEmpty)
+        #expect(down.failed.count == 9)
+        #expect(down.failed.allSatisfy { $0.peerUnavailable })
+        #expect(SyncExitCode(down.outcome) == .transfersFailed)
+        let failed = try runtime.journal.transfers(state: .failed)
+        #expect(failed.count == 9)
+        #expect(failed.allSatisfy { $0.lastError?.contains("could not connect") == true && $0.attempts == 1 })
+        let stamped = fixture.suite.dataverse.store.rows("salesorder").filter {
+            $0["lastbackofficesubmit"]?.stringValue != nil
+        }
+        #expect(stamped.count == 1)
+
+        let backOffice = fixture.suite.backOffice
+        let restarted = try await EmulatorServer(port: port, logger: SyncFixture.quietLogger) { request in
+            await backOffice.handle(request)
+        }
+        let up = await runtime.engine.runCycle()
+        #expect(up.delivered.count == 8)
+        #expect(backOffice.receivedOrders.count == 8)
+        #expect(backOffice.receivedOrders.allSatisfy { $0.deliveries == 1 })
+        #expect(try runtime.journal.transfers(state: .done).allSatisfy { $0.attempts == 2 })
+        await restarted.stop()
+        await fixture.suite.stop()
+    }
+
+    @Test func moreSubmittedOrdersThanFitInOnePage() async throws {
+        let fixture = try await SyncFixture()
+        let store = fixture.suite.dataverse.store
+        try DemoData.seedCatalog(into: store)
+        for number in 1...23 {
+            try DemoData.addOrder(to: store, number: 5000 + number, status: .inProgress, lines: [.product(number, quantity: 2)])
+        }
+        try DemoData.addOrder(to: store, number: 6000, status: .new, lines: [.product(1, quantity: 1)])
+        let runtime = try fixture.runtime(["dataverse.pageSize": "5", "sync.maxInFlight": "3"])
+
+        let report = await runtime.engine.runCycle()
+
+        #expect(report.pagesRead == 5)
+        #expect(report.delivered.count == 23)
+        #expect(report.outcome == .allDone)
+        let received = fixture.suite.backOffice.receivedOrders
+        #expect(Set(received.compactMap { $0.document["orderNumber"]?.stringValue }).count == 23)
+        #expect(received.allSatisfy { $0.deliveries == 1 })
+        #expect(!received.contains { $0.document["orderNumber"] == "SO-06000" })
+        await fixture.suite.stop()
+    }
+
+    @Test func anUnreachableDataverseIsAPeerUnavailableExit() async throws {
+        let fixture = try await SyncFixture(seedDemoData: true)
+        await fixture.suite.dataverseServer.stop()
+        let report = try await fixture.runtime().engine.runCycle()
+        #expect(report.outcome == .dataverseUnavailable)
+        #expect(SyncExitCode(report.outcome) == .unavailable)
+        #expect(report.summary.contains("could not read submitted orders"))
+        #expect(fixture.suite.backOffice.receivedOrders.isEmpty)
+        await fixture.suite.stop()
+    }
+}

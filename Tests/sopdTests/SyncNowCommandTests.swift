@@ -1,0 +1,114 @@
+import Foundation
+import HTTP
+import JSON
+import SopdTestSupport
+import Testing
+
+/// The built `sopd` binary run as ops would: against `sop-emulator` in another process, with a config file.
+@Suite struct SyncNowCommandTests {
+    private struct Emulator {
+        let process: BuiltProcess
+        let dataverseURL: String
+        let backOfficeURL: String
+    }
+
+    private func startEmulator() async throws -> Emulator {
+        let process = try BuiltProcess("sop-emulator", ["--crm-port", "0", "--backoffice-port", "0", "--seed-demo-data"])
+        let lines = try await onDispatchQueue { process.readLines(2) }
+        let urls = lines.map { String($0.split(separator: " ").last ?? "") }
+        try #require(lines.count == 2 && lines[0].hasPrefix("dataverse: http://127.0.0.1:") && lines[1].hasPrefix("backoffice: "))
+        return Emulator(process: process, dataverseURL: urls[0], backOfficeURL: urls[1])
+    }
+
+    private func writeConfig(_ directory: TemporaryDirectory, dataverseURL: String, backOfficeURL: String) throws -> String {
+        let path = directory.file("sopd.yaml")
+        try """
+            dataverse:
+              url: \(dataverseURL)
+              pageSize: 4
+            backoffice:
+              url: \(backOfficeURL)
+            journal:
+              path: \(directory.file("state/journal.sqlite"))
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    private func backOfficeOrders(_ emulator: Emulator) async throws -> [JSONValue] {
+        let response = try await HTTPClient().response(
+            for: HTTPRequest(
+                method: .get, url: "\(emulator.backOfficeURL)/_admin/orders",
+                headers: ["Authorization": "Bearer backoffice-token"]))
+        return try JSONParser.parse(response.body)["orders"]?.arrayValue ?? []
+    }
+
+    @Test func syncNowPushesEachOrderOnceAndExitsOneForTheRefusedOrder() async throws {
+        let emulator = try await startEmulator()
+        let directory = try TemporaryDirectory()
+        let credentials = try TemporaryDirectory()
+        try "sopd-app-token".write(toFile: credentials.file("dataverse-token"), atomically: true, encoding: .utf8)
+        let config = try writeConfig(directory, dataverseURL: emulator.dataverseURL, backOfficeURL: emulator.backOfficeURL)
+        let environment = ["CREDENTIALS_DIRECTORY": credentials.path, "SOPD_BACKOFFICE_TOKEN": "backoffice-token"]
+
+        let first = try await onDispatchQueue { try BuiltProcess.run("sopd", ["--sync-now", "--config", config], environment: environment) }
+        #expect(first.status == 1)
+        #expect(first.standardOutput.hasPrefix("sync: 8 delivered, 1 failed, 0 skipped in "))
+        #expect(first.standardOutput.split(separator: "\n").count == 1)
+        #expect(first.standardError.contains("order=SO-01001 dir=out attempt=1 status=201"))
+        #expect(first.standardError.contains("order=SO-01010 dir=out attempt=1 status=422"))
+        #expect(!first.standardError.contains("sopd-app-token"))
+        #expect(!first.standardError.contains("backoffice-token"))
+
+        let orders = try await backOfficeOrders(emulator)
+        #expect(orders.count == 8)
+        #expect(orders.allSatisfy { $0["deliveries"] == 1 })
+
+        let second = try await onDispatchQueue { try BuiltProcess.run("sopd", ["--sync-now", "--config", config], environment: environment) }
+        #expect(second.status == 1)
+        #expect(second.standardOutput.hasPrefix("sync: 0 delivered, 1 failed, 0 skipped"))
+        #expect(try await backOfficeOrders(emulator).count == 8)
+
+        let mode = try FileManager.default.attributesOfItem(atPath: directory.file("state/journal.sqlite"))[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+
+        emulator.process.send(SIGTERM)
+        let stopped = try await onDispatchQueue { try emulator.process.waitForExit(timeout: 10) }
+        #expect(stopped.status == 0)
+    }
+
+    @Test func aBadConfigurationNamesTheKeyAndExits78() async throws {
+        let directory = try TemporaryDirectory()
+        let config = try writeConfig(directory, dataverseURL: "https://contoso.crm.dynamics.com", backOfficeURL: "https://erp")
+        let outcome = try await onDispatchQueue { try BuiltProcess.run("sopd", ["--sync-now", "--config", config]) }
+        #expect(outcome.status == 78)
+        #expect(outcome.standardError.contains("dataverse.token: missing"))
+    }
+
+    @Test func anUnreachableDataverseExits69() async throws {
+        let directory = try TemporaryDirectory()
+        let config = try writeConfig(directory, dataverseURL: "http://127.0.0.1:9", backOfficeURL: "http://127.0.0.1:9")
+        let outcome = try await onDispatchQueue {
+            try BuiltProcess.run(
+                "sopd", ["--sync-now", "--config", config],
+                environment: ["SOPD_DATAVERSE_TOKEN": "t", "SOPD_BACKOFFICE_TOKEN": "b"])
+        }
+        #expect(outcome.status == 69)
+        #expect(outcome.standardOutput.contains("could not read submitted orders"))
+    }
+
+    @Test func theDemoRunsTheMainJobOnEmbeddedDefaults() async throws {
+        let directory = try TemporaryDirectory()
+        let outcome = try await onDispatchQueue { try BuiltProcess.run("sopd", ["demo", "--journal-dir", directory.path]) }
+        #expect(outcome.status == 0)
+        func line(_ order: String) -> String {
+            outcome.standardOutput.split(separator: "\n").first { $0.hasPrefix("  \(order) ") }.map(String.init) ?? ""
+        }
+        #expect(line("SO-01001").contains("Submitted/In Progress"))
+        #expect(line("SO-01001").contains("sent to the back office as BO-0000"))
+        #expect(line("SO-01011").contains("Active/New"))
+        #expect(line("SO-01011").contains("left alone: not submitted"))
+        #expect(line("SO-01009").contains("left alone: already sent to the back office"))
+        #expect(line("SO-01010").contains("NOT sent") && line("SO-01010").contains("the order has no lines"))
+        #expect(outcome.standardOutput.contains("Journal: pending 0, sending 0, done 8, failed 1"))
+    }
+}

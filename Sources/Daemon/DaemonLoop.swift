@@ -4,8 +4,9 @@ import Logging
 import Sync
 
 /// The long-running daemon: a Dispatch timer starts a cycle every interval; SIGUSR1 starts one now;
-/// SIGTERM and SIGINT let the cycle under way finish, then exit 0. Cycles never overlap: the engine
-/// runs them one at a time.
+/// SIGTERM and SIGINT let the cycle under way finish, then `run()` returns. Cycles never overlap:
+/// the engine runs them one at a time. Timers and signals live on a serial control queue; the
+/// caller only waits.
 public final class DaemonLoop: @unchecked Sendable {
     private let engine: SyncEngine
     private let interval: Double
@@ -13,6 +14,8 @@ public final class DaemonLoop: @unchecked Sendable {
     private let control = DispatchQueue(label: "sopd.control")
     private var sources: [any DispatchSourceProtocol] = []
     private var cycleQueued = false
+    private var stopRequested = false
+    private var stopped: CheckedContinuation<Void, Never>?
 
     /// Creates the loop.
     public init(engine: SyncEngine, intervalSeconds: Double, logger: Logger) {
@@ -21,8 +24,8 @@ public final class DaemonLoop: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// Starts the timer and signal handlers and never returns.
-    public func run() -> Never {
+    /// Starts the timer and signal handlers and returns once a stop signal was handled.
+    public func run() async {
         control.sync {
             let timer = DispatchSource.makeTimerSource(queue: control)
             timer.schedule(deadline: .now(), repeating: interval, leeway: .milliseconds(Int(interval * 50)))
@@ -40,7 +43,11 @@ public final class DaemonLoop: @unchecked Sendable {
             }
         }
         logger.info("sopd running", metadata: ["interval_s": "\(interval)"])
-        dispatchMain()
+        await withCheckedContinuation { continuation in
+            control.sync {
+                if stopRequested { continuation.resume() } else { stopped = continuation }
+            }
+        }
     }
 
     private func startCycle(reason: String) {
@@ -55,6 +62,12 @@ public final class DaemonLoop: @unchecked Sendable {
     private func stop(signal: Int32) {
         logger.notice("stopping after the cycle under way", metadata: ["signal": "\(signal)"])
         sources.forEach { $0.cancel() }
-        engine.afterCurrentCycle { exit(0) }
+        engine.afterCurrentCycle { [self] in
+            control.async {
+                self.stopRequested = true
+                self.stopped?.resume()
+                self.stopped = nil
+            }
+        }
     }
 }

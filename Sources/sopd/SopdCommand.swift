@@ -40,7 +40,8 @@ struct SopdCommand: AsyncParsableCommand {
             throw ExitCode(SyncExitCode.configuration.rawValue)
         }
         guard syncNow else {
-            DaemonLoop(engine: runtime.engine, intervalSeconds: configuration.intervalSeconds, logger: logger).run()
+            await DaemonLoop(engine: runtime.engine, intervalSeconds: configuration.intervalSeconds, logger: logger).run()
+            return
         }
         let report = await runtime.engine.runCycle()
         print(report.summary)

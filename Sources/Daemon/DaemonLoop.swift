@@ -50,11 +50,12 @@ public final class DaemonLoop: @unchecked Sendable {
         }
     }
 
+    /// Queues a cycle unless one is already waiting to start: a burst of triggers makes one cycle.
     private func startCycle(reason: String) {
         guard !cycleQueued else { return }
         cycleQueued = true
+        engine.afterCurrentCycle { [self] in control.async { self.cycleQueued = false } }
         engine.startCycle { [self] report in
-            control.async { self.cycleQueued = false }
             logger.notice("\(report.summary)", metadata: ["trigger": "\(reason)"])
         }
     }

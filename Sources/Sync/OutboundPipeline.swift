@@ -119,10 +119,12 @@ public final class OutboundPipeline: Sendable {
             // The journaled document is sent, not a fresh one: one key, one body, on every attempt.
             let document = try JSONParser.parse(attempt.payload)
             let receipt: OrderReceipt
+            let sent = DispatchTime.now()
             do {
                 receipt = try backOffice.submitOrder(document, idempotencyKey: key)
             } catch {
                 metadata["status"] = "\(error.status.map(String.init) ?? "none")"
+                metadata["ms"] = "\((DispatchTime.now().uptimeNanoseconds - sent.uptimeNanoseconds) / 1_000_000)"
                 return try recordFailure(
                     id, orderNumber: orderNumber, reason: error.description, status: error.status,
                     peerUnavailable: error.code == .unavailable, metadata: metadata)

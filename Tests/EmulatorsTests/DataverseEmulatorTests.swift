@@ -23,10 +23,14 @@ import Testing
         await fixture.suite.stop()
     }
 
-    @Test func aMalformedFilterIsA400NotACrash() async throws {
+    @Test func hostileQueriesAre400sNotCrashes() async throws {
         let fixture = try await SyncFixture(seedDemoData: true)
-        for filter in ["statecode%20eq", "(((", "%27", "statecode%20eq%201%20and%20"] {
-            let response = try await get(fixture, "salesorders?$filter=\(filter)")
+        let hostile = [
+            "$filter=statecode%20eq", "$filter=(((", "$filter=%27", "$filter=statecode%20eq%201%20and%20", "$top=-1",
+            "$expand=order_details(", "$skiptoken=%25%25", "$orderby=name&$skiptoken=WzFd", "$skip=10",
+        ]
+        for query in hostile {
+            let response = try await get(fixture, "salesorders?\(query)")
             #expect(response.status == 400)
             #expect(try JSONParser.parse(response.body)["error"]?["message"]?.stringValue?.isEmpty == false)
         }

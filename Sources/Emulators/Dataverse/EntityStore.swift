@@ -63,6 +63,9 @@ public final class EntityStore: @unchecked Sendable {
                 options.filter?.matches($0, in: entity) ?? true
             }.map { (key: ordering.sortKey($0), row: $0) }
             if let after = options.skipAfter {
+                guard after.count == ordering.keys.count else {
+                    throw .badQuery(QueryError("The $skiptoken does not belong to this query; follow @odata.nextLink unchanged."))
+                }
                 candidates.removeAll { !ordering.isOrderedBefore(after, $0.key) }
             }
             candidates.sort { ordering.isOrderedBefore($0.key, $1.key) }

@@ -1,6 +1,6 @@
 # sopd — README's two commands are `make demo` and `make test`.
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
-APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev pkg-config
+APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev pkg-config openssl
 
 .PHONY: deps build release demo test emulator clean
 

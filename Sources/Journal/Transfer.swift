@@ -56,7 +56,5 @@ public struct Transfer: Sendable, Equatable, Codable, FetchableRecord, MutablePe
         static let id = Column(CodingKeys.id)
         static let idempotencyKey = Column(CodingKeys.idempotencyKey)
         static let state = Column(CodingKeys.state)
-        static let direction = Column(CodingKeys.direction)
-        static let orderNumber = Column(CodingKeys.orderNumber)
     }
 }

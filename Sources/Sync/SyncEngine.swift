@@ -19,11 +19,6 @@ public final class SyncEngine: Sendable {
             dataverse: dataverse, backOffice: backOffice, journal: journal, settings: settings, logger: logger)
     }
 
-    /// Runs one cycle and waits for it. Call from Dispatch code, never from a Swift-concurrency thread.
-    public func runCycle() -> CycleReport {
-        queue.sync { outbound.run() }
-    }
-
     /// Queues one cycle after any under way and calls `completion` with its report.
     public func startCycle(completion: @escaping @Sendable (CycleReport) -> Void) {
         queue.async { completion(self.outbound.run()) }

@@ -218,19 +218,3 @@ public final class DataverseEmulator: Sendable {
         }.joined(separator: "&")
     }
 }
-
-/// The `Prefer` header preferences the emulator honours.
-struct Preferences {
-    var maxPageSize: Int?
-    var returnRepresentation = false
-
-    init(_ header: String?) {
-        for item in (header ?? "").split(separator: ",") {
-            let preference = item.trimmingCharacters(in: .whitespaces)
-            if preference == "return=representation" { returnRepresentation = true }
-            if preference.hasPrefix("odata.maxpagesize=") {
-                maxPageSize = Int(preference.dropFirst("odata.maxpagesize=".count)).map { max(1, $0) }
-            }
-        }
-    }
-}

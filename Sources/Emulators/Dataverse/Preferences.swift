@@ -1,0 +1,17 @@
+import Foundation
+
+/// The `Prefer` header preferences the emulator honours.
+struct Preferences {
+    var maxPageSize: Int?
+    var returnRepresentation = false
+
+    init(_ header: String?) {
+        for item in (header ?? "").split(separator: ",") {
+            let preference = item.trimmingCharacters(in: .whitespaces)
+            if preference == "return=representation" { returnRepresentation = true }
+            if preference.hasPrefix("odata.maxpagesize=") {
+                maxPageSize = Int(preference.dropFirst("odata.maxpagesize=".count)).map { max(1, $0) }
+            }
+        }
+    }
+}

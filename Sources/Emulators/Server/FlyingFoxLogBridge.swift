@@ -1,0 +1,14 @@
+import FlyingSocks
+import Logging
+
+/// Sends FlyingFox's own log lines to swift-log instead of stdout. Its errors are about single
+/// connections (a client hanging up, a stop cancelling a read), so only critical ones rise above debug.
+struct FlyingFoxLogBridge: FlyingSocks.Logging {
+    let logger: Logger
+
+    func logDebug(_ debug: @autoclosure () -> String) { logger.trace("\(debug())") }
+    func logInfo(_ info: @autoclosure () -> String) { logger.trace("\(info())") }
+    func logWarning(_ warning: @autoclosure () -> String) { logger.debug("\(warning())") }
+    func logError(_ error: @autoclosure () -> String) { logger.debug("\(error())") }
+    func logCritical(_ critical: @autoclosure () -> String) { logger.warning("\(critical())") }
+}

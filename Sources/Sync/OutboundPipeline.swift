@@ -101,7 +101,11 @@ public final class OutboundPipeline: Sendable {
             do {
                 payload = try OrderDocumentMapper.document(from: order).jsonText
             } catch {
-                return try failUnmappable(order, key: key, orderNumber: orderNumber, error: error)
+                // Nothing to journal: without a document there is nothing to send or re-send. The
+                // order is read again next cycle.
+                metadata["error"] = "\(error)"
+                logger.error("order not sent: Dataverse returned it without an id or number", metadata: metadata)
+                return .failed(.init(orderNumber: orderNumber, reason: error.description, peerUnavailable: false))
             }
             let journaled = try journal.record(
                 Transfer(
@@ -149,22 +153,6 @@ public final class OutboundPipeline: Sendable {
             logger.error("journal failure; the order will be read again next cycle", metadata: metadata)
             return .failed(.init(orderNumber: orderNumber, reason: "\(error)", peerUnavailable: false))
         }
-    }
-
-    private func failUnmappable(_ order: JSONValue, key: String, orderNumber: String, error: OrderMappingError)
-        throws -> OrderOutcome
-    {
-        let journaled = try journal.record(
-            Transfer(
-                direction: .outbound, orderId: order["salesorderid"]?.stringValue ?? "?", orderNumber: orderNumber,
-                idempotencyKey: key, payload: order.jsonText))
-        guard let id = journaled.id, journaled.state != .done else {
-            return .skipped(.init(orderNumber: orderNumber, reason: "already delivered (journal)"))
-        }
-        let attempt = try journal.beginAttempt(id)
-        return try recordFailure(
-            id, orderNumber: orderNumber, reason: error.description, status: nil, peerUnavailable: false,
-            metadata: ["order": "\(orderNumber)", "dir": "out", "attempt": "\(attempt.attempts)"])
     }
 
     private func recordFailure(

@@ -20,7 +20,8 @@ public final class EmulatorServer: Sendable {
     ) async throws {
         // `.loopback` binds ::1 only; sopd's peers are configured with 127.0.0.1.
         let server = try HTTPServer(
-            address: .inet(ip4: "127.0.0.1", port: port), timeout: 60, logger: FlyingFoxLogBridge(logger: logger),
+            address: .inet(ip4: "127.0.0.1", port: port), timeout: 60,
+            pool: NoDelaySocketPool(wrapping: HTTPServer.defaultPool()), logger: FlyingFoxLogBridge(logger: logger),
             handler: ClosureHTTPHandler(handler))
         self.server = server
         task = Task { try await server.run() }

@@ -17,10 +17,7 @@ public struct Runtime: Sendable {
     /// Builds the parts; opens (and creates) the journal.
     /// - Throws: `JournalError` when the journal cannot be opened.
     public init(configuration: SopdConfiguration, logger: Logger) throws(JournalError) {
-        let dataverseToken = configuration.dataverse.token
-        dataverse = DataverseClient(
-            organizationURL: configuration.dataverse.url, http: HTTPClient(configuration: configuration.dataverse.http),
-            accessToken: { dataverseToken })
+        dataverse = configuration.dataverse.makeClient()
         let backOffice = BackOfficeClient(
             baseURL: configuration.backOffice.url, credentials: configuration.backOffice.credentials,
             http: HTTPClient(configuration: configuration.backOffice.http))

@@ -1,4 +1,5 @@
 import BackOffice
+import Dataverse
 import HTTP
 import Sync
 
@@ -36,4 +37,12 @@ public struct SopdConfiguration: Sendable {
     public var journalPath: String
     /// The least severe log level written (`log.level`).
     public var logLevel: String
+}
+
+extension SopdConfiguration.Dataverse {
+    /// A client of the configured organization, with its own connection pool.
+    public func makeClient() -> DataverseClient {
+        let token = self.token
+        return DataverseClient(organizationURL: url, http: HTTPClient(configuration: http), accessToken: { token })
+    }
 }

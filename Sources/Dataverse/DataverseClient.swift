@@ -57,7 +57,20 @@ public final class DataverseClient: Sendable {
             isIntegrationUser: row["isintegrationuser"]?.boolValue ?? false)
     }
 
+    /// Turns sales order processing integration on or off (`PATCH organizations(<id>)`).
+    public func setSOPIntegration(organizationId: String, enabled: Bool) throws(DataverseError) {
+        try update("organizations", id: organizationId, changes: ["issopintegrationenabled": .bool(enabled)], ifMatch: "*")
+    }
+
     // MARK: Reads
+
+    /// How many rows of `entitySet` match `filter` (`$count=true`); Dataverse counts up to 5000.
+    public func count(_ entitySet: String, filter: String) throws(DataverseError) -> Int {
+        let query = DataverseQuery(select: [], filter: filter, top: 1)
+        let answer = try send(.get, "\(entitySet)?\(query.queryString)&$count=true")
+        guard let count = answer["@odata.count"]?.intValue else { throw Self.unreadable("the answer has no @odata.count") }
+        return count
+    }
 
     /// Reads the first page of a collection.
     /// - Parameters:

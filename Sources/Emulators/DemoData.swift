@@ -9,9 +9,12 @@ public enum DemoData {
         "\(kind)000000-0000-0000-0000-\(String(format: "%012d", number))"
     }
 
-    static let currencyId = guid("cc", 1)
-    static let unitId = guid("ee", 1)
-    static let priceListId = guid("bb", 1)
+    /// The USD currency.
+    public static let currencyId = guid("cc", 1)
+    /// The unit "Each".
+    public static let unitId = guid("ee", 1)
+    /// The price list "Retail 2026".
+    public static let priceListId = guid("bb", 1)
 
     private static let products: [(number: String, name: String, price: Decimal)] = [
         ("P-1001", "Pallet jack", 450), ("P-1002", "Shelving unit", 129.9), ("P-1003", "Safety gloves (box)", 19.5),
@@ -47,7 +50,7 @@ public enum DemoData {
             ], caller: nil)
     }
 
-    /// Adds the currency, unit, products, price list and accounts that orders refer to.
+    /// Adds the currency, unit, products, the price list with an item per product, and the accounts that orders refer to.
     public static func seedCatalog(into store: EntityStore) throws(DataverseFault) {
         try store.create(
             "transactioncurrency",
@@ -69,6 +72,14 @@ public enum DemoData {
                     "productid": .string(guid("dd", index + 1)), "productnumber": .string(product.number),
                     "name": .string(product.name), "price": .number(Money.literal(product.price)),
                     "defaultuomid@odata.bind": .string("/uoms(\(unitId))"),
+                ], caller: nil)
+            try store.create(
+                "productpricelevel",
+                body: [
+                    "productpricelevelid": .string(guid("bc", index + 1)),
+                    "pricelevelid@odata.bind": .string("/pricelevels(\(priceListId))"),
+                    "productid@odata.bind": .string("/products(\(guid("dd", index + 1)))"),
+                    "uomid@odata.bind": .string("/uoms(\(unitId))"), "amount": .number(Money.literal(product.price)),
                 ], caller: nil)
         }
         for (index, account) in accounts.enumerated() {

@@ -14,22 +14,15 @@ struct SopdCommand: AsyncParsableCommand {
             SIGTERM to stop. With --sync-now it runs one cycle and exits: 0 all done, 1 some transfers failed and wait \
             in the journal, 69 Dataverse unreachable, 75 Dataverse refused the read, 78 bad configuration.
             """,
-        subcommands: [DemoCommand.self])
+        subcommands: [DemoCommand.self, SOPCommand.self])
 
-    @Option(name: .long, help: "The YAML configuration file.")
-    var config = "/etc/sopd/sopd.yaml"
+    @OptionGroup var options: ConfigurationOption
 
     @Flag(name: .customLong("sync-now"), help: "Run one sync cycle, print a one-line summary and exit.")
     var syncNow = false
 
     func run() async throws {
-        let configuration: SopdConfiguration
-        do {
-            configuration = try await ConfigurationLoader.load(path: config)
-        } catch {
-            FileHandle.standardError.write(Data("sopd: \(error)\n".utf8))
-            throw ExitCode(SyncExitCode.configuration.rawValue)
-        }
+        let configuration = try await options.load()
         Runtime.bootstrapLogging(level: configuration.logLevel)
         let logger = Logger(label: "sopd")
         let runtime: Runtime

@@ -87,6 +87,13 @@ public final class DataverseEmulator: Sendable {
             guard method == "GET" else { throw .methodNotAllowed(method, segment) }
             return respond(status: .ok, json: whoAmI(caller: caller, root: root))
         }
+        if let action = Action(rawValue: segment) {
+            guard method == "POST" else { throw .methodNotAllowed(method, segment) }
+            let parameters = try Self.parseObject(body)
+            return try store.transaction { (tables) throws(DataverseFault) in
+                try perform(action, parameters: parameters, caller: caller, root: root, in: &tables)
+            }
+        }
         let setName: String
         var id: String?
         if let open = segment.firstIndex(of: "("), segment.hasSuffix(")") {
@@ -103,35 +110,71 @@ public final class DataverseEmulator: Sendable {
             id = key.lowercased()
         }
         let preferences = Preferences(request.header("Prefer"))
-        switch (method, id) {
-        case ("GET", nil):
-            return try queryCollection(entity, request: request, preferences: preferences, root: root)
-        case ("GET", let id?):
-            let options = try parseOptions(request, entity: entity)
-            var row = try store.retrieve(entity, id: id, options: options)
-            row = Self.adding(context: "\(root)/$metadata#\(setName)/$entity", to: row)
-            return respond(status: .ok, json: row)
-        case ("POST", nil):
-            let fields = try Self.parseObject(body)
-            let newId = try store.create(entity.logicalName, body: fields, caller: caller)
-            return try written(entity, id: newId, status: .created, preferences: preferences, root: root)
-        case ("PATCH", let id?):
-            let fields = try Self.parseObject(body)
-            let ifMatch = request.header("If-Match")
-            if store.row(entity.logicalName, id: id) == nil && ifMatch == nil {
-                var withKey = fields
-                withKey[entity.primaryIdAttribute] = .string(id)
-                try store.create(entity.logicalName, body: withKey, caller: caller)
-            } else {
-                try store.update(entity.logicalName, id: id, body: fields, ifMatch: ifMatch, caller: caller)
+        let options = method == "GET" ? try parseOptions(request, entity: entity) : QueryOptions()
+        let fields = ["POST", "PATCH"].contains(method) ? try Self.parseObject(body) : [:]
+        let ifMatch = request.header("If-Match")
+        return try store.transaction { (tables) throws(DataverseFault) in
+            switch (method, id) {
+            case ("GET", nil):
+                return try queryCollection(entity, request: request, options: options, preferences: preferences, root: root, in: tables)
+            case ("GET", let id?):
+                let row = try tables.retrieve(entity, id: id, options: options)
+                return respond(status: .ok, json: Self.adding(context: "\(root)/$metadata#\(setName)/$entity", to: row))
+            case ("POST", nil):
+                let newId = try SalesBehavior.create(entity, body: fields, callerId: caller, in: &tables)
+                return try written(entity, id: newId, status: .created, preferences: preferences, root: root, in: tables)
+            case ("PATCH", let id?):
+                if tables.row(entity.logicalName, id: id) == nil && ifMatch == nil {
+                    var withKey = fields
+                    withKey[entity.primaryIdAttribute] = .string(id)
+                    _ = try SalesBehavior.create(entity, body: withKey, callerId: caller, in: &tables)
+                } else {
+                    try SalesBehavior.update(entity, id: id, body: fields, ifMatch: ifMatch, callerId: caller, in: &tables)
+                }
+                return try written(entity, id: id, status: .ok, preferences: preferences, root: root, in: tables)
+            case ("DELETE", let id?):
+                try SalesBehavior.delete(entity, id: id, ifMatch: ifMatch, callerId: caller, in: &tables)
+                return FlyingFox.HTTPResponse(statusCode: .noContent, headers: Self.odataHeaders)
+            default:
+                throw .methodNotAllowed(method, segment)
             }
-            return try written(entity, id: id, status: .ok, preferences: preferences, root: root)
-        case ("DELETE", let id?):
-            try store.delete(entity.logicalName, id: id, ifMatch: request.header("If-Match"))
-            return FlyingFox.HTTPResponse(statusCode: .noContent, headers: Self.odataHeaders)
-        default:
-            throw .methodNotAllowed(method, segment)
         }
+    }
+
+    /// The unbound actions the emulator serves.
+    private enum Action: String {
+        case calculatePrice = "CalculatePrice"
+        case recalculatePrice = "RecalculatePrice"
+        case convertSalesOrderToInvoice = "ConvertSalesOrderToInvoice"
+    }
+
+    private func perform(
+        _ action: Action, parameters: [String: JSONValue], caller: String, root: String, in tables: inout EntityTables
+    ) throws(DataverseFault) -> FlyingFox.HTTPResponse {
+        switch action {
+        case .calculatePrice:
+            let target = parameters["Target"] ?? .null
+            guard let type = target["@odata.type"]?.stringValue else {
+                throw .badRequest("CalculatePrice needs a Target with its @odata.type, such as Microsoft.Dynamics.CRM.salesorder.")
+            }
+            let logicalName = String(type.split(separator: ".").last ?? "")
+            guard let id = target["\(logicalName)id"]?.stringValue else {
+                throw .badRequest("The CalculatePrice Target needs its \(logicalName)id.")
+            }
+            try SalesBehavior.recalculate(logicalName: logicalName, id: id, callerId: caller, in: &tables)
+        case .recalculatePrice:
+            guard let logicalName = parameters["entityLogicalName"]?.stringValue, let id = parameters["entityId"]?.stringValue
+            else { throw .badRequest("RecalculatePrice needs entityLogicalName and entityId.") }
+            try SalesBehavior.recalculate(logicalName: logicalName, id: id, callerId: caller, in: &tables)
+        case .convertSalesOrderToInvoice:
+            guard let orderId = parameters["SalesOrderId"]?.stringValue else {
+                throw .badRequest("ConvertSalesOrderToInvoice needs SalesOrderId.")
+            }
+            let invoiceId = try SalesBehavior.createInvoice(fromOrder: orderId, callerId: caller, in: &tables)
+            let invoice = try tables.retrieve(tables.definition("invoice"), id: invoiceId, options: QueryOptions())
+            return respond(status: .ok, json: Self.adding(context: "\(root)/$metadata#invoices/$entity", to: invoice))
+        }
+        return FlyingFox.HTTPResponse(statusCode: .noContent, headers: Self.odataHeaders)
     }
 
     private func parseOptions(_ request: FlyingFox.HTTPRequest, entity: EntityDefinition) throws(DataverseFault)
@@ -147,15 +190,16 @@ public final class DataverseEmulator: Sendable {
     }
 
     private func queryCollection(
-        _ entity: EntityDefinition, request: FlyingFox.HTTPRequest, preferences: Preferences, root: String
+        _ entity: EntityDefinition, request: FlyingFox.HTTPRequest, options: QueryOptions, preferences: Preferences,
+        root: String, in tables: EntityTables
     ) throws(DataverseFault) -> FlyingFox.HTTPResponse {
-        let options = try parseOptions(request, entity: entity)
         let pageSize = min(preferences.maxPageSize ?? Self.maximumPageSize, Self.maximumPageSize)
-        let page = try store.query(entity, options: options, pageSize: pageSize)
+        let page = try tables.query(entity, options: options, pageSize: pageSize)
         var answer: [String: JSONValue] = [
             "@odata.context": .string("\(root)/$metadata#\(entity.entitySetName)"),
             "value": .array(page.rows),
         ]
+        if options.count { answer["@odata.count"] = .int(page.count) }
         if let token = page.nextSkipToken {
             let kept = request.decodedQuery.filter { $0.name != "$skiptoken" } + [("$skiptoken", token)]
             answer["@odata.nextLink"] = .string("\(root)/\(entity.entitySetName)?" + Self.encodeQuery(kept))
@@ -164,7 +208,8 @@ public final class DataverseEmulator: Sendable {
     }
 
     private func written(
-        _ entity: EntityDefinition, id: String, status: HTTPStatusCode, preferences: Preferences, root: String
+        _ entity: EntityDefinition, id: String, status: HTTPStatusCode, preferences: Preferences, root: String,
+        in tables: EntityTables
     ) throws(DataverseFault) -> FlyingFox.HTTPResponse {
         let location = "\(root)/\(entity.entitySetName)(\(id))"
         guard preferences.returnRepresentation else {
@@ -172,7 +217,7 @@ public final class DataverseEmulator: Sendable {
             headers[HTTPHeader("OData-EntityId")] = location
             return FlyingFox.HTTPResponse(statusCode: .noContent, headers: headers)
         }
-        let row = try store.retrieve(entity, id: id, options: QueryOptions())
+        let row = try tables.retrieve(entity, id: id, options: QueryOptions())
         return respond(
             status: status, json: Self.adding(context: "\(root)/$metadata#\(entity.entitySetName)/$entity", to: row))
     }

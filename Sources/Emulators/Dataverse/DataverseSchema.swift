@@ -34,6 +34,54 @@ public struct DataverseSchema: Sendable {
             collectionNavigations: collections)
     }
 
+    /// A header of the price-computation table (opportunity, quote, order, invoice): state, customer,
+    /// price list, currency, discounts, freight and the computed totals, plus `columns` of its own.
+    private static func pricedHeader(
+        _ logicalName: String, set: String, lines: String, linesNavigation: String, columns: [String: AttributeType],
+        createOnly: Set<String> = [], single: [String: EntityDefinition.SingleNavigation] = [:]
+    ) -> EntityDefinition {
+        let common: [String: AttributeType] = [
+            "name": .string, "description": .memo, "statecode": .integer, "statuscode": .integer,
+            "ispricelocked": .boolean, "totalamount": .money, "totallineitemamount": .money,
+            "totallineitemdiscountamount": .money, "totaldiscountamount": .money, "totalamountlessfreight": .money,
+            "totaltax": .money, "freightamount": .money, "discountamount": .money, "discountpercentage": .decimal,
+            "billto_name": .string, "billto_line1": .string, "billto_city": .string, "billto_postalcode": .string,
+            "billto_country": .string, "shipto_name": .string, "shipto_line1": .string, "shipto_city": .string,
+            "shipto_postalcode": .string, "shipto_country": .string,
+            "customerid": .lookup(targets: ["account"]), "ownerid": .lookup(targets: ["systemuser"]),
+            "pricelevelid": .lookup(targets: ["pricelevel"]),
+            "transactioncurrencyid": .lookup(targets: ["transactioncurrency"]),
+        ]
+        return table(
+            logicalName, set: set, columns: common.merging(columns) { _, own in own }, createOnly: createOnly,
+            single: [
+                "customerid_account": .init(lookup: "customerid", target: "account"),
+                "owninguser": .init(lookup: "ownerid", target: "systemuser"),
+                "pricelevelid": .init(lookup: "pricelevelid", target: "pricelevel"),
+                "transactioncurrencyid": .init(lookup: "transactioncurrencyid", target: "transactioncurrency"),
+            ].merging(single) { _, own in own },
+            collections: [linesNavigation: .init(target: lines, referencingLookup: "\(logicalName)id")])
+    }
+
+    /// A product line of a priced header: quantity, prices, discounts, tax and the computed amounts.
+    private static func pricedLine(_ logicalName: String, set: String, header: String) -> EntityDefinition {
+        table(
+            logicalName, set: set,
+            columns: [
+                "quantity": .decimal, "priceperunit": .money, "baseamount": .money, "extendedamount": .money,
+                "manualdiscountamount": .money, "volumediscountamount": .money, "tax": .money,
+                "ispriceoverridden": .boolean, "isproductoverridden": .boolean, "productdescription": .string,
+                "lineitemnumber": .integer, "sequencenumber": .integer,
+                "productid": .lookup(targets: ["product"]), "uomid": .lookup(targets: ["uom"]),
+                "\(header)id": .lookup(targets: [header]),
+            ],
+            single: [
+                "productid": .init(lookup: "productid", target: "product"),
+                "uomid": .init(lookup: "uomid", target: "uom"),
+                "\(header)id": .init(lookup: "\(header)id", target: header),
+            ])
+    }
+
     /// The Dynamics 365 Sales tables of the emulator.
     public static let sales = DataverseSchema([
         table(
@@ -68,47 +116,36 @@ public struct DataverseSchema: Sendable {
             columns: ["name": .string, "transactioncurrencyid": .lookup(targets: ["transactioncurrency"])],
             single: ["transactioncurrencyid": .init(lookup: "transactioncurrencyid", target: "transactioncurrency")]),
         table(
-            "salesorder", set: "salesorders",
+            "productpricelevel", set: "productpricelevels",
             columns: [
-                "name": .string, "ordernumber": .string, "description": .memo,
-                "statecode": .integer, "statuscode": .integer,
-                "submitdate": .dateTime, "submitstatus": .integer, "submitstatusdescription": .memo,
-                "lastbackofficesubmit": .dateTime, "requestdeliveryby": .dateTime,
-                "paymenttermscode": .integer, "freighttermscode": .integer, "shippingmethodcode": .integer,
-                "ispricelocked": .boolean,
-                "totalamount": .money, "totallineitemamount": .money, "totallineitemdiscountamount": .money,
-                "totaldiscountamount": .money, "totalamountlessfreight": .money, "totaltax": .money,
-                "freightamount": .money, "discountamount": .money, "discountpercentage": .decimal,
-                "billto_name": .string, "billto_line1": .string, "billto_city": .string,
-                "billto_postalcode": .string, "billto_country": .string,
-                "shipto_name": .string, "shipto_line1": .string, "shipto_city": .string,
-                "shipto_postalcode": .string, "shipto_country": .string,
-                "customerid": .lookup(targets: ["account"]), "ownerid": .lookup(targets: ["systemuser"]),
-                "pricelevelid": .lookup(targets: ["pricelevel"]),
-                "transactioncurrencyid": .lookup(targets: ["transactioncurrency"]),
-            ],
-            createOnly: ["ordernumber"],
-            single: [
-                "customerid_account": .init(lookup: "customerid", target: "account"),
-                "owninguser": .init(lookup: "ownerid", target: "systemuser"),
-                "pricelevelid": .init(lookup: "pricelevelid", target: "pricelevel"),
-                "transactioncurrencyid": .init(lookup: "transactioncurrencyid", target: "transactioncurrency"),
-            ],
-            collections: ["order_details": .init(target: "salesorderdetail", referencingLookup: "salesorderid")]),
-        table(
-            "salesorderdetail", set: "salesorderdetails",
-            columns: [
-                "quantity": .decimal, "priceperunit": .money, "baseamount": .money, "extendedamount": .money,
-                "manualdiscountamount": .money, "volumediscountamount": .money, "tax": .money,
-                "ispriceoverridden": .boolean, "isproductoverridden": .boolean, "productdescription": .string,
-                "lineitemnumber": .integer, "sequencenumber": .integer,
+                "amount": .money, "pricelevelid": .lookup(targets: ["pricelevel"]),
                 "productid": .lookup(targets: ["product"]), "uomid": .lookup(targets: ["uom"]),
-                "salesorderid": .lookup(targets: ["salesorder"]),
             ],
             single: [
+                "pricelevelid": .init(lookup: "pricelevelid", target: "pricelevel"),
                 "productid": .init(lookup: "productid", target: "product"),
-                "uomid": .init(lookup: "uomid", target: "uom"),
-                "salesorderid": .init(lookup: "salesorderid", target: "salesorder"),
             ]),
+        pricedHeader(
+            "salesorder", set: "salesorders", lines: "salesorderdetail", linesNavigation: "order_details",
+            columns: [
+                "ordernumber": .string, "submitdate": .dateTime, "submitstatus": .integer,
+                "submitstatusdescription": .memo, "lastbackofficesubmit": .dateTime, "requestdeliveryby": .dateTime,
+                "paymenttermscode": .integer, "freighttermscode": .integer, "shippingmethodcode": .integer,
+            ],
+            createOnly: ["ordernumber"]),
+        pricedLine("salesorderdetail", set: "salesorderdetails", header: "salesorder"),
+        pricedHeader(
+            "opportunity", set: "opportunities", lines: "opportunityproduct",
+            linesNavigation: "product_opportunities", columns: ["estimatedclosedate": .dateTime]),
+        pricedLine("opportunityproduct", set: "opportunityproducts", header: "opportunity"),
+        pricedHeader(
+            "quote", set: "quotes", lines: "quotedetail", linesNavigation: "quote_details",
+            columns: ["quotenumber": .string], createOnly: ["quotenumber"]),
+        pricedLine("quotedetail", set: "quotedetails", header: "quote"),
+        pricedHeader(
+            "invoice", set: "invoices", lines: "invoicedetail", linesNavigation: "invoice_details",
+            columns: ["invoicenumber": .string, "salesorderid": .lookup(targets: ["salesorder"])],
+            createOnly: ["invoicenumber"], single: ["salesorderid": .init(lookup: "salesorderid", target: "salesorder")]),
+        pricedLine("invoicedetail", set: "invoicedetails", header: "invoice"),
     ])
 }

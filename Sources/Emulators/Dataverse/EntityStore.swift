@@ -1,256 +1,49 @@
 import Foundation
 import JSON
 
-/// The emulator's tables in memory, guarded by one lock. Rows are stored as the Web API shows them
-/// (lookups as `_<name>_value`); every write bumps the global `versionnumber` that ETags are made from.
+/// The emulator's data, guarded by one lock: every request's reads and writes run as one transaction,
+/// so a rule checked before a write still holds when the write happens.
 public final class EntityStore: @unchecked Sendable {
-    /// One page of a collection query.
-    struct Page {
-        var rows: [JSONValue]
-        var nextSkipToken: String?
-    }
-
     /// The tables served.
     public let schema: DataverseSchema
     private let lock = NSLock()
-    private var tables: [String: [String: [String: JSONValue]]] = [:]
-    private var version = 1_000
+    private var tables: EntityTables
 
     /// Creates an empty store.
     public init(schema: DataverseSchema = .sales) {
         self.schema = schema
+        tables = EntityTables(schema: schema)
     }
 
-    private func locked<T>(_ body: () throws(DataverseFault) -> T) throws(DataverseFault) -> T {
+    /// Runs `body` on the tables with the lock held.
+    public func transaction<T>(_ body: (inout EntityTables) throws(DataverseFault) -> T) throws(DataverseFault) -> T {
         lock.lock()
         defer { lock.unlock() }
-        return try body()
+        return try body(&tables)
     }
-
-    private func definition(_ logicalName: String) throws(DataverseFault) -> EntityDefinition {
-        guard let entity = schema.entities[logicalName] else { throw DataverseFault.resourceNotFound(logicalName) }
-        return entity
-    }
-
-    static func timestamp(_ date: Date = Date()) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .omitted))
-            .replacingOccurrences(of: "+0000", with: "Z")
-    }
-
-    // MARK: Reads
 
     /// A copy of one row, or nil.
     public func row(_ logicalName: String, id: String) -> [String: JSONValue]? {
-        lock.lock()
-        defer { lock.unlock() }
-        return tables[logicalName]?[id.lowercased()]
+        lock.withLock { tables.row(logicalName, id: id) }
     }
 
     /// Copies of every row of a table, in primary-key order.
     public func rows(_ logicalName: String) -> [[String: JSONValue]] {
-        lock.lock()
-        defer { lock.unlock() }
-        let key = schema.entities[logicalName]?.primaryIdAttribute ?? ""
-        return (tables[logicalName] ?? [:]).values.sorted {
-            ($0[key]?.stringValue ?? "") < ($1[key]?.stringValue ?? "")
-        }
+        lock.withLock { tables.rows(logicalName) }
     }
 
-    func query(_ entity: EntityDefinition, options: QueryOptions, pageSize: Int) throws(DataverseFault) -> Page {
-        try locked { () throws(DataverseFault) in
-            let ordering = RowOrdering(orderBy: options.orderBy, primaryKey: entity.primaryIdAttribute)
-            var candidates = (tables[entity.logicalName] ?? [:]).values.filter {
-                options.filter?.matches($0, in: entity) ?? true
-            }.map { (key: ordering.sortKey($0), row: $0) }
-            if let after = options.skipAfter {
-                guard after.count == ordering.keys.count else {
-                    throw .badQuery(QueryError("The $skiptoken does not belong to this query; follow @odata.nextLink unchanged."))
-                }
-                candidates.removeAll { !ordering.isOrderedBefore(after, $0.key) }
-            }
-            candidates.sort { ordering.isOrderedBefore($0.key, $1.key) }
-            let limit = min(options.top ?? Int.max, pageSize)
-            let page = candidates.prefix(limit)
-            let more = options.top == nil && candidates.count > limit
-            return Page(
-                rows: page.map { project($0.row, entity: entity, options: options) },
-                nextSkipToken: more ? page.last.map { RowOrdering.token(after: $0.key) } : nil)
-        }
-    }
-
-    func retrieve(_ entity: EntityDefinition, id: String, options: QueryOptions) throws(DataverseFault) -> JSONValue {
-        try locked { () throws(DataverseFault) in
-            guard let row = tables[entity.logicalName]?[id.lowercased()] else {
-                throw .notFound(entity.logicalName, id: id)
-            }
-            return project(row, entity: entity, options: options)
-        }
-    }
-
-    /// The row as the Web API returns it: the selected properties (all when none are), the ETag, and expansions.
-    private func project(_ row: [String: JSONValue], entity: EntityDefinition, options: QueryOptions) -> JSONValue {
-        var output: [String: JSONValue] = [:]
-        for property in options.select ?? entity.propertyNames { output[property] = row[property] ?? .null }
-        output[entity.primaryIdAttribute] = row[entity.primaryIdAttribute]
-        if let version = row["versionnumber"]?.numberText { output["@odata.etag"] = .string("W/\"\(version)\"") }
-        for item in options.expand {
-            if let single = entity.singleNavigations[item.navigation], let target = schema.entities[single.target] {
-                let related = row["_\(single.lookup)_value"]?.stringValue.flatMap {
-                    tables[target.logicalName]?[$0]
-                }
-                output[item.navigation] = related.map { project($0, entity: target, options: item.options) } ?? .null
-            } else if let collection = entity.collectionNavigations[item.navigation],
-                let target = schema.entities[collection.target]
-            {
-                let id = row[entity.primaryIdAttribute]
-                let ordering = RowOrdering(orderBy: item.options.orderBy, primaryKey: target.primaryIdAttribute)
-                let related = (tables[target.logicalName] ?? [:]).values.filter {
-                    $0["_\(collection.referencingLookup)_value"] == id
-                        && (item.options.filter?.matches($0, in: target) ?? true)
-                }.sorted { ordering.isOrderedBefore(ordering.sortKey($0), ordering.sortKey($1)) }
-                output[item.navigation] = .array(
-                    related.prefix(item.options.top ?? Int.max).map { project($0, entity: target, options: item.options) })
-            }
-        }
-        return .object(output)
-    }
-
-    // MARK: Writes
-
-    /// Creates a row from a Web API body and returns its id.
-    /// - Parameters:
-    ///   - logicalName: The table.
-    ///   - body: Columns and `<navigation>@odata.bind` references; it may carry the primary key.
-    ///   - caller: The `systemuserid` of the caller, recorded as creator, modifier and default owner.
+    /// Creates a row without any Dynamics rule applied, as seeding does; see `EntityTables.create`.
     @discardableResult
     public func create(_ logicalName: String, body: [String: JSONValue], caller: String?) throws(DataverseFault) -> String {
-        let entity = try definition(logicalName)
-        return try locked { () throws(DataverseFault) in
-            var row = try resolve(body, for: entity, isCreate: true)
-            let id = row[entity.primaryIdAttribute]?.stringValue?.lowercased() ?? UUID().uuidString.lowercased()
-            guard tables[logicalName]?[id] == nil else { throw .duplicate(logicalName, id: id) }
-            row[entity.primaryIdAttribute] = .string(id)
-            let now = Self.timestamp()
-            row["createdon"] = .string(now)
-            if let caller {
-                row["_createdby_value"] = .string(caller)
-                if case .lookup = entity.attributes["ownerid"], row["_ownerid_value"] == nil {
-                    row["_ownerid_value"] = .string(caller)
-                }
-            }
-            stamp(&row, caller: caller, now: now)
-            tables[logicalName, default: [:]][id] = row
-            return id
-        }
+        try transaction { (tables) throws(DataverseFault) in try tables.create(logicalName, body: body, caller: caller) }
     }
 
-    /// Updates a row; `ifMatch` is an ETag (`W/"123"`) or `*`.
+    /// Updates a row without any Dynamics rule applied; see `EntityTables.update`.
     public func update(
         _ logicalName: String, id: String, body: [String: JSONValue], ifMatch: String?, caller: String?
     ) throws(DataverseFault) {
-        let entity = try definition(logicalName)
-        try locked { () throws(DataverseFault) in
-            let key = id.lowercased()
-            guard var row = tables[logicalName]?[key] else { throw .notFound(logicalName, id: id) }
-            try checkETag(ifMatch, row: row)
-            let changes = try resolve(body, for: entity, isCreate: false)
-            for (name, value) in changes where name != entity.primaryIdAttribute { row[name] = value }
-            stamp(&row, caller: caller, now: Self.timestamp())
-            tables[logicalName]?[key] = row
-        }
-    }
-
-    /// Deletes a row and the rows of its collection navigations (order lines go with their order).
-    public func delete(_ logicalName: String, id: String, ifMatch: String?) throws(DataverseFault) {
-        let entity = try definition(logicalName)
-        try locked { () throws(DataverseFault) in
-            let key = id.lowercased()
-            guard let row = tables[logicalName]?[key] else { throw .notFound(logicalName, id: id) }
-            try checkETag(ifMatch, row: row)
-            tables[logicalName]?[key] = nil
-            for collection in entity.collectionNavigations.values {
-                tables[collection.target] = tables[collection.target]?.filter {
-                    $0.value["_\(collection.referencingLookup)_value"]?.stringValue != key
-                }
-            }
-        }
-    }
-
-    private func checkETag(_ ifMatch: String?, row: [String: JSONValue]) throws(DataverseFault) {
-        guard let ifMatch, ifMatch != "*" else { return }
-        let current = "W/\"\(row["versionnumber"]?.numberText ?? "")\""
-        guard ifMatch == current else { throw .versionMismatch }
-    }
-
-    private func stamp(_ row: inout [String: JSONValue], caller: String?, now: String) {
-        version += 1
-        row["versionnumber"] = .int(version)
-        row["modifiedon"] = .string(now)
-        if let caller { row["_modifiedby_value"] = .string(caller) }
-    }
-
-    /// Turns a request body into stored columns, refusing unknown properties and values of the wrong type.
-    private func resolve(_ body: [String: JSONValue], for entity: EntityDefinition, isCreate: Bool) throws(DataverseFault)
-        -> [String: JSONValue]
-    {
-        var row: [String: JSONValue] = [:]
-        for (name, value) in body {
-            if name.hasPrefix("@odata.") { continue }
-            if name.hasSuffix("@odata.bind") {
-                let navigation = String(name.dropLast("@odata.bind".count))
-                guard let binding = entity.bindingLookup(navigation) else {
-                    throw .badRequest(
-                        "An undeclared property '\(navigation)' which only has property annotations in the payload but no property value was found in the payload."
-                    )
-                }
-                row["_\(binding.lookup)_value"] = try resolveReference(value, binding: binding)
-                continue
-            }
-            guard let type = entity.attributes[name] else {
-                throw .badRequest(
-                    "The property '\(name)' does not exist on type 'Microsoft.Dynamics.CRM.\(entity.logicalName)'. Make sure to only use property names that are defined by the type."
-                )
-            }
-            if case .lookup = type {
-                throw .badRequest("The lookup '\(name)' is set with '\(name)_<table>@odata.bind', not as a value.")
-            }
-            if !isCreate && entity.createOnly.contains(name) { continue }
-            try Self.checkType(value, type, property: name)
-            row[name] = value
-        }
-        return row
-    }
-
-    private func resolveReference(_ value: JSONValue, binding: EntityDefinition.SingleNavigation) throws(DataverseFault)
-        -> JSONValue
-    {
-        if value.isNull { return .null }
-        guard let reference = value.stringValue, let open = reference.lastIndex(of: "("), reference.hasSuffix(")"),
-            let target = schema.entities[binding.target]
-        else { throw .badRequest("The @odata.bind value '\(value.jsonText)' is not an entity reference such as '/accounts(<id>)'.") }
-        let setName = reference[..<open].split(separator: "/").last.map(String.init)
-        let id = String(reference[reference.index(after: open)..<reference.index(before: reference.endIndex)]).lowercased()
-        guard setName == target.entitySetName else {
-            throw .badRequest("The @odata.bind value '\(reference)' must point at '\(target.entitySetName)'.")
-        }
-        guard tables[target.logicalName]?[id] != nil else { throw .notFound(target.logicalName, id: id) }
-        return .string(id)
-    }
-
-    private static func checkType(_ value: JSONValue, _ type: AttributeType, property: String) throws(DataverseFault) {
-        let valid: Bool
-        switch (type, value) {
-        case (_, .null): valid = true
-        case (.string, .string), (.memo, .string): valid = true
-        case (.guid, .string(let text)): valid = FilterParser.isGUID(text)
-        case (.dateTime, .string(let text)): valid = text.count >= 10
-        case (.integer, .number(let text)): valid = Int(text) != nil
-        case (.decimal, .number), (.money, .number): valid = true
-        case (.boolean, .bool): valid = true
-        default: valid = false
-        }
-        guard valid else {
-            throw .badRequest("Cannot convert the literal '\(value.jsonText)' to the expected type '\(type.edmName)' of '\(property)'.")
+        try transaction { (tables) throws(DataverseFault) in
+            try tables.update(logicalName, id: id, body: body, ifMatch: ifMatch, caller: caller)
         }
     }
 }

@@ -20,8 +20,12 @@ struct QueryOptions: Sendable {
     var expand: [Expand] = []
     /// The sort key of the last row already served, from `$skiptoken`.
     var skipAfter: [JSONValue]?
+    /// `$count=true`: the answer carries `@odata.count`.
+    var count = false
 
-    private static let supported: Set<String> = ["$select", "$filter", "$orderby", "$top", "$expand", "$skiptoken"]
+    private static let supported: Set<String> = [
+        "$select", "$filter", "$orderby", "$top", "$expand", "$skiptoken", "$count",
+    ]
 
     /// Reads the options from decoded query parameters; other parameters are refused as Dataverse refuses them.
     static func parse(_ parameters: [(name: String, value: String)]) throws(QueryError) -> QueryOptions {
@@ -70,6 +74,9 @@ struct QueryOptions: Sendable {
                     navigation: String(item[..<open]).trimmingCharacters(in: .whitespaces),
                     options: try QueryOptions.parse(nested))
             }
+        case "$count":
+            guard value == "true" || value == "false" else { throw QueryError("Invalid value '\(value)' for $count.") }
+            count = value == "true"
         default:
             skipAfter = try RowOrdering.key(fromToken: value)
         }

@@ -1,0 +1,40 @@
+/// The seed's rules for orders while sales order processing integration is on or off.
+public enum SalesOrderProcessing {
+    /// The message Dynamics shows when a read-only record is changed.
+    public static let readOnlyMessage = "Cannot perform the action because the record is read only"
+
+    /// Whether an order in `state` may be submitted. Submitting needs the switch on and an Active order.
+    public static func submit(sopIntegrationEnabled: Bool, state: OrderState) -> RuleVerdict {
+        guard sopIntegrationEnabled else {
+            return .refused(
+                "An order can be submitted only while sales order processing integration is on (organization.issopintegrationenabled)."
+            )
+        }
+        guard state == .active else { return .refused("Only an active order can be submitted; this one is \(state.label).") }
+        return .allowed
+    }
+
+    /// Whether an invoice may be created from an order (Create Invoice, `ConvertSalesOrderToInvoice`).
+    public static func createInvoiceFromOrder(sopIntegrationEnabled: Bool) -> RuleVerdict {
+        sopIntegrationEnabled
+            ? .refused(
+                "Invoices cannot be created from orders while sales order processing integration is on; the back office invoices them."
+            ) : .allowed
+    }
+
+    /// Whether an order in `state`, or one of its lines, may be changed by the caller. Orders that are
+    /// not Active are read-only, except to an integration user: the path by which the back office's
+    /// changes come back. The emulator checks the *calling* user (see docs/sop-rules.md).
+    public static func edit(orderState: OrderState, callerIsIntegrationUser: Bool) -> RuleVerdict {
+        orderState == .active || callerIsIntegrationUser ? .allowed : .refused(readOnlyMessage)
+    }
+
+    /// Whether the switch may be turned off: not while Submitted orders exist, unless forced, as
+    /// Business Central's integration decides.
+    public static func disable(submittedOrders: Int, force: Bool) -> RuleVerdict {
+        guard submittedOrders > 0, !force else { return .allowed }
+        return .refused(
+            "\(submittedOrders) order(s) are Submitted; turning sales order processing off would leave them read-only with no back office to process them. Let the back office finish them first, or force it."
+        )
+    }
+}

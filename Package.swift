@@ -69,7 +69,7 @@ let package = Package(
         ),
         .target(
             name: "SopdTestSupport",
-            dependencies: ["Emulators", "Daemon", "Sync", "Dataverse", "BackOffice", "HTTP", "Journal"],
+            dependencies: ["Emulators", "Daemon", "Sync", "Dataverse", "BackOffice", "HTTP", "Journal", "JSON"],
             path: "Tests/SopdTestSupport"
         ),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),

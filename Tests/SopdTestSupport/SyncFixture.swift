@@ -3,6 +3,7 @@ import Daemon
 import Dataverse
 import Emulators
 import HTTP
+import JSON
 import Logging
 
 /// Both emulators in-process plus sopd's runtime configured against them, as the integration tests use them.
@@ -13,9 +14,12 @@ public struct SyncFixture: Sendable {
     public let directory: TemporaryDirectory
 
     /// Starts the emulators.
-    /// - Parameter seedDemoData: Whether to add the 20 demo orders.
-    public init(seedDemoData: Bool = false) async throws {
-        suite = try await EmulatorSuite(seedDemoData: seedDemoData, logger: Self.quietLogger)
+    /// - Parameters:
+    ///   - seedDemoData: Whether to add the 20 demo orders.
+    ///   - sopIntegrationEnabled: The initial value of `issopintegrationenabled`.
+    public init(seedDemoData: Bool = false, sopIntegrationEnabled: Bool = true) async throws {
+        suite = try await EmulatorSuite(
+            seedDemoData: seedDemoData, sopIntegrationEnabled: sopIntegrationEnabled, logger: Self.quietLogger)
         directory = try TemporaryDirectory()
     }
 
@@ -43,6 +47,26 @@ public struct SyncFixture: Sendable {
     /// A Dataverse client acting with `token`.
     public func dataverseClient(token: String = EmulatorIdentities.applicationUserToken) -> DataverseClient {
         DataverseClient(organizationURL: suite.dataverseServer.baseURL, http: HTTPClient(), accessToken: { token })
+    }
+
+    /// Sends one Web API request to the Dataverse emulator with `token`, as a client would.
+    /// - Parameters:
+    ///   - method: The method.
+    ///   - path: The path under `/api/data/v9.2/`, query included.
+    ///   - body: A JSON body, if any.
+    ///   - token: The caller's bearer token.
+    ///   - headers: More headers, such as `Prefer`.
+    public func webAPI(
+        _ method: HTTPMethod, _ path: String, body: JSONValue? = nil,
+        token: String = EmulatorIdentities.applicationUserToken, headers: HTTPHeaders = [:]
+    ) async throws -> HTTPResponse {
+        var all: HTTPHeaders = ["Authorization": "Bearer \(token)", "Accept": "application/json", "OData-Version": "4.0"]
+        if body != nil { all["Content-Type"] = "application/json; charset=utf-8" }
+        for field in headers { all[field.name] = field.value }
+        return try await HTTPClient().response(
+            for: HTTPRequest(
+                method: method, url: "\(suite.dataverseServer.baseURL)/api/data/v9.2/\(path)", headers: all,
+                body: body?.serialized()))
     }
 
     /// A back-office client with `credentials`.

@@ -1,0 +1,38 @@
+import Foundation
+import SopdTestSupport
+import Testing
+
+/// `sopd sop …` as an admin runs it, against `sop-emulator`.
+@Suite struct SOPCommandTests {
+    @Test func statusDisableRefusedThenForced() async throws {
+        let emulator = try BuiltProcess("sop-emulator", ["--crm-port", "0", "--backoffice-port", "0", "--seed-demo-data"])
+        let urls = try await onDispatchQueue { emulator.readLines(2) }.map { String($0.split(separator: " ").last ?? "") }
+        try #require(urls.count == 2)
+        let directory = try TemporaryDirectory()
+        let config = directory.file("sopd.yaml")
+        try "dataverse:\n  url: \(urls[0])\n  token: sopd-app-token\nbackoffice:\n  url: \(urls[1])\n  token: backoffice-token\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        func sopd(_ arguments: [String]) async throws -> BuiltProcess.Outcome {
+            try await onDispatchQueue { try BuiltProcess.run("sopd", arguments) }
+        }
+
+        let status = try await sopd(["sop", "status", "--config", config])
+        #expect(status.status == 0)
+        #expect(status.standardOutput.contains("sales order processing integration (issopintegrationenabled): on"))
+        #expect(status.standardOutput.contains("integration user: yes"))
+        #expect(status.standardOutput.contains("submitted orders: 10"))
+
+        let refused = try await sopd(["sop", "disable", "--config", config])
+        #expect(refused.status == 1)
+        #expect(refused.standardOutput.contains("refused: 10 order(s) are Submitted"))
+
+        let forced = try await sopd(["--config", config, "sop", "disable", "--force"])
+        #expect(forced.status == 0)
+        #expect(forced.standardOutput.contains("on -> off"))
+        let after = try await sopd(["sop", "status", "--config", config])
+        #expect(after.standardOutput.contains("(issopintegrationenabled): off"))
+
+        emulator.send(SIGTERM)
+        _ = try await onDispatchQueue { try emulator.waitForExit(timeout: 10) }
+    }
+}

@@ -7,27 +7,14 @@ import Testing
 /// The built `sopd` run as a daemon, driven by real signals.
 @Suite struct DaemonCommandTests {
     @Test func runsACycleAtStartAnotherOnSIGUSR1AndStopsCleanlyOnSIGTERM() async throws {
-        let emulator = try BuiltProcess("sop-emulator", ["--crm-port", "0", "--backoffice-port", "0", "--seed-demo-data"])
-        let urls = try await onDispatchQueue { emulator.readLines(2) }.map { String($0.split(separator: " ").last ?? "") }
-        try #require(urls.count == 2)
+        let emulator = try await EmulatorProcess.start()
         let directory = try TemporaryDirectory()
-        let config = directory.file("sopd.yaml")
-        try """
-            dataverse:
-              url: \(urls[0])
-              token: sopd-app-token
-            backoffice:
-              url: \(urls[1])
-              token: backoffice-token
-            sync:
-              intervalSeconds: 3600
-            journal:
-              path: \(directory.file("journal.sqlite"))
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try emulator.writeConfig(
+            in: directory, extra: "sync:\n  intervalSeconds: 3600\njournal:\n  path: \(directory.file("journal.sqlite"))\n")
 
         let daemon = try BuiltProcess("sopd", ["--config", config])
         let admin = HTTPRequest(
-            method: .get, url: "\(urls[1])/_admin/orders", headers: ["Authorization": "Bearer backoffice-token"])
+            method: .get, url: "\(emulator.backOfficeURL)/_admin/orders", headers: ["Authorization": "Bearer backoffice-token"])
         var received: [JSONValue] = []
         for _ in 0..<200 where received.count < 8 {
             try await Task.sleep(for: .milliseconds(50))
@@ -47,7 +34,6 @@ import Testing
         #expect(after.count == 8)
         #expect(after.allSatisfy { $0["deliveries"] == 1 })
 
-        emulator.send(SIGTERM)
-        _ = try await onDispatchQueue { try emulator.waitForExit(timeout: 10) }
+        try await emulator.stop()
     }
 }

@@ -5,13 +5,8 @@ import Testing
 /// `sopd sop …` as an admin runs it, against `sop-emulator`.
 @Suite struct SOPCommandTests {
     @Test func statusDisableRefusedThenForced() async throws {
-        let emulator = try BuiltProcess("sop-emulator", ["--crm-port", "0", "--backoffice-port", "0", "--seed-demo-data"])
-        let urls = try await onDispatchQueue { emulator.readLines(2) }.map { String($0.split(separator: " ").last ?? "") }
-        try #require(urls.count == 2)
-        let directory = try TemporaryDirectory()
-        let config = directory.file("sopd.yaml")
-        try "dataverse:\n  url: \(urls[0])\n  token: sopd-app-token\nbackoffice:\n  url: \(urls[1])\n  token: backoffice-token\n"
-            .write(toFile: config, atomically: true, encoding: .utf8)
+        let emulator = try await EmulatorProcess.start()
+        let config = try emulator.writeConfig(in: TemporaryDirectory())
         func sopd(_ arguments: [String]) async throws -> BuiltProcess.Outcome {
             try await onDispatchQueue { try BuiltProcess.run("sopd", arguments) }
         }
@@ -32,7 +27,6 @@ import Testing
         let after = try await sopd(["sop", "status", "--config", config])
         #expect(after.standardOutput.contains("(issopintegrationenabled): off"))
 
-        emulator.send(SIGTERM)
-        _ = try await onDispatchQueue { try emulator.waitForExit(timeout: 10) }
+        try await emulator.stop()
     }
 }

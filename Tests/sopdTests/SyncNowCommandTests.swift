@@ -6,20 +6,6 @@ import Testing
 
 /// The built `sopd` binary run as ops would: against `sop-emulator` in another process, with a config file.
 @Suite struct SyncNowCommandTests {
-    private struct Emulator {
-        let process: BuiltProcess
-        let dataverseURL: String
-        let backOfficeURL: String
-    }
-
-    private func startEmulator() async throws -> Emulator {
-        let process = try BuiltProcess("sop-emulator", ["--crm-port", "0", "--backoffice-port", "0", "--seed-demo-data"])
-        let lines = try await onDispatchQueue { process.readLines(2) }
-        let urls = lines.map { String($0.split(separator: " ").last ?? "") }
-        try #require(lines.count == 2 && lines[0].hasPrefix("dataverse: http://127.0.0.1:") && lines[1].hasPrefix("backoffice: "))
-        return Emulator(process: process, dataverseURL: urls[0], backOfficeURL: urls[1])
-    }
-
     private func writeConfig(_ directory: TemporaryDirectory, dataverseURL: String, backOfficeURL: String) throws -> String {
         let path = directory.file("sopd.yaml")
         try """
@@ -34,7 +20,7 @@ import Testing
         return path
     }
 
-    private func backOfficeOrders(_ emulator: Emulator) async throws -> [JSONValue] {
+    private func backOfficeOrders(_ emulator: EmulatorProcess) async throws -> [JSONValue] {
         let response = try await HTTPClient().response(
             for: HTTPRequest(
                 method: .get, url: "\(emulator.backOfficeURL)/_admin/orders",
@@ -43,7 +29,7 @@ import Testing
     }
 
     @Test func syncNowPushesEachOrderOnceAndExitsOneForTheRefusedOrder() async throws {
-        let emulator = try await startEmulator()
+        let emulator = try await EmulatorProcess.start()
         let directory = try TemporaryDirectory()
         let credentials = try TemporaryDirectory()
         try "sopd-app-token".write(toFile: credentials.file("dataverse-token"), atomically: true, encoding: .utf8)
@@ -71,9 +57,7 @@ import Testing
         let mode = try FileManager.default.attributesOfItem(atPath: directory.file("state/journal.sqlite"))[.posixPermissions] as? Int
         #expect(mode == 0o600)
 
-        emulator.process.send(SIGTERM)
-        let stopped = try await onDispatchQueue { try emulator.process.waitForExit(timeout: 10) }
-        #expect(stopped.status == 0)
+        #expect(try await emulator.stop().status == 0)
     }
 
     @Test func aBadConfigurationNamesTheKeyAndExits78() async throws {

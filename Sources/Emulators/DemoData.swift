@@ -26,7 +26,8 @@ public enum DemoData {
         ("Adventure Works", "A-1003", "Portland", "US"), ("Tailspin Toys", "A-1004", "Austin", "US"),
     ]
 
-    /// Adds the organization, sopd's application user (an integration user) and a salesperson.
+    /// Adds the organization, sopd's application user (an integration user that may impersonate),
+    /// an integration user to impersonate, and a salesperson.
     /// - Parameter sopIntegrationEnabled: The value of `organization.issopintegrationenabled`.
     public static func seedIdentities(into store: EntityStore, sopIntegrationEnabled: Bool) throws(DataverseFault) {
         try store.create(
@@ -40,6 +41,14 @@ public enum DemoData {
             body: [
                 "systemuserid": .string(EmulatorIdentities.applicationUserId), "fullname": "sopd (application user)",
                 "isintegrationuser": true, "azureactivedirectoryobjectid": .string(guid("ad", 1)),
+                "applicationid": .string(guid("a9", 1)),
+            ], caller: nil)
+        try store.create(
+            "systemuser",
+            body: [
+                "systemuserid": .string(EmulatorIdentities.integrationUserId), "fullname": "Back-office integration",
+                "isintegrationuser": true,
+                "azureactivedirectoryobjectid": .string(EmulatorIdentities.integrationUserObjectId),
             ], caller: nil)
         try store.create(
             "systemuser",

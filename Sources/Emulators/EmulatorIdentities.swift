@@ -6,6 +6,10 @@ public enum EmulatorIdentities {
     public static let applicationUserId = "a0000000-0000-0000-0000-00000000a001"
     /// The bearer token of sopd's application user.
     public static let applicationUserToken = "sopd-app-token"
+    /// An integration user without a token of its own, for sopd to impersonate.
+    public static let integrationUserId = "a0000000-0000-0000-0000-00000000a003"
+    /// The Entra object id of that integration user, for `CallerObjectId`.
+    public static let integrationUserObjectId = "ad000000-0000-0000-0000-000000000003"
     /// A salesperson: not an integration user.
     public static let salesUserId = "a0000000-0000-0000-0000-00000000a002"
     /// The bearer token of the salesperson.

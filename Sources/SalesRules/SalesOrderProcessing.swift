@@ -37,4 +37,26 @@ public enum SalesOrderProcessing {
             "\(submittedOrders) order(s) are Submitted; turning sales order processing off would leave them read-only with no back office to process them. Let the back office finish them first, or force it."
         )
     }
+
+    /// Whether an order in `state` (with `status`) may be closed as fulfilled with `newStatus`
+    /// (`FulfillSalesOrder`): an open order, or one fulfilled in part, may become Complete or Partial.
+    public static func fulfill(state: OrderState, status: OrderStatus?, newStatus: OrderStatus) -> RuleVerdict {
+        guard newStatus.state == .fulfilled else {
+            return .refused("FulfillSalesOrder takes Status 100001 (Complete) or 100002 (Partial), not \(newStatus.rawValue).")
+        }
+        switch state {
+        case .active, .submitted: return .allowed
+        case .fulfilled where status == .partial: return .allowed
+        default: return .refused("An order that is \(state.label)/\(status?.label ?? "?") cannot be fulfilled.")
+        }
+    }
+
+    /// Whether an order in `state` may be canceled with `newStatus` (`CancelSalesOrder`).
+    public static func cancel(state: OrderState, newStatus: OrderStatus) -> RuleVerdict {
+        guard newStatus.state == .canceled else {
+            return .refused("CancelSalesOrder takes Status 4 (No Money), not \(newStatus.rawValue).")
+        }
+        return state == .active || state == .submitted
+            ? .allowed : .refused("An order that is \(state.label) cannot be canceled.")
+    }
 }

@@ -59,7 +59,7 @@ public final class DataverseEmulator: Sendable {
     public func handle(_ request: FlyingFox.HTTPRequest) async -> FlyingFox.HTTPResponse {
         let baseURL = "http://\(request.header("Host") ?? "127.0.0.1")"
         state.lock.withLock { state.requestCounts[request.method.rawValue, default: 0] += 1 }
-        guard let caller = caller(for: request.bearerToken) else {
+        guard let token = caller(for: request.bearerToken) else {
             return FlyingFox.HTTPResponse(
                 statusCode: .unauthorized,
                 headers: [HTTPHeader("WWW-Authenticate"): "Bearer authorization_uri=\(baseURL)/oauth2/authorize"])
@@ -69,15 +69,51 @@ public final class DataverseEmulator: Sendable {
             return respond(fault: DataverseFault.badRequest("The request body could not be read."))
         }
         do {
-            return try route(request, body: [UInt8](body), caller: caller, root: baseURL + Self.apiPath)
+            let caller = try impersonated(request, by: token) ?? token
+            return try route(
+                request, body: [UInt8](body), caller: caller, onBehalfOf: caller == token ? nil : token,
+                root: baseURL + Self.apiPath)
         } catch {
             logger.debug("dataverse request refused", metadata: ["status": "\(error.status)", "code": "\(error.code)"])
             return respond(fault: error)
         }
     }
 
-    private func route(_ request: FlyingFox.HTTPRequest, body: [UInt8], caller: String, root: String)
-        throws(DataverseFault) -> FlyingFox.HTTPResponse
+    /// The user a request impersonates through `CallerObjectId` (an Entra object id) or
+    /// `MSCRMCallerID` (a systemuserid), or nil. Only application users may act on behalf of others.
+    private func impersonated(_ request: FlyingFox.HTTPRequest, by caller: String) throws(DataverseFault) -> String? {
+        let objectId = request.header("CallerObjectId")?.lowercased()
+        let userId = request.header("MSCRMCallerID")?.lowercased()
+        guard objectId != nil || userId != nil else { return nil }
+        guard store.row("systemuser", id: caller)?["applicationid"]?.stringValue != nil else {
+            throw DataverseFault(
+                status: 403, code: "0x80040220",
+                message: "Principal user (Id=\(caller)) is missing prvActOnBehalfOfAnotherUser privilege.")
+        }
+        let target = store.rows("systemuser").first {
+            if let objectId { return $0["azureactivedirectoryobjectid"]?.stringValue?.lowercased() == objectId }
+            return $0["systemuserid"]?.stringValue == userId
+        }
+        guard let id = target?["systemuserid"]?.stringValue else {
+            throw .badRequest("The user to impersonate (\(objectId ?? userId ?? "")) does not exist.")
+        }
+        return id
+    }
+
+    /// Runs `body` in one store transaction, recording `onBehalfOf` on the writes it makes.
+    private func transaction<T>(onBehalfOf: String?, _ body: (inout EntityTables) throws(DataverseFault) -> T)
+        throws(DataverseFault) -> T
+    {
+        try store.transaction { (tables) throws(DataverseFault) in
+            tables.onBehalfOf = onBehalfOf
+            defer { tables.onBehalfOf = nil }
+            return try body(&tables)
+        }
+    }
+
+    private func route(
+        _ request: FlyingFox.HTTPRequest, body: [UInt8], caller: String, onBehalfOf: String?, root: String
+    ) throws(DataverseFault) -> FlyingFox.HTTPResponse
     {
         let path = request.target.path(percentEncoded: false)
         guard path.hasPrefix(Self.apiPath + "/") else { throw .resourceNotFound(path) }
@@ -90,7 +126,7 @@ public final class DataverseEmulator: Sendable {
         if let action = Action(rawValue: segment) {
             guard method == "POST" else { throw .methodNotAllowed(method, segment) }
             let parameters = try Self.parseObject(body)
-            return try store.transaction { (tables) throws(DataverseFault) in
+            return try transaction(onBehalfOf: onBehalfOf) { (tables) throws(DataverseFault) in
                 try perform(action, parameters: parameters, caller: caller, root: root, in: &tables)
             }
         }
@@ -113,7 +149,7 @@ public final class DataverseEmulator: Sendable {
         let options = method == "GET" ? try parseOptions(request, entity: entity) : QueryOptions()
         let fields = ["POST", "PATCH"].contains(method) ? try Self.parseObject(body) : [:]
         let ifMatch = request.header("If-Match")
-        return try store.transaction { (tables) throws(DataverseFault) in
+        return try transaction(onBehalfOf: onBehalfOf) { (tables) throws(DataverseFault) in
             switch (method, id) {
             case ("GET", nil):
                 return try queryCollection(entity, request: request, options: options, preferences: preferences, root: root, in: tables)
@@ -146,6 +182,8 @@ public final class DataverseEmulator: Sendable {
         case calculatePrice = "CalculatePrice"
         case recalculatePrice = "RecalculatePrice"
         case convertSalesOrderToInvoice = "ConvertSalesOrderToInvoice"
+        case fulfillSalesOrder = "FulfillSalesOrder"
+        case cancelSalesOrder = "CancelSalesOrder"
     }
 
     private func perform(
@@ -173,6 +211,12 @@ public final class DataverseEmulator: Sendable {
             let invoiceId = try SalesBehavior.createInvoice(fromOrder: orderId, callerId: caller, in: &tables)
             let invoice = try tables.retrieve(tables.definition("invoice"), id: invoiceId, options: QueryOptions())
             return respond(status: .ok, json: Self.adding(context: "\(root)/$metadata#invoices/$entity", to: invoice))
+        case .fulfillSalesOrder, .cancelSalesOrder:
+            guard let orderClose = parameters["OrderClose"], let status = parameters["Status"]?.intValue else {
+                throw .badRequest("\(action.rawValue) needs OrderClose and Status.")
+            }
+            try SalesBehavior.close(
+                orderClose: orderClose, status: status, fulfill: action == .fulfillSalesOrder, callerId: caller, in: &tables)
         }
         return FlyingFox.HTTPResponse(statusCode: .noContent, headers: Self.odataHeaders)
     }

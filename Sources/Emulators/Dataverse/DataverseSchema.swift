@@ -38,7 +38,8 @@ public struct DataverseSchema: Sendable {
     /// price list, currency, discounts, freight and the computed totals, plus `columns` of its own.
     private static func pricedHeader(
         _ logicalName: String, set: String, lines: String, linesNavigation: String, columns: [String: AttributeType],
-        createOnly: Set<String> = [], single: [String: EntityDefinition.SingleNavigation] = [:]
+        createOnly: Set<String> = [], single: [String: EntityDefinition.SingleNavigation] = [:],
+        collections: [String: EntityDefinition.CollectionNavigation] = [:]
     ) -> EntityDefinition {
         let common: [String: AttributeType] = [
             "name": .string, "description": .memo, "statecode": .integer, "statuscode": .integer,
@@ -60,7 +61,9 @@ public struct DataverseSchema: Sendable {
                 "pricelevelid": .init(lookup: "pricelevelid", target: "pricelevel"),
                 "transactioncurrencyid": .init(lookup: "transactioncurrencyid", target: "transactioncurrency"),
             ].merging(single) { _, own in own },
-            collections: [linesNavigation: .init(target: lines, referencingLookup: "\(logicalName)id")])
+            collections: collections.merging([linesNavigation: .init(target: lines, referencingLookup: "\(logicalName)id")]) {
+                _, lines in lines
+            })
     }
 
     /// A product line of a priced header: quantity, prices, discounts, tax and the computed amounts.
@@ -132,7 +135,8 @@ public struct DataverseSchema: Sendable {
                 "submitstatusdescription": .memo, "lastbackofficesubmit": .dateTime, "requestdeliveryby": .dateTime,
                 "paymenttermscode": .integer, "freighttermscode": .integer, "shippingmethodcode": .integer,
             ],
-            createOnly: ["ordernumber"]),
+            createOnly: ["ordernumber"],
+            collections: ["SalesOrder_Annotation": .init(target: "annotation", referencingLookup: "objectid")]),
         pricedLine("salesorderdetail", set: "salesorderdetails", header: "salesorder"),
         pricedHeader(
             "opportunity", set: "opportunities", lines: "opportunityproduct",
@@ -147,5 +151,12 @@ public struct DataverseSchema: Sendable {
             columns: ["invoicenumber": .string, "salesorderid": .lookup(targets: ["salesorder"])],
             createOnly: ["invoicenumber"], single: ["salesorderid": .init(lookup: "salesorderid", target: "salesorder")]),
         pricedLine("invoicedetail", set: "invoicedetails", header: "invoice"),
+        table(
+            "annotation", set: "annotations",
+            columns: [
+                "subject": .string, "notetext": .memo, "objecttypecode": .string,
+                "objectid": .lookup(targets: ["salesorder"]),
+            ],
+            single: ["objectid_salesorder": .init(lookup: "objectid", target: "salesorder")]),
     ])
 }

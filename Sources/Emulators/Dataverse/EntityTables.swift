@@ -17,6 +17,9 @@ public struct EntityTables: Sendable {
     public let schema: DataverseSchema
     private var tables: [String: [String: [String: JSONValue]]] = [:]
     private var version = 1_000
+    /// The real caller when a request impersonates another user (`CallerObjectId`, `MSCRMCallerID`):
+    /// writes record it in `modifiedonbehalfby`.
+    var onBehalfOf: String?
 
     init(schema: DataverseSchema) {
         self.schema = schema
@@ -180,6 +183,7 @@ public struct EntityTables: Sendable {
         row["versionnumber"] = .int(version)
         row["modifiedon"] = .string(now)
         if let caller { row["_modifiedby_value"] = .string(caller) }
+        row["_modifiedonbehalfby_value"] = onBehalfOf.map(JSONValue.string) ?? .null
     }
 
     /// Turns a request body into stored columns, refusing unknown properties and values of the wrong type.

@@ -231,4 +231,31 @@ enum SalesBehavior {
         }
         return invoiceId
     }
+
+    /// `FulfillSalesOrder` and `CancelSalesOrder`: closes the order named by the `OrderClose`
+    /// with `status`, as the lock allows. The `OrderClose` activity itself is not kept.
+    static func close(orderClose: JSONValue, status: Int, fulfill: Bool, callerId: String, in tables: inout EntityTables)
+        throws(DataverseFault)
+    {
+        let action = fulfill ? "FulfillSalesOrder" : "CancelSalesOrder"
+        guard let reference = orderClose["salesorderid@odata.bind"]?.stringValue,
+            let open = reference.lastIndex(of: "("), reference.hasSuffix(")")
+        else { throw .badRequest("\(action) needs an OrderClose with salesorderid@odata.bind.") }
+        let orderId = String(reference[reference.index(after: open)..<reference.index(before: reference.endIndex)])
+        guard let order = tables.row("salesorder", id: orderId) else { throw .notFound("salesorder", id: orderId) }
+        guard let newStatus = OrderStatus(rawValue: status) else { throw .badRequest("\(action): unknown Status \(status).") }
+        let caller = caller(callerId, in: tables)
+        try checkEditable(order, by: caller)
+        let current = state(order)
+        let verdict =
+            fulfill
+            ? SalesOrderProcessing.fulfill(
+                state: current, status: order["statuscode"]?.intValue.flatMap(OrderStatus.init(rawValue:)), newStatus: newStatus)
+            : SalesOrderProcessing.cancel(state: current, newStatus: newStatus)
+        if case .refused(let reason) = verdict { throw refusal(reason) }
+        try tables.update(
+            "salesorder", id: orderId,
+            body: ["statecode": .int(newStatus.state.rawValue), "statuscode": .int(newStatus.rawValue)], ifMatch: nil,
+            caller: callerId)
+    }
 }

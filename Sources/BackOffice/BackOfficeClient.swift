@@ -1,3 +1,4 @@
+import Foundation
 import HTTP
 import JSON
 
@@ -47,6 +48,36 @@ public final class BackOfficeClient: Sendable {
         return OrderReceipt(
             orderId: orderId, status: response.status,
             replayed: response.headers["Idempotent-Replayed"]?.lowercased() == "true", duration: response.duration)
+    }
+
+    /// Reads the change feed after `cursor` (`GET /changes?after=<cursor>&limit=<n>`).
+    /// - Throws: `BackOfficeError`; an event without id, sequence, type or order id makes the page unreadable.
+    public func changes(after cursor: String, limit: Int) throws(BackOfficeError) -> ChangePage {
+        let encoded = cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? cursor
+        let request = HTTPRequest(
+            method: .get, url: "\(baseURL)/changes?after=\(encoded)&limit=\(limit)",
+            headers: ["Accept": "application/json", "Authorization": credentials.authorization])
+        let response: HTTPResponse
+        do {
+            response = try http.perform(request)
+        } catch {
+            throw BackOfficeError(code: .unavailable, message: error.description)
+        }
+        let body = try? JSONParser.parse(response.body)
+        guard response.isSuccess else { throw Self.error(from: response, body: body) }
+        guard let items = body?["events"]?.arrayValue, let next = body?["next"]?.stringValue else {
+            throw BackOfficeError(code: .invalidResponse, status: response.status, message: "the change feed answer has no events or next cursor")
+        }
+        var events: [ChangeEvent] = []
+        for (index, item) in items.enumerated() {
+            guard let event = ChangeEvent(item) else {
+                throw BackOfficeError(
+                    code: .invalidResponse, status: response.status,
+                    message: "event \(index) after cursor \(cursor) lacks an id, sequence, type or orderId")
+            }
+            events.append(event)
+        }
+        return ChangePage(events: events, next: next)
     }
 
     private static func error(from response: HTTPResponse, body: JSONValue?) -> BackOfficeError {

@@ -58,6 +58,18 @@ public final class Journal: Sendable {
             try db.create(index: "transfer_state", on: "transfer", columns: ["state", "direction"])
             try db.create(index: "transfer_order", on: "transfer", columns: ["orderNumber"])
         }
+        migrator.registerMigration("v2: inbound events and cursors") { db in
+            try db.alter(table: "transfer") { table in
+                table.add(column: "sequence", .integer)
+                table.add(column: "conflicts", .integer).notNull().defaults(to: 0)
+            }
+            try db.create(index: "transfer_inbound", on: "transfer", columns: ["direction", "sequence"])
+            try db.create(table: "cursor") { table in
+                table.primaryKey("name", .text)
+                table.column("value", .text).notNull()
+                table.column("updatedAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 
@@ -134,6 +146,46 @@ public final class Journal: Sendable {
             try transfer.update(db)
             return transfer
         }
+    }
+
+    /// Journals inbound events (unless their keys are journaled already) and moves the cursor to
+    /// `cursor`, in one transaction: a crash leaves either both or neither.
+    public func recordInbound(_ transfers: [Transfer], cursorName: String, cursor: String) throws(JournalError) {
+        try write { db in
+            for transfer in transfers {
+                guard try Transfer.filter(Transfer.Columns.idempotencyKey == transfer.idempotencyKey).fetchCount(db) == 0
+                else { continue }
+                var inserted = transfer
+                try inserted.insert(db)
+            }
+            try db.execute(
+                sql: "INSERT INTO cursor (name, value, updatedAt) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updatedAt = excluded.updatedAt",
+                arguments: [cursorName, cursor, Date()])
+        }
+    }
+
+    /// The value of cursor `name`, or nil before the first read.
+    public func cursor(_ name: String) throws(JournalError) -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM cursor WHERE name = ?", arguments: [name]) }
+    }
+
+    /// Sets cursor `name`, as an operator resetting a feed does.
+    public func setCursor(_ name: String, to value: String) throws(JournalError) {
+        try recordInbound([], cursorName: name, cursor: value)
+    }
+
+    /// Inbound transfers not yet done, in feed order.
+    public func unfinishedInbound() throws(JournalError) -> [Transfer] {
+        try read { db in
+            try Transfer.filter(Transfer.Columns.direction == TransferDirection.inbound.rawValue)
+                .filter(Transfer.Columns.state != TransferState.done.rawValue)
+                .order(Transfer.Columns.sequence, Transfer.Columns.id).fetchAll(db)
+        }
+    }
+
+    /// Counts one more write conflict (HTTP 412) met and resolved by re-reading.
+    public func recordConflict(_ id: Int64) throws(JournalError) {
+        try write { db in try db.execute(sql: "UPDATE transfer SET conflicts = conflicts + 1 WHERE id = ?", arguments: [id]) }
     }
 
     /// The transfer with `idempotencyKey`, or nil.

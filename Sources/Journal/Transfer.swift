@@ -28,13 +28,20 @@ public struct Transfer: Sendable, Equatable, Codable, FetchableRecord, MutablePe
     public var lastStatus: Int?
     /// The peer's id for the document, such as the back-office order id.
     public var remoteId: String?
+    /// The position of an inbound event in the back office's feed, which is the order it is applied in.
+    public var sequence: Int?
+    /// How many times a write of this transfer met a row changed since it was read (HTTP 412) and was re-applied.
+    public var conflicts: Int
     /// When it was journaled.
     public var createdAt: Date
     /// When it last changed.
     public var updatedAt: Date
 
     /// A new pending transfer.
-    public init(direction: TransferDirection, orderId: String, orderNumber: String, idempotencyKey: String, payload: String) {
+    public init(
+        direction: TransferDirection, orderId: String, orderNumber: String, idempotencyKey: String, payload: String,
+        sequence: Int? = nil
+    ) {
         let now = Date()
         self.direction = direction
         self.orderId = orderId
@@ -43,6 +50,8 @@ public struct Transfer: Sendable, Equatable, Codable, FetchableRecord, MutablePe
         self.payload = payload
         self.state = .pending
         self.attempts = 0
+        self.sequence = sequence
+        self.conflicts = 0
         self.createdAt = now
         self.updatedAt = now
     }
@@ -56,5 +65,7 @@ public struct Transfer: Sendable, Equatable, Codable, FetchableRecord, MutablePe
         static let id = Column(CodingKeys.id)
         static let idempotencyKey = Column(CodingKeys.idempotencyKey)
         static let state = Column(CodingKeys.state)
+        static let direction = Column(CodingKeys.direction)
+        static let sequence = Column(CodingKeys.sequence)
     }
 }

@@ -34,11 +34,14 @@ public final class BackOfficeEmulator: Sendable {
         let lock = NSLock()
         var orders: [ReceivedOrder] = []
         var answers: [String: StoredAnswer] = [:]
+        var currentLines: [String: [JSONValue]] = [:]
         var requestCount = 0
     }
 
     private let credentials: Credentials
     private let state = State()
+    /// The change feed (`GET /changes`).
+    public let feed = ChangeFeed()
     private let logger: Logger
 
     /// Creates an empty back office that accepts `credentials`.
@@ -49,6 +52,13 @@ public final class BackOfficeEmulator: Sendable {
 
     /// The orders accepted so far, in order of arrival.
     public var receivedOrders: [ReceivedOrder] { state.lock.withLock { state.orders } }
+
+    /// The lines of an order after the back office changed them, if it did.
+    var currentLines: [String: [JSONValue]] { state.lock.withLock { state.currentLines } }
+
+    func setCurrentLines(_ orderId: String, _ lines: [JSONValue]) {
+        state.lock.withLock { state.currentLines[orderId] = lines }
+    }
 
     /// How many requests were answered since the start.
     public var requestCount: Int { state.lock.withLock { state.requestCount } }
@@ -66,6 +76,20 @@ public final class BackOfficeEmulator: Sendable {
         case ("POST", "/orders"):
             let body = (try? await request.bodyData) ?? Data()
             return submit(body: [UInt8](body), key: request.header("Idempotency-Key"))
+        case ("GET", "/changes"):
+            let query = Dictionary(request.decodedQuery.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+            guard let after = Int(query["after"] ?? "0"), after >= 0, let limit = Int(query["limit"] ?? "100"),
+                (1...1000).contains(limit)
+            else {
+                return respond(400, Self.error("invalid_cursor", "after must be a cursor from this feed (0 for the start) and limit 1 to 1000."))
+            }
+            let events = feed.page(after: after, limit: limit)
+            let next = events.last?["sequence"]?.intValue ?? after
+            return respond(200, ["events": .array(events), "next": .string(String(next))])
+        case ("POST", _) where path.hasPrefix("/_admin/orders/") && path.hasSuffix("/events"):
+            let id = String(path.dropFirst("/_admin/orders/".count).dropLast("/events".count))
+            let body = (try? JSONParser.parse([UInt8]((try? await request.bodyData) ?? Data()))) ?? .null
+            return play(id, instruction: body)
         case ("GET", "/_admin/orders"):
             return respond(200, ["orders": .array(receivedOrders.map(\.json))])
         case ("GET", _) where path.hasPrefix("/orders/"):
@@ -76,6 +100,31 @@ public final class BackOfficeEmulator: Sendable {
             return respond(200, order.json)
         default:
             return respond(404, Self.error("not_found", "No route for \(request.method.rawValue) \(path)."))
+        }
+    }
+
+    /// `POST /_admin/orders/{id}/events`: `{"type": "accepted" | "linesChanged" | "shipped" | "invoiced" |
+    /// "canceled" | "rejected" | "deleted", "discountPercent": 5, "complete": true, "reason": "…"}`.
+    private func play(_ orderId: String, instruction: JSONValue) -> FlyingFox.HTTPResponse {
+        guard let type = instruction["type"]?.stringValue.flatMap(ChangeFeed.EventType.init(rawValue:)) else {
+            let types = ChangeFeed.EventType.allCases.map(\.rawValue).joined(separator: ", ")
+            return respond(400, Self.error("invalid_event", "type must be one of \(types)."))
+        }
+        do {
+            let event: JSONValue
+            switch type {
+            case .accepted: event = try accept(orderId)
+            case .linesChanged:
+                let percent = instruction["discountPercent"]?.numberText.flatMap { Decimal(string: $0) } ?? 5
+                event = try changeLines(orderId, discountPercent: percent)
+            case .shipped: event = try ship(orderId, complete: instruction["complete"]?.boolValue ?? true)
+            case .invoiced: event = try invoice(orderId)
+            case .canceled, .rejected, .deleted:
+                event = try end(orderId, as: type, reason: instruction["reason"]?.stringValue ?? "no reason given")
+            }
+            return respond(201, event)
+        } catch {
+            return respond(404, Self.error("not_found", error.message))
         }
     }
 

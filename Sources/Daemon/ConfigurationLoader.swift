@@ -1,5 +1,6 @@
 import BackOffice
 import Configuration
+import Dataverse
 import Foundation
 import HTTP
 import Sync
@@ -68,13 +69,14 @@ public enum ConfigurationLoader {
             token: try values.required(
                 "dataverse.token",
                 fix: "Put the bearer token in $CREDENTIALS_DIRECTORY/dataverse-token (LoadCredential=) or set dataverse.token."),
-            http: try values.http("dataverse"))
+            http: try values.http("dataverse"), impersonation: try values.impersonation())
         let backOffice = SopdConfiguration.BackOffice(
             url: try values.url("backoffice.url"), credentials: try values.backOfficeCredentials(),
             http: try values.http("backoffice", clientCertificate: true))
         let sync = SyncSettings(
             pageSize: try values.integer("dataverse.pageSize", default: 500, range: 1...5000),
-            maxInFlight: try values.integer("sync.maxInFlight", default: 8, range: 1...256))
+            maxInFlight: try values.integer("sync.maxInFlight", default: 8, range: 1...256),
+            changesPageSize: try values.integer("backoffice.changesPageSize", default: 100, range: 1...1000))
         let logLevel = values.string("log.level") ?? "info"
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw ConfigurationError(
@@ -160,6 +162,20 @@ private struct ConfigValues {
         return HTTPClient.Configuration(
             connectTimeout: try seconds("\(section).connectTimeoutSeconds", default: 10),
             totalTimeout: try seconds("\(section).timeoutSeconds", default: 60), tls: tls)
+    }
+
+    func impersonation() throws(ConfigurationError) -> Impersonation? {
+        let objectId = string("dataverse.impersonate.callerObjectId")
+        let userId = string("dataverse.impersonate.systemUserId")
+        switch (objectId, userId) {
+        case (nil, nil): return nil
+        case (let objectId?, nil): return .callerObjectId(objectId)
+        case (nil, let userId?): return .systemUserId(userId)
+        default:
+            throw ConfigurationError(
+                key: "dataverse.impersonate", problem: "both callerObjectId and systemUserId are set",
+                fix: "Set one: callerObjectId (the integration user's Entra object id, preferred) or systemUserId.")
+        }
     }
 
     func backOfficeCredentials() throws(ConfigurationError) -> BackOfficeCredentials {

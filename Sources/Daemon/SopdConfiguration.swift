@@ -13,6 +13,8 @@ public struct SopdConfiguration: Sendable {
         public var token: String
         /// HTTP settings for Dataverse.
         public var http: HTTPClient.Configuration
+        /// The integration user to act as (`dataverse.impersonate.*`), when sopd's own user is not one.
+        public var impersonation: Impersonation?
     }
 
     /// The back-office side.
@@ -43,6 +45,7 @@ extension SopdConfiguration.Dataverse {
     /// A client of the configured organization, with its own connection pool.
     public func makeClient() -> DataverseClient {
         let token = self.token
-        return DataverseClient(organizationURL: url, http: HTTPClient(configuration: http), accessToken: { token })
+        return DataverseClient(
+            organizationURL: url, http: HTTPClient(configuration: http), accessToken: { token }, impersonation: impersonation)
     }
 }

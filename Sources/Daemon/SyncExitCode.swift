@@ -20,6 +20,7 @@ public enum SyncExitCode: Int32, Sendable {
         case .someFailed: self = .transfersFailed
         case .dataverseUnavailable: self = .unavailable
         case .readFailed: self = .temporaryFailure
+        case .inboundRefused: self = .configuration
         }
     }
 }

@@ -12,20 +12,23 @@ public final class DataverseClient: Sendable {
     private let apiRoot: String
     private let http: HTTPClient
     private let accessToken: @Sendable () throws(DataverseError) -> String
+    private let impersonation: Impersonation?
 
     /// Creates a client.
     /// - Parameters:
     ///   - organizationURL: The organization URL, without the API path.
     ///   - http: The HTTP client to send through.
     ///   - accessToken: Returns the bearer token to send; called for every request.
+    ///   - impersonation: The user to act on behalf of, if any.
     public init(
         organizationURL: String, http: HTTPClient,
-        accessToken: @escaping @Sendable () throws(DataverseError) -> String
+        accessToken: @escaping @Sendable () throws(DataverseError) -> String, impersonation: Impersonation? = nil
     ) {
         self.organizationURL = organizationURL.hasSuffix("/") ? String(organizationURL.dropLast()) : organizationURL
         self.apiRoot = self.organizationURL + Self.apiPath
         self.http = http
         self.accessToken = accessToken
+        self.impersonation = impersonation
     }
 
     // MARK: Identity and settings
@@ -114,6 +117,30 @@ public final class DataverseClient: Sendable {
         _ = try send(.patch, "\(entitySet)(\(id))", body: .object(changes), extraHeaders: ["If-Match": ifMatch])
     }
 
+    /// Creates a row with the primary key given (`PATCH` with `If-None-Match: *`): a deterministic id
+    /// makes the create idempotent.
+    /// - Returns: false when the row exists already (Dataverse answers 412), true when it was created.
+    @discardableResult
+    public func createIfAbsent(_ entitySet: String, id: String, fields: [String: JSONValue]) throws(DataverseError) -> Bool {
+        do {
+            _ = try send(.patch, "\(entitySet)(\(id))", body: .object(fields), extraHeaders: ["If-None-Match": "*"])
+            return true
+        } catch where error.code == .concurrencyConflict {
+            return false
+        }
+    }
+
+    /// Deletes a row; `*` deletes whatever its version.
+    public func delete(_ entitySet: String, id: String, ifMatch: String = "*") throws(DataverseError) {
+        _ = try send(.delete, "\(entitySet)(\(id))", extraHeaders: ["If-Match": ifMatch])
+    }
+
+    /// Runs an unbound action, such as `FulfillSalesOrder`, and returns its answer (null when it has none).
+    @discardableResult
+    public func execute(_ action: String, parameters: JSONValue) throws(DataverseError) -> JSONValue {
+        try send(.post, action, body: parameters)
+    }
+
     // MARK: Transport
 
     private func send(
@@ -134,6 +161,7 @@ public final class DataverseClient: Sendable {
         ]
         if body != nil { headers["Content-Type"] = "application/json; charset=utf-8" }
         if !prefer.isEmpty { headers["Prefer"] = prefer.joined(separator: ",") }
+        if let impersonation { headers[impersonation.header.name] = impersonation.header.value }
         for field in extraHeaders { headers[field.name] = field.value }
         let response: HTTPResponse
         do {

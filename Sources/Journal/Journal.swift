@@ -183,6 +183,14 @@ public final class Journal: Sendable {
         }
     }
 
+    /// The outbound transfer the back office knows as `remoteId`, or nil when sopd never sent it.
+    public func outboundTransfer(remoteId: String) throws(JournalError) -> Transfer? {
+        try read { db in
+            try Transfer.filter(Transfer.Columns.direction == TransferDirection.outbound.rawValue)
+                .filter(Column("remoteId") == remoteId).fetchOne(db)
+        }
+    }
+
     /// Counts one more write conflict (HTTP 412) met and resolved by re-reading.
     public func recordConflict(_ id: Int64) throws(JournalError) {
         try write { db in try db.execute(sql: "UPDATE transfer SET conflicts = conflicts + 1 WHERE id = ?", arguments: [id]) }

@@ -40,6 +40,8 @@ public struct CycleReport: Sendable {
         case dataverseUnavailable
         /// Dataverse refused or failed the read.
         case readFailed
+        /// sopd refused to pull changes back: the acting user is not an integration user, or the switch is off.
+        case inboundRefused
     }
 
     /// Orders delivered.
@@ -54,6 +56,8 @@ public struct CycleReport: Sendable {
     public var pagesRead = 0
     /// Seconds the cycle took.
     public var duration = 0.0
+    /// The inbound half: the back office's changes applied to Dynamics.
+    public var inbound = InboundReport()
 
     /// Creates an empty report.
     public init() {}
@@ -61,14 +65,19 @@ public struct CycleReport: Sendable {
     /// How the cycle ended.
     public var outcome: Outcome {
         if let readError { return readError.code == .unavailable ? .dataverseUnavailable : .readFailed }
-        return failed.isEmpty ? .allDone : .someFailed
+        if inbound.refusal != nil { return .inboundRefused }
+        return failed.isEmpty && inbound.failed.isEmpty && inbound.readError == nil ? .allDone : .someFailed
     }
 
-    /// One line for people and logs, such as `sync: 8 delivered, 1 failed, 1 skipped in 0.21s`.
+    /// One line for people and logs, such as
+    /// `sync: 8 delivered, 1 failed, 1 skipped; back office: 5 changes applied, 0 failed in 0.21s`.
     public var summary: String {
         var text = "sync: \(delivered.count) delivered, \(failed.count) failed, \(skipped.count) skipped"
+        text += "; back office: \(inbound.applied.count) changes applied, \(inbound.failed.count) failed"
         text += " in " + String(format: "%.2fs", duration)
         if let readError { text += "; could not read submitted orders: \(readError)" }
+        if let refusal = inbound.refusal { text += "; not pulling changes back: \(refusal)" }
+        if let error = inbound.readError { text += "; could not read the back office's changes: \(error)" }
         return text
     }
 }

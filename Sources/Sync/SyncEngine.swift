@@ -4,10 +4,11 @@ import Dispatch
 import Journal
 import Logging
 
-/// Runs sync cycles one at a time on a serial Dispatch queue, so cycles never overlap, whether
+/// Runs sync cycles (outbound, then inbound) one at a time on a serial Dispatch queue, so cycles never overlap, whether
 /// they are asked for by a timer, a signal or `--sync-now`.
 public final class SyncEngine: Sendable {
     private let outbound: OutboundPipeline
+    private let inbound: InboundPipeline
     private let queue = DispatchQueue(label: "sopd.cycle")
 
     /// Creates an engine over the given peers and journal.
@@ -17,11 +18,23 @@ public final class SyncEngine: Sendable {
     ) {
         outbound = OutboundPipeline(
             dataverse: dataverse, backOffice: backOffice, journal: journal, settings: settings, logger: logger)
+        inbound = InboundPipeline(
+            dataverse: dataverse, backOffice: backOffice, journal: journal, pageSize: settings.changesPageSize,
+            logger: logger)
+    }
+
+    /// One cycle: orders out, then the back office's changes in.
+    private func cycle() -> CycleReport {
+        let started = DispatchTime.now()
+        var report = outbound.run()
+        report.inbound = inbound.run()
+        report.duration = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        return report
     }
 
     /// Queues one cycle after any under way and calls `completion` with its report.
     public func startCycle(completion: @escaping @Sendable (CycleReport) -> Void) {
-        queue.async { completion(self.outbound.run()) }
+        queue.async { completion(self.cycle()) }
     }
 
     /// Runs one cycle on the engine's queue and suspends until it ends.

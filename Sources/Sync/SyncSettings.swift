@@ -4,10 +4,13 @@ public struct SyncSettings: Sendable {
     public var pageSize: Int
     /// Orders in flight at once.
     public var maxInFlight: Int
+    /// Events per read of the back office's change feed (`limit`), 1 to 1000.
+    public var changesPageSize: Int
 
     /// Creates settings.
-    public init(pageSize: Int = 500, maxInFlight: Int = 8) {
+    public init(pageSize: Int = 500, maxInFlight: Int = 8, changesPageSize: Int = 100) {
         self.pageSize = pageSize
         self.maxInFlight = maxInFlight
+        self.changesPageSize = changesPageSize
     }
 }

@@ -38,7 +38,7 @@ import Testing
 
         let first = try await onDispatchQueue { try BuiltProcess.run("sopd", ["--sync-now", "--config", config], environment: environment) }
         #expect(first.status == 1)
-        #expect(first.standardOutput.hasPrefix("sync: 8 delivered, 1 failed, 0 skipped in "))
+        #expect(first.standardOutput.hasPrefix("sync: 8 delivered, 1 failed, 0 skipped; back office: 0 changes applied, 0 failed in "))
         #expect(first.standardOutput.split(separator: "\n").count == 1)
         #expect(first.standardError.contains("order=SO-01001 dir=out attempt=1 status=201"))
         #expect(first.standardError.contains("order=SO-01010 dir=out attempt=1 status=422"))

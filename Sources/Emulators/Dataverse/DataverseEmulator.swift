@@ -160,6 +160,9 @@ public final class DataverseEmulator: Sendable {
                 let newId = try SalesBehavior.create(entity, body: fields, callerId: caller, in: &tables)
                 return try written(entity, id: newId, status: .created, preferences: preferences, root: root, in: tables)
             case ("PATCH", let id?):
+                if request.header("If-None-Match") == "*", tables.row(entity.logicalName, id: id) != nil {
+                    throw .duplicate(entity.logicalName, id: id)
+                }
                 if tables.row(entity.logicalName, id: id) == nil && ifMatch == nil {
                     var withKey = fields
                     withKey[entity.primaryIdAttribute] = .string(id)

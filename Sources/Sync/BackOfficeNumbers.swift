@@ -1,0 +1,54 @@
+import BackOffice
+import JSON
+
+/// Maps the back office's lines, totals and events onto Dynamics columns and timeline notes. Pure;
+/// amounts are copied as their literals, digit for digit.
+enum BackOfficeNumbers {
+    /// A back-office line as `salesorderdetail`/`invoicedetail` columns; its price is overridden, since it is the back office's.
+    static func line(_ line: JSONValue) -> [String: JSONValue] {
+        [
+            "lineitemnumber": line["lineNumber"] ?? .null, "quantity": line["quantity"] ?? .null,
+            "priceperunit": line["unitPrice"] ?? .null, "volumediscountamount": line["volumeDiscountPerUnit"] ?? .null,
+            "manualdiscountamount": line["manualDiscountAmount"] ?? .null, "tax": line["tax"] ?? .null,
+            "baseamount": line["baseAmount"] ?? .null, "extendedamount": line["extendedAmount"] ?? .null,
+            "ispriceoverridden": true,
+        ]
+    }
+
+    /// Back-office totals as header columns; missing ones are left alone.
+    static func totals(_ totals: JSONValue) -> [String: JSONValue] {
+        let mapping = [
+            ("lineItemAmount", "totallineitemamount"), ("lineItemDiscountAmount", "totallineitemdiscountamount"),
+            ("discountAmount", "totaldiscountamount"), ("amountLessFreight", "totalamountlessfreight"),
+            ("tax", "totaltax"), ("totalAmount", "totalamount"), ("freightAmount", "freightamount"),
+        ]
+        var columns: [String: JSONValue] = [:]
+        for (key, column) in mapping { if let value = totals[key], !value.isNull { columns[column] = value } }
+        return columns
+    }
+
+    /// The subject and text of the timeline note an event leaves on its order.
+    static func note(_ event: ChangeEvent) -> (subject: String, text: String) {
+        let data = event.data
+        let reason = data["reason"]?.stringValue ?? "no reason given"
+        switch event.type {
+        case "accepted":
+            return ("Accepted by the back office", "The back office accepted the order as \(data["backOfficeOrderNumber"]?.stringValue ?? event.orderId) (\(event.orderId)).")
+        case "linesChanged":
+            let count = data["lines"]?.arrayValue?.count ?? 0
+            return ("Changed by the back office", "The back office changed the lines (\(count) now) and the totals: total \(data["totals"]?["totalAmount"]?.numberText ?? "?").")
+        case "shipped":
+            let complete = data["complete"]?.boolValue ?? true
+            return (complete ? "Shipped" : "Partly shipped", "The back office shipped the order\(complete ? "" : " in part") on \(data["shippedAt"]?.stringValue ?? "?").")
+        case "invoiced":
+            return ("Invoiced", "The back office invoiced the order: invoice \(data["invoiceNumber"]?.stringValue ?? "?"), total \(data["totals"]?["totalAmount"]?.numberText ?? "?").")
+        case "canceled":
+            return ("Canceled by the back office", "The back office canceled the order: \(reason).")
+        default:
+            return (
+                "Returned by the back office",
+                "The back office \(event.type) the order: \(reason). It is back with the salesperson: correct it and submit it again."
+            )
+        }
+    }
+}

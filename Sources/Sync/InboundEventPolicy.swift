@@ -1,0 +1,58 @@
+import SalesRules
+
+/// Whether a back-office event applies to the order as Dynamics has it now. Pure: the pipeline
+/// asks before every write, and again after a conflict. An event that was applied already (a retry
+/// after a crash) is recognised, so that applying is idempotent; one that does not fit is refused
+/// with the reason, never half-applied.
+public enum InboundEventPolicy {
+    /// The answer.
+    public enum Verdict: Sendable, Equatable {
+        /// Apply the event.
+        case apply
+        /// The order already shows the event: only the timeline note may be missing.
+        case alreadyApplied
+        /// The event does not apply; the reason goes into the journal.
+        case refuse(String)
+    }
+
+    /// `submitstatus` sopd writes when the back office accepted an order.
+    public static let acceptedStatusCode = 2
+    /// `submitstatus` sopd writes when the back office rejected or deleted an order.
+    public static let returnedStatusCode = 3
+
+    /// The verdict for an event of `type` on an order in `state`/`status` with `submitStatus`.
+    /// - Parameters:
+    ///   - type: The event type.
+    ///   - complete: For `shipped`: whether the shipment completes the order.
+    ///   - sent: Whether the order still carries `lastbackofficesubmit`.
+    public static func verdict(
+        for type: String, complete: Bool = true, state: OrderState, status: OrderStatus?, submitStatus: Int?, sent: Bool
+    ) -> Verdict {
+        let accepted = submitStatus == acceptedStatusCode
+        let where_ = "the order is \(state.label)/\(status?.label ?? "?")"
+        switch type {
+        case "accepted":
+            return state == .submitted ? .apply : .refuse("accepted no longer applies: \(where_)")
+        case "linesChanged":
+            guard state == .submitted else { return .refuse("linesChanged no longer applies: \(where_)") }
+            return accepted ? .apply : .refuse("out of order: linesChanged before accepted")
+        case "shipped":
+            if state == .fulfilled, status == .complete || (status == .partial && !complete) { return .alreadyApplied }
+            guard state == .submitted || (state == .fulfilled && status == .partial) else {
+                return .refuse("shipped no longer applies: \(where_)")
+            }
+            return accepted ? .apply : .refuse("out of order: shipped before accepted")
+        case "invoiced":
+            if state == .invoiced { return .alreadyApplied }
+            return state == .fulfilled ? .apply : .refuse("invoiced does not apply: \(where_); an order is invoiced once it shipped")
+        case "canceled":
+            if state == .canceled { return .alreadyApplied }
+            return state == .submitted ? .apply : .refuse("canceled no longer applies: \(where_)")
+        case "rejected", "deleted":
+            if state == .active, !sent { return .alreadyApplied }
+            return state == .submitted ? .apply : .refuse("\(type) no longer applies: \(where_)")
+        default:
+            return .refuse("unknown event type '\(type)'")
+        }
+    }
+}

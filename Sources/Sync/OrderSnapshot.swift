@@ -1,0 +1,32 @@
+import JSON
+import SalesRules
+
+/// What the inbound pipeline reads of an order before it applies an event: its state, its ETag and
+/// the lookups an invoice copies.
+struct OrderSnapshot: Sendable {
+    /// The columns read.
+    static let columns = [
+        "salesorderid", "ordernumber", "name", "statecode", "statuscode", "submitstatus", "lastbackofficesubmit",
+        "_customerid_value", "_pricelevelid_value", "_transactioncurrencyid_value",
+    ]
+
+    var id: String
+    var orderNumber: String
+    var state: OrderState
+    var status: OrderStatus?
+    var submitStatus: Int?
+    var lastBackOfficeSubmit: String?
+    var etag: String
+    var row: JSONValue
+
+    init(id: String, row: JSONValue) {
+        self.id = id
+        self.row = row
+        orderNumber = row["ordernumber"]?.stringValue ?? id
+        state = row["statecode"]?.intValue.flatMap(OrderState.init(rawValue:)) ?? .active
+        status = row["statuscode"]?.intValue.flatMap(OrderStatus.init(rawValue:))
+        submitStatus = row["submitstatus"]?.intValue
+        lastBackOfficeSubmit = row["lastbackofficesubmit"]?.stringValue
+        etag = row["@odata.etag"]?.stringValue ?? "*"
+    }
+}

@@ -210,4 +210,24 @@ import Testing
         #expect(SyncExitCode(report.outcome) == .transfersFailed)
         await fixture.suite.stop()
     }
+
+    @Test func aConcurrentEditIsReadAgainReappliedAndJournaled() async throws {
+        let fixture = try await SyncFixture()
+        try DemoData.seedCatalog(into: fixture.suite.dataverse.store)
+        let orderId = try await fixture.submitOrderAsSalesperson(lines: [(1, 1)])
+        let runtime = try fixture.runtime()
+        _ = await runtime.engine.runCycle()
+        let boId = try #require(fixture.suite.backOffice.receivedOrders.first?.id)
+        try fixture.suite.backOffice.accept(boId)
+        fixture.suite.dataverse.changeBeforeNextWrite(of: orderId)
+
+        let report = await runtime.engine.runCycle()
+
+        #expect(report.inbound.applied.map(\.type) == ["accepted"])
+        #expect(fixture.suite.dataverse.store.row("salesorder", id: orderId)?["submitstatus"] == 2)
+        let applied = try #require(try runtime.journal.transfers(state: .done).first { $0.direction == .inbound })
+        #expect(applied.conflicts == 1)
+        #expect(applied.attempts == 1)
+        await fixture.suite.stop()
+    }
 }

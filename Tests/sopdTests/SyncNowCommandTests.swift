@@ -93,6 +93,11 @@ import Testing
         #expect(line("SO-01011").contains("left alone: not submitted"))
         #expect(line("SO-01009").contains("left alone: already sent to the back office"))
         #expect(line("SO-01010").contains("NOT sent") && line("SO-01010").contains("the order has no lines"))
-        #expect(outcome.standardOutput.contains("Journal: pending 0, sending 0, done 8, failed 1"))
+        #expect(outcome.standardOutput.contains("sync: 8 delivered, 1 failed, 0 skipped"))
+        #expect(outcome.standardOutput.contains("back office: 11 changes applied, 0 failed"))
+        #expect(outcome.standardOutput.contains("  SO-01001  Invoiced/Invoiced, total 1176.32, 5 timeline note(s), invoice INV-"))
+        #expect(outcome.standardOutput.contains("  SO-01004  Active/Pending"))
+        #expect(outcome.standardOutput.contains("credit limit exceeded"))
+        #expect(outcome.standardOutput.contains("Journal: pending 0, sending 0, done 19, failed 1"))
     }
 }

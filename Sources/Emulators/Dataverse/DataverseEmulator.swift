@@ -24,6 +24,7 @@ public final class DataverseEmulator: Sendable {
         let lock = NSLock()
         var tokens: [String: String] = [:]
         var requestCounts: [String: Int] = [:]
+        var changeBeforeNextWrite: Set<String> = []
     }
 
     /// Creates an emulator over `store`.
@@ -37,6 +38,12 @@ public final class DataverseEmulator: Sendable {
         state.lock.lock()
         state.tokens[token] = userId.lowercased()
         state.lock.unlock()
+    }
+
+    /// Makes another user change row `id` just before the next PATCH of it, so that a PATCH guarded by
+    /// the ETag read before meets 412: how tests reproduce a concurrent edit.
+    public func changeBeforeNextWrite(of id: String) {
+        state.lock.withLock { _ = state.changeBeforeNextWrite.insert(id.lowercased()) }
     }
 
     /// How many requests were answered, by method (`GET`, `POST`, …), since the start.
@@ -160,6 +167,9 @@ public final class DataverseEmulator: Sendable {
                 let newId = try SalesBehavior.create(entity, body: fields, callerId: caller, in: &tables)
                 return try written(entity, id: newId, status: .created, preferences: preferences, root: root, in: tables)
             case ("PATCH", let id?):
+                if state.lock.withLock({ state.changeBeforeNextWrite.remove(id) }) != nil {
+                    try tables.update(entity.logicalName, id: id, body: [:], ifMatch: nil, caller: EmulatorIdentities.salesUserId)
+                }
                 if request.header("If-None-Match") == "*", tables.row(entity.logicalName, id: id) != nil {
                     throw .duplicate(entity.logicalName, id: id)
                 }

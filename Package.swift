@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "JournalTests", dependencies: ["Journal", "SopdTestSupport"]),
         .testTarget(name: "EmulatorsTests", dependencies: ["Emulators", "JSON", "HTTP", "SopdTestSupport"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "Daemon", "Emulators", "SopdTestSupport"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "SopdTestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Dataverse", "SopdTestSupport"]),
         .testTarget(name: "SalesRulesTests", dependencies: ["SalesRules"]),
         .testTarget(name: "sopdTests", dependencies: ["SopdTestSupport"]),
     ]

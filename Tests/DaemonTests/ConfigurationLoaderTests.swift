@@ -1,5 +1,6 @@
 import BackOffice
 import Daemon
+import Dataverse
 import Foundation
 import SopdTestSupport
 import Testing
@@ -25,6 +26,8 @@ import Testing
         #expect(configuration.dataverse.url == "https://contoso.crm.dynamics.com")
         #expect(configuration.dataverse.token == "dv-secret")
         #expect(configuration.sync.pageSize == 500)
+        #expect(configuration.sync.changesPageSize == 100)
+        #expect(configuration.dataverse.impersonation == nil)
         #expect(configuration.journalPath == "/var/lib/sopd/journal.sqlite")
         guard case .bearer(let token) = configuration.backOffice.credentials else {
             Issue.record("expected bearer credentials")
@@ -39,8 +42,10 @@ import Testing
             environment: [
                 "SOPD_DATAVERSE_TOKEN": "t", "SOPD_BACKOFFICE_TOKEN": "b", "SOPD_DATAVERSE_PAGE_SIZE": "25",
                 "SOPD_BACKOFFICE_URL": "http://127.0.0.1:9/api",
+                "SOPD_DATAVERSE_IMPERSONATE_CALLER_OBJECT_ID": "ad000000-0000-0000-0000-000000000003",
             ])
         #expect(configuration.sync.pageSize == 25)
+        #expect(configuration.dataverse.impersonation == .callerObjectId("ad000000-0000-0000-0000-000000000003"))
         #expect(configuration.backOffice.url == "http://127.0.0.1:9/api")
     }
 
@@ -60,6 +65,8 @@ import Testing
         ("dataverse:\n  url: https://x\n  token: t\nbackoffice:\n  url: https://erp\n  token: b\n  clientCertificate: /nonexistent.pem\n", "backoffice.clientCertificate"),
         ("dataverse:\n  url: https://x\n  token: t\nbackoffice:\n  url: https://erp\n  token: b\nlog:\n  level: loud\n", "log.level"),
         ("dataverse: [unclosed\n", "--config"),
+        ("dataverse:\n  url: https://x\n  token: t\n  impersonate:\n    callerObjectId: a\n    systemUserId: b\nbackoffice:\n  url: https://erp\n  token: b\n", "dataverse.impersonate"),
+        ("dataverse:\n  url: https://x\n  token: t\nbackoffice:\n  url: https://erp\n  token: b\n  changesPageSize: 0\n", "backoffice.changesPageSize"),
     ])
     func aWrongValueIsNamed(yaml: String, key: String) async throws {
         let path = try write(yaml)

@@ -33,14 +33,7 @@ public final class BackOfficeClient: Sendable {
                 "Accept": "application/json", "Content-Type": "application/json",
                 "Authorization": credentials.authorization, "Idempotency-Key": idempotencyKey,
             ], body: document.serialized())
-        let response: HTTPResponse
-        do {
-            response = try http.perform(request)
-        } catch {
-            throw BackOfficeError(code: .unavailable, message: error.description)
-        }
-        let body = try? JSONParser.parse(response.body)
-        guard response.isSuccess else { throw Self.error(from: response, body: body) }
+        let (response, body) = try send(request)
         guard let orderId = body?["id"]?.stringValue, !orderId.isEmpty else {
             throw BackOfficeError(
                 code: .invalidResponse, status: response.status, message: "the answer carries no order id")
@@ -57,14 +50,7 @@ public final class BackOfficeClient: Sendable {
         let request = HTTPRequest(
             method: .get, url: "\(baseURL)/changes?after=\(encoded)&limit=\(limit)",
             headers: ["Accept": "application/json", "Authorization": credentials.authorization])
-        let response: HTTPResponse
-        do {
-            response = try http.perform(request)
-        } catch {
-            throw BackOfficeError(code: .unavailable, message: error.description)
-        }
-        let body = try? JSONParser.parse(response.body)
-        guard response.isSuccess else { throw Self.error(from: response, body: body) }
+        let (response, body) = try send(request)
         guard let items = body?["events"]?.arrayValue, let next = body?["next"]?.stringValue else {
             throw BackOfficeError(code: .invalidResponse, status: response.status, message: "the change feed answer has no events or next cursor")
         }
@@ -78,6 +64,19 @@ public final class BackOfficeClient: Sendable {
             events.append(event)
         }
         return ChangePage(events: events, next: next)
+    }
+
+    /// Sends `request`; a 2xx answer comes back with its body parsed (nil when it is not JSON), anything else is thrown.
+    private func send(_ request: HTTPRequest) throws(BackOfficeError) -> (HTTPResponse, JSONValue?) {
+        let response: HTTPResponse
+        do {
+            response = try http.perform(request)
+        } catch {
+            throw BackOfficeError(code: .unavailable, message: error.description)
+        }
+        let body = try? JSONParser.parse(response.body)
+        guard response.isSuccess else { throw Self.error(from: response, body: body) }
+        return (response, body)
     }
 
     private static func error(from response: HTTPResponse, body: JSONValue?) -> BackOfficeError {

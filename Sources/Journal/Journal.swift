@@ -70,6 +70,9 @@ public final class Journal: Sendable {
                 table.column("updatedAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v3: returned versions") { db in
+            try db.alter(table: "transfer") { table in table.add(column: "returnedAt", .datetime) }
+        }
         return migrator
     }
 
@@ -188,6 +191,24 @@ public final class Journal: Sendable {
         try read { db in
             try Transfer.filter(Transfer.Columns.direction == TransferDirection.outbound.rawValue)
                 .filter(Column("remoteId") == remoteId).fetchOne(db)
+        }
+    }
+
+    /// Marks the delivered version the back office knows as `remoteId` as returned (rejected or deleted there).
+    public func markReturned(remoteId: String) throws(JournalError) {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE transfer SET returnedAt = ? WHERE direction = ? AND remoteId = ? AND returnedAt IS NULL",
+                arguments: [Date(), TransferDirection.outbound.rawValue, remoteId])
+        }
+    }
+
+    /// How many delivered versions of order `orderId` the back office returned.
+    public func returnedVersions(orderId: String) throws(JournalError) -> Int {
+        try read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM transfer WHERE direction = ? AND orderId = ? AND returnedAt IS NOT NULL",
+                arguments: [TransferDirection.outbound.rawValue, orderId]) ?? 0
         }
     }
 

@@ -161,6 +161,10 @@ public final class InboundPipeline: Sendable {
                 order = try readOrder(orderId)
                 continue
             }
+            if event.type == "rejected" || event.type == "deleted" {
+                // The next submission of this order is a new version, with a new idempotency key.
+                try journal.markReturned(remoteId: event.orderId)
+            }
             try writeNote(event, order: order)
             return
         }

@@ -1,9 +1,15 @@
 /// The idempotency key of one version of an order on its way out. A version is one submission:
-/// the key is the order id plus its `submitdate`, so re-sending the same submission reuses the key
-/// and a resubmitted order (a new `submitdate`) gets a new one.
+/// the key is the order id, its `submitdate`, and how many earlier versions the back office returned
+/// (rejected or deleted). Re-sending the same submission reuses the key; an order that came back
+/// and was submitted again gets a new one, even on the same day (`submitdate` may carry only the date).
 public enum OutboundKey {
-    /// The key, such as `out:d1000000-…-001001:2026-11-21T09:01:00Z`.
-    public static func make(orderId: String, submitDate: String?) -> String {
-        "out:\(orderId.lowercased()):\(submitDate ?? "unsubmitted")"
+    /// The key, such as `out:d1000000-…-001001:2026-11-21T09:01:00Z` (first version) or `…:v2`.
+    /// - Parameters:
+    ///   - orderId: The `salesorderid`.
+    ///   - submitDate: The order's `submitdate`.
+    ///   - returnedVersions: How many earlier versions the back office returned.
+    public static func make(orderId: String, submitDate: String?, returnedVersions: Int = 0) -> String {
+        let base = "out:\(orderId.lowercased()):\(submitDate ?? "unsubmitted")"
+        return returnedVersions == 0 ? base : "\(base):v\(returnedVersions + 1)"
     }
 }

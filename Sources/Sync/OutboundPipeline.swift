@@ -96,7 +96,9 @@ public final class OutboundPipeline: Sendable {
         let orderNumber = order["ordernumber"]?.stringValue ?? orderId
         var metadata: Logger.Metadata = ["order": "\(orderNumber)", "dir": "out"]
         do {
-            let key = OutboundKey.make(orderId: orderId, submitDate: order["submitdate"]?.stringValue)
+            let key = OutboundKey.make(
+                orderId: orderId, submitDate: order["submitdate"]?.stringValue,
+                returnedVersions: try journal.returnedVersions(orderId: orderId))
             let payload: String
             do {
                 payload = try OrderDocumentMapper.document(from: order).jsonText

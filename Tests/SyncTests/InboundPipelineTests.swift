@@ -230,4 +230,41 @@ import Testing
         #expect(applied.attempts == 1)
         await fixture.suite.stop()
     }
+
+    @Test func aRejectedOrderGoesBackToTheSalespersonAndItsResubmissionIsANewVersion() async throws {
+        let fixture = try await SyncFixture()
+        let store = fixture.suite.dataverse.store
+        try DemoData.seedCatalog(into: store)
+        let orderId = try await fixture.submitOrderAsSalesperson(lines: [(1, 3)])
+        let runtime = try fixture.runtime()
+        _ = await runtime.engine.runCycle()
+        let first = try #require(fixture.suite.backOffice.receivedOrders.first)
+        try fixture.suite.backOffice.end(first.id, as: .rejected, reason: "credit limit exceeded")
+
+        _ = await runtime.engine.runCycle()
+
+        let returned = try #require(store.row("salesorder", id: orderId))
+        #expect(returned["statecode"] == 0)
+        #expect(returned["statuscode"] == 2)
+        #expect(returned["lastbackofficesubmit"] == .null)
+        #expect(returned["submitstatus"] == 3)
+        #expect(returned["submitstatusdescription"]?.stringValue?.contains("credit limit exceeded") == true)
+        let seller = EmulatorIdentities.salesUserToken
+        let line = try #require(lines(fixture, order: orderId).first?["salesorderdetailid"]?.stringValue)
+        #expect(try await fixture.webAPI(.patch, "salesorderdetails(\(line))", body: ["quantity": 1], token: seller).status == 204)
+        #expect(
+            try await fixture.webAPI(.patch, "salesorders(\(orderId))", body: ["statecode": 1, "statuscode": 3], token: seller)
+                .status == 204)
+
+        let resubmitted = await runtime.engine.runCycle()
+
+        #expect(resubmitted.delivered.count == 1)
+        let received = fixture.suite.backOffice.receivedOrders
+        #expect(received.count == 2)
+        #expect(received[1].idempotencyKey != first.idempotencyKey)
+        #expect(received[1].idempotencyKey.hasSuffix(":v2"))
+        #expect(received[1].document["lines"]?.arrayValue?.first?["quantity"] == 1)
+        #expect(received.allSatisfy { $0.deliveries == 1 })
+        await fixture.suite.stop()
+    }
 }

@@ -233,17 +233,20 @@ public final class InboundPipeline: Sendable {
     /// Makes the order's lines exactly the back office's: update the lines it knows, create the new
     /// ones with ids derived from the back-office line, delete the rest, then set the header totals.
     private func writeLines(_ event: ChangeEvent, order: OrderSnapshot) throws {
-        let existing = try dataverse.firstPage(
+        let rows = try dataverse.firstPage(
             "salesorderdetails",
             query: DataverseQuery(select: ["salesorderdetailid"], filter: "_salesorderid_value eq \(order.id)"), pageSize: 5000
-        ).rows.compactMap { $0["salesorderdetailid"]?.stringValue }
+        ).rows
+        let existing = Dictionary(
+            rows.compactMap { row in row["salesorderdetailid"]?.stringValue.map { ($0, row["@odata.etag"]?.stringValue ?? "*") } },
+            uniquingKeysWith: { first, _ in first })
         var kept: Set<String> = []
         for line in event.data["lines"]?.arrayValue ?? [] {
             let number = line["lineNumber"]?.intValue ?? 0
             var fields = BackOfficeNumbers.line(line)
-            if let id = line["dynamicsLineId"]?.stringValue, existing.contains(id) {
+            if let id = line["dynamicsLineId"]?.stringValue, let etag = existing[id] {
                 kept.insert(id)
-                try dataverse.update("salesorderdetails", id: id, changes: fields, ifMatch: "*")
+                try dataverse.update("salesorderdetails", id: id, changes: fields, ifMatch: etag)
                 continue
             }
             let id = DeterministicID.make("salesorderdetail", event.orderId, String(number))
@@ -254,7 +257,7 @@ public final class InboundPipeline: Sendable {
                 try dataverse.update("salesorderdetails", id: id, changes: BackOfficeNumbers.line(line), ifMatch: "*")
             }
         }
-        for id in existing where !kept.contains(id) { try dataverse.delete("salesorderdetails", id: id) }
+        for (id, etag) in existing where !kept.contains(id) { try dataverse.delete("salesorderdetails", id: id, ifMatch: etag) }
         let fresh = try readOrder(order.id)
         try dataverse.update(
             "salesorders", id: order.id, changes: BackOfficeNumbers.totals(event.data["totals"] ?? .null), ifMatch: fresh.etag)

@@ -48,7 +48,4 @@ public final class ChangeFeed: @unchecked Sendable {
     func page(after: Int, limit: Int) -> [JSONValue] {
         lock.withLock { Array(events.dropFirst(max(0, after)).prefix(limit)) }
     }
-
-    /// Every event so far.
-    public var all: [JSONValue] { lock.withLock { events } }
 }

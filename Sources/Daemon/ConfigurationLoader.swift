@@ -76,7 +76,13 @@ public enum ConfigurationLoader {
         let sync = SyncSettings(
             pageSize: try values.integer("dataverse.pageSize", default: 500, range: 1...5000),
             maxInFlight: try values.integer("sync.maxInFlight", default: 8, range: 1...256),
-            changesPageSize: try values.integer("backoffice.changesPageSize", default: 100, range: 1...1000))
+            changesPageSize: try values.integer("backoffice.changesPageSize", default: 100, range: 1...1000),
+            retry: RetryPolicy(
+                baseSeconds: try values.seconds("sync.retry.baseSeconds", default: 2),
+                capSeconds: try values.seconds("sync.retry.capSeconds", default: 300),
+                maxAttempts: try values.integer("sync.retry.maxAttempts", default: 10, range: 1...1000)),
+            returnRefusedOrders: try values.bool("sync.returnRefusedOrders", default: true),
+            retentionSeconds: try values.seconds("journal.retentionDays", default: 30) * 86_400)
         let logLevel = values.string("log.level") ?? "info"
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw ConfigurationError(
@@ -126,6 +132,17 @@ private struct ConfigValues {
                 fix: "Set \(key) to a number in that range, or remove it for the default \(fallback).")
         }
         return value
+    }
+
+    func bool(_ key: String, default fallback: Bool) throws(ConfigurationError) -> Bool {
+        guard let text = string(key) else { return fallback }
+        switch text.lowercased() {
+        case "true", "yes", "on", "1": return true
+        case "false", "no", "off", "0": return false
+        default:
+            throw ConfigurationError(
+                key: key, problem: "'\(text)' is not true or false", fix: "Set \(key) to true or false, or remove it for \(fallback).")
+        }
     }
 
     func seconds(_ key: String, default fallback: Double) throws(ConfigurationError) -> Double {

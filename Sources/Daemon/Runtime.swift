@@ -15,15 +15,19 @@ public struct Runtime: Sendable {
     public let engine: SyncEngine
 
     /// Builds the parts; opens (and creates) the journal.
+    /// - Parameter progress: Hears how many orders a cycle handled so far.
     /// - Throws: `JournalError` when the journal cannot be opened.
-    public init(configuration: SopdConfiguration, logger: Logger) throws(JournalError) {
+    public init(configuration: SopdConfiguration, logger: Logger, progress: (@Sendable (Int) -> Void)? = nil)
+        throws(JournalError)
+    {
         dataverse = configuration.dataverse.makeClient()
         let backOffice = BackOfficeClient(
             baseURL: configuration.backOffice.url, credentials: configuration.backOffice.credentials,
             http: HTTPClient(configuration: configuration.backOffice.http))
         journal = try Journal(path: configuration.journalPath)
         engine = SyncEngine(
-            dataverse: dataverse, backOffice: backOffice, journal: journal, settings: configuration.sync, logger: logger)
+            dataverse: dataverse, backOffice: backOffice, journal: journal, settings: configuration.sync, logger: logger,
+            progress: progress)
     }
 
     /// Sends sopd's log lines to stderr as logfmt at `level`.

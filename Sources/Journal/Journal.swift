@@ -73,6 +73,27 @@ public final class Journal: Sendable {
         migrator.registerMigration("v3: returned versions") { db in
             try db.alter(table: "transfer") { table in table.add(column: "returnedAt", .datetime) }
         }
+        migrator.registerMigration("v4: retries, leases, attempts, checkpoints") { db in
+            try db.alter(table: "transfer") { table in
+                table.add(column: "nextAttemptAt", .datetime)
+                table.add(column: "leaseOwner", .text)
+                table.add(column: "leaseUntil", .datetime)
+            }
+            try db.create(table: "attempt") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("transferId", .integer).notNull().indexed().references("transfer", onDelete: .cascade)
+                table.column("number", .integer).notNull()
+                table.column("startedAt", .datetime).notNull()
+                table.column("durationMs", .integer).notNull()
+                table.column("status", .integer)
+                table.column("outcome", .text).notNull()
+                table.column("excerpt", .text)
+            }
+            try db.create(table: "checkpoint") { table in
+                table.primaryKey("name", .text)
+                table.column("at", .datetime).notNull()
+            }
+        }
         return migrator
     }
 
@@ -106,36 +127,140 @@ public final class Journal: Sendable {
         }
     }
 
-    /// Marks the start of an attempt (state `sending`, one more attempt) and commits it before anything is sent.
-    public func beginAttempt(_ id: Int64) throws(JournalError) -> Transfer {
-        try move(id, to: .sending) { $0.attempts += 1 }
+    /// This process, as it appears in `leaseOwner`: `host:pid`.
+    public static let processOwner: String = {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count)
+        return "\(String(cString: name)):\(getpid())"
+    }()
+
+    /// Whether the process that claimed a transfer may still be sending it: a process of this host
+    /// that is gone is not; one of another host is until its lease ends.
+    static func leaseHolderMayBeAlive(_ owner: String?, until: Date?, now: Date) -> Bool {
+        guard let owner, let separator = owner.lastIndex(of: ":"), let pid = Int32(owner[owner.index(after: separator)...])
+        else { return false }
+        let host = String(owner[..<separator])
+        let ourHost = String(processOwner[..<processOwner.lastIndex(of: ":")!])
+        guard host == ourHost else { return (until ?? .distantPast) > now }
+        return kill(pid, 0) == 0 || errno == EPERM
     }
 
-    /// Records a delivered transfer and the peer's id for it.
-    public func complete(_ id: Int64, remoteId: String?, status: Int?) throws(JournalError) -> Transfer {
-        try move(id, to: .done) {
-            $0.remoteId = remoteId
-            $0.lastStatus = status
-            $0.lastError = nil
+    /// Claims the transfer for an attempt (state `sending`, one more attempt, this process as the
+    /// lease owner) and commits that before anything is sent. A transfer `sending` under a process
+    /// that is gone (a crash) is taken over and re-sent with the same key.
+    /// - Returns: The claimed transfer, or nil when another live sopd is sending it, or it is done or dead.
+    public func beginAttempt(_ id: Int64, owner: String = Journal.processOwner, leaseSeconds: Double = 300)
+        throws(JournalError) -> Transfer?
+    {
+        try write { db in
+            guard var transfer = try Transfer.fetchOne(db, key: id) else { throw JournalError("transfer \(id) does not exist") }
+            let now = Date()
+            if transfer.state == .sending, transfer.leaseOwner != owner,
+                Self.leaseHolderMayBeAlive(transfer.leaseOwner, until: transfer.leaseUntil, now: now)
+            {
+                return nil
+            }
+            if transfer.state == .pending || transfer.state == .failed || transfer.state == .sending {
+                transfer.state = .sending
+                transfer.attempts += 1
+                transfer.leaseOwner = owner
+                transfer.leaseUntil = now.addingTimeInterval(leaseSeconds)
+                transfer.updatedAt = now
+                try transfer.update(db)
+                return transfer
+            }
+            return nil
         }
     }
 
-    /// Records a failed attempt; the transfer waits for a retry.
+    /// How a failed attempt leaves its transfer.
+    public enum FailureDisposition: Sendable, Equatable {
+        /// `failed`, due again at the given time.
+        case retry(at: Date)
+        /// `dead`: no more automatic attempts.
+        case dead
+    }
+
+    /// What an attempt did, for the attempt history.
+    public struct AttemptLog: Sendable {
+        /// When it started.
+        public var startedAt: Date
+        /// How long it took, in milliseconds.
+        public var durationMs: Int
+        /// `ok`, or the failure class and kind.
+        public var outcome: String
+        /// The start of the answer or error, secrets removed.
+        public var excerpt: String?
+
+        /// Creates a log.
+        public init(startedAt: Date, durationMs: Int, outcome: String, excerpt: String? = nil) {
+            self.startedAt = startedAt
+            self.durationMs = durationMs
+            self.outcome = outcome
+            self.excerpt = excerpt.map { String($0.prefix(500)) }
+        }
+    }
+
+    /// Records a delivered transfer, the peer's id for it, and the attempt.
+    @discardableResult
+    public func complete(_ id: Int64, remoteId: String?, status: Int?, attempt: AttemptLog? = nil) throws(JournalError)
+        -> Transfer
+    {
+        try move(id, to: .done, attempt: attempt, status: status) {
+            $0.remoteId = remoteId ?? $0.remoteId
+            $0.lastStatus = status
+            $0.lastError = nil
+            $0.nextAttemptAt = nil
+        }
+    }
+
+    /// Records a failed attempt: the transfer waits for its retry, or is dead.
     /// - Parameters:
     ///   - reason: Why it failed, already free of secrets.
     ///   - status: The HTTP status, if there was an answer.
     ///   - remoteId: The peer's id, when the failure came after the peer accepted the document.
-    public func fail(_ id: Int64, reason: String, status: Int?, remoteId: String? = nil) throws(JournalError) -> Transfer {
-        try move(id, to: .failed) {
+    ///   - disposition: When to try again, or dead.
+    ///   - attempt: The attempt, for the history.
+    @discardableResult
+    public func fail(
+        _ id: Int64, reason: String, status: Int?, remoteId: String? = nil, disposition: FailureDisposition,
+        attempt: AttemptLog? = nil
+    ) throws(JournalError) -> Transfer {
+        let next: TransferState
+        let retryAt: Date?
+        switch disposition {
+        case .retry(let at): (next, retryAt) = (.failed, at)
+        case .dead: (next, retryAt) = (.dead, nil)
+        }
+        return try move(id, to: next, attempt: attempt, status: status) {
             $0.lastError = reason
             $0.lastStatus = status
+            $0.nextAttemptAt = retryAt
             if let remoteId { $0.remoteId = remoteId }
         }
     }
 
-    private func move(_ id: Int64, to next: TransferState, _ change: @escaping (inout Transfer) -> Void) throws(JournalError)
-        -> Transfer
-    {
+    /// Puts failed or dead transfers back to pending, due now, as `sopd journal retry` does.
+    /// - Returns: The ids moved.
+    @discardableResult
+    public func retry(_ ids: [Int64]) throws(JournalError) -> [Int64] {
+        try write { db in
+            var moved: [Int64] = []
+            for id in ids {
+                guard var transfer = try Transfer.fetchOne(db, key: id), transfer.state.canMove(to: .pending) else { continue }
+                transfer.state = .pending
+                transfer.nextAttemptAt = nil
+                transfer.updatedAt = Date()
+                try transfer.update(db)
+                moved.append(id)
+            }
+            return moved
+        }
+    }
+
+    private func move(
+        _ id: Int64, to next: TransferState, attempt: AttemptLog?, status: Int?, _ change: @escaping (inout Transfer) -> Void
+    ) throws(JournalError) -> Transfer {
         try write { db in
             guard var transfer = try Transfer.fetchOne(db, key: id) else {
                 throw JournalError("transfer \(id) does not exist")
@@ -145,10 +270,23 @@ public final class Journal: Sendable {
             }
             transfer.state = next
             transfer.updatedAt = Date()
+            transfer.leaseOwner = nil
+            transfer.leaseUntil = nil
             change(&transfer)
             try transfer.update(db)
+            if let attempt {
+                var record = Attempt(
+                    transferId: id, number: transfer.attempts, startedAt: attempt.startedAt, durationMs: attempt.durationMs,
+                    status: status, outcome: attempt.outcome, excerpt: attempt.excerpt)
+                try record.insert(db)
+            }
             return transfer
         }
+    }
+
+    /// The attempts of a transfer, first first.
+    public func attempts(of id: Int64) throws(JournalError) -> [Attempt] {
+        try read { db in try Attempt.filter(Column("transferId") == id).order(Column("number")).fetchAll(db) }
     }
 
     /// Journals inbound events (unless their keys are journaled already) and moves the cursor to
@@ -191,6 +329,106 @@ public final class Journal: Sendable {
         try read { db in
             try Transfer.filter(Transfer.Columns.direction == TransferDirection.outbound.rawValue)
                 .filter(Column("remoteId") == remoteId).fetchOne(db)
+        }
+    }
+
+    /// Outbound transfers due for an attempt now: pending, failed with their retry due, or left
+    /// `sending` by a sopd that is gone. Oldest first.
+    public func dueOutbound(now: Date) throws(JournalError) -> [Transfer] {
+        let candidates = try read { db in
+            try Transfer.filter(Transfer.Columns.direction == TransferDirection.outbound.rawValue)
+                .filter([TransferState.pending.rawValue, TransferState.failed.rawValue, TransferState.sending.rawValue]
+                    .contains(Transfer.Columns.state))
+                .filter(Column("returnedAt") == nil)
+                .order(Transfer.Columns.id).fetchAll(db)
+        }
+        return candidates.filter { transfer in
+            switch transfer.state {
+            case .pending: true
+            case .failed: (transfer.nextAttemptAt ?? .distantPast) <= now
+            case .sending: !Self.leaseHolderMayBeAlive(transfer.leaseOwner, until: transfer.leaseUntil, now: now)
+            default: false
+            }
+        }
+    }
+
+    /// Marks one outbound transfer's version as returned to the salesperson, so that the order's
+    /// next submission is a new version.
+    public func markReturned(transferId: Int64) throws(JournalError) {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE transfer SET returnedAt = ? WHERE id = ? AND returnedAt IS NULL", arguments: [Date(), transferId])
+        }
+    }
+
+    /// When the last successful cycle of `name` (such as `out` or `in`) ended, or nil.
+    public func checkpoint(_ name: String) throws(JournalError) -> Date? {
+        try read { db in try Date.fetchOne(db, sql: "SELECT at FROM checkpoint WHERE name = ?", arguments: [name]) }
+    }
+
+    /// Records that a cycle of `name` succeeded at `date`.
+    public func setCheckpoint(_ name: String, at date: Date = Date()) throws(JournalError) {
+        try write { db in
+            try db.execute(
+                sql: "INSERT INTO checkpoint (name, at) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET at = excluded.at",
+                arguments: [name, date])
+        }
+    }
+
+    /// Deletes done transfers (and their attempts) last changed before `cutoff`; dead and failed ones stay.
+    /// - Returns: How many were deleted.
+    @discardableResult
+    public func prune(doneBefore cutoff: Date) throws(JournalError) -> Int {
+        try write { db in
+            try Transfer.filter(Transfer.Columns.state == TransferState.done.rawValue)
+                .filter(Column("updatedAt") < cutoff).deleteAll(db)
+        }
+    }
+
+    /// Every cursor with its value and when it moved.
+    public func cursors() throws(JournalError) -> [(name: String, value: String, updatedAt: Date)] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT name, value, updatedAt FROM cursor ORDER BY name").map {
+                (name: $0["name"], value: $0["value"], updatedAt: $0["updatedAt"])
+            }
+        }
+    }
+
+    /// Transfers matching a filter, newest first.
+    public func transfers(matching filter: TransferFilter) throws(JournalError) -> [Transfer] {
+        try read { db in
+            var request = Transfer.order(Transfer.Columns.id.desc).limit(filter.limit)
+            if let state = filter.state { request = request.filter(Transfer.Columns.state == state.rawValue) }
+            if let direction = filter.direction { request = request.filter(Transfer.Columns.direction == direction.rawValue) }
+            if let order = filter.orderNumber { request = request.filter(Column("orderNumber") == order) }
+            if let since = filter.since { request = request.filter(Column("updatedAt") >= since) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    /// One transfer by id, or nil.
+    public func transfer(id: Int64) throws(JournalError) -> Transfer? {
+        try read { db in try Transfer.fetchOne(db, key: id) }
+    }
+
+    /// How many transfers are in each state, per direction.
+    public func countsByDirectionAndState() throws(JournalError) -> [TransferDirection: [TransferState: Int]] {
+        try read { db in
+            var counts: [TransferDirection: [TransferState: Int]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT direction, state, COUNT(*) AS count FROM transfer GROUP BY direction, state") {
+                if let direction = TransferDirection(rawValue: row["direction"]), let state = TransferState(rawValue: row["state"]) {
+                    counts[direction, default: [:]][state] = row["count"]
+                }
+            }
+            return counts
+        }
+    }
+
+    /// When the oldest transfer still waiting to be sent (pending, sending or failed) was journaled, or nil.
+    public func oldestWaiting() throws(JournalError) -> Date? {
+        try read { db in
+            try Date.fetchOne(
+                db, sql: "SELECT MIN(createdAt) FROM transfer WHERE state IN ('pending', 'sending', 'failed')")
         }
     }
 

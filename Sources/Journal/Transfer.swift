@@ -30,6 +30,12 @@ public struct Transfer: Sendable, Equatable, Codable, FetchableRecord, MutablePe
     public var remoteId: String?
     /// The position of an inbound event in the back office's feed, which is the order it is applied in.
     public var sequence: Int?
+    /// When the next attempt is due, for a failed transfer.
+    public var nextAttemptAt: Date?
+    /// The process sending it (`host:pid`), while it is `sending`.
+    public var leaseOwner: String?
+    /// When the sender's claim ends if the sender cannot be checked (another host).
+    public var leaseUntil: Date?
     /// When the back office returned (rejected or deleted) the order this outbound transfer delivered.
     public var returnedAt: Date?
     /// How many times a write of this transfer met a row changed since it was read (HTTP 412) and was re-applied.

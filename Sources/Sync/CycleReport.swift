@@ -74,6 +74,7 @@ public struct CycleReport: Sendable {
     public var summary: String {
         var text = "sync: \(delivered.count) delivered, \(failed.count) failed, \(skipped.count) skipped"
         text += "; back office: \(inbound.applied.count) changes applied, \(inbound.failed.count) failed"
+        if !inbound.waiting.isEmpty { text += ", \(inbound.waiting.count) waiting" }
         text += " in " + String(format: "%.2fs", duration)
         if let readError { text += "; could not read submitted orders: \(readError)" }
         if let refusal = inbound.refusal { text += "; not pulling changes back: \(refusal)" }

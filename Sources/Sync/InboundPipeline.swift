@@ -17,15 +17,15 @@ public final class InboundPipeline: Sendable {
     private let dataverse: DataverseClient
     private let backOffice: BackOfficeClient
     private let journal: Journal
-    private let pageSize: Int
+    private let settings: SyncSettings
     private let logger: Logger
 
-    /// Creates a pipeline; `pageSize` is the feed's `limit`.
-    public init(dataverse: DataverseClient, backOffice: BackOfficeClient, journal: Journal, pageSize: Int, logger: Logger) {
+    /// Creates a pipeline; `settings.changesPageSize` is the feed's `limit`.
+    public init(dataverse: DataverseClient, backOffice: BackOfficeClient, journal: Journal, settings: SyncSettings, logger: Logger) {
         self.dataverse = dataverse
         self.backOffice = backOffice
         self.journal = journal
-        self.pageSize = pageSize
+        self.settings = settings
         self.logger = logger
     }
 
@@ -77,7 +77,7 @@ public final class InboundPipeline: Sendable {
         var cursor = try journal.cursor(Self.cursorName) ?? "0"
         var read = 0
         while true {
-            let page = try backOffice.changes(after: cursor, limit: pageSize)
+            let page = try backOffice.changes(after: cursor, limit: settings.changesPageSize)
             let transfers = page.events.map { event in
                 Transfer(
                     direction: .inbound, orderId: event.dynamicsOrderId ?? "", orderNumber: event.orderNumber ?? event.orderId,
@@ -90,35 +90,67 @@ public final class InboundPipeline: Sendable {
         }
     }
 
+    /// Applies one journaled event, unless it must wait: its retry is not due, it is dead, or an
+    /// earlier event of the same order did not apply (`blocked`); then it blocks the later ones too.
     private func apply(_ transfer: Transfer, blocked: inout [String: String], into report: inout InboundReport) {
         guard let id = transfer.id, let json = try? JSONParser.parse(transfer.payload), let event = ChangeEvent(json) else {
+            return
+        }
+        let now = Date()
+        let wait: String? =
+            if let earlier = blocked[event.orderId] {
+                "waits for \(earlier) of the same order, which did not apply"
+            } else if transfer.state == .dead {
+                "dead: \(transfer.lastError ?? "?"); sopd journal retry \(id)"
+            } else if transfer.state == .failed, let due = transfer.nextAttemptAt, due > now {
+                "failed (\(transfer.lastError ?? "?")); next attempt at \(due.formatted(.iso8601))"
+            } else {
+                nil
+            }
+        if let wait {
+            blocked[event.orderId] = blocked[event.orderId] ?? event.id
+            report.waiting.append(.init(eventId: event.id, type: event.type, orderNumber: transfer.orderNumber, reason: wait))
             return
         }
         var metadata: Logger.Metadata = [
             "order": "\(transfer.orderNumber)", "dir": "in", "event": "\(event.id)", "type": "\(event.type)",
         ]
-        let started = DispatchTime.now()
+        let started = Date()
+        let clock = DispatchTime.now()
+        let elapsed = { Int((DispatchTime.now().uptimeNanoseconds - clock.uptimeNanoseconds) / 1_000_000) }
         do {
-            let attempt = try journal.beginAttempt(id)
-            metadata["attempt"] = "\(attempt.attempts)"
+            guard let claimed = try journal.beginAttempt(id) else {
+                blocked[event.orderId] = blocked[event.orderId] ?? event.id
+                return
+            }
+            metadata["attempt"] = "\(claimed.attempts)"
             do {
-                if let earlier = blocked[event.orderId] {
-                    throw InboundError("waits for \(earlier) of the same order, which did not apply")
-                }
                 try applyEvent(event, transfer: id)
             } catch {
                 blocked[event.orderId] = blocked[event.orderId] ?? event.id
-                metadata["ms"] = "\((DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000)"
-                if let status = (error as? DataverseError)?.status { metadata["status"] = "\(status)" }
+                let failure = FailureClass(any: error)
+                let status = (error as? DataverseError)?.status
                 let reason = "\(error)"
-                _ = try journal.fail(id, reason: reason, status: (error as? DataverseError)?.status)
+                let disposition = settings.retry.disposition(
+                    after: claimed.attempts, failure: failure, now: Date(), random: Double.random(in: 0..<1))
+                try journal.fail(
+                    id, reason: reason, status: status, disposition: disposition,
+                    attempt: .init(startedAt: started, durationMs: elapsed(), outcome: failure.label, excerpt: reason))
+                metadata["ms"] = "\(elapsed())"
+                if let status { metadata["status"] = "\(status)" }
                 metadata["error"] = "\(reason)"
-                logger.warning("back-office event not applied; it stays in the journal", metadata: metadata)
+                metadata["class"] = "\(failure.label)"
+                logger.warning(
+                    disposition == .dead
+                        ? "back-office event given up: dead in the journal until an operator retries it"
+                        : "back-office event not applied; it stays in the journal for a retry", metadata: metadata)
                 report.failed.append(.init(eventId: event.id, type: event.type, orderNumber: transfer.orderNumber, reason: reason))
                 return
             }
-            _ = try journal.complete(id, remoteId: event.orderId, status: nil)
-            metadata["ms"] = "\((DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000)"
+            try journal.complete(
+                id, remoteId: event.orderId, status: nil,
+                attempt: .init(startedAt: started, durationMs: elapsed(), outcome: "ok"))
+            metadata["ms"] = "\(elapsed())"
             logger.info("back-office event applied to Dynamics", metadata: metadata)
             report.applied.append(.init(eventId: event.id, type: event.type, orderNumber: transfer.orderNumber))
         } catch {

@@ -26,8 +26,10 @@ public struct InboundReport: Sendable {
     public var eventsRead = 0
     /// Events applied.
     public var applied: [Applied] = []
-    /// Events that failed.
+    /// Events that failed this cycle.
     public var failed: [Failure] = []
+    /// Events not tried this cycle: their retry is not due, or an earlier event of the same order did not apply.
+    public var waiting: [Failure] = []
     /// Why sopd refused to pull changes back at all (the acting user or the switch), if it did.
     public var refusal: String?
     /// Why the feed could not be read, if it could not.

@@ -6,72 +6,94 @@ import JSON
 import Journal
 import Logging
 
-/// Pushes submitted orders to the back office: read a page → journal each order → `POST /orders`
-/// with its idempotency key → stamp the order in Dynamics → journal the outcome. Pages are streamed
-/// (one in memory at a time); the orders of a page go out concurrently, `maxInFlight` at a time.
-/// Blocking: run it on a Dispatch queue.
+/// Pushes submitted orders to the back office. A pass first sends what the journal says is due
+/// (new, due for a retry, or left `sending` by a sopd that died), then reads the submitted orders
+/// Dynamics has not seen sent, page by page (one page in memory at a time). For each: journal →
+/// `POST /orders` with its idempotency key → stamp the order in Dynamics → journal the outcome and
+/// the attempt. Orders go out concurrently, `maxInFlight` at a time. Blocking: run it on a Dispatch queue.
 public final class OutboundPipeline: Sendable {
     private let dataverse: DataverseClient
     private let backOffice: BackOfficeClient
     private let journal: Journal
     private let settings: SyncSettings
     private let logger: Logger
+    private let progress: (@Sendable (Int) -> Void)?
 
     /// The `submitstatus` sopd writes when the back office has received an order.
     public static let receivedStatusCode = 1
+    /// The `submitstatus` sopd writes when it gave up sending an order.
+    public static let notSentStatusCode = 4
 
-    /// Creates a pipeline.
+    /// Creates a pipeline; `progress` hears the number of orders handled so far.
     public init(
         dataverse: DataverseClient, backOffice: BackOfficeClient, journal: Journal, settings: SyncSettings,
-        logger: Logger
+        logger: Logger, progress: (@Sendable (Int) -> Void)? = nil
     ) {
         self.dataverse = dataverse
         self.backOffice = backOffice
         self.journal = journal
         self.settings = settings
         self.logger = logger
+        self.progress = progress
     }
 
-    /// Runs one outbound pass over every submitted, unsent order.
+    /// Runs one outbound pass.
     public func run() -> CycleReport {
         var report = CycleReport()
-        let started = DispatchTime.now()
+        let handled = Counter()
+        do {
+            let due = try journal.dueOutbound(now: Date())
+            if !due.isEmpty { deliver(due.map { Work.journaled($0) }, into: &report, handled: handled) }
+        } catch {
+            report.failed.append(.init(orderNumber: "(journal)", reason: "\(error)", peerUnavailable: false))
+        }
         do {
             var page = try dataverse.firstPage(
                 SubmittedOrdersQuery.entitySet, query: SubmittedOrdersQuery.query, pageSize: settings.pageSize)
             while true {
                 report.pagesRead += 1
-                deliver(page.rows, into: &report)
+                deliver(page.rows.map { Work.read($0) }, into: &report, handled: handled)
                 guard let next = page.nextLink else { break }
                 page = try dataverse.nextPage(next, pageSize: settings.pageSize)
             }
         } catch {
             report.readError = error
-            logger.error(
-                "cannot read submitted orders from Dataverse", metadata: ["dir": "out", "error": "\(error)"])
+            logger.error("cannot read submitted orders from Dataverse", metadata: ["dir": "out", "error": "\(error)"])
         }
-        report.duration = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         return report
     }
 
-    /// Delivers one page with `maxInFlight` workers, each a serial queue of its own taking the next
+    /// An order to deliver: read from Dynamics this cycle, or found due in the journal.
+    private enum Work: Sendable {
+        case read(JSONValue)
+        case journaled(Transfer)
+    }
+
+    private final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func increment() -> Int { lock.withLock { value += 1; return value } }
+    }
+
+    /// Delivers a batch with `maxInFlight` workers, each a serial queue of its own taking the next
     /// order until none is left. Serial queues get a thread at once; a concurrent queue's blocked
     /// work items would wait for the global pool to grow.
-    private func deliver(_ orders: [JSONValue], into report: inout CycleReport) {
+    private func deliver(_ work: [Work], into report: inout CycleReport, handled: Counter) {
         let lock = NSLock()
         let group = DispatchGroup()
         nonisolated(unsafe) var nextIndex = 0
         nonisolated(unsafe) var outcomes: [OrderOutcome] = []
-        for worker in 0..<min(max(1, settings.maxInFlight), orders.count) {
+        for worker in 0..<min(max(1, settings.maxInFlight), work.count) {
             DispatchQueue(label: "sopd.outbound.\(worker)").async(group: group) {
                 while true {
                     let index: Int = lock.withLock {
                         defer { nextIndex += 1 }
                         return nextIndex
                     }
-                    guard index < orders.count else { return }
-                    let outcome = self.deliver(orders[index])
+                    guard index < work.count else { return }
+                    let outcome = self.deliver(work[index])
                     lock.withLock { outcomes.append(outcome) }
+                    if case .skipped = outcome {} else { self.progress?(handled.increment()) }
                 }
             }
         }
@@ -91,102 +113,170 @@ public final class OutboundPipeline: Sendable {
         case skipped(CycleReport.Skip)
     }
 
-    private func deliver(_ order: JSONValue) -> OrderOutcome {
-        let orderId = order["salesorderid"]?.stringValue ?? "?"
-        let orderNumber = order["ordernumber"]?.stringValue ?? orderId
-        var metadata: Logger.Metadata = ["order": "\(orderNumber)", "dir": "out"]
+    private func deliver(_ work: Work) -> OrderOutcome {
         do {
-            let key = OutboundKey.make(
-                orderId: orderId, submitDate: order["submitdate"]?.stringValue,
-                returnedVersions: try journal.returnedVersions(orderId: orderId))
-            let payload: String
-            do {
-                payload = try OrderDocumentMapper.document(from: order).jsonText
-            } catch {
-                // Nothing to journal: without a document there is nothing to send or re-send. The
-                // order is read again next cycle.
-                metadata["error"] = "\(error)"
-                logger.error("order not sent: Dataverse returned it without an id or number", metadata: metadata)
-                return .failed(.init(orderNumber: orderNumber, reason: error.description, peerUnavailable: false))
+            switch work {
+            case .journaled(let transfer):
+                return try attempt(transfer, order: nil)
+            case .read(let order):
+                let orderId = order["salesorderid"]?.stringValue ?? "?"
+                let orderNumber = order["ordernumber"]?.stringValue ?? orderId
+                let payload: String
+                do {
+                    payload = try OrderDocumentMapper.document(from: order).jsonText
+                } catch {
+                    // Nothing to journal: without a document there is nothing to send or re-send. The
+                    // order is read again next cycle.
+                    logger.error(
+                        "order not sent: Dataverse returned it without an id or number",
+                        metadata: ["order": "\(orderNumber)", "dir": "out", "error": "\(error)"])
+                    return .failed(.init(orderNumber: orderNumber, reason: error.description, peerUnavailable: false))
+                }
+                let key = OutboundKey.make(
+                    orderId: orderId, submitDate: order["submitdate"]?.stringValue,
+                    returnedVersions: try journal.returnedVersions(orderId: orderId))
+                let journaled = try journal.record(
+                    Transfer(
+                        direction: .outbound, orderId: orderId, orderNumber: orderNumber, idempotencyKey: key,
+                        payload: payload))
+                if let wait = Self.waitReason(journaled, now: Date()) {
+                    return .skipped(.init(orderNumber: orderNumber, reason: wait))
+                }
+                return try attempt(journaled, order: order)
             }
-            let journaled = try journal.record(
-                Transfer(
-                    direction: .outbound, orderId: orderId, orderNumber: orderNumber, idempotencyKey: key,
-                    payload: payload))
-            guard let id = journaled.id else { throw JournalError("the journal returned a transfer without id") }
-            if journaled.state == .done {
-                return .skipped(
-                    .init(
-                        orderNumber: orderNumber,
-                        reason: "already delivered as \(journaled.remoteId ?? "?") (journal); not sent again"))
-            }
-            let attempt = try journal.beginAttempt(id)
-            metadata["attempt"] = "\(attempt.attempts)"
-            // The journaled document is sent, not a fresh one: one key, one body, on every attempt.
-            let document = try JSONParser.parse(attempt.payload)
-            let receipt: OrderReceipt
-            let sent = DispatchTime.now()
-            do {
-                receipt = try backOffice.submitOrder(document, idempotencyKey: key)
-            } catch {
-                metadata["status"] = "\(error.status.map(String.init) ?? "none")"
-                metadata["ms"] = "\((DispatchTime.now().uptimeNanoseconds - sent.uptimeNanoseconds) / 1_000_000)"
-                return try recordFailure(
-                    id, orderNumber: orderNumber, reason: error.description, status: error.status,
-                    peerUnavailable: error.code == .unavailable, metadata: metadata)
-            }
-            metadata["status"] = "\(receipt.status)"
-            metadata["ms"] = "\(Int(receipt.duration * 1000))"
-            metadata["backoffice_id"] = "\(receipt.orderId)"
-            do {
-                try stamp(order, orderId: orderId, receipt: receipt)
-            } catch {
-                return try recordFailure(
-                    id, orderNumber: orderNumber,
-                    reason: "delivered as \(receipt.orderId), but stamping the order in Dynamics failed: \(error)",
-                    status: error.status, peerUnavailable: error.code == .unavailable, metadata: metadata,
-                    remoteId: receipt.orderId)
-            }
-            _ = try journal.complete(id, remoteId: receipt.orderId, status: receipt.status)
-            logger.info("order delivered to the back office", metadata: metadata)
-            return .delivered(.init(orderNumber: orderNumber, backOfficeId: receipt.orderId, replayed: receipt.replayed))
         } catch {
-            metadata["error"] = "\(error)"
-            logger.error("journal failure; the order will be read again next cycle", metadata: metadata)
-            return .failed(.init(orderNumber: orderNumber, reason: "\(error)", peerUnavailable: false))
+            logger.error("journal failure; the order will be read again next cycle", metadata: ["dir": "out", "error": "\(error)"])
+            return .failed(.init(orderNumber: "(journal)", reason: "\(error)", peerUnavailable: false))
         }
     }
 
-    private func recordFailure(
-        _ id: Int64, orderNumber: String, reason: String, status: Int?, peerUnavailable: Bool,
-        metadata: Logger.Metadata, remoteId: String? = nil
-    ) throws -> OrderOutcome {
-        _ = try journal.fail(id, reason: reason, status: status, remoteId: remoteId)
-        var details = metadata
-        details["error"] = "\(reason)"
-        logger.warning("order not delivered; it stays in the journal for the next cycle", metadata: details)
-        return .failed(.init(orderNumber: orderNumber, reason: reason, peerUnavailable: peerUnavailable))
+    /// Why a journaled transfer is not sent now, or nil when it is due.
+    private static func waitReason(_ transfer: Transfer, now: Date) -> String? {
+        switch transfer.state {
+        case .done: "already delivered as \(transfer.remoteId ?? "?") (journal); not sent again"
+        case .dead: "dead after \(transfer.attempts) attempt(s): \(transfer.lastError ?? "?"); sopd journal retry \(transfer.id ?? 0)"
+        case .failed where (transfer.nextAttemptAt ?? .distantPast) > now:
+            "failed (\(transfer.lastError ?? "?")); next attempt at \(transfer.nextAttemptAt!.formatted(.iso8601))"
+        default: nil
+        }
     }
 
-    /// Marks the order as received by the back office, guarded by its ETag; after a 412 the row is
-    /// read again and the stamp retried once, unless someone else stamped it meanwhile.
-    private func stamp(_ order: JSONValue, orderId: String, receipt: OrderReceipt) throws(DataverseError) {
+    /// One attempt: claim the transfer, send its journaled document, stamp the order, journal the outcome.
+    private func attempt(_ transfer: Transfer, order: JSONValue?) throws -> OrderOutcome {
+        guard let id = transfer.id else { throw JournalError("the journal returned a transfer without id") }
+        guard let claimed = try journal.beginAttempt(id) else {
+            return .skipped(.init(orderNumber: transfer.orderNumber, reason: "being sent by another sopd process"))
+        }
+        var metadata: Logger.Metadata = [
+            "order": "\(transfer.orderNumber)", "dir": "out", "attempt": "\(claimed.attempts)",
+        ]
+        let started = Date()
+        let clock = DispatchTime.now()
+        let elapsed = { Int((DispatchTime.now().uptimeNanoseconds - clock.uptimeNanoseconds) / 1_000_000) }
+        // The journaled document is sent, not a fresh one: one key, one body, on every attempt.
+        let document = try JSONParser.parse(claimed.payload)
+        let receipt: OrderReceipt
+        do {
+            receipt = try backOffice.submitOrder(document, idempotencyKey: claimed.idempotencyKey)
+        } catch {
+            metadata["status"] = "\(error.status.map(String.init) ?? "none")"
+            metadata["ms"] = "\(elapsed())"
+            return try recordFailure(
+                claimed, reason: error.description, status: error.status, failure: FailureClass(error),
+                peerUnavailable: error.code == .unavailable, metadata: metadata,
+                log: .init(startedAt: started, durationMs: elapsed(), outcome: "\(FailureClass(error).label): \(error.code)", excerpt: error.description))
+        }
+        metadata["status"] = "\(receipt.status)"
+        metadata["backoffice_id"] = "\(receipt.orderId)"
+        do {
+            try stamp(orderId: claimed.orderId, etag: order?["@odata.etag"]?.stringValue, receipt: receipt)
+        } catch {
+            metadata["ms"] = "\(elapsed())"
+            let reason = "delivered as \(receipt.orderId), but stamping the order in Dynamics failed: \(error)"
+            return try recordFailure(
+                claimed, reason: reason, status: error.status, failure: FailureClass(error),
+                peerUnavailable: error.code == .unavailable, metadata: metadata, remoteId: receipt.orderId,
+                log: .init(startedAt: started, durationMs: elapsed(), outcome: "\(FailureClass(error).label): stamp \(error.code)", excerpt: reason))
+        }
+        metadata["ms"] = "\(elapsed())"
+        try journal.complete(
+            id, remoteId: receipt.orderId, status: receipt.status,
+            attempt: .init(startedAt: started, durationMs: elapsed(), outcome: "ok"))
+        logger.info("order delivered to the back office", metadata: metadata)
+        return .delivered(.init(orderNumber: claimed.orderNumber, backOfficeId: receipt.orderId, replayed: receipt.replayed))
+    }
+
+    private func recordFailure(
+        _ transfer: Transfer, reason: String, status: Int?, failure: FailureClass, peerUnavailable: Bool,
+        metadata: Logger.Metadata, remoteId: String? = nil, log: Journal.AttemptLog
+    ) throws -> OrderOutcome {
+        let disposition = settings.retry.disposition(
+            after: transfer.attempts, failure: failure, now: Date(), random: Double.random(in: 0..<1))
+        let id = transfer.id!
+        try journal.fail(id, reason: reason, status: status, remoteId: remoteId, disposition: disposition, attempt: log)
+        var details = metadata
+        details["error"] = "\(reason)"
+        details["class"] = "\(failure.label)"
+        switch disposition {
+        case .retry(let at):
+            details["retry_at"] = "\(at.formatted(.iso8601))"
+            logger.warning("order not delivered; it stays in the journal for a retry", metadata: details)
+        case .dead:
+            logger.error("order given up: dead in the journal until an operator retries it", metadata: details)
+            deadLetter(transfer, reason: reason, refused: failure == .permanent && status == 422 && remoteId == nil)
+        }
+        return .failed(.init(orderNumber: transfer.orderNumber, reason: reason, peerUnavailable: peerUnavailable))
+    }
+
+    /// Tells the salesperson in Dynamics why the order did not go through; an order the back office
+    /// refused as a document goes back to them, since a submitted order is read-only.
+    private func deadLetter(_ transfer: Transfer, reason: String, refused: Bool) {
+        let returning = refused && settings.returnRefusedOrders
+        var changes: [String: JSONValue] = [
+            "submitstatus": .int(Self.notSentStatusCode),
+            "submitstatusdescription": .string(
+                String("Not sent to the back office: \(reason)\(returning ? ". Correct the order and submit it again." : ". sopd will not retry it on its own; an administrator can: sopd journal retry \(transfer.id ?? 0).")".prefix(2000))),
+        ]
+        if returning {
+            changes["statecode"] = 0
+            changes["statuscode"] = 2
+            changes["lastbackofficesubmit"] = .null
+        }
+        do {
+            try dataverse.update(SubmittedOrdersQuery.entitySet, id: transfer.orderId, changes: changes, ifMatch: "*")
+            if returning { try journal.markReturned(transferId: transfer.id!) }
+        } catch {
+            logger.error(
+                "cannot write the reason into the order in Dynamics",
+                metadata: ["order": "\(transfer.orderNumber)", "dir": "out", "error": "\(error)"])
+        }
+    }
+
+    /// Marks the order as received by the back office, guarded by its ETag (read now when the order
+    /// came from the journal); after a 412 the row is read again and the stamp retried once, unless
+    /// someone else stamped it meanwhile.
+    private func stamp(orderId: String, etag: String?, receipt: OrderReceipt) throws(DataverseError) {
         let now = Date().formatted(.iso8601)
         let changes: [String: JSONValue] = [
             "lastbackofficesubmit": .string(now),
             "submitstatus": .int(Self.receivedStatusCode),
             "submitstatusdescription": .string("Received by the back office as \(receipt.orderId) on \(now) (sopd)"),
         ]
-        let etag = order["@odata.etag"]?.stringValue ?? "*"
+        let current: String
+        if let etag {
+            current = etag
+        } else {
+            current = try dataverse.retrieve(SubmittedOrdersQuery.entitySet, id: orderId, select: ["salesorderid"])[
+                "@odata.etag"]?.stringValue ?? "*"
+        }
         do {
-            try dataverse.update(SubmittedOrdersQuery.entitySet, id: orderId, changes: changes, ifMatch: etag)
+            try dataverse.update(SubmittedOrdersQuery.entitySet, id: orderId, changes: changes, ifMatch: current)
         } catch where error.code == .concurrencyConflict {
-            let current = try dataverse.retrieve(
+            let row = try dataverse.retrieve(
                 SubmittedOrdersQuery.entitySet, id: orderId, select: ["salesorderid", "lastbackofficesubmit"])
-            guard current["lastbackofficesubmit"]?.isNull ?? true else { return }
+            guard row["lastbackofficesubmit"]?.isNull ?? true else { return }
             try dataverse.update(
-                SubmittedOrdersQuery.entitySet, id: orderId, changes: changes,
-                ifMatch: current["@odata.etag"]?.stringValue ?? "*")
+                SubmittedOrdersQuery.entitySet, id: orderId, changes: changes, ifMatch: row["@odata.etag"]?.stringValue ?? "*")
         }
     }
 }

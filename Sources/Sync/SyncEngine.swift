@@ -1,6 +1,7 @@
 import BackOffice
 import Dataverse
 import Dispatch
+import Foundation
 import Journal
 import Logging
 
@@ -9,25 +10,41 @@ import Logging
 public final class SyncEngine: Sendable {
     private let outbound: OutboundPipeline
     private let inbound: InboundPipeline
+    private let journal: Journal
+    private let settings: SyncSettings
+    private let logger: Logger
     private let queue = DispatchQueue(label: "sopd.cycle")
 
-    /// Creates an engine over the given peers and journal.
+    /// Creates an engine over the given peers and journal; `progress` hears how many orders a cycle handled so far.
     public init(
         dataverse: DataverseClient, backOffice: BackOfficeClient, journal: Journal, settings: SyncSettings,
-        logger: Logger
+        logger: Logger, progress: (@Sendable (Int) -> Void)? = nil
     ) {
+        self.journal = journal
+        self.settings = settings
+        self.logger = logger
         outbound = OutboundPipeline(
-            dataverse: dataverse, backOffice: backOffice, journal: journal, settings: settings, logger: logger)
+            dataverse: dataverse, backOffice: backOffice, journal: journal, settings: settings, logger: logger,
+            progress: progress)
         inbound = InboundPipeline(
-            dataverse: dataverse, backOffice: backOffice, journal: journal, pageSize: settings.changesPageSize,
-            logger: logger)
+            dataverse: dataverse, backOffice: backOffice, journal: journal, settings: settings, logger: logger)
     }
 
     /// One cycle: orders out, then the back office's changes in.
+    /// Each direction that ran through records its checkpoint (for `sopd status`); done transfers past
+    /// the retention are pruned.
     private func cycle() -> CycleReport {
         let started = DispatchTime.now()
         var report = outbound.run()
         report.inbound = inbound.run()
+        do {
+            if report.readError == nil { try journal.setCheckpoint("out") }
+            if report.inbound.refusal == nil, report.inbound.readError == nil { try journal.setCheckpoint("in") }
+            let pruned = try journal.prune(doneBefore: Date().addingTimeInterval(-settings.retentionSeconds))
+            if pruned > 0 { logger.info("pruned done transfers past the retention", metadata: ["count": "\(pruned)"]) }
+        } catch {
+            logger.error("cannot record the cycle in the journal", metadata: ["error": "\(error)"])
+        }
         report.duration = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         return report
     }

@@ -6,11 +6,24 @@ public struct SyncSettings: Sendable {
     public var maxInFlight: Int
     /// Events per read of the back office's change feed (`limit`), 1 to 1000.
     public var changesPageSize: Int
+    /// When failed transfers are tried again, and when they are given up.
+    public var retry: RetryPolicy
+    /// Whether an order the back office refused as a document (422) goes back to the salesperson
+    /// (Active/Pending, `lastbackofficesubmit` cleared), since a submitted order is read-only.
+    public var returnRefusedOrders: Bool
+    /// How long done transfers are kept, in seconds; dead and failed ones are kept until resolved.
+    public var retentionSeconds: Double
 
     /// Creates settings.
-    public init(pageSize: Int = 500, maxInFlight: Int = 8, changesPageSize: Int = 100) {
+    public init(
+        pageSize: Int = 500, maxInFlight: Int = 8, changesPageSize: Int = 100, retry: RetryPolicy = RetryPolicy(),
+        returnRefusedOrders: Bool = true, retentionSeconds: Double = 30 * 86_400
+    ) {
         self.pageSize = pageSize
         self.maxInFlight = maxInFlight
         self.changesPageSize = changesPageSize
+        self.retry = retry
+        self.returnRefusedOrders = returnRefusedOrders
+        self.retentionSeconds = retentionSeconds
     }
 }

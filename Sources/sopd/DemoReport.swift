@@ -18,7 +18,7 @@ enum DemoReport {
             if let delivery = delivered[number] {
                 what = "sent to the back office as \(delivery.backOfficeId); stamped in Dynamics"
             } else if let failure = failed[number] {
-                what = "NOT sent: \(failure.reason) (waits in the journal)"
+                what = "NOT sent: \(failure.reason)" + (state == .active ? "; back with the salesperson" : "; waits in the journal")
             } else if state != .submitted {
                 what = "left alone: not submitted"
             } else if let sent = order["lastbackofficesubmit"]?.stringValue {

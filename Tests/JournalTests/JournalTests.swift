@@ -8,15 +8,23 @@ import Testing
         Transfer(direction: .outbound, orderId: "1", orderNumber: "SO-00001", idempotencyKey: key, payload: "{}")
     }
 
+    private func log(_ outcome: String) -> Journal.AttemptLog {
+        .init(startedAt: Date(), durationMs: 3, outcome: outcome, excerpt: "excerpt of \(outcome)")
+    }
+
     @Test func transferStatesMoveOnlyAlongTheStateMachine() {
         #expect(TransferState.pending.canMove(to: .sending))
         #expect(TransferState.sending.canMove(to: .done))
         #expect(TransferState.sending.canMove(to: .failed))
+        #expect(TransferState.sending.canMove(to: .dead))
         #expect(TransferState.failed.canMove(to: .sending))
         #expect(TransferState.sending.canMove(to: .sending))
+        #expect(TransferState.dead.canMove(to: .pending))
+        #expect(TransferState.failed.canMove(to: .pending))
         #expect(!TransferState.done.canMove(to: .sending))
+        #expect(!TransferState.done.canMove(to: .pending))
+        #expect(!TransferState.dead.canMove(to: .sending))
         #expect(!TransferState.pending.canMove(to: .done))
-        #expect(!TransferState.failed.canMove(to: .done))
     }
 
     @Test func oneKeyIsJournaledOnce() throws {
@@ -28,15 +36,18 @@ import Testing
         #expect(try journal.countsByState() == [.pending: 1])
     }
 
-    @Test func attemptsAndOutcomesAreDurable() throws {
+    @Test func attemptsOutcomesAndTheirHistoryAreDurable() throws {
         let path = try TemporaryDirectory().file("journal.sqlite")
+        let retryAt = Date().addingTimeInterval(60)
         do {
             let journal = try Journal(path: path)
             let id = try #require(try journal.record(newTransfer()).id)
-            #expect(try journal.beginAttempt(id).attempts == 1)
-            _ = try journal.fail(id, reason: "back office: could not connect", status: nil)
-            #expect(try journal.beginAttempt(id).attempts == 2)
-            _ = try journal.complete(id, remoteId: "BO-000001", status: 201)
+            #expect(try journal.beginAttempt(id)?.attempts == 1)
+            try journal.fail(id, reason: "back office: could not connect", status: nil, disposition: .retry(at: retryAt), attempt: log("retryable: unavailable"))
+            #expect(try journal.dueOutbound(now: Date()).isEmpty, "not due before its retry time")
+            #expect(try journal.dueOutbound(now: retryAt.addingTimeInterval(1)).count == 1)
+            #expect(try journal.beginAttempt(id)?.attempts == 2)
+            try journal.complete(id, remoteId: "BO-000001", status: 201, attempt: log("ok"))
         }
         let reopened = try Journal(path: path)
         let transfer = try #require(try reopened.transfer(idempotencyKey: newTransfer().idempotencyKey))
@@ -44,15 +55,62 @@ import Testing
         #expect(transfer.attempts == 2)
         #expect(transfer.remoteId == "BO-000001")
         #expect(transfer.lastError == nil)
+        let attempts = try reopened.attempts(of: try #require(transfer.id))
+        #expect(attempts.map(\.number) == [1, 2])
+        #expect(attempts.map(\.outcome) == ["retryable: unavailable", "ok"])
+        #expect(attempts.last?.status == 201)
     }
 
-    @Test func refusesToResendADoneTransfer() throws {
+    @Test func deadTransfersWaitForAnOperatorAndRetryPutsThemBack() throws {
         let journal = try Journal(path: TemporaryDirectory().file("journal.sqlite"))
         let id = try #require(try journal.record(newTransfer()).id)
         _ = try journal.beginAttempt(id)
-        _ = try journal.complete(id, remoteId: "BO-1", status: 201)
-        let error = #expect(throws: JournalError.self) { try journal.beginAttempt(id) }
-        #expect(error?.description.contains("cannot go from done to sending") == true)
+        try journal.fail(id, reason: "back office: order refused (HTTP 422)", status: 422, disposition: .dead)
+        #expect(try journal.beginAttempt(id) == nil, "a dead transfer is not claimed")
+        #expect(try journal.dueOutbound(now: .distantFuture).isEmpty)
+        #expect(try journal.retry([id]) == [id])
+        #expect(try journal.transfer(id: id)?.state == .pending)
+        #expect(try journal.dueOutbound(now: Date()).map(\.id) == [id])
+    }
+
+    @Test func aLiveSenderKeepsItsClaimAndADeadOneLosesIt() throws {
+        let journal = try Journal(path: TemporaryDirectory().file("journal.sqlite"))
+        let id = try #require(try journal.record(newTransfer()).id)
+        #expect(try journal.beginAttempt(id, owner: Journal.processOwner) != nil)
+        let parent = Journal.processOwner.replacingOccurrences(of: ":\(getpid())", with: ":\(getppid())")
+        #expect(try journal.beginAttempt(id, owner: parent) == nil, "this process is alive, so another may not take over")
+        #expect(try journal.dueOutbound(now: Date()).isEmpty)
+
+        let other = try #require(try journal.record(newTransfer(key: "out:2:x")).id)
+        let gone = Journal.processOwner.replacingOccurrences(of: ":\(getpid())", with: ":2147483000")
+        #expect(try journal.beginAttempt(other, owner: gone) != nil)
+        #expect(try journal.dueOutbound(now: Date()).map(\.id) == [other], "left sending by a process that is gone")
+        #expect(try journal.beginAttempt(other)?.attempts == 2, "re-sent with the same key")
+    }
+
+    @Test func pruningKeepsEverythingButOldDoneTransfers() throws {
+        let journal = try Journal(path: TemporaryDirectory().file("journal.sqlite"))
+        let done = try #require(try journal.record(newTransfer(key: "done")).id)
+        _ = try journal.beginAttempt(done)
+        try journal.complete(done, remoteId: "BO-1", status: 201, attempt: log("ok"))
+        let dead = try #require(try journal.record(newTransfer(key: "dead")).id)
+        _ = try journal.beginAttempt(dead)
+        try journal.fail(dead, reason: "refused", status: 422, disposition: .dead)
+        #expect(try journal.prune(doneBefore: Date().addingTimeInterval(-60)) == 0)
+        #expect(try journal.prune(doneBefore: Date().addingTimeInterval(1)) == 1)
+        #expect(try journal.transfer(id: done) == nil)
+        #expect(try journal.attempts(of: done).isEmpty)
+        #expect(try journal.transfer(id: dead)?.state == .dead)
+    }
+
+    @Test func checkpointsAndCursorsAreKept() throws {
+        let journal = try Journal(path: TemporaryDirectory().file("journal.sqlite"))
+        #expect(try journal.checkpoint("out") == nil)
+        let at = Date(timeIntervalSince1970: 1_800_000_000)
+        try journal.setCheckpoint("out", at: at)
+        #expect(try journal.checkpoint("out") == at)
+        try journal.setCursor("backoffice.changes", to: "42")
+        #expect(try journal.cursors().map(\.value) == ["42"])
     }
 
     @Test func theFileIsReadableByItsOwnerOnlyAndInWALMode() throws {

@@ -169,7 +169,7 @@ import Testing
         await fixture.suite.stop()
     }
 
-    @Test func eventsThatDoNotFitAreJournaledAsFailedWithTheReason() async throws {
+    @Test func eventsThatDoNotFitAreJournaledAsDeadWithTheReason() async throws {
         let fixture = try await SyncFixture()
         let store = fixture.suite.dataverse.store
         let backOffice = fixture.suite.backOffice
@@ -195,8 +195,10 @@ import Testing
 
         let report = await runtime.engine.runCycle()
 
-        let reasons = Dictionary(report.inbound.failed.map { ($0.eventId, $0.reason) }, uniquingKeysWith: { first, _ in first })
-        #expect(report.inbound.failed.count == 4)
+        let reasons = Dictionary(
+            (report.inbound.failed + report.inbound.waiting).map { ($0.eventId, $0.reason) }, uniquingKeysWith: { first, _ in first })
+        #expect(report.inbound.failed.count == 3)
+        #expect(report.inbound.waiting.map(\.eventId) == ["evt-000003"])
         #expect(report.inbound.applied.map(\.type) == ["accepted", "canceled"])
         #expect(reasons["evt-000001"]?.contains("unknown order") == true)
         #expect(reasons["evt-000002"]?.contains("out of order: shipped before accepted") == true)
@@ -204,9 +206,10 @@ import Testing
         #expect(reasons["evt-000006"]?.contains("invoiced does not apply: the order is Canceled") == true)
         #expect(store.rows("invoice").isEmpty)
         #expect(store.row("salesorder", id: first)?["submitstatus"] == 1, "nothing of the blocked events was applied")
-        let failed = try runtime.journal.transfers(state: .failed).filter { $0.direction == .inbound }
-        #expect(failed.count == 4)
-        #expect(failed.allSatisfy { $0.lastError?.isEmpty == false })
+        let dead = try runtime.journal.transfers(state: .dead).filter { $0.direction == .inbound }
+        #expect(dead.count == 3, "events that do not fit are permanent failures: dead until an operator retries them")
+        #expect(dead.allSatisfy { $0.lastError?.isEmpty == false })
+        #expect(try runtime.journal.transfers(state: .pending).filter { $0.direction == .inbound }.count == 1)
         #expect(SyncExitCode(report.outcome) == .transfersFailed)
         await fixture.suite.stop()
     }

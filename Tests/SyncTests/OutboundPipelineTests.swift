@@ -57,8 +57,13 @@ import Testing
         #expect(writeIn.document["lines"]?.arrayValue?[1]["product"] == .null)
         #expect(writeIn.document["lines"]?.arrayValue?[1]["description"] == "Installation on site")
 
+        let refused = try #require(store.row("salesorder", id: DemoData.guid("d1", 1010)))
+        #expect(refused["statecode"] == 0, "a document the back office refused goes back to the salesperson")
+        #expect(refused["statuscode"] == 2)
+        #expect(refused["lastbackofficesubmit"] == .null)
+        #expect(refused["submitstatusdescription"]?.stringValue?.contains("the order has no lines") == true)
         let untouched = store.rows("salesorder").filter {
-            !Self.submittedAndUnsent.contains($0["ordernumber"]?.stringValue ?? "")
+            !(Self.submittedAndUnsent + ["SO-01010"]).contains($0["ordernumber"]?.stringValue ?? "")
         }
         for row in untouched {
             #expect(row["versionnumber"] == before[row["ordernumber"]!.stringValue!]?["versionnumber"])
@@ -70,7 +75,7 @@ import Testing
         #expect(fixture.suite.backOffice.receivedOrders.allSatisfy { $0.deliveries == 1 })
         let counts = try runtime.journal.countsByState()
         #expect(counts[.done] == 8)
-        #expect(counts[.failed] == 1)
+        #expect(counts[.dead] == 1)
         await fixture.suite.stop()
     }
 
@@ -78,7 +83,7 @@ import Testing
         let fixture = try await SyncFixture(seedDemoData: true)
         let port = fixture.suite.backOfficeServer.port
         await fixture.suite.backOfficeServer.stop()
-        let runtime = try fixture.runtime()
+        let runtime = try fixture.runtime(["sync.retry.baseSeconds": "0.001", "sync.retry.capSeconds": "0.001"])
 
         let down = await runtime.engine.runCycle()
         #expect(down.delivered.isEmpty)

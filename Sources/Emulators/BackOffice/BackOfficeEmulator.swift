@@ -35,6 +35,7 @@ public final class BackOfficeEmulator: Sendable {
         var orders: [ReceivedOrder] = []
         var answers: [String: StoredAnswer] = [:]
         var currentLines: [String: [JSONValue]] = [:]
+        var faults: [BackOfficeFault] = []
         var requestCount = 0
     }
 
@@ -52,6 +53,15 @@ public final class BackOfficeEmulator: Sendable {
 
     /// The orders accepted so far, in order of arrival.
     public var receivedOrders: [ReceivedOrder] { state.lock.withLock { state.orders } }
+
+    /// Answers the next `count` `POST /orders` with `fault` (after any faults already queued).
+    public func inject(_ fault: BackOfficeFault, count: Int = 1) {
+        state.lock.withLock { state.faults += Array(repeating: fault, count: count) }
+    }
+
+    private func nextFault() -> BackOfficeFault? {
+        state.lock.withLock { state.faults.isEmpty ? nil : state.faults.removeFirst() }
+    }
 
     /// The lines of an order after the back office changed them, if it did.
     var currentLines: [String: [JSONValue]] { state.lock.withLock { state.currentLines } }
@@ -75,6 +85,7 @@ public final class BackOfficeEmulator: Sendable {
         switch (request.method.rawValue, path) {
         case ("POST", "/orders"):
             let body = (try? await request.bodyData) ?? Data()
+            if let fault = nextFault() { return await fault.response() }
             return submit(body: [UInt8](body), key: request.header("Idempotency-Key"))
         case ("GET", "/changes"):
             let query = Dictionary(request.decodedQuery.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
@@ -90,6 +101,14 @@ public final class BackOfficeEmulator: Sendable {
             let id = String(path.dropFirst("/_admin/orders/".count).dropLast("/events".count))
             let body = (try? JSONParser.parse([UInt8]((try? await request.bodyData) ?? Data()))) ?? .null
             return play(id, instruction: body)
+        case ("POST", "/_admin/faults"):
+            let body = (try? JSONParser.parse([UInt8]((try? await request.bodyData) ?? Data()))) ?? .null
+            guard let fault = BackOfficeFault(body) else {
+                return respond(400, Self.error("invalid_fault", "kind must be status, throttle, hang or drop."))
+            }
+            let count = body["count"]?.intValue ?? 1
+            inject(fault, count: count)
+            return respond(201, ["queued": .int(count)])
         case ("GET", "/_admin/orders"):
             return respond(200, ["orders": .array(receivedOrders.map(\.json))])
         case ("GET", _) where path.hasPrefix("/orders/"):

@@ -1,0 +1,176 @@
+import Daemon
+import Emulators
+import Foundation
+import JSON
+import Journal
+import SopdTestSupport
+import Sync
+import Testing
+
+/// Each failure class, played by the reference back office's fault injection: what the journal says
+/// after each cycle, and that in the end every order arrives exactly once.
+@Suite struct RetryTests {
+    private struct Setup {
+        let fixture: SyncFixture
+        let runtime: Runtime
+        var backOffice: BackOfficeEmulator { fixture.suite.backOffice }
+        var journal: Journal { runtime.journal }
+
+        func outbound() throws -> [Transfer] {
+            try journal.transfers(matching: TransferFilter(direction: .outbound)).sorted { $0.orderNumber < $1.orderNumber }
+        }
+
+        func exactlyOnce(_ count: Int) {
+            let received = backOffice.receivedOrders
+            #expect(received.count == count)
+            #expect(Set(received.compactMap { $0.document["orderNumber"]?.stringValue }).count == count)
+            #expect(received.allSatisfy { $0.deliveries == 1 })
+        }
+    }
+
+    private func setup(orders: Int = 3, _ overrides: [String: String] = [:]) async throws -> Setup {
+        let fixture = try await SyncFixture()
+        try DemoData.seedCatalog(into: fixture.suite.dataverse.store)
+        for number in 1...orders {
+            try DemoData.addOrder(to: fixture.suite.dataverse.store, number: 8000 + number, status: .inProgress, lines: [.product(number, quantity: 1)])
+        }
+        let runtime = try fixture.runtime(
+            [
+                "sync.retry.baseSeconds": "0.001", "sync.retry.capSeconds": "0.001", "sync.retry.maxAttempts": "3",
+                "sync.maxInFlight": "1", "backoffice.timeoutSeconds": "0.5",
+            ].merging(overrides) { _, new in new })
+        return Setup(fixture: fixture, runtime: runtime)
+    }
+
+    @Test func serverErrorsAreRetriedUntilEveryOrderArrivesOnce() async throws {
+        let setup = try await setup()
+        setup.backOffice.inject(.status(503), count: 2)
+
+        let first = await setup.runtime.engine.runCycle()
+        #expect(first.delivered.count == 1)
+        #expect(first.failed.count == 2)
+        let failed = try setup.outbound().filter { $0.state == .failed }
+        #expect(failed.count == 2)
+        #expect(failed.allSatisfy { $0.lastStatus == 503 && $0.attempts == 1 && $0.nextAttemptAt != nil })
+        let attempt = try #require(try setup.journal.attempts(of: failed[0].id!).first)
+        #expect(attempt.outcome == "retryable: server error")
+        #expect(attempt.status == 503)
+        #expect(attempt.excerpt?.contains("injected") == true)
+
+        try await Task.sleep(for: .milliseconds(20))
+        let second = await setup.runtime.engine.runCycle()
+        #expect(second.delivered.count == 2)
+        #expect(try setup.outbound().allSatisfy { $0.state == .done })
+        setup.exactlyOnce(3)
+        await setup.fixture.suite.stop()
+    }
+
+    @Test func throttlingHonoursRetryAfter() async throws {
+        let setup = try await setup(orders: 1)
+        setup.backOffice.inject(.throttle(retryAfter: 1))
+
+        _ = await setup.runtime.engine.runCycle()
+        let throttled = try #require(try setup.outbound().first)
+        #expect(throttled.state == .failed)
+        #expect(throttled.lastStatus == 429)
+        let wait = try #require(throttled.nextAttemptAt).timeIntervalSince(throttled.updatedAt)
+        #expect(wait >= 0.99, "waits at least Retry-After")
+
+        let early = await setup.runtime.engine.runCycle()
+        #expect(early.delivered.isEmpty)
+        #expect(early.skipped.first?.reason.contains("next attempt at") == true)
+        try await Task.sleep(for: .milliseconds(1100))
+        let late = await setup.runtime.engine.runCycle()
+        #expect(late.delivered.count == 1)
+        setup.exactlyOnce(1)
+        await setup.fixture.suite.stop()
+    }
+
+    @Test func aHangAndADroppedConnectionAreRetryable() async throws {
+        let setup = try await setup(orders: 2)
+        setup.backOffice.inject(.hang(seconds: 2))
+        setup.backOffice.inject(.drop)
+
+        _ = await setup.runtime.engine.runCycle()
+        let failed = try setup.outbound()
+        #expect(failed.map(\.state) == [.failed, .failed])
+        let outcomes = try failed.map { try setup.journal.attempts(of: $0.id!).first?.outcome ?? "" }
+        #expect(outcomes.contains("retryable: back office unavailable"))
+        #expect(failed.contains { $0.lastError?.contains("timed out") == true })
+        #expect(failed.contains { $0.lastError?.contains("connection lost") == true })
+
+        try await Task.sleep(for: .milliseconds(20))
+        _ = await setup.runtime.engine.runCycle()
+        #expect(try setup.outbound().allSatisfy { $0.state == .done })
+        setup.exactlyOnce(2)
+        await setup.fixture.suite.stop()
+    }
+
+    @Test func aRefusedDocumentIsDeadAtOnceAndGoesBackToTheSalesperson() async throws {
+        let setup = try await setup(orders: 1)
+        setup.backOffice.inject(.status(422))
+
+        let report = await setup.runtime.engine.runCycle()
+        #expect(report.failed.count == 1)
+        let dead = try #require(try setup.outbound().first)
+        #expect(dead.state == .dead)
+        #expect(dead.attempts == 1)
+        #expect(try setup.journal.attempts(of: dead.id!).first?.outcome == "permanent: order refused")
+        let order = try #require(setup.fixture.suite.dataverse.store.row("salesorder", id: dead.orderId))
+        #expect(order["statecode"] == 0)
+        #expect(order["statuscode"] == 2)
+        #expect(order["lastbackofficesubmit"] == .null)
+        #expect(order["submitstatus"] == 4)
+        #expect(order["submitstatusdescription"]?.stringValue?.hasPrefix("Not sent to the back office: back office: order refused (HTTP 422)") == true)
+        #expect(order["_modifiedby_value"]?.stringValue == EmulatorIdentities.applicationUserId)
+
+        let again = await setup.runtime.engine.runCycle()
+        #expect(again.delivered.isEmpty && again.failed.isEmpty, "nothing is re-sent")
+        #expect(setup.backOffice.receivedOrders.isEmpty)
+        await setup.fixture.suite.stop()
+    }
+
+    @Test func pastMaxAttemptsATransferIsDeadUntilAnOperatorRetriesIt() async throws {
+        let setup = try await setup(orders: 1, ["sync.returnRefusedOrders": "false"])
+        setup.backOffice.inject(.status(503), count: 3)
+
+        for _ in 1...3 {
+            _ = await setup.runtime.engine.runCycle()
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let dead = try #require(try setup.outbound().first)
+        #expect(dead.state == .dead)
+        #expect(dead.attempts == 3)
+        #expect(try setup.journal.attempts(of: dead.id!).map(\.number) == [1, 2, 3])
+        let order = try #require(setup.fixture.suite.dataverse.store.row("salesorder", id: dead.orderId))
+        #expect(order["statecode"] == 1, "a server error is not the document's fault: the order stays submitted")
+        #expect(order["submitstatusdescription"]?.stringValue?.contains("sopd journal retry \(dead.id!)") == true)
+        let idle = await setup.runtime.engine.runCycle()
+        #expect(idle.skipped.first?.reason.hasPrefix("dead after 3 attempt(s)") == true)
+
+        #expect(try setup.journal.retry([dead.id!]) == [dead.id!])
+        let retried = await setup.runtime.engine.runCycle()
+        #expect(retried.delivered.count == 1)
+        setup.exactlyOnce(1)
+        await setup.fixture.suite.stop()
+    }
+
+    @Test func theBackoffGrowsWithFullJitterAndNeverBelowRetryAfter() {
+        let policy = RetryPolicy(baseSeconds: 2, capSeconds: 60, maxAttempts: 5)
+        let now = Date(timeIntervalSince1970: 0)
+        func delay(_ attempt: Int, _ failure: FailureClass, _ random: Double) -> Double? {
+            if case .retry(let at) = policy.disposition(after: attempt, failure: failure, now: now, random: random) {
+                return at.timeIntervalSince(now)
+            }
+            return nil
+        }
+        #expect(delay(1, .retryable(retryAfter: nil), 0.999)! < 2)
+        #expect(delay(3, .retryable(retryAfter: nil), 0.999)! > 7.9)
+        #expect(delay(4, .retryable(retryAfter: nil), 0)! == 0)
+        #expect(delay(10, .retryable(retryAfter: nil), 0.5) == nil, "past max attempts: dead")
+        #expect(delay(1, .retryable(retryAfter: 30), 0.1)! == 30)
+        #expect(delay(1, .permanent, 0.5) == nil)
+        #expect(delay(4, .retryable(retryAfter: nil), 0.999)! <= 16)
+        #expect(RetryPolicy(baseSeconds: 2, capSeconds: 5, maxAttempts: 50).disposition(after: 20, failure: .retryable(retryAfter: nil), now: now, random: 0.999) == .retry(at: now.addingTimeInterval(5 * 0.999)))
+    }
+}

@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "Sync", "SalesRules",
+                "Sync", "SalesRules", "Journal", "JSON",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -46,6 +46,29 @@ public enum ConfigurationLoader {
         return try configuration(from: ConfigReader(providers: providers))
     }
 
+    /// What the offline ops commands (`sopd journal …`, `sopd status`) need, read without the peers'
+    /// settings or secrets: they must work on a host where only the journal is at hand.
+    /// A missing file means the defaults.
+    public static func opsSettings(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+        async throws(ConfigurationError) -> OpsSettings
+    {
+        var providers: [any ConfigProvider] = [environmentProvider(environment)]
+        if FileManager.default.isReadableFile(atPath: path) {
+            do {
+                providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(path)))
+            } catch {
+                throw ConfigurationError(
+                    key: "--config", problem: "\(path) is not valid YAML (\(error))",
+                    fix: "Fix the YAML syntax; deploy/sopd.example.yaml is a valid example.")
+            }
+        }
+        let values = ConfigValues(reader: ConfigReader(providers: providers))
+        return OpsSettings(
+            journalPath: values.string("journal.path") ?? "/var/lib/sopd/journal.sqlite",
+            intervalSeconds: try values.seconds("sync.intervalSeconds", default: 60),
+            staleAfterIntervals: try values.integer("status.staleAfterIntervals", default: 3, range: 1...10_000))
+    }
+
     /// Validates configuration values given in memory, as the demo does with its embedded defaults.
     public static func configuration(values: [String: String]) throws(ConfigurationError) -> SopdConfiguration {
         try configuration(

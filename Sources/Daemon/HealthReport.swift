@@ -1,0 +1,115 @@
+import Foundation
+import JSON
+import Journal
+import Sync
+
+/// `sopd status`: the backlog, the oldest waiting transfer, the last successful cycle of each
+/// direction and the cursors, and a verdict monitoring can act on.
+public struct HealthReport: Sendable {
+    /// The verdict, worst first.
+    public enum Verdict: String, Sendable {
+        /// Transfers are dead: they need an operator.
+        case dead = "DEAD"
+        /// No successful cycle for too long (or never).
+        case stale = "STALE"
+        /// All well.
+        case ok = "OK"
+
+        /// The exit status: 0 ok, 1 something is dead, 2 the sync is stale.
+        public var exitCode: Int32 {
+            switch self {
+            case .ok: 0
+            case .dead: 1
+            case .stale: 2
+            }
+        }
+    }
+
+    /// Transfers per direction and state.
+    public var counts: [TransferDirection: [TransferState: Int]]
+    /// When the oldest transfer still waiting was journaled.
+    public var oldestWaiting: Date?
+    /// The last successful cycle per direction.
+    public var lastSuccess: [TransferDirection: Date]
+    /// The feed cursors.
+    public var cursors: [(name: String, value: String, updatedAt: Date)]
+    /// The verdict.
+    public var verdict: Verdict
+    /// Why, one line per problem.
+    public var problems: [String]
+    /// When it was taken.
+    public var now: Date
+
+    /// Reads the journal and judges it.
+    public init(journal: Journal, settings: OpsSettings, now: Date = Date()) throws(JournalError) {
+        self.now = now
+        counts = try journal.countsByDirectionAndState()
+        oldestWaiting = try journal.oldestWaiting()
+        var lastSuccess: [TransferDirection: Date] = [:]
+        lastSuccess[.outbound] = try journal.checkpoint("out")
+        lastSuccess[.inbound] = try journal.checkpoint("in")
+        self.lastSuccess = lastSuccess
+        cursors = try journal.cursors()
+        var problems: [String] = []
+        let dead = counts.values.reduce(0) { $0 + ($1[.dead] ?? 0) }
+        if dead > 0 { problems.append("\(dead) transfer(s) dead: sopd journal list --state dead") }
+        let limit = settings.intervalSeconds * Double(settings.staleAfterIntervals)
+        for direction in [TransferDirection.outbound, .inbound] {
+            let name = direction == .outbound ? "outbound" : "inbound"
+            guard let last = lastSuccess[direction] else {
+                problems.append("no successful \(name) cycle yet")
+                continue
+            }
+            if now.timeIntervalSince(last) > limit {
+                problems.append(
+                    "last successful \(name) cycle \(DurationText.age(now.timeIntervalSince(last))) ago, more than \(settings.staleAfterIntervals) intervals of \(Int(settings.intervalSeconds))s"
+                )
+            }
+        }
+        self.problems = problems
+        verdict = dead > 0 ? .dead : (problems.isEmpty ? .ok : .stale)
+    }
+
+    /// The report for people.
+    public var text: String {
+        var lines = ["sopd: \(verdict.rawValue)"]
+        for problem in problems { lines.append("  ! \(problem)") }
+        lines.append("")
+        let states: [TransferState] = [.pending, .sending, .failed, .dead, .done]
+        lines.append(
+            TextTable.render(
+                header: ["DIRECTION"] + states.map { $0.rawValue.uppercased() },
+                rows: [TransferDirection.outbound, .inbound].map { direction in
+                    [direction == .outbound ? "out" : "in"] + states.map { String(counts[direction]?[$0] ?? 0) }
+                }))
+        lines.append("")
+        lines.append("oldest waiting: " + (oldestWaiting.map { DurationText.age(now.timeIntervalSince($0)) + " ago" } ?? "none"))
+        for direction in [TransferDirection.outbound, .inbound] {
+            let label = direction == .outbound ? "last successful cycle out:" : "last successful cycle in: "
+            lines.append("\(label) " + (lastSuccess[direction].map { "\(DurationText.age(now.timeIntervalSince($0))) ago (\($0.formatted(.iso8601)))" } ?? "never"))
+        }
+        for cursor in cursors {
+            lines.append("cursor \(cursor.name): \(cursor.value), moved \(DurationText.age(now.timeIntervalSince(cursor.updatedAt))) ago")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The report for scripts.
+    public var json: JSONValue {
+        var backlog: [String: JSONValue] = [:]
+        for direction in [TransferDirection.outbound, .inbound] {
+            var states: [String: JSONValue] = [:]
+            for state in TransferState.allCases { states[state.rawValue] = .int(counts[direction]?[state] ?? 0) }
+            backlog[direction.rawValue] = .object(states)
+        }
+        let date = { (value: Date?) in value.map { JSONValue.string($0.formatted(.iso8601)) } ?? .null }
+        return [
+            "verdict": .string(verdict.rawValue), "problems": .array(problems.map(JSONValue.string)),
+            "backlog": .object(backlog),
+            "oldestWaitingSeconds": oldestWaiting.map { .int(Int(now.timeIntervalSince($0))) } ?? .null,
+            "lastSuccess": ["out": date(lastSuccess[.outbound]), "in": date(lastSuccess[.inbound])],
+            "cursors": .object(
+                Dictionary(uniqueKeysWithValues: cursors.map { ($0.name, JSONValue.string($0.value)) })),
+        ]
+    }
+}

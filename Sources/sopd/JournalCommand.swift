@@ -1,0 +1,103 @@
+import ArgumentParser
+import Daemon
+import Foundation
+import Journal
+
+/// `sopd journal list|show|retry|resync`: the journal as ops see it; no network needed, safe while the daemon runs.
+struct JournalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "journal", abstract: "List, show, retry and resync the transfers in the journal.",
+        subcommands: [List.self, Show.self, Retry.self, Resync.self])
+
+    /// Where the journal is: `--journal`, or `journal.path` of the configuration.
+    struct JournalOption: ParsableArguments {
+        @OptionGroup var options: ConfigurationOption
+        @Option(name: .long, help: "The journal file (default: journal.path of the configuration).")
+        var journal: String?
+
+        func open() async throws -> (JournalOps, OpsSettings) {
+            var settings: OpsSettings
+            do {
+                settings = try await ConfigurationLoader.opsSettings(path: options.config)
+            } catch {
+                FileHandle.standardError.write(Data("sopd: \(error)\n".utf8))
+                throw ExitCode(SyncExitCode.configuration.rawValue)
+            }
+            if let journal { settings.journalPath = journal }
+            guard FileManager.default.fileExists(atPath: settings.journalPath) else {
+                FileHandle.standardError.write(
+                    Data("sopd: no journal at \(settings.journalPath); pass --journal or --config with journal.path\n".utf8))
+                throw ExitCode(SyncExitCode.configuration.rawValue)
+            }
+            return (JournalOps(journal: try Journal(path: settings.journalPath)), settings)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List transfers, newest first.")
+        @OptionGroup var location: JournalOption
+        @Option(help: "Only this state: pending, sending, failed, dead or done.") var state: TransferState?
+        @Option(help: "Only this direction: out or in.") var direction: TransferDirection?
+        @Option(help: "Only this order number, such as SO-01001.") var order: String?
+        @Option(help: "Only transfers changed within this long, such as 90s, 15m, 1h, 2d.") var since: String?
+        @Option(help: "At most this many.") var limit = 50
+        @Flag(help: "One JSON object per line.") var json = false
+
+        func run() async throws {
+            let (ops, _) = try await location.open()
+            var filter = TransferFilter(state: state, direction: direction, orderNumber: order, limit: max(1, limit))
+            if let since {
+                guard let seconds = DurationText.seconds(since) else {
+                    throw ValidationError("--since takes a duration such as 90s, 15m, 1h or 2d")
+                }
+                filter.since = Date().addingTimeInterval(-seconds)
+            }
+            print(try ops.list(filter, json: json))
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one transfer, its payload and every attempt.")
+        @OptionGroup var location: JournalOption
+        @Argument(help: "The transfer id, as sopd journal list shows it.") var id: Int64
+        @Flag(help: "JSON.") var json = false
+
+        func run() async throws {
+            let (ops, _) = try await location.open()
+            print(try ops.show(id, json: json))
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Put failed or dead transfers back to pending; the next cycle sends them.")
+        @OptionGroup var location: JournalOption
+        @Argument(help: "Transfer ids.") var ids: [Int64] = []
+        @Flag(name: .customLong("all-dead"), help: "Every dead transfer.") var allDead = false
+
+        func validate() throws {
+            guard allDead != !ids.isEmpty else { throw ValidationError("give transfer ids, or --all-dead") }
+        }
+
+        func run() async throws {
+            let (ops, _) = try await location.open()
+            print(try ops.retry(ids, allDead: allDead))
+        }
+    }
+
+    struct Resync: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send an order to the back office again, as a new version with a new idempotency key.")
+        @OptionGroup var location: JournalOption
+        @Option(help: "The order number, such as SO-01001.") var order: String
+
+        func run() async throws {
+            let (ops, _) = try await location.open()
+            let transfer = try ops.resync(orderNumber: order)
+            print("journaled \(order) again as transfer \(transfer.id ?? 0) (key \(transfer.idempotencyKey)); the next cycle sends it")
+        }
+    }
+}
+
+extension TransferState: ExpressibleByArgument {}
+extension TransferDirection: ExpressibleByArgument {}

@@ -1,0 +1,22 @@
+import ArgumentParser
+import Daemon
+import Foundation
+import Journal
+
+/// `sopd status`: the journal's health, for people and monitoring; exits 0 ok, 1 dead transfers, 2 stale.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Backlog, oldest waiting transfer, last successful cycles and cursors.",
+        discussion: "Exits 0 when all is well, 1 when transfers are dead, 2 when no cycle succeeded for status.staleAfterIntervals intervals.")
+
+    @OptionGroup var location: JournalCommand.JournalOption
+    @Flag(help: "JSON.") var json = false
+
+    func run() async throws {
+        let (_, settings) = try await location.open()
+        let report = try HealthReport(journal: try Journal(path: settings.journalPath), settings: settings)
+        print(json ? report.json.jsonText : report.text)
+        if report.verdict != .ok { throw ExitCode(report.verdict.exitCode) }
+    }
+}

@@ -75,9 +75,10 @@ import Testing
         #expect(never.text.contains("out        0        0        1       1     1"))
 
         _ = try journal.retry([2])
-        try journal.setCheckpoint("out", at: Date().addingTimeInterval(-600))
-        try journal.setCheckpoint("in")
-        let stale = try HealthReport(journal: journal, settings: settings)
+        let now = Date()
+        try journal.setCheckpoint("out", at: now.addingTimeInterval(-600))
+        try journal.setCheckpoint("in", at: now)
+        let stale = try HealthReport(journal: journal, settings: settings, now: now.addingTimeInterval(0.01))
         #expect(stale.verdict == .stale)
         #expect(stale.verdict.exitCode == 2)
         #expect(stale.problems == ["last successful outbound cycle 10m00s ago, more than 3 intervals of 60s"])

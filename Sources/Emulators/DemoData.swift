@@ -227,4 +227,16 @@ public enum DemoData {
                 lastBackOfficeSubmit: sent, freight: index % 3 == 0 ? 15 : 0)
         }
     }
+
+    /// Adds `count` submitted orders, SO-20001 onwards, each with three catalog lines.
+    /// - Parameter withCatalog: Whether to add the catalog first (it must exist once).
+    public static func seedSubmittedOrders(_ count: Int, into store: EntityStore, withCatalog: Bool) throws(DataverseFault) {
+        if withCatalog { try seedCatalog(into: store) }
+        for index in 0..<count {
+            try addOrder(
+                to: store, number: 20_001 + index, status: .inProgress,
+                lines: [.product(index, quantity: 1), .product(index + 1, quantity: 2), .product(index + 2, quantity: 3)],
+                account: index)
+        }
+    }
 }

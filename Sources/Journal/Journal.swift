@@ -29,11 +29,24 @@ public final class Journal: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "sopd.journal"
-        do {
-            database = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(database)
-        } catch {
-            throw JournalError("cannot open \(path) as a journal: \(error)")
+        database = try Self.openPool(path: path, configuration: configuration)
+    }
+
+    /// Opens and migrates the pool. Switching a new file to WAL takes an exclusive lock that SQLite's
+    /// busy timeout does not wait for, so two sopd starting on one new journal (the daemon and a
+    /// `--sync-now`) retry for a while instead of failing.
+    private static func openPool(path: String, configuration: Configuration) throws(JournalError) -> DatabasePool {
+        let deadline = Date().addingTimeInterval(10)
+        while true {
+            do {
+                let database = try DatabasePool(path: path, configuration: configuration)
+                try migrator.migrate(database)
+                return database
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
+                usleep(20_000)
+            } catch {
+                throw JournalError("cannot open \(path) as a journal: \(error)")
+            }
         }
     }
 

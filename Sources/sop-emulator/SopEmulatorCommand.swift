@@ -24,6 +24,11 @@ struct SopEmulatorCommand: AsyncParsableCommand {
     @Flag(name: .customLong("sop-disabled"), help: "Start with issopintegrationenabled off.")
     var sopDisabled = false
 
+    @Option(
+        name: .customLong("submitted-orders"),
+        help: "Add this many more submitted orders (SO-20001 …), each with three lines, for load and crash tests.")
+    var submittedOrders = 0
+
     func run() async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -33,6 +38,9 @@ struct SopEmulatorCommand: AsyncParsableCommand {
         let suite = try await EmulatorSuite(
             crmPort: crmPort, backOfficePort: backOfficePort, seedDemoData: seedDemoData,
             sopIntegrationEnabled: !sopDisabled)
+        if submittedOrders > 0 {
+            try DemoData.seedSubmittedOrders(submittedOrders, into: suite.dataverse.store, withCatalog: !seedDemoData)
+        }
         let banner = "dataverse: \(suite.dataverseServer.baseURL)\nbackoffice: \(suite.backOfficeServer.baseURL)\n"
         FileHandle.standardOutput.write(Data(banner.utf8))
         await Self.waitForTermination()

@@ -52,6 +52,9 @@ public final class BuiltProcess: @unchecked Sendable {
         return String(decoding: buffer, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 
+    /// Whether the process still runs.
+    public var isRunning: Bool { process.isRunning }
+
     /// Sends `signal` to the process.
     public func send(_ signal: Int32) {
         kill(process.processIdentifier, signal)

@@ -1,6 +1,6 @@
 import Foundation
 
-/// `sop-emulator --seed-demo-data` as a separate process, with the base URLs it announced.
+/// `sop-emulator` as a separate process, with the base URLs it announced.
 public struct EmulatorProcess: Sendable {
     /// The process.
     public let process: BuiltProcess
@@ -10,8 +10,13 @@ public struct EmulatorProcess: Sendable {
     public let backOfficeURL: String
 
     /// Starts the emulators on free ports and reads the two URLs they print first.
-    public static func start() async throws -> EmulatorProcess {
-        let process = try BuiltProcess("sop-emulator", ["--crm-port", "0", "--backoffice-port", "0", "--seed-demo-data"])
+    /// - Parameters:
+    ///   - demoData: Whether to seed the 20 demo orders.
+    ///   - submittedOrders: How many more submitted orders to seed.
+    public static func start(demoData: Bool = true, submittedOrders: Int = 0) async throws -> EmulatorProcess {
+        var arguments = ["--crm-port", "0", "--backoffice-port", "0", "--submitted-orders", String(submittedOrders)]
+        if demoData { arguments.append("--seed-demo-data") }
+        let process = try BuiltProcess("sop-emulator", arguments)
         let lines = try await onDispatchQueue { process.readLines(2) }
         guard lines.count == 2, lines[0].hasPrefix("dataverse: http://127.0.0.1:"), lines[1].hasPrefix("backoffice: ")
         else { throw BuiltProcessError(message: "sop-emulator announced \(lines) instead of its two URLs") }
@@ -19,11 +24,18 @@ public struct EmulatorProcess: Sendable {
         return EmulatorProcess(process: process, dataverseURL: urls[0], backOfficeURL: urls[1])
     }
 
-    /// Writes a sopd config pointing at these emulators into `directory`; `extra` is more YAML, such as a `journal:` or `sync:` section.
-    public func writeConfig(in directory: TemporaryDirectory, tokens: Bool = true, extra: String = "") throws -> String {
+    /// Writes a sopd config pointing at these emulators into `directory`.
+    /// - Parameters:
+    ///   - tokens: Whether the config carries the tokens (or they come from elsewhere).
+    ///   - dataverse: More keys of the `dataverse:` section, such as `pageSize: 40`.
+    ///   - extra: More YAML sections, such as `journal:` or `sync:`.
+    public func writeConfig(
+        in directory: TemporaryDirectory, tokens: Bool = true, dataverse: [String] = [], extra: String = ""
+    ) throws -> String {
         let path = directory.file("sopd.yaml")
         let token = { (value: String) in tokens ? "\n  token: \(value)" : "" }
-        try "dataverse:\n  url: \(dataverseURL)\(token("sopd-app-token"))\nbackoffice:\n  url: \(backOfficeURL)\(token("backoffice-token"))\n\(extra)"
+        let more = dataverse.map { "\n  \($0)" }.joined()
+        try "dataverse:\n  url: \(dataverseURL)\(token("sopd-app-token"))\(more)\nbackoffice:\n  url: \(backOfficeURL)\(token("backoffice-token"))\n\(extra)"
             .write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

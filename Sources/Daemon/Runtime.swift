@@ -15,9 +15,11 @@ public struct Runtime: Sendable {
     public let engine: SyncEngine
 
     /// Builds the parts; opens (and creates) the journal.
-    /// - Parameter progress: Hears how many orders a cycle handled so far.
+    /// - Parameter progress: Hears how many orders a cycle handled so far, and of how many once known.
     /// - Throws: `JournalError` when the journal cannot be opened.
-    public init(configuration: SopdConfiguration, logger: Logger, progress: (@Sendable (Int) -> Void)? = nil)
+    public init(
+        configuration: SopdConfiguration, logger: Logger, progress: (@Sendable (_ done: Int, _ total: Int?) -> Void)? = nil
+    )
         throws(JournalError)
     {
         dataverse = configuration.dataverse.makeClient()

@@ -80,10 +80,13 @@ public final class DataverseClient: Sendable {
     ///   - entitySet: The entity set, such as `salesorders`.
     ///   - query: The query options.
     ///   - pageSize: Rows per page (`Prefer: odata.maxpagesize`); Dataverse's default and maximum is 5000.
-    public func firstPage(_ entitySet: String, query: DataverseQuery, pageSize: Int) throws(DataverseError)
-        -> EntityPage
+    ///   - count: Whether to ask how many rows match in all (`$count=true`).
+    public func firstPage(_ entitySet: String, query: DataverseQuery, pageSize: Int, count: Bool = false)
+        throws(DataverseError) -> EntityPage
     {
-        let path = query.queryString.isEmpty ? entitySet : "\(entitySet)?\(query.queryString)"
+        var parameters = query.queryString
+        if count { parameters += parameters.isEmpty ? "$count=true" : "&$count=true" }
+        let path = parameters.isEmpty ? entitySet : "\(entitySet)?\(parameters)"
         return try page(from: send(.get, path, prefer: ["odata.maxpagesize=\(pageSize)"]))
     }
 
@@ -99,7 +102,7 @@ public final class DataverseClient: Sendable {
 
     private func page(from answer: JSONValue) throws(DataverseError) -> EntityPage {
         guard let rows = answer["value"]?.arrayValue else { throw Self.unreadable("a collection answer has no 'value'") }
-        return EntityPage(rows: rows, nextLink: answer["@odata.nextLink"]?.stringValue)
+        return EntityPage(rows: rows, nextLink: answer["@odata.nextLink"]?.stringValue, count: answer["@odata.count"]?.intValue)
     }
 
     // MARK: Writes

@@ -17,17 +17,17 @@ public final class OutboundPipeline: Sendable {
     private let journal: Journal
     private let settings: SyncSettings
     private let logger: Logger
-    private let progress: (@Sendable (Int) -> Void)?
+    private let progress: (@Sendable (_ done: Int, _ total: Int?) -> Void)?
 
     /// The `submitstatus` sopd writes when the back office has received an order.
     public static let receivedStatusCode = 1
     /// The `submitstatus` sopd writes when it gave up sending an order.
     public static let notSentStatusCode = 4
 
-    /// Creates a pipeline; `progress` hears the number of orders handled so far.
+    /// Creates a pipeline; `progress` hears how many orders were handled so far, and of how many once known.
     public init(
         dataverse: DataverseClient, backOffice: BackOfficeClient, journal: Journal, settings: SyncSettings,
-        logger: Logger, progress: (@Sendable (Int) -> Void)? = nil
+        logger: Logger, progress: (@Sendable (_ done: Int, _ total: Int?) -> Void)? = nil
     ) {
         self.dataverse = dataverse
         self.backOffice = backOffice
@@ -43,13 +43,16 @@ public final class OutboundPipeline: Sendable {
         let handled = Counter()
         do {
             let due = try journal.dueOutbound(now: Date())
+            handled.total = due.count
             if !due.isEmpty { deliver(due.map { Work.journaled($0) }, into: &report, handled: handled) }
         } catch {
             report.failed.append(.init(orderNumber: "(journal)", reason: "\(error)", peerUnavailable: false))
         }
         do {
             var page = try dataverse.firstPage(
-                SubmittedOrdersQuery.entitySet, query: SubmittedOrdersQuery.query, pageSize: settings.pageSize)
+                SubmittedOrdersQuery.entitySet, query: SubmittedOrdersQuery.query, pageSize: settings.pageSize,
+                count: progress != nil)
+            if let count = page.count { handled.total = (handled.total ?? 0) + count }
             while true {
                 report.pagesRead += 1
                 deliver(page.rows.map { Work.read($0) }, into: &report, handled: handled)
@@ -69,10 +72,16 @@ public final class OutboundPipeline: Sendable {
         case journaled(Transfer)
     }
 
+    /// Orders handled so far in a pass, and how many there are once known.
     private final class Counter: @unchecked Sendable {
         private let lock = NSLock()
         private var value = 0
-        func increment() -> Int { lock.withLock { value += 1; return value } }
+        private var known: Int?
+        var total: Int? {
+            get { lock.withLock { known } }
+            set { lock.withLock { known = newValue } }
+        }
+        func increment() -> (done: Int, total: Int?) { lock.withLock { value += 1; return (value, known) } }
     }
 
     /// Delivers a batch with `maxInFlight` workers, each a serial queue of its own taking the next
@@ -93,7 +102,10 @@ public final class OutboundPipeline: Sendable {
                     guard index < work.count else { return }
                     let outcome = self.deliver(work[index])
                     lock.withLock { outcomes.append(outcome) }
-                    if case .skipped = outcome {} else { self.progress?(handled.increment()) }
+                    if case .skipped = outcome {} else if let progress = self.progress {
+                        let (done, total) = handled.increment()
+                        progress(done, total)
+                    }
                 }
             }
         }

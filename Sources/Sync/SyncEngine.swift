@@ -15,10 +15,11 @@ public final class SyncEngine: Sendable {
     private let logger: Logger
     private let queue = DispatchQueue(label: "sopd.cycle")
 
-    /// Creates an engine over the given peers and journal; `progress` hears how many orders a cycle handled so far.
+    /// Creates an engine over the given peers and journal; `progress` hears how many orders a cycle
+    /// handled so far, and of how many once known.
     public init(
         dataverse: DataverseClient, backOffice: BackOfficeClient, journal: Journal, settings: SyncSettings,
-        logger: Logger, progress: (@Sendable (Int) -> Void)? = nil
+        logger: Logger, progress: (@Sendable (_ done: Int, _ total: Int?) -> Void)? = nil
     ) {
         self.journal = journal
         self.settings = settings

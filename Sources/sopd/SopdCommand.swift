@@ -25,9 +25,12 @@ struct SopdCommand: AsyncParsableCommand {
         let configuration = try await options.load()
         Runtime.bootstrapLogging(level: configuration.logLevel)
         let logger = Logger(label: "sopd")
+        let progress = syncNow ? ProgressLine.forTerminal() : nil
+        var onProgress: (@Sendable (Int, Int?) -> Void)?
+        if let progress { onProgress = { done, total in progress.update(done: done, total: total) } }
         let runtime: Runtime
         do {
-            runtime = try Runtime(configuration: configuration, logger: logger)
+            runtime = try Runtime(configuration: configuration, logger: logger, progress: onProgress)
         } catch {
             FileHandle.standardError.write(Data("sopd: \(error)\n".utf8))
             throw ExitCode(SyncExitCode.configuration.rawValue)
@@ -36,9 +39,10 @@ struct SopdCommand: AsyncParsableCommand {
             await DaemonLoop(engine: runtime.engine, intervalSeconds: configuration.intervalSeconds, logger: logger).run()
             return
         }
-        let report = await runtime.engine.runCycle()
-        print(report.summary)
-        let status = SyncExitCode(report.outcome)
+        let cycle = await runtime.engine.runCycle()
+        progress?.finish()
+        print(cycle.summary)
+        let status = SyncExitCode(cycle.outcome)
         if status != .ok { throw ExitCode(status.rawValue) }
     }
 }

@@ -1,4 +1,4 @@
-import Daemon
+@testable import Daemon
 import Foundation
 import Journal
 import SopdTestSupport
@@ -98,5 +98,10 @@ import Testing
         #expect(DurationText.seconds("soon") == nil)
         #expect(DurationText.age(192) == "3m12s")
         #expect(DurationText.age(7500) == "2h05m")
+    }
+
+    @Test func theProgressLineShowsDoneTotalAndRate() {
+        #expect(ProgressLine.text(done: 120, total: 500, seconds: 0.5) == "sopd: 120/500 orders (240/s)")
+        #expect(ProgressLine.text(done: 7, total: nil, seconds: 0) == "sopd: 7 orders (0/s)")
     }
 }

@@ -43,6 +43,7 @@ import Testing
         #expect(first.standardError.contains("order=SO-01001 dir=out attempt=1 status=201"))
         #expect(first.standardError.contains("order=SO-01010 dir=out attempt=1 status=422"))
         #expect(!first.standardError.contains("sopd-app-token"))
+        #expect(!first.standardError.contains("orders ("), "no progress line when stderr is not a terminal")
         #expect(!first.standardError.contains("backoffice-token"))
 
         let orders = try await backOfficeOrders(emulator)

@@ -1,6 +1,7 @@
 import BackOffice
 import Dataverse
 import HTTP
+import Foundation
 import Journal
 import Logging
 import Sync
@@ -32,9 +33,15 @@ public struct Runtime: Sendable {
             progress: progress)
     }
 
-    /// Sends sopd's log lines to stderr as logfmt at `level`.
-    public static func bootstrapLogging(level: String) {
-        let parsed = Logger.Level(rawValue: level) ?? .info
-        LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, level: parsed) }
+    /// The threshold every logger of this process shares; a configuration reload moves it.
+    public static let logThreshold = LogLineHandler.Threshold(.info)
+
+    /// Sends sopd's log lines to stderr at `level`, in `format` (or the automatic one), with the
+    /// priority prefix when stderr is the systemd journal.
+    public static func bootstrapLogging(level: String, format: LogFormat? = nil) {
+        logThreshold.level = Logger.Level(rawValue: level) ?? .info
+        let journal = LogFormat.stderrIsJournal()
+        let chosen = format ?? LogFormat.automatic(stderrIsTerminal: isatty(STDERR_FILENO) == 1)
+        LoggingSystem.bootstrap { _ in LogLineHandler(threshold: logThreshold, format: chosen, priorityPrefix: journal) }
     }
 }

@@ -1,0 +1,115 @@
+import Foundation
+import Logging
+
+/// sopd's log lines on stderr, one per event, in the chosen `LogFormat`. When stderr is the systemd
+/// journal, each line starts with its syslog priority (`<4>` for a warning), so that
+/// `journalctl -u sopd -p warning` filters them. The fields ops filter on most come first, the rest in name order.
+public struct LogLineHandler: LogHandler {
+    /// Fields written first, in this order, when present.
+    static let leadingFields = ["order", "dir", "attempt", "status", "ms"]
+
+    /// The least severe level written, shared by every logger so that a reload changes them all.
+    public final class Threshold: @unchecked Sendable {
+        private let lock = NSLock()
+        private var current: Logger.Level
+
+        /// Creates a threshold at `level`.
+        public init(_ level: Logger.Level) { current = level }
+
+        /// The level.
+        public var level: Logger.Level {
+            get { lock.withLock { current } }
+            set { lock.withLock { current = newValue } }
+        }
+    }
+
+    public var metadata: Logger.Metadata = [:]
+    private let threshold: Threshold
+    private let format: LogFormat
+    private let priorityPrefix: Bool
+
+    /// Creates a handler.
+    /// - Parameters:
+    ///   - threshold: The least severe level written.
+    ///   - format: How lines are written.
+    ///   - priorityPrefix: Whether lines start with `<N>`, for the systemd journal.
+    public init(threshold: Threshold, format: LogFormat, priorityPrefix: Bool) {
+        self.threshold = threshold
+        self.format = format
+        self.priorityPrefix = priorityPrefix
+    }
+
+    public var logLevel: Logger.Level {
+        get { threshold.level }
+        set { threshold.level = newValue }
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var fields = metadata
+        if let extra = event.metadata { fields.merge(extra) { _, new in new } }
+        var line = Self.line(format: format, level: event.level, message: "\(event.message)", fields: fields, at: Date())
+        if priorityPrefix { line = "<\(Self.priority(event.level))>" + line }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// The syslog priority of a level.
+    static func priority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .trace, .debug: 7
+        case .info: 6
+        case .notice: 5
+        case .warning: 4
+        case .error: 3
+        case .critical: 2
+        }
+    }
+
+    /// The line for one event, without the priority prefix.
+    static func line(format: LogFormat, level: Logger.Level, message: String, fields: Logger.Metadata, at date: Date)
+        -> String
+    {
+        let names = leadingFields.filter { fields[$0] != nil } + fields.keys.filter { !leadingFields.contains($0) }.sorted()
+        switch format {
+        case .logfmt:
+            var parts = ["level=\(level)", "msg=\(quoted(message))"]
+            for name in names { parts.append("\(name)=\(quoted("\(fields[name]!)"))") }
+            return parts.joined(separator: " ")
+        case .text:
+            let details = names.map { "\($0)=\(quoted("\(fields[$0]!)"))" }.joined(separator: " ")
+            return "\(date.formatted(.iso8601)) \(level) \(message)" + (details.isEmpty ? "" : " [\(details)]")
+        case .json:
+            var object = "{\"level\":\(jsonString("\(level)")),\"msg\":\(jsonString(message))"
+            for name in names { object += ",\(jsonString(name)):\(jsonString("\(fields[name]!)"))" }
+            return object + "}"
+        }
+    }
+
+    private static func quoted(_ value: String) -> String {
+        let needsQuotes = value.isEmpty || value.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0.isNewline }
+        guard needsQuotes else { return value }
+        let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+        return "\"\(escaped)\""
+    }
+
+    private static func jsonString(_ value: String) -> String {
+        var text = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case _ where scalar.value < 0x20: text += String(format: "\\u%04x", scalar.value)
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        return text + "\""
+    }
+}

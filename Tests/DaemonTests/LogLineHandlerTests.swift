@@ -1,0 +1,46 @@
+@testable import Daemon
+import Foundation
+import Logging
+import Testing
+
+@Suite struct LogLineHandlerTests {
+    private let fields: Logger.Metadata = [
+        "backoffice_id": "BO-000001", "ms": "12", "status": "201", "order": "SO-01001", "dir": "out", "attempt": "1",
+    ]
+    private let at = Date(timeIntervalSince1970: 1_795_000_000)
+
+    @Test func logfmtPutsTheFieldsOpsFilterOnFirst() {
+        let line = LogLineHandler.line(format: .logfmt, level: .info, message: "order delivered to the back office", fields: fields, at: at)
+        #expect(
+            line
+                == #"level=info msg="order delivered to the back office" order=SO-01001 dir=out attempt=1 status=201 ms=12 backoffice_id=BO-000001"#
+        )
+        let quoted = LogLineHandler.line(format: .logfmt, level: .warning, message: "x", fields: ["error": "said \"no\" twice"], at: at)
+        #expect(quoted == #"level=warning msg=x error="said \"no\" twice""#)
+    }
+
+    @Test func textAndJSONCarryTheSameFields() throws {
+        let text = LogLineHandler.line(format: .text, level: .notice, message: "sync: 8 delivered", fields: ["trigger": "timer"], at: at)
+        #expect(text == "2026-11-18T11:06:40Z notice sync: 8 delivered [trigger=timer]")
+        let json = LogLineHandler.line(format: .json, level: .error, message: "said \"no\"", fields: fields, at: at)
+        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String]
+        #expect(object?["msg"] == "said \"no\"")
+        #expect(object?["order"] == "SO-01001")
+        #expect(json.hasPrefix(#"{"level":"error","msg":"said \"no\"","order":"SO-01001","dir":"out""#))
+    }
+
+    @Test func prioritiesAreSyslogs() {
+        #expect(LogLineHandler.priority(.warning) == 4)
+        #expect(LogLineHandler.priority(.error) == 3)
+        #expect(LogLineHandler.priority(.info) == 6)
+        #expect(LogLineHandler.priority(.debug) == 7)
+    }
+
+    @Test func theJournalIsRecognisedByItsDeviceAndInode() throws {
+        var status = stat()
+        #expect(fstat(STDERR_FILENO, &status) == 0)
+        #expect(LogFormat.stderrIsJournal(environment: ["JOURNAL_STREAM": "\(status.st_dev):\(status.st_ino)"]))
+        #expect(!LogFormat.stderrIsJournal(environment: ["JOURNAL_STREAM": "1:2"]))
+        #expect(!LogFormat.stderrIsJournal(environment: [:]))
+    }
+}

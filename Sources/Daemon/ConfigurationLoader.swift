@@ -112,9 +112,12 @@ public enum ConfigurationLoader {
                 key: "log.level", problem: "'\(logLevel)' is not a log level",
                 fix: "Use one of trace, debug, info, notice, warning, error, critical.")
         }
+        let interval = try values.seconds("sync.intervalSeconds", default: 60)
         return SopdConfiguration(
-            dataverse: dataverse, backOffice: backOffice, sync: sync,
-            intervalSeconds: try values.seconds("sync.intervalSeconds", default: 60),
+            dataverse: dataverse, backOffice: backOffice, sync: sync, intervalSeconds: interval,
+            inboundIntervalSeconds: try values.seconds("sync.inboundIntervalSeconds", default: interval),
+            retrySweepSeconds: try values.seconds("sync.retrySweepSeconds", default: 15),
+            stopTimeoutSeconds: try values.seconds("sync.stopTimeoutSeconds", default: 20),
             journalPath: values.string("journal.path") ?? "/var/lib/sopd/journal.sqlite", logLevel: logLevel)
     }
 }

@@ -3,72 +3,185 @@ import Foundation
 import Logging
 import Sync
 
-/// The long-running daemon: a Dispatch timer starts a cycle every interval; SIGUSR1 starts one now;
-/// SIGTERM and SIGINT let the cycle under way finish, then `run()` returns. Cycles never overlap:
-/// the engine runs them one at a time. Timers and signals live on a serial control queue; the
-/// caller only waits.
+/// The long-running daemon. Dispatch timers on a serial control queue drive the outbound poll, the
+/// inbound poll and the retry sweep, each re-armed with ±10% jitter; the engine runs their cycles one
+/// at a time, so cycles never overlap. SIGUSR1 runs a full cycle now; SIGHUP reloads the
+/// configuration (a bad one is refused and the running one kept); SIGTERM and SIGINT stop after the
+/// cycle under way, or after `sync.stopTimeoutSeconds` at most, when its transfers stay `sending` and
+/// are re-sent at the next start. systemd hears `READY=1`, `STATUS=`, `RELOADING=1`, `STOPPING=1` and
+/// `WATCHDOG=1` from the control queue, so a stuck loop gets the service restarted.
 public final class DaemonLoop: @unchecked Sendable {
-    private let engine: SyncEngine
-    private let interval: Double
+    /// Reads and validates the configuration again, for SIGHUP.
+    public typealias Reload = @Sendable () async throws -> SopdConfiguration
+    /// Builds the runtime of a configuration.
+    public typealias MakeRuntime = @Sendable (SopdConfiguration) throws -> Runtime
+
+    private let reloadConfiguration: Reload
+    private let makeRuntime: MakeRuntime
+    private let notifier: SystemdNotifier?
     private let logger: Logger
     private let control = DispatchQueue(label: "sopd.control")
-    private var sources: [any DispatchSourceProtocol] = []
-    private var cycleQueued = false
-    private var stopRequested = false
+    private var configuration: SopdConfiguration
+    private var runtime: Runtime
+    private var timers: [DispatchSourceTimer] = []
+    private var signals: [any DispatchSourceSignal] = []
+    private var queued: Set<SyncEngine.CycleKind> = []
+    private var reloading = false
+    private var stopping = false
+    private var finished = false
     private var stopped: CheckedContinuation<Void, Never>?
 
-    /// Creates the loop.
-    public init(engine: SyncEngine, intervalSeconds: Double, logger: Logger) {
-        self.engine = engine
-        self.interval = intervalSeconds
+    /// Creates the loop over a running configuration.
+    public init(
+        configuration: SopdConfiguration, runtime: Runtime, logger: Logger, notifier: SystemdNotifier?,
+        reload: @escaping Reload, makeRuntime: @escaping MakeRuntime
+    ) {
+        self.configuration = configuration
+        self.runtime = runtime
         self.logger = logger
+        self.notifier = notifier
+        self.reloadConfiguration = reload
+        self.makeRuntime = makeRuntime
     }
 
-    /// Starts the timer and signal handlers and returns once a stop signal was handled.
+    /// Starts the timers and signal handlers, tells systemd it is ready, and returns once stopped.
     public func run() async {
         control.sync {
-            let timer = DispatchSource.makeTimerSource(queue: control)
-            timer.schedule(deadline: .now(), repeating: interval, leeway: .milliseconds(Int(interval * 50)))
-            timer.setEventHandler { [self] in startCycle(reason: "timer") }
-            timer.resume()
-            sources.append(timer)
-            for signalNumber in [SIGTERM, SIGINT, SIGUSR1] {
+            armTimers(startNow: true)
+            for signalNumber in [SIGTERM, SIGINT, SIGUSR1, SIGHUP] {
                 signal(signalNumber, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: control)
                 source.setEventHandler { [self] in
-                    if signalNumber == SIGUSR1 { startCycle(reason: "SIGUSR1") } else { stop(signal: signalNumber) }
+                    switch signalNumber {
+                    case SIGUSR1: trigger(.full, reason: "SIGUSR1")
+                    case SIGHUP: reload()
+                    default: stop(signal: signalNumber)
+                    }
                 }
                 source.resume()
-                sources.append(source)
+                signals.append(source)
             }
         }
-        logger.info("sopd running", metadata: ["interval_s": "\(interval)"])
+        notifier?.notify(["READY=1", "STATUS=running; first cycle under way"])
+        logger.info(
+            "sopd running",
+            metadata: [
+                "interval_s": "\(configuration.intervalSeconds)", "inbound_interval_s": "\(configuration.inboundIntervalSeconds)",
+                "retry_sweep_s": "\(configuration.retrySweepSeconds)",
+            ])
         await withCheckedContinuation { continuation in
             control.sync {
-                if stopRequested { continuation.resume() } else { stopped = continuation }
+                if finished { continuation.resume() } else { stopped = continuation }
             }
         }
     }
 
-    /// Queues a cycle unless one is already waiting to start: a burst of triggers makes one cycle.
-    private func startCycle(reason: String) {
-        guard !cycleQueued else { return }
-        cycleQueued = true
-        engine.afterCurrentCycle { [self] in control.async { self.cycleQueued = false } }
-        engine.startCycle { [self] report in
-            logger.notice("\(report.summary)", metadata: ["trigger": "\(reason)"])
+    /// One re-armed timer per cycle kind (the polls start at once, the sweep after its interval), and
+    /// the watchdog's when systemd watches.
+    private func armTimers(startNow: Bool) {
+        if let interval = notifier?.watchdogInterval {
+            let watchdog = DispatchSource.makeTimerSource(queue: control)
+            watchdog.schedule(deadline: .now(), repeating: interval)
+            watchdog.setEventHandler { [self] in notifier?.notify(["WATCHDOG=1"]) }
+            watchdog.resume()
+            timers.append(watchdog)
+        }
+        let schedule: [(SyncEngine.CycleKind, Double, Bool)] = [
+            (.outbound, configuration.intervalSeconds, startNow), (.inbound, configuration.inboundIntervalSeconds, startNow),
+            (.retries, configuration.retrySweepSeconds, false),
+        ]
+        for (kind, interval, immediately) in schedule {
+            let timer = DispatchSource.makeTimerSource(queue: control)
+            timer.schedule(deadline: .now() + (immediately ? 0 : Self.jittered(interval)))
+            timer.setEventHandler { [self] in
+                trigger(kind, reason: "timer")
+                timer.schedule(deadline: .now() + Self.jittered(interval))
+            }
+            timer.resume()
+            timers.append(timer)
         }
     }
 
+    private static func jittered(_ interval: Double) -> Double {
+        interval * Double.random(in: 0.9...1.1)
+    }
+
+    /// Queues a cycle unless one of its kind waits to start already: a burst of triggers makes one cycle.
+    private func trigger(_ kind: SyncEngine.CycleKind, reason: String) {
+        guard !stopping, !reloading, !queued.contains(kind) else { return }
+        queued.insert(kind)
+        let engine = runtime.engine
+        engine.afterCurrentCycle { [self] in control.async { self.queued.remove(kind) } }
+        engine.startCycle(kind) { [self] report in
+            guard kind != .retries || !report.delivered.isEmpty || !report.failed.isEmpty else { return }
+            logger.notice("\(report.summary)", metadata: ["trigger": "\(reason)", "cycle": "\(kind.rawValue)"])
+            notifier?.notify(["STATUS=\(kind.rawValue) cycle at \(Date().formatted(.iso8601)): \(report.summary)"])
+        }
+    }
+
+    /// SIGHUP: reads the configuration again; a valid one replaces the running one after the cycle
+    /// under way, a bad one is refused with an error line and the running one kept.
+    private func reload() {
+        guard !stopping, !reloading else { return }
+        reloading = true
+        notifier?.notify(["RELOADING=1", "MONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds)"])
+        let load = reloadConfiguration
+        let make = makeRuntime
+        Task {
+            do {
+                let configuration = try await load()
+                let runtime = try make(configuration)
+                control.async { self.swap(to: configuration, runtime: runtime) }
+            } catch {
+                control.async {
+                    self.logger.error(
+                        "configuration reload refused; the running configuration stays", metadata: ["error": "\(error)"])
+                    self.reloading = false
+                    self.notifier?.notify(["READY=1", "STATUS=reload refused: \(error)"])
+                }
+            }
+        }
+    }
+
+    private func swap(to configuration: SopdConfiguration, runtime: Runtime) {
+        self.runtime.engine.afterCurrentCycle { [self] in
+            control.async { [self] in
+                timers.forEach { $0.cancel() }
+                timers.removeAll()
+                self.configuration = configuration
+                self.runtime = runtime
+                Runtime.logThreshold.level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+                armTimers(startNow: false)
+                reloading = false
+                logger.notice("configuration reloaded")
+                notifier?.notify(["READY=1", "STATUS=configuration reloaded"])
+            }
+        }
+    }
+
+    /// SIGTERM/SIGINT: stop after the cycle under way, or after the stop timeout.
     private func stop(signal: Int32) {
-        logger.notice("stopping after the cycle under way", metadata: ["signal": "\(signal)"])
-        sources.forEach { $0.cancel() }
-        engine.afterCurrentCycle { [self] in
-            control.async {
-                self.stopRequested = true
-                self.stopped?.resume()
-                self.stopped = nil
-            }
+        guard !stopping else { return }
+        stopping = true
+        notifier?.notify(["STOPPING=1", "STATUS=stopping"])
+        logger.notice(
+            "stopping after the cycle under way",
+            metadata: ["signal": "\(signal)", "timeout_s": "\(configuration.stopTimeoutSeconds)"])
+        timers.forEach { $0.cancel() }
+        signals.forEach { $0.cancel() }
+        control.asyncAfter(deadline: .now() + configuration.stopTimeoutSeconds) { [self] in
+            guard !finished else { return }
+            logger.warning(
+                "the cycle under way did not end in time; its transfers stay 'sending' and are re-sent at the next start")
+            finish()
         }
+        runtime.engine.afterCurrentCycle { [self] in control.async { [self] in finish() } }
+    }
+
+    private func finish() {
+        guard !finished else { return }
+        finished = true
+        stopped?.resume()
+        stopped = nil
     }
 }

@@ -33,8 +33,14 @@ public struct SopdConfiguration: Sendable {
     public var backOffice: BackOffice
     /// Paging and concurrency of a cycle.
     public var sync: SyncSettings
-    /// Seconds between cycles of the daemon (`sync.intervalSeconds`).
+    /// Seconds between outbound polls of the daemon (`sync.intervalSeconds`).
     public var intervalSeconds: Double
+    /// Seconds between inbound polls (`sync.inboundIntervalSeconds`, by default the same).
+    public var inboundIntervalSeconds: Double
+    /// Seconds between retry sweeps (`sync.retrySweepSeconds`).
+    public var retrySweepSeconds: Double
+    /// Seconds a stop waits for the cycle under way (`sync.stopTimeoutSeconds`).
+    public var stopTimeoutSeconds: Double
     /// The journal file (`journal.path`).
     public var journalPath: String
     /// The least severe log level written (`log.level`).

@@ -37,8 +37,8 @@ public final class OutboundPipeline: Sendable {
         self.progress = progress
     }
 
-    /// Runs one outbound pass.
-    public func run() -> CycleReport {
+    /// Runs one outbound pass; without `readingDynamics` only the transfers due in the journal are sent.
+    public func run(readingDynamics: Bool = true) -> CycleReport {
         var report = CycleReport()
         let handled = Counter()
         do {
@@ -48,6 +48,7 @@ public final class OutboundPipeline: Sendable {
         } catch {
             report.failed.append(.init(orderNumber: "(journal)", reason: "\(error)", peerUnavailable: false))
         }
+        guard readingDynamics else { return report }
         do {
             var page = try dataverse.firstPage(
                 SubmittedOrdersQuery.entitySet, query: SubmittedOrdersQuery.query, pageSize: settings.pageSize,

@@ -34,13 +34,15 @@ public final class SyncEngine: Sendable {
     /// One cycle: orders out, then the back office's changes in.
     /// Each direction that ran through records its checkpoint (for `sopd status`); done transfers past
     /// the retention are pruned.
-    private func cycle() -> CycleReport {
+    private func cycle(_ kind: CycleKind) -> CycleReport {
         let started = DispatchTime.now()
-        var report = outbound.run()
-        report.inbound = inbound.run()
+        var report = kind == .inbound ? CycleReport() : outbound.run(readingDynamics: kind != .retries)
+        if kind == .full || kind == .inbound { report.inbound = inbound.run() }
         do {
-            if report.readError == nil { try journal.setCheckpoint("out") }
-            if report.inbound.refusal == nil, report.inbound.readError == nil { try journal.setCheckpoint("in") }
+            if kind == .full || kind == .outbound, report.readError == nil { try journal.setCheckpoint("out") }
+            if kind == .full || kind == .inbound, report.inbound.refusal == nil, report.inbound.readError == nil {
+                try journal.setCheckpoint("in")
+            }
             let pruned = try journal.prune(doneBefore: Date().addingTimeInterval(-settings.retentionSeconds))
             if pruned > 0 { logger.info("pruned done transfers past the retention", metadata: ["count": "\(pruned)"]) }
         } catch {
@@ -50,9 +52,21 @@ public final class SyncEngine: Sendable {
         return report
     }
 
-    /// Queues one cycle after any under way and calls `completion` with its report.
-    public func startCycle(completion: @escaping @Sendable (CycleReport) -> Void) {
-        queue.async { completion(self.cycle()) }
+    /// What a cycle does.
+    public enum CycleKind: String, Sendable {
+        /// Due retries, new submitted orders out, then the back office's changes in.
+        case full
+        /// Due retries and new submitted orders out (the outbound poll).
+        case outbound
+        /// The back office's changes in (the inbound poll).
+        case inbound
+        /// Only the transfers the journal says are due (the retry sweep).
+        case retries
+    }
+
+    /// Queues one cycle of `kind` after any under way and calls `completion` with its report.
+    public func startCycle(_ kind: CycleKind = .full, completion: @escaping @Sendable (CycleReport) -> Void) {
+        queue.async { completion(self.cycle(kind)) }
     }
 
     /// Runs one cycle on the engine's queue and suspends until it ends.

@@ -21,9 +21,14 @@ struct SopdCommand: AsyncParsableCommand {
     @Flag(name: .customLong("sync-now"), help: "Run one sync cycle, print a one-line summary and exit.")
     var syncNow = false
 
+    @Option(
+        name: .customLong("log-format"),
+        help: "text, logfmt or json (default: text at a terminal, logfmt elsewhere; priority-prefixed in the systemd journal).")
+    var logFormat: LogFormat?
+
     func run() async throws {
         let configuration = try await options.load()
-        Runtime.bootstrapLogging(level: configuration.logLevel)
+        Runtime.bootstrapLogging(level: configuration.logLevel, format: logFormat)
         let logger = Logger(label: "sopd")
         let progress = syncNow ? ProgressLine.forTerminal() : nil
         var onProgress: (@Sendable (Int, Int?) -> Void)?
@@ -36,7 +41,12 @@ struct SopdCommand: AsyncParsableCommand {
             throw ExitCode(SyncExitCode.configuration.rawValue)
         }
         guard syncNow else {
-            await DaemonLoop(engine: runtime.engine, intervalSeconds: configuration.intervalSeconds, logger: logger).run()
+            let options = self.options
+            let loop = DaemonLoop(
+                configuration: configuration, runtime: runtime, logger: logger, notifier: SystemdNotifier(),
+                reload: { try await ConfigurationLoader.load(path: options.config) },
+                makeRuntime: { try Runtime(configuration: $0, logger: logger) })
+            await loop.run()
             return
         }
         let cycle = await runtime.engine.runCycle()

@@ -1,0 +1,4 @@
+import ArgumentParser
+import Daemon
+
+extension LogFormat: ExpressibleByArgument {}

@@ -1,8 +1,15 @@
 # sopd — README's two commands are `make demo` and `make test`.
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
-APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev pkg-config openssl
+APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev pkg-config openssl systemd
+PREFIX ?= /usr
+DESTDIR ?=
+VERSION ?= 0.5.0
+ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+# Installed binaries carry the Swift runtime inside, so the host needs no Swift toolchain.
+RELEASE_FLAGS := -c release --static-swift-stdlib --product sopd
+RELEASE_BIN = $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/sopd
 
-.PHONY: deps build release demo test emulator clean
+.PHONY: deps build release demo test emulator units-check install uninstall deb clean
 
 ## deps: install the Debian packages the build needs (as root), or say which are missing.
 deps:
@@ -23,9 +30,9 @@ deps:
 build: deps
 	$(SWIFT) build
 
-## release: an optimised build of sopd and sop-emulator.
+## release: an optimised, self-contained build of sopd.
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build $(RELEASE_FLAGS)
 
 ## demo: the main job on embedded defaults against both emulators, in-process.
 demo: deps
@@ -41,6 +48,44 @@ test: deps
 emulator: deps
 	$(SWIFT) build --product sop-emulator
 	$$($(SWIFT) build --show-bin-path)/sop-emulator --crm-port 8401 --backoffice-port 8402 --seed-demo-data
+
+## units-check: systemd-analyze verify on the units, and an exposure of 2.0 or lower for each service.
+units-check: deps
+	$(SWIFT) build --product sopd
+	bash deploy/check-units.sh "$$($(SWIFT) build --show-bin-path)/sopd"
+
+## install: the release binary, the units, an example configuration (0640) and the sopd user.
+install: release
+	install -D -m 0755 "$(RELEASE_BIN)" "$(DESTDIR)$(PREFIX)/bin/sopd"
+	install -D -m 0644 -t "$(DESTDIR)/lib/systemd/system" systemd/sopd.service systemd/sopd-sync-now.service systemd/sopd-sync-now.timer
+	install -D -m 0644 -t "$(DESTDIR)$(PREFIX)/share/doc/sopd" README.md deploy/README.md docs/backoffice-api.yaml
+	install -d -m 0750 "$(DESTDIR)/etc/sopd"
+	install -d -m 0700 "$(DESTDIR)/etc/sopd/credentials"
+	test -e "$(DESTDIR)/etc/sopd/sopd.yaml" || install -m 0640 deploy/sopd.example.yaml "$(DESTDIR)/etc/sopd/sopd.yaml"
+	if [ -z "$(DESTDIR)" ]; then \
+	  getent passwd sopd >/dev/null || useradd --system --user-group --home-dir /var/lib/sopd --no-create-home --shell /usr/sbin/nologin sopd; \
+	  chown root:sopd /etc/sopd /etc/sopd/sopd.yaml; \
+	  if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
+	fi
+	@echo "installed; next: deploy/README.md (credentials, configuration, sopd doctor, systemctl enable --now sopd)"
+
+## uninstall: removes what install put in place; keeps /etc/sopd and the journal in /var/lib/sopd.
+uninstall:
+	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable --now sopd.service sopd-sync-now.timer 2>/dev/null || true; fi
+	rm -f "$(DESTDIR)$(PREFIX)/bin/sopd" "$(DESTDIR)/lib/systemd/system/sopd.service" \
+	  "$(DESTDIR)/lib/systemd/system/sopd-sync-now.service" "$(DESTDIR)/lib/systemd/system/sopd-sync-now.timer"
+	rm -rf "$(DESTDIR)$(PREFIX)/share/doc/sopd"
+	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+	@echo "uninstalled; kept /etc/sopd and the journal in /var/lib/sopd (remove them by hand when no longer needed)"
+
+## deb: a Debian package (.build/sopd_VERSION_ARCH.deb) whose scripts create the user and reload systemd.
+deb: release
+	rm -rf .build/deb && mkdir -p .build/deb/root/DEBIAN
+	$(MAKE) --no-print-directory install DESTDIR="$(CURDIR)/.build/deb/root" PREFIX=/usr
+	sed -e "s/@VERSION@/$(VERSION)/" -e "s/@ARCH@/$(ARCH)/" deploy/debian/control.in > .build/deb/root/DEBIAN/control
+	echo /etc/sopd/sopd.yaml > .build/deb/root/DEBIAN/conffiles
+	install -m 0755 deploy/debian/postinst deploy/debian/prerm deploy/debian/postrm .build/deb/root/DEBIAN/
+	dpkg-deb --root-owner-group --build .build/deb/root ".build/sopd_$(VERSION)_$(ARCH).deb"
 
 clean:
 	rm -rf .build .sopd

@@ -49,10 +49,12 @@ emulator: deps
 	$(SWIFT) build --product sop-emulator
 	$$($(SWIFT) build --show-bin-path)/sop-emulator --crm-port 8401 --backoffice-port 8402 --seed-demo-data
 
-## units-check: systemd-analyze verify on the units, and an exposure of 2.0 or lower for each service.
-units-check: deps
-	$(SWIFT) build --product sopd
-	bash deploy/check-units.sh "$$($(SWIFT) build --show-bin-path)/sopd"
+## units-check: systemd-analyze verify on the units, and an exposure of 2.0 or lower for each service
+## (needs a built sopd: make build; SOPD_BIN=PATH names another one).
+SOPD_BIN ?= $(shell $(SWIFT) build --show-bin-path 2>/dev/null)/sopd
+units-check:
+	@test -x "$(SOPD_BIN)" || { echo "no built sopd at $(SOPD_BIN): run make build first" >&2; exit 1; }
+	bash deploy/check-units.sh "$(SOPD_BIN)"
 
 ## install: the release binary, the units, an example configuration (0640) and the sopd user.
 install: release

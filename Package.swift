@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "Sync", "SalesRules", "Journal", "JSON",
+                "Sync", "SalesRules", "Journal", "JSON", "HTTP", "Dataverse", "BackOffice",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -318,6 +318,12 @@ public final class Journal: Sendable {
         }
     }
 
+    /// The schema migrations applied to the file, oldest first, and whether the file is writable by this process.
+    public func schema() throws(JournalError) -> (migrations: [String], writable: Bool) {
+        let migrations = try read { db in try Self.migrator.appliedMigrations(db) }
+        return (migrations, access(path, W_OK) == 0)
+    }
+
     /// The value of cursor `name`, or nil before the first read.
     public func cursor(_ name: String) throws(JournalError) -> String? {
         try read { db in try String.fetchOne(db, sql: "SELECT value FROM cursor WHERE name = ?", arguments: [name]) }

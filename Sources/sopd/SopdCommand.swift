@@ -14,7 +14,7 @@ struct SopdCommand: AsyncParsableCommand {
             SIGTERM to stop. With --sync-now it runs one cycle and exits: 0 all done, 1 some transfers failed and wait \
             in the journal, 69 Dataverse unreachable, 75 Dataverse refused the read, 78 bad configuration.
             """,
-        subcommands: [DemoCommand.self, SOPCommand.self, JournalCommand.self, StatusCommand.self])
+        subcommands: [DemoCommand.self, SOPCommand.self, JournalCommand.self, StatusCommand.self, DoctorCommand.self])
 
     @OptionGroup var options: ConfigurationOption
 

@@ -1,0 +1,97 @@
+import BackOffice
+import Dataverse
+import Foundation
+import HTTP
+import Journal
+
+/// `sopd doctor`: checks what sopd needs, one line each, with the fix for each failure. Blocking:
+/// run it on a Dispatch queue.
+public enum Doctor {
+    /// One check's outcome.
+    public struct Check: Sendable {
+        /// What was checked.
+        public var name: String
+        /// Whether it passed.
+        public var ok: Bool
+        /// What was found.
+        public var detail: String
+        /// What to do, for a failure.
+        public var fix: String?
+
+        /// Creates a check's outcome.
+        public init(name: String, ok: Bool, detail: String, fix: String? = nil) {
+            self.name = name
+            self.ok = ok
+            self.detail = detail
+            self.fix = fix
+        }
+
+        /// The line printed.
+        public var line: String {
+            (ok ? "ok    " : "FAIL  ") + name.padding(toLength: 18, withPad: " ", startingAt: 0) + detail
+                + (fix.map { " — fix: \($0)" } ?? "")
+        }
+    }
+
+    /// Runs every check on a loaded configuration: the journal, Dataverse and WhoAmI, the switch, the
+    /// integration user, and the back office.
+    public static func checks(_ configuration: SopdConfiguration) -> [Check] {
+        var checks: [Check] = []
+        do {
+            let journal = try Journal(path: configuration.journalPath)
+            let schema = try journal.schema()
+            checks.append(
+                Check(
+                    name: "journal", ok: schema.writable,
+                    detail: "\(journal.path), schema \(schema.migrations.last.map { "'\($0)'" } ?? "empty") (\(schema.migrations.count) migrations)\(schema.writable ? ", writable" : ", NOT writable")",
+                    fix: schema.writable ? nil : "let the sopd user write \(journal.path) and its folder (StateDirectory=sopd does)"))
+        } catch {
+            checks.append(
+                Check(name: "journal", ok: false, detail: "\(error)", fix: "check journal.path and the permissions of its folder"))
+        }
+        let dataverse = configuration.dataverse.makeClient()
+        do {
+            let me = try dataverse.whoAmI()
+            checks.append(
+                Check(
+                    name: "dataverse", ok: true,
+                    detail: "\(configuration.dataverse.url) answers WhoAmI: user \(me.userId), organization \(me.organizationId)"))
+            let settings = try dataverse.organizationSettings()
+            checks.append(
+                Check(
+                    name: "sop switch", ok: settings.isSOPIntegrationEnabled,
+                    detail: "issopintegrationenabled is \(settings.isSOPIntegrationEnabled ? "on" : "off")",
+                    fix: settings.isSOPIntegrationEnabled ? nil : "sopd sop enable"))
+            let user = try dataverse.systemUser(me.userId)
+            checks.append(
+                Check(
+                    name: "integration user", ok: user.isIntegrationUser,
+                    detail: "\(user.fullName) (\(user.systemUserId)) is \(user.isIntegrationUser ? "" : "not ")an integration user",
+                    fix: user.isIntegrationUser
+                        ? nil
+                        : "turn on 'Integration user mode' (isintegrationuser) for that user, or set dataverse.impersonate.callerObjectId to an integration user"
+                ))
+        } catch {
+            let fix =
+                error.code == .unauthorized
+                ? "check the token (dataverse-token credential) and the application user's security role"
+                : "check dataverse.url, the network path to it, and its TLS settings"
+            checks.append(Check(name: "dataverse", ok: false, detail: "\(error)", fix: fix))
+        }
+        let backOffice = BackOfficeClient(
+            baseURL: configuration.backOffice.url, credentials: configuration.backOffice.credentials,
+            http: HTTPClient(configuration: configuration.backOffice.http))
+        do {
+            _ = try backOffice.changes(after: "0", limit: 1)
+            checks.append(
+                Check(name: "back office", ok: true, detail: "\(configuration.backOffice.url) answers and accepts the credentials"))
+        } catch {
+            let fix =
+                error.code == .unauthorized
+                ? "check backoffice.auth and its secret (backoffice-token or backoffice-password credential)"
+                : "check backoffice.url, the network path to it, and its TLS settings (caFile, client certificate)"
+            checks.append(Check(name: "back office", ok: false, detail: "\(error)", fix: fix))
+        }
+        return checks
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import SopdTestSupport
+import Testing
+
+/// The systemd units as shipped, checked by `make units-check` (systemd-analyze verify, and exposure ≤ 2.0).
+@Suite struct DeploymentTests {
+    private static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    @Test func theUnitsVerifyAndTheServicesAreHardened() async throws {
+        let binary = BuiltProcess.binaryDirectory.appendingPathComponent("sopd").path
+        let outcome = try await onDispatchQueue { () throws -> (Int32, String) in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/make")
+            process.arguments = ["-s", "-C", Self.packageRoot.path, "units-check", "SOPD_BIN=\(binary)"]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+        #expect(outcome.0 == 0, "\(outcome.1)")
+        #expect(outcome.1.contains("systemd-analyze verify: ok (sopd-sync-now.service sopd-sync-now.timer sopd.service)"))
+        for line in outcome.1.split(separator: "\n") where line.contains("exposure") {
+            let score = Double(line.split(separator: " ").last ?? "") ?? 99
+            #expect(score <= 2.0, "\(line)")
+        }
+    }
+}

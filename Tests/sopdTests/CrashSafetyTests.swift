@@ -73,7 +73,7 @@ import Testing
         let daemon = try BuiltProcess("sopd", ["--config", config])
         let syncNow = try await onDispatchQueue { try BuiltProcess.run("sopd", ["--sync-now", "--config", config]) }
         #expect([0, 1].contains(syncNow.status), "\(syncNow.standardError.suffix(600))")
-        for _ in 0..<200 {
+        for _ in 0..<1200 {
             if try await backOfficeOrders(emulator).count == Self.orders, try await unstampedSubmittedOrders(emulator) == 0 { break }
             try await Task.sleep(for: .milliseconds(50))
         }

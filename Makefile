@@ -60,7 +60,8 @@ units-check:
 install: release
 	install -D -m 0755 "$(RELEASE_BIN)" "$(DESTDIR)$(PREFIX)/bin/sopd"
 	install -D -m 0644 -t "$(DESTDIR)/lib/systemd/system" systemd/sopd.service systemd/sopd-sync-now.service systemd/sopd-sync-now.timer
-	install -D -m 0644 -t "$(DESTDIR)$(PREFIX)/share/doc/sopd" README.md deploy/README.md docs/backoffice-api.yaml
+	install -D -m 0644 -t "$(DESTDIR)$(PREFIX)/share/doc/sopd" README.md docs/backoffice-api.yaml deploy/sopd.example.yaml
+	install -m 0644 deploy/README.md "$(DESTDIR)$(PREFIX)/share/doc/sopd/DEPLOY.md"
 	install -d -m 0750 "$(DESTDIR)/etc/sopd"
 	install -d -m 0700 "$(DESTDIR)/etc/sopd/credentials"
 	test -e "$(DESTDIR)/etc/sopd/sopd.yaml" || install -m 0640 deploy/sopd.example.yaml "$(DESTDIR)/etc/sopd/sopd.yaml"

@@ -88,10 +88,7 @@ public enum ConfigurationLoader {
     static func configuration(from reader: ConfigReader) throws(ConfigurationError) -> SopdConfiguration {
         let values = ConfigValues(reader: reader)
         let dataverse = SopdConfiguration.Dataverse(
-            url: try values.url("dataverse.url"),
-            token: try values.required(
-                "dataverse.token",
-                fix: "Put the bearer token in $CREDENTIALS_DIRECTORY/dataverse-token (LoadCredential=) or set dataverse.token."),
+            url: try values.url("dataverse.url"), auth: try values.dataverseAuth(),
             http: try values.http("dataverse"), impersonation: try values.impersonation())
         let backOffice = SopdConfiguration.BackOffice(
             url: try values.url("backoffice.url"), credentials: try values.backOfficeCredentials(),
@@ -205,6 +202,30 @@ private struct ConfigValues {
         return HTTPClient.Configuration(
             connectTimeout: try seconds("\(section).connectTimeoutSeconds", default: 10),
             totalTimeout: try seconds("\(section).timeoutSeconds", default: 60), tls: tls)
+    }
+
+    /// Client credentials when `dataverse.clientId` is set, else a fixed token.
+    func dataverseAuth() throws(ConfigurationError) -> DataverseAuth {
+        guard let clientId = string("dataverse.clientId") else {
+            return .token(
+                try required(
+                    "dataverse.token",
+                    fix: "Set dataverse.clientId (OAuth 2.0 client credentials, preferred), or put a bearer token in $CREDENTIALS_DIRECTORY/dataverse-token (LoadCredential=) or dataverse.token."
+                ))
+        }
+        let secret = try required(
+            "dataverse.clientSecret",
+            fix: "Put the app registration's client secret in $CREDENTIALS_DIRECTORY/dataverse-clientSecret (LoadCredential=) or set dataverse.clientSecret.")
+        let tokenURL: String
+        if string("dataverse.tokenURL") != nil {
+            tokenURL = try url("dataverse.tokenURL")
+        } else {
+            tokenURL = ClientCredentialsTokenSource.tokenURL(
+                tenantId: try required(
+                    "dataverse.tenantId",
+                    fix: "Set dataverse.tenantId to the Entra tenant (directory) id, or dataverse.tokenURL to the token endpoint."))
+        }
+        return .clientCredentials(tokenURL: tokenURL, clientId: clientId, clientSecret: secret)
     }
 
     func impersonation() throws(ConfigurationError) -> Impersonation? {

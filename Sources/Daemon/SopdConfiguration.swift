@@ -9,8 +9,8 @@ public struct SopdConfiguration: Sendable {
     public struct Dataverse: Sendable {
         /// The organization URL (`dataverse.url`).
         public var url: String
-        /// The bearer token (`dataverse.token`, a secret).
-        public var token: String
+        /// How sopd authenticates: a fixed token, or OAuth 2.0 client credentials.
+        public var auth: DataverseAuth
         /// HTTP settings for Dataverse.
         public var http: HTTPClient.Configuration
         /// The integration user to act as (`dataverse.impersonate.*`), when sopd's own user is not one.
@@ -50,8 +50,14 @@ public struct SopdConfiguration: Sendable {
 extension SopdConfiguration.Dataverse {
     /// A client of the configured organization, with its own connection pool.
     public func makeClient() -> DataverseClient {
-        let token = self.token
-        return DataverseClient(
-            organizationURL: url, http: HTTPClient(configuration: http), accessToken: { token }, impersonation: impersonation)
+        let client = HTTPClient(configuration: http)
+        let tokens: any AccessTokenSource =
+            switch auth {
+            case .token(let token): StaticAccessToken(token)
+            case .clientCredentials(let tokenURL, let clientId, let clientSecret):
+                ClientCredentialsTokenSource(
+                    tokenURL: tokenURL, clientId: clientId, clientSecret: clientSecret, organizationURL: url, http: client)
+            }
+        return DataverseClient(organizationURL: url, http: client, tokens: tokens, impersonation: impersonation)
     }
 }

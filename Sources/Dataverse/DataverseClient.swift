@@ -11,23 +11,22 @@ public final class DataverseClient: Sendable {
     public let organizationURL: String
     private let apiRoot: String
     private let http: HTTPClient
-    private let accessToken: @Sendable () throws(DataverseError) -> String
+    private let tokens: any AccessTokenSource
     private let impersonation: Impersonation?
 
     /// Creates a client.
     /// - Parameters:
     ///   - organizationURL: The organization URL, without the API path.
     ///   - http: The HTTP client to send through.
-    ///   - accessToken: Returns the bearer token to send; called for every request.
+    ///   - tokens: Where the bearer token comes from; asked for every request.
     ///   - impersonation: The user to act on behalf of, if any.
     public init(
-        organizationURL: String, http: HTTPClient,
-        accessToken: @escaping @Sendable () throws(DataverseError) -> String, impersonation: Impersonation? = nil
+        organizationURL: String, http: HTTPClient, tokens: any AccessTokenSource, impersonation: Impersonation? = nil
     ) {
         self.organizationURL = organizationURL.hasSuffix("/") ? String(organizationURL.dropLast()) : organizationURL
         self.apiRoot = self.organizationURL + Self.apiPath
         self.http = http
-        self.accessToken = accessToken
+        self.tokens = tokens
         self.impersonation = impersonation
     }
 
@@ -158,21 +157,12 @@ public final class DataverseClient: Sendable {
         _ method: HTTPMethod, absoluteURL: String, body: JSONValue? = nil, prefer: [String] = [],
         extraHeaders: HTTPHeaders = [:]
     ) throws(DataverseError) -> JSONValue {
-        var headers: HTTPHeaders = [
-            "Accept": "application/json", "OData-MaxVersion": "4.0", "OData-Version": "4.0",
-            "Authorization": "Bearer \(try accessToken())",
-        ]
+        var headers: HTTPHeaders = ["Accept": "application/json", "OData-MaxVersion": "4.0", "OData-Version": "4.0"]
         if body != nil { headers["Content-Type"] = "application/json; charset=utf-8" }
         if !prefer.isEmpty { headers["Prefer"] = prefer.joined(separator: ",") }
         if let impersonation { headers[impersonation.header.name] = impersonation.header.value }
         for field in extraHeaders { headers[field.name] = field.value }
-        let response: HTTPResponse
-        do {
-            response = try http.perform(
-                HTTPRequest(method: method, url: absoluteURL, headers: headers, body: body?.serialized()))
-        } catch {
-            throw DataverseError(transport: error)
-        }
+        let response = try exchange(HTTPRequest(method: method, url: absoluteURL, headers: headers, body: body?.serialized()))
         guard response.isSuccess else { throw Self.error(from: response) }
         if response.body.isEmpty { return .null }
         do {
@@ -180,6 +170,24 @@ public final class DataverseClient: Sendable {
         } catch {
             throw Self.unreadable("the answer is not JSON (\(error))")
         }
+    }
+
+    /// Sends `request` with a bearer token. A 401 is answered once with a fresh token.
+    private func exchange(_ request: HTTPRequest) throws(DataverseError) -> HTTPResponse {
+        var request = request
+        for attempt in 1...2 {
+            let token = try tokens.token()
+            request.headers["Authorization"] = "Bearer \(token)"
+            let response: HTTPResponse
+            do {
+                response = try http.perform(request)
+            } catch {
+                throw DataverseError(transport: error)
+            }
+            guard response.status == 401, attempt == 1 else { return response }
+            tokens.invalidate(token)
+        }
+        preconditionFailure("the loop returns on its second pass")
     }
 
     private static func unreadable(_ message: String) -> DataverseError {

@@ -24,7 +24,11 @@ import Testing
         let configuration = try await ConfigurationLoader.load(
             path: Self.exampleFile, environment: ["CREDENTIALS_DIRECTORY": credentials.path])
         #expect(configuration.dataverse.url == "https://contoso.crm.dynamics.com")
-        #expect(configuration.dataverse.token == "dv-secret")
+        guard case .token(let dataverseToken) = configuration.dataverse.auth else {
+            Issue.record("expected a fixed token")
+            return
+        }
+        #expect(dataverseToken == "dv-secret")
         #expect(configuration.sync.pageSize == 500)
         #expect(configuration.sync.changesPageSize == 100)
         #expect(configuration.dataverse.impersonation == nil)
@@ -74,6 +78,24 @@ import Testing
             try await ConfigurationLoader.load(path: path, environment: [:])
         }
         #expect(error?.key == key)
+    }
+
+    @Test func clientCredentialsComeFromTheTenantOrATokenURL() async throws {
+        let credentials = try TemporaryDirectory()
+        try "s3cret".write(toFile: credentials.file("dataverse-clientSecret"), atomically: true, encoding: .utf8)
+        let path = try write("dataverse:\n  url: https://contoso.crm.dynamics.com\n  clientId: app-1\n  tenantId: tenant-9\nbackoffice:\n  url: https://erp\n  token: b\n")
+        let configuration = try await ConfigurationLoader.load(path: path, environment: ["CREDENTIALS_DIRECTORY": credentials.path])
+        guard case .clientCredentials(let url, let clientId, let secret) = configuration.dataverse.auth else {
+            Issue.record("expected client credentials")
+            return
+        }
+        #expect(url == "https://login.microsoftonline.com/tenant-9/oauth2/v2.0/token")
+        #expect(clientId == "app-1")
+        #expect(secret == "s3cret")
+        #expect(!configuration.dataverse.auth.description.contains("s3cret"))
+        let missing = try write("dataverse:\n  url: https://contoso.crm.dynamics.com\n  clientId: app-1\n  clientSecret: x\nbackoffice:\n  url: https://erp\n  token: b\n")
+        let error = await #expect(throws: ConfigurationError.self) { try await ConfigurationLoader.load(path: missing, environment: [:]) }
+        #expect(error?.key == "dataverse.tenantId")
     }
 
     @Test func aMissingFileIsAConfigurationError() async {

@@ -46,7 +46,7 @@ public struct SyncFixture: Sendable {
 
     /// A Dataverse client acting with `token`.
     public func dataverseClient(token: String = EmulatorIdentities.applicationUserToken) -> DataverseClient {
-        DataverseClient(organizationURL: suite.dataverseServer.baseURL, http: HTTPClient(), accessToken: { token })
+        DataverseClient(organizationURL: suite.dataverseServer.baseURL, http: HTTPClient(), tokens: StaticAccessToken(token))
     }
 
     /// Sends one Web API request to the Dataverse emulator with `token`, as a client would.

@@ -1,0 +1,87 @@
+import Foundation
+import HTTP
+import JSON
+
+/// OAuth 2.0 client credentials against the Microsoft identity platform: a token for
+/// `<organization URL>/.default`, cached until shortly before it expires and fetched anew after
+/// Dataverse refuses it. The client secret never leaves this type: not in errors, not in logs.
+public final class ClientCredentialsTokenSource: AccessTokenSource, @unchecked Sendable {
+    private let tokenURL: String
+    private let clientId: String
+    private let clientSecret: String
+    private let scope: String
+    private let http: HTTPClient
+    private let refreshMargin: Double
+    private let lock = NSLock()
+    private var cached: (token: String, expiresAt: Date)?
+
+    /// The token endpoint of a tenant in the global cloud.
+    public static func tokenURL(tenantId: String) -> String {
+        "https://login.microsoftonline.com/\(tenantId)/oauth2/v2.0/token"
+    }
+
+    /// Creates the source.
+    /// - Parameters:
+    ///   - tokenURL: The token endpoint (see `tokenURL(tenantId:)`; other clouds and the emulator have their own).
+    ///   - clientId: The app registration's client id.
+    ///   - clientSecret: Its client secret.
+    ///   - organizationURL: The Dataverse organization URL; the scope is `<it>/.default`.
+    ///   - http: The HTTP client to send through.
+    ///   - refreshMargin: Seconds before expiry at which a cached token is replaced.
+    public init(
+        tokenURL: String, clientId: String, clientSecret: String, organizationURL: String, http: HTTPClient,
+        refreshMargin: Double = 120
+    ) {
+        self.tokenURL = tokenURL
+        self.clientId = clientId
+        self.clientSecret = clientSecret
+        self.scope = (organizationURL.hasSuffix("/") ? String(organizationURL.dropLast()) : organizationURL) + "/.default"
+        self.http = http
+        self.refreshMargin = refreshMargin
+    }
+
+    public func token() throws(DataverseError) -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached, cached.expiresAt.timeIntervalSinceNow > refreshMargin { return cached.token }
+        let fresh = try fetch()
+        cached = fresh
+        return fresh.token
+    }
+
+    public func invalidate(_ token: String) {
+        lock.withLock { if cached?.token == token { cached = nil } }
+    }
+
+    private func fetch() throws(DataverseError) -> (token: String, expiresAt: Date) {
+        let form = [
+            ("grant_type", "client_credentials"), ("client_id", clientId), ("client_secret", clientSecret), ("scope", scope),
+        ].map { "\($0.0)=\(Self.formEncoded($0.1))" }.joined(separator: "&")
+        let request = HTTPRequest(
+            method: .post, url: tokenURL,
+            headers: ["Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"],
+            body: Array(form.utf8))
+        let response: HTTPResponse
+        do {
+            response = try http.perform(request)
+        } catch {
+            throw DataverseError(code: .unavailable, message: "the token endpoint: \(error)")
+        }
+        let body = try? JSONParser.parse(response.body)
+        guard response.isSuccess else {
+            let reason = body?["error_description"]?.stringValue ?? body?["error"]?.stringValue ?? "HTTP \(response.status)"
+            throw DataverseError(
+                code: response.status >= 500 ? .serverError : .unauthorized, status: response.status,
+                message: "the identity platform refused client \(clientId): \(reason.prefix(300))")
+        }
+        guard let token = body?["access_token"]?.stringValue, let lifetime = body?["expires_in"]?.numberText.flatMap(Double.init)
+        else { throw DataverseError(code: .invalidResponse, message: "the token answer has no access_token or expires_in") }
+        return (token, Date().addingTimeInterval(lifetime))
+    }
+
+    private static func formEncoded(_ value: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+    }
+}

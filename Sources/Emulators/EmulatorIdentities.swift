@@ -10,6 +10,12 @@ public enum EmulatorIdentities {
     public static let integrationUserId = "a0000000-0000-0000-0000-00000000a003"
     /// The Entra object id of that integration user, for `CallerObjectId`.
     public static let integrationUserObjectId = "ad000000-0000-0000-0000-000000000003"
+    /// The OAuth client id whose client-credentials tokens act as sopd's application user.
+    public static let applicationClientId = "sopd-client-id"
+    /// Its client secret.
+    public static let applicationClientSecret = "sopd-client-secret"
+    /// The tenant id the emulated token endpoint answers under: `<crm base URL>/<tenant>/oauth2/v2.0/token`.
+    public static let tenantId = "emulated-tenant"
     /// A salesperson: not an integration user.
     public static let salesUserId = "a0000000-0000-0000-0000-00000000a002"
     /// The bearer token of the salesperson.

@@ -28,6 +28,9 @@ public final class EmulatorSuite: Sendable {
         let dataverse = DataverseEmulator(store: store, logger: logger)
         dataverse.register(token: EmulatorIdentities.applicationUserToken, userId: EmulatorIdentities.applicationUserId)
         dataverse.register(token: EmulatorIdentities.salesUserToken, userId: EmulatorIdentities.salesUserId)
+        dataverse.register(
+            clientId: EmulatorIdentities.applicationClientId, secret: EmulatorIdentities.applicationClientSecret,
+            userId: EmulatorIdentities.applicationUserId)
         let backOffice = BackOfficeEmulator(credentials: EmulatorIdentities.backOfficeCredentials, logger: logger)
         self.dataverse = dataverse
         self.backOffice = backOffice

@@ -25,6 +25,11 @@ public final class DataverseEmulator: Sendable {
         var tokens: [String: String] = [:]
         var requestCounts: [String: Int] = [:]
         var changeBeforeNextWrite: Set<String> = []
+        var clients: [String: (secret: String, userId: String)] = [:]
+        var issued: [String: (userId: String, expiresAt: Date)] = [:]
+        var tokenLifetime: Double = 3600
+        var tokensIssued = 0
+        var expireTokensAfter: Int?
     }
 
     /// Creates an emulator over `store`.
@@ -39,6 +44,25 @@ public final class DataverseEmulator: Sendable {
         state.tokens[token] = userId.lowercased()
         state.lock.unlock()
     }
+
+    /// Lets OAuth client `clientId` with `secret` get tokens (client credentials) that act as system user `userId`.
+    public func register(clientId: String, secret: String, userId: String) {
+        state.lock.withLock { state.clients[clientId] = (secret, userId.lowercased()) }
+    }
+
+    /// Seconds the tokens issued from now on stay valid (`expires_in`); tests shorten it.
+    public func setTokenLifetime(_ seconds: Double) {
+        state.lock.withLock { state.tokenLifetime = seconds }
+    }
+
+    /// Makes every token issued so far expire once `requests` more requests were answered: how tests
+    /// reproduce a token that expires in the middle of a cycle.
+    public func expireIssuedTokens(afterRequests requests: Int) {
+        state.lock.withLock { state.expireTokensAfter = requests }
+    }
+
+    /// How many tokens the token endpoint issued.
+    public var tokensIssued: Int { state.lock.withLock { state.tokensIssued } }
 
     /// Makes another user change row `id` just before the next PATCH of it, so that a PATCH guarded by
     /// the ETag read before meets 412: how tests reproduce a concurrent edit.
@@ -57,15 +81,70 @@ public final class DataverseEmulator: Sendable {
     public var requestCount: Int { requestCounts.values.reduce(0, +) }
 
     private func caller(for token: String?) -> String? {
-        state.lock.lock()
-        defer { state.lock.unlock() }
-        return token.flatMap { state.tokens[$0] }
+        guard let token else { return nil }
+        return state.lock.withLock {
+            if let user = state.tokens[token] { return user }
+            guard let issued = state.issued[token], issued.expiresAt > Date() else { return nil }
+            return issued.userId
+        }
+    }
+
+    /// The Microsoft identity platform's token endpoint, emulated: `POST <tenant>/oauth2/v2.0/token`
+    /// with client credentials and the scope `<organization URL>/.default`.
+    private func issueToken(_ request: FlyingFox.HTTPRequest, baseURL: String) async -> FlyingFox.HTTPResponse {
+        let body = String(decoding: (try? await request.bodyData) ?? Data(), as: UTF8.self)
+        var form: [String: String] = [:]
+        for pair in body.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+            if parts.count == 2 { form[parts[0]] = parts[1] }
+        }
+        func refuse(_ status: HTTPStatusCode, _ error: String, _ description: String) -> FlyingFox.HTTPResponse {
+            let answer: JSONValue = ["error": .string(error), "error_description": .string(description)]
+            return FlyingFox.HTTPResponse(
+                statusCode: status, headers: [HTTPHeader("Content-Type"): "application/json"], body: Data(answer.serialized()))
+        }
+        guard form["grant_type"] == "client_credentials" else {
+            return refuse(.badRequest, "unsupported_grant_type", "AADSTS70003: only client_credentials is supported here.")
+        }
+        guard form["scope"] == "\(baseURL)/.default" else {
+            return refuse(.badRequest, "invalid_scope", "AADSTS70011: the scope must be \(baseURL)/.default.")
+        }
+        let issued: (token: String, lifetime: Double)? = state.lock.withLock {
+            guard let clientId = form["client_id"], let client = state.clients[clientId], client.secret == form["client_secret"]
+            else { return nil }
+            let token = "emulated-" + UUID().uuidString.lowercased()
+            state.issued[token] = (client.userId, Date().addingTimeInterval(state.tokenLifetime))
+            state.tokensIssued += 1
+            return (token, state.tokenLifetime)
+        }
+        guard let issued else {
+            return refuse(.unauthorized, "invalid_client", "AADSTS7000215: Invalid client secret or unknown client.")
+        }
+        let answer: JSONValue = [
+            "token_type": "Bearer", "expires_in": .number(String(Int(issued.lifetime.rounded(.up)))),
+            "access_token": .string(issued.token),
+        ]
+        return FlyingFox.HTTPResponse(
+            statusCode: .ok, headers: [HTTPHeader("Content-Type"): "application/json"], body: Data(answer.serialized()))
     }
 
     /// Answers one HTTP request. Links in answers start with the `Host` the client used.
     public func handle(_ request: FlyingFox.HTTPRequest) async -> FlyingFox.HTTPResponse {
         let baseURL = "http://\(request.header("Host") ?? "127.0.0.1")"
-        state.lock.withLock { state.requestCounts[request.method.rawValue, default: 0] += 1 }
+        if request.method.rawValue == "POST", request.target.path(percentEncoded: false).hasSuffix("/oauth2/v2.0/token") {
+            return await issueToken(request, baseURL: baseURL)
+        }
+        state.lock.withLock {
+            state.requestCounts[request.method.rawValue, default: 0] += 1
+            if let remaining = state.expireTokensAfter {
+                if remaining <= 0 {
+                    state.issued.removeAll()
+                    state.expireTokensAfter = nil
+                } else {
+                    state.expireTokensAfter = remaining - 1
+                }
+            }
+        }
         guard let token = caller(for: request.bearerToken) else {
             return FlyingFox.HTTPResponse(
                 statusCode: .unauthorized,

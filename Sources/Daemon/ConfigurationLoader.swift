@@ -89,7 +89,12 @@ public enum ConfigurationLoader {
         let values = ConfigValues(reader: reader)
         let dataverse = SopdConfiguration.Dataverse(
             url: try values.url("dataverse.url"), auth: try values.dataverseAuth(),
-            http: try values.http("dataverse"), impersonation: try values.impersonation())
+            http: try values.http("dataverse"), impersonation: try values.impersonation(),
+            limits: (
+                requests: try values.integer("dataverse.limits.requests", default: 6000, range: 1...1_000_000),
+                windowSeconds: try values.seconds("dataverse.limits.windowSeconds", default: 300),
+                concurrent: try values.integer("dataverse.limits.concurrent", default: 52, range: 1...1000)
+            ))
         let backOffice = SopdConfiguration.BackOffice(
             url: try values.url("backoffice.url"), credentials: try values.backOfficeCredentials(),
             http: try values.http("backoffice", clientCertificate: true))

@@ -15,6 +15,9 @@ public struct SopdConfiguration: Sendable {
         public var http: HTTPClient.Configuration
         /// The integration user to act as (`dataverse.impersonate.*`), when sopd's own user is not one.
         public var impersonation: Impersonation?
+        /// sopd's own limits under the service protection limits (`dataverse.limits.*`): requests per
+        /// window, the window in seconds, and requests at once.
+        public var limits: (requests: Int, windowSeconds: Double, concurrent: Int)
     }
 
     /// The back-office side.
@@ -58,6 +61,8 @@ extension SopdConfiguration.Dataverse {
                 ClientCredentialsTokenSource(
                     tokenURL: tokenURL, clientId: clientId, clientSecret: clientSecret, organizationURL: url, http: client)
             }
-        return DataverseClient(organizationURL: url, http: client, tokens: tokens, impersonation: impersonation)
+        return DataverseClient(
+            organizationURL: url, http: client, tokens: tokens, impersonation: impersonation,
+            budget: RequestBudget(requests: limits.requests, windowSeconds: limits.windowSeconds, concurrent: limits.concurrent))
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import HTTP
 import JSON
 
@@ -13,6 +14,8 @@ public final class DataverseClient: Sendable {
     private let http: HTTPClient
     private let tokens: any AccessTokenSource
     private let impersonation: Impersonation?
+    private let budget: RequestBudget
+    private let maxRetryAfterSeconds: Double
 
     /// Creates a client.
     /// - Parameters:
@@ -20,14 +23,19 @@ public final class DataverseClient: Sendable {
     ///   - http: The HTTP client to send through.
     ///   - tokens: Where the bearer token comes from; asked for every request.
     ///   - impersonation: The user to act on behalf of, if any.
+    ///   - budget: The client-side limits that keep sopd under Dataverse's service protection limits.
+    ///   - maxRetryAfterSeconds: The longest `Retry-After` a call waits for before it gives up with `throttled`.
     public init(
-        organizationURL: String, http: HTTPClient, tokens: any AccessTokenSource, impersonation: Impersonation? = nil
+        organizationURL: String, http: HTTPClient, tokens: any AccessTokenSource, impersonation: Impersonation? = nil,
+        budget: RequestBudget = RequestBudget(), maxRetryAfterSeconds: Double = 120
     ) {
         self.organizationURL = organizationURL.hasSuffix("/") ? String(organizationURL.dropLast()) : organizationURL
         self.apiRoot = self.organizationURL + Self.apiPath
         self.http = http
         self.tokens = tokens
         self.impersonation = impersonation
+        self.budget = budget
+        self.maxRetryAfterSeconds = maxRetryAfterSeconds
     }
 
     // MARK: Identity and settings
@@ -172,22 +180,39 @@ public final class DataverseClient: Sendable {
         }
     }
 
-    /// Sends `request` with a bearer token. A 401 is answered once with a fresh token.
+    /// Sends `request` with a bearer token, within the request budget. A 401 is answered once with a
+    /// fresh token; a 429 (a service protection limit) is waited out as `Retry-After` asks, three
+    /// times at most and never longer than `maxRetryAfterSeconds`.
     private func exchange(_ request: HTTPRequest) throws(DataverseError) -> HTTPResponse {
         var request = request
-        for attempt in 1...2 {
+        var refreshed = false
+        var throttled = 0
+        while true {
             let token = try tokens.token()
             request.headers["Authorization"] = "Bearer \(token)"
+            budget.acquire()
             let response: HTTPResponse
             do {
                 response = try http.perform(request)
+                budget.release()
             } catch {
+                budget.release()
                 throw DataverseError(transport: error)
             }
-            guard response.status == 401, attempt == 1 else { return response }
-            tokens.invalidate(token)
+            if response.status == 401, !refreshed {
+                refreshed = true
+                tokens.invalidate(token)
+                continue
+            }
+            if response.status == 429, throttled < 3 {
+                let wait = response.headers["Retry-After"].flatMap(Double.init) ?? 1
+                guard wait <= maxRetryAfterSeconds else { return response }
+                throttled += 1
+                Thread.sleep(forTimeInterval: wait)
+                continue
+            }
+            return response
         }
-        preconditionFailure("the loop returns on its second pass")
     }
 
     private static func unreadable(_ message: String) -> DataverseError {

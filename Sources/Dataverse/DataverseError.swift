@@ -47,12 +47,23 @@ public struct DataverseError: Error, Sendable, CustomStringConvertible {
         self.retryAfter = retryAfter
     }
 
+    /// Which service protection limit a 429 reports, from its error code, or nil.
+    public var serviceProtectionLimit: String? {
+        switch serviceCode?.lowercased() {
+        case "0x80072322", "-2147015902": "number of requests"
+        case "0x80072321", "-2147015903": "combined execution time"
+        case "0x80072326", "-2147015898": "concurrent requests"
+        default: nil
+        }
+    }
+
     init(transport error: HTTPError) {
         self.init(code: .unavailable, message: error.description)
     }
 
     public var description: String {
         var text = "Dataverse: \(code)"
+        if let limit = serviceProtectionLimit { text += " (service protection limit: \(limit))" }
         if let status { text += " (HTTP \(status)" + (serviceCode.map { ", \($0)" } ?? "") + ")" }
         return text + ": \(message)"
     }

@@ -30,6 +30,10 @@ public final class DataverseEmulator: Sendable {
         var tokenLifetime: Double = 3600
         var tokensIssued = 0
         var expireTokensAfter: Int?
+        var limits = (requests: 6000, windowSeconds: 300.0, concurrent: 52)
+        var recent: [String: [Date]] = [:]
+        var inFlight: [String: Int] = [:]
+        var throttled = 0
     }
 
     /// Creates an emulator over `store`.
@@ -59,6 +63,48 @@ public final class DataverseEmulator: Sendable {
     /// reproduce a token that expires in the middle of a cycle.
     public func expireIssuedTokens(afterRequests requests: Int) {
         state.lock.withLock { state.expireTokensAfter = requests }
+    }
+
+    /// Sets the service protection limits per user (Dataverse: 6000 requests per 300 s, 52 at once);
+    /// tests scale them down.
+    public func setServiceProtection(requests: Int, windowSeconds: Double, concurrent: Int) {
+        state.lock.withLock { state.limits = (requests, windowSeconds, concurrent) }
+    }
+
+    /// How many requests were answered 429 for a service protection limit.
+    public var throttledCount: Int { state.lock.withLock { state.throttled } }
+
+    /// Counts a request of `user` against the limits, or the 429 that refuses it.
+    private func admit(_ user: String) -> DataverseFault? {
+        state.lock.withLock {
+            let now = Date()
+            let limits = state.limits
+            var recent = state.recent[user, default: []]
+            recent.removeAll { now.timeIntervalSince($0) >= limits.windowSeconds }
+            if state.inFlight[user, default: 0] >= limits.concurrent {
+                state.throttled += 1
+                return DataverseFault(
+                    status: 429, code: "0x80072326",
+                    message: "Number of concurrent requests exceeded the limit of \(limits.concurrent).", retryAfter: 1)
+            }
+            if recent.count >= limits.requests {
+                state.throttled += 1
+                let wait = max(1, Int((limits.windowSeconds - now.timeIntervalSince(recent[0])).rounded(.up)))
+                state.recent[user] = recent
+                return DataverseFault(
+                    status: 429, code: "0x80072322",
+                    message: "Number of requests exceeded the limit of \(limits.requests) over time window of \(Int(limits.windowSeconds)) seconds.",
+                    retryAfter: wait)
+            }
+            recent.append(now)
+            state.recent[user] = recent
+            state.inFlight[user, default: 0] += 1
+            return nil
+        }
+    }
+
+    private func leave(_ user: String) {
+        state.lock.withLock { state.inFlight[user, default: 1] -= 1 }
     }
 
     /// How many tokens the token endpoint issued.
@@ -154,6 +200,8 @@ public final class DataverseEmulator: Sendable {
         do { body = try await request.bodyData } catch {
             return respond(fault: DataverseFault.badRequest("The request body could not be read."))
         }
+        if let limit = admit(token) { return respond(fault: limit) }
+        defer { leave(token) }
         do {
             let caller = try impersonated(request, by: token) ?? token
             return try route(
@@ -388,7 +436,9 @@ public final class DataverseEmulator: Sendable {
     }
 
     private func respond(fault: DataverseFault) -> FlyingFox.HTTPResponse {
-        respond(status: HTTPStatusCode(fault.status, phrase: ""), json: fault.body)
+        var response = respond(status: HTTPStatusCode(fault.status, phrase: ""), json: fault.body)
+        if let seconds = fault.retryAfter { response.headers[HTTPHeader("Retry-After")] = String(seconds) }
+        return response
     }
 
     private static func encodeQuery(_ items: [(name: String, value: String)]) -> String {

@@ -9,6 +9,8 @@ public struct DataverseFault: Error, Sendable {
     public var code: String
     /// The message.
     public var message: String
+    /// Seconds for `Retry-After`, for a 429.
+    public var retryAfter: Int? = nil
 
     /// The error body as Dataverse writes it.
     public var body: JSONValue { ["error": ["code": .string(code), "message": .string(message)]] }

@@ -1,0 +1,59 @@
+import Daemon
+import Dataverse
+import Emulators
+import Foundation
+import SopdTestSupport
+import Sync
+import Testing
+
+/// Dataverse's service protection limits, enforced by the emulator (scaled down): sopd stays under
+/// them when its own limits are set below, and recovers when it trips them.
+@Suite struct ServiceProtectionTests {
+    private func setup(orders: Int) async throws -> SyncFixture {
+        let fixture = try await SyncFixture()
+        try DemoData.seedCatalog(into: fixture.suite.dataverse.store)
+        for number in 1...orders {
+            try DemoData.addOrder(to: fixture.suite.dataverse.store, number: 9300 + number, status: .inProgress, lines: [.product(number, quantity: 1)])
+        }
+        fixture.suite.dataverse.setServiceProtection(requests: 25, windowSeconds: 1, concurrent: 3)
+        return fixture
+    }
+
+    @Test func withItsOwnLimitsBelowDataverseSopdIsNeverThrottled() async throws {
+        let fixture = try await setup(orders: 40)
+        let runtime = try fixture.runtime([
+            "dataverse.limits.requests": "20", "dataverse.limits.windowSeconds": "1", "dataverse.limits.concurrent": "2",
+            "sync.maxInFlight": "8", "dataverse.pageSize": "10",
+        ])
+        let report = await runtime.engine.runCycle()
+        #expect(report.delivered.count == 40)
+        #expect(fixture.suite.dataverse.throttledCount == 0)
+        await fixture.suite.stop()
+    }
+
+    @Test func whenItTripsTheLimitsItHonoursRetryAfterAndRecovers() async throws {
+        let fixture = try await setup(orders: 40)
+        let runtime = try fixture.runtime([
+            "sync.maxInFlight": "8", "dataverse.pageSize": "10", "sync.retry.baseSeconds": "0.01", "sync.retry.capSeconds": "0.01",
+        ])
+        var delivered = 0
+        for _ in 0..<5 where delivered < 40 {
+            delivered += await runtime.engine.runCycle().delivered.count
+        }
+        #expect(fixture.suite.dataverse.throttledCount > 0, "the emulator's limits were hit")
+        #expect(delivered == 40)
+        #expect(fixture.suite.backOffice.receivedOrders.count == 40)
+        #expect(fixture.suite.backOffice.receivedOrders.allSatisfy { $0.deliveries == 1 })
+        await fixture.suite.stop()
+    }
+
+    @Test func theThreeDocumentedCodesAreRecognised() {
+        let codes = ["0x80072322": "number of requests", "-2147015903": "combined execution time", "0x80072326": "concurrent requests"]
+        for (code, limit) in codes {
+            let error = DataverseError(code: .throttled, status: 429, serviceCode: code, message: "limit", retryAfter: 3)
+            #expect(error.serviceProtectionLimit == limit)
+            #expect(error.description.contains("service protection limit: \(limit)"))
+            #expect(FailureClass(error) == .retryable(retryAfter: 3))
+        }
+    }
+}

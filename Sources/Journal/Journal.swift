@@ -32,10 +32,18 @@ public final class Journal: Sendable {
         database = try Self.openPool(path: path, configuration: configuration)
     }
 
-    /// Opens and migrates the pool. Switching a new file to WAL takes an exclusive lock that SQLite's
-    /// busy timeout does not wait for, so two sopd starting on one new journal (the daemon and a
-    /// `--sync-now`) retry for a while instead of failing.
+    /// Opens and migrates the pool while holding an exclusive lock on `<journal>.lock`: two sopd
+    /// starting on one journal (the daemon and a `--sync-now`) would otherwise both see it
+    /// unmigrated. Switching a new file to WAL takes a lock SQLite's busy timeout does not wait for,
+    /// so a busy answer is retried for a while too.
     private static func openPool(path: String, configuration: Configuration) throws(JournalError) -> DatabasePool {
+        let lockFile = open(path + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard lockFile >= 0 else {
+            throw JournalError("cannot create \(path).lock: \(String(cString: strerror(errno))); check the folder's permissions")
+        }
+        defer { close(lockFile) }
+        flock(lockFile, LOCK_EX)
+        defer { flock(lockFile, LOCK_UN) }
         let deadline = Date().addingTimeInterval(10)
         while true {
             do {

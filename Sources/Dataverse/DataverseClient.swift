@@ -151,6 +151,35 @@ public final class DataverseClient: Sendable {
         try send(.post, action, body: parameters)
     }
 
+    /// Sends `requests` in one `$batch` (at most 1000). Not atomic: every request runs and gets its own
+    /// answer (`Prefer: odata.continue-on-error`), so one bad request fails only itself. Atomic: one
+    /// changeset, all or nothing.
+    /// - Returns: One answer per request, in order.
+    public func batch(_ requests: [BatchRequest], atomic: Bool = false) throws(DataverseError) -> [BatchResponse] {
+        precondition(requests.count <= 1000, "Dataverse takes at most 1000 requests per $batch")
+        let boundary = "batch_\(UUID().uuidString.lowercased())"
+        var headers: HTTPHeaders = [
+            "Accept": "application/json", "OData-MaxVersion": "4.0", "OData-Version": "4.0",
+            "Content-Type": "multipart/mixed; boundary=\(boundary)",
+        ]
+        if !atomic { headers["Prefer"] = "odata.continue-on-error" }
+        if let impersonation { headers[impersonation.header.name] = impersonation.header.value }
+        let response = try exchange(
+            HTTPRequest(
+                method: .post, url: "\(apiRoot)/$batch", headers: headers,
+                body: MultipartBatch.encode(requests, apiRoot: apiRoot, boundary: boundary, atomic: atomic)))
+        guard response.isSuccess else { throw Self.error(from: response) }
+        guard let answerBoundary = response.headers["Content-Type"].flatMap(MultipartBatch.boundary(of:)) else {
+            throw Self.unreadable("the $batch answer is not multipart")
+        }
+        let answers = MultipartBatch.decode(response.body, boundary: answerBoundary)
+        if atomic, answers.count == 1, requests.count > 1, let error = answers[0].error { throw error }
+        guard answers.count == requests.count else {
+            throw Self.unreadable("the $batch answer has \(answers.count) parts for \(requests.count) requests")
+        }
+        return answers
+    }
+
     // MARK: Transport
 
     private func send(

@@ -204,6 +204,17 @@ public final class DataverseEmulator: Sendable {
         defer { leave(token) }
         do {
             let caller = try impersonated(request, by: token) ?? token
+            let onBehalfOf = caller == token ? nil : token
+            let root = baseURL + Self.apiPath
+            if request.method.rawValue == "POST", request.target.path(percentEncoded: false) == Self.apiPath + "/$batch" {
+                let executor = BatchExecutor(
+                    run: { (inner, body) throws(DataverseFault) in
+                        try self.route(inner, body: body, caller: caller, onBehalfOf: onBehalfOf, root: root)
+                    }, store: store)
+                return try await executor.execute(
+                    body: [UInt8](body), contentType: request.header("Content-Type") ?? "",
+                    continueOnError: Preferences(request.header("Prefer")).continueOnError)
+            }
             return try route(
                 request, body: [UInt8](body), caller: caller, onBehalfOf: caller == token ? nil : token,
                 root: baseURL + Self.apiPath)

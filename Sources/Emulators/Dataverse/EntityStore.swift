@@ -22,6 +22,12 @@ public final class EntityStore: @unchecked Sendable {
         return try body(&tables)
     }
 
+    /// A copy of every table, to roll a failed changeset back to.
+    func snapshot() -> EntityTables { lock.withLock { tables } }
+
+    /// Puts back a snapshot.
+    func restore(_ snapshot: EntityTables) { lock.withLock { tables = snapshot } }
+
     /// A copy of one row, or nil.
     public func row(_ logicalName: String, id: String) -> [String: JSONValue]? {
         lock.withLock { tables.row(logicalName, id: id) }

@@ -4,11 +4,13 @@ import Foundation
 struct Preferences {
     var maxPageSize: Int?
     var returnRepresentation = false
+    var continueOnError = false
 
     init(_ header: String?) {
         for item in (header ?? "").split(separator: ",") {
             let preference = item.trimmingCharacters(in: .whitespaces)
             if preference == "return=representation" { returnRepresentation = true }
+            if preference == "odata.continue-on-error" { continueOnError = true }
             if preference.hasPrefix("odata.maxpagesize=") {
                 maxPageSize = Int(preference.dropFirst("odata.maxpagesize=".count)).map { max(1, $0) }
             }

@@ -1,0 +1,84 @@
+import HTTP
+import JSON
+
+/// The `multipart/mixed` wire format of OData `$batch`: requests out, answers back. Pure.
+enum MultipartBatch {
+    /// The body of a batch; `atomic` puts every request in one changeset (all or nothing).
+    static func encode(_ requests: [BatchRequest], apiRoot: String, boundary: String, atomic: Bool) -> [UInt8] {
+        let changeset = "changeset_" + boundary.dropFirst("batch_".count)
+        var text = ""
+        if atomic {
+            text += "--\(boundary)\r\nContent-Type: multipart/mixed; boundary=\(changeset)\r\n\r\n"
+        }
+        for (index, request) in requests.enumerated() {
+            text += "--\(atomic ? changeset : boundary)\r\n"
+            text += "Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n"
+            if atomic { text += "Content-ID: \(index + 1)\r\n" }
+            text += "\r\n\(request.method.rawValue) \(apiRoot)/\(request.path) HTTP/1.1\r\n"
+            if request.body != nil { text += "Content-Type: application/json; charset=utf-8\r\n" }
+            for field in request.headers { text += "\(field.name): \(field.value)\r\n" }
+            text += "\r\n"
+            if let body = request.body { text += body.jsonText }
+            text += "\r\n"
+        }
+        if atomic { text += "--\(changeset)--\r\n" }
+        text += "--\(boundary)--\r\n"
+        return Array(text.utf8)
+    }
+
+    /// The answers of a batch response whose `Content-Type` names `boundary`; changesets are flattened in order.
+    static func decode(_ body: [UInt8], boundary: String) -> [BatchResponse] {
+        parts(String(decoding: body, as: UTF8.self), boundary: boundary).flatMap { part -> [BatchResponse] in
+            let (headers, content) = split(part)
+            if let type = headers["Content-Type"], type.lowercased().hasPrefix("multipart/mixed"),
+                let inner = Self.boundary(of: type)
+            {
+                return decode(Array(content.utf8), boundary: inner)
+            }
+            return response(content).map { [$0] } ?? []
+        }
+    }
+
+    /// The `boundary=` parameter of a content type.
+    static func boundary(of contentType: String) -> String? {
+        contentType.split(separator: ";").lazy.map { $0.trimmingCharacters(in: .whitespaces) }
+            .first { $0.lowercased().hasPrefix("boundary=") }
+            .map { String($0.dropFirst("boundary=".count)).trimmingCharacters(in: ["\""]) }
+    }
+
+    /// The parts between `--boundary` delimiters.
+    static func parts(_ text: String, boundary: String) -> [String] {
+        let pieces = text.components(separatedBy: "--\(boundary)")
+        return pieces.dropFirst().compactMap { piece in
+            if piece.hasPrefix("--") { return nil }
+            // "\r\n" is one Character in Swift: drop the line break that ends the delimiter line.
+            return piece.first?.isNewline == true ? String(piece.dropFirst()) : piece
+        }
+    }
+
+    /// A part's header fields and the rest.
+    static func split(_ part: String) -> (HTTPHeaders, String) {
+        let normalized = part.replacingOccurrences(of: "\r\n", with: "\n")
+        guard let end = normalized.range(of: "\n\n") else { return (HTTPHeaders(), normalized) }
+        var headers = HTTPHeaders()
+        for line in normalized[..<end.lowerBound].split(separator: "\n") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers.add(
+                String(line[..<colon]).trimmingCharacters(in: .whitespaces),
+                String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
+        }
+        return (headers, String(normalized[end.upperBound...]))
+    }
+
+    /// An `application/http` answer: status line, headers, body.
+    private static func response(_ content: String) -> BatchResponse? {
+        let (head, rest) = split(content)
+        guard let statusLine = content.split(separator: "\n").first, statusLine.hasPrefix("HTTP/"),
+            let status = Int(statusLine.split(separator: " ")[1])
+        else { return nil }
+        var headers = HTTPHeaders()
+        for field in head where !field.name.hasPrefix("HTTP/") { headers.add(field.name, field.value) }
+        let text = rest.trimmingCharacters(in: .whitespacesAndNewlines)
+        return BatchResponse(status: status, headers: headers, body: text.isEmpty ? nil : try? JSONParser.parse(text))
+    }
+}

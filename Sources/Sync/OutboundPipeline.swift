@@ -111,12 +111,78 @@ public final class OutboundPipeline: Sendable {
             }
         }
         group.wait()
+        var posted: [Posted] = []
         for outcome in outcomes {
             switch outcome {
             case .delivered(let delivery): report.delivered.append(delivery)
             case .failed(let failure): report.failed.append(failure)
             case .skipped(let skip): report.skipped.append(skip)
+            case .posted(let order): posted.append(order)
             }
+        }
+        for chunk in stride(from: 0, to: posted.count, by: settings.batchSize).map({
+            Array(posted[$0..<min($0 + settings.batchSize, posted.count)])
+        }) {
+            for outcome in stamp(chunk) {
+                switch outcome {
+                case .delivered(let delivery): report.delivered.append(delivery)
+                case .failed(let failure): report.failed.append(failure)
+                default: break
+                }
+            }
+        }
+    }
+
+    /// Stamps the orders of `batch` in one `$batch`; each answer completes or fails its own transfer.
+    /// An order that changed since it was read (412) is read again and stamped on its own.
+    private func stamp(_ batch: [Posted]) -> [OrderOutcome] {
+        let requests = batch.map { order in
+            BatchRequest(
+                method: .patch, path: "\(SubmittedOrdersQuery.entitySet)(\(order.transfer.orderId))",
+                body: .object(Self.stampChanges(order.receipt)), headers: ["If-Match": order.etag ?? "*"])
+        }
+        let answers: [Result<Void, DataverseError>]
+        do {
+            answers = try dataverse.batch(requests).map { answer in answer.error.map { .failure($0) } ?? .success(()) }
+        } catch {
+            answers = Array(repeating: .failure(error), count: batch.count)
+        }
+        return zip(batch, answers).map { order, answer in
+            do {
+                var outcome = answer
+                if case .failure(let error) = answer, error.code == .concurrencyConflict {
+                    outcome = Result { () throws(DataverseError) in
+                        try stamp(orderId: order.transfer.orderId, etag: nil, receipt: order.receipt)
+                    }
+                }
+                return try finish(order, stamped: outcome)
+            } catch {
+                logger.error("journal failure after stamping", metadata: ["order": "\(order.transfer.orderNumber)", "error": "\(error)"])
+                return .failed(.init(orderNumber: order.transfer.orderNumber, reason: "\(error)", peerUnavailable: false))
+            }
+        }
+    }
+
+    /// Journals the outcome of an order whose stamp was tried.
+    private func finish(_ order: Posted, stamped: Result<Void, DataverseError>) throws -> OrderOutcome {
+        var metadata = order.metadata
+        metadata["ms"] = "\(order.elapsed)"
+        switch stamped {
+        case .failure(let error):
+            let reason = "delivered as \(order.receipt.orderId), but stamping the order in Dynamics failed: \(error)"
+            return try recordFailure(
+                order.transfer, reason: reason, status: error.status, failure: FailureClass(error),
+                peerUnavailable: error.code == .unavailable, metadata: metadata, remoteId: order.receipt.orderId,
+                log: .init(
+                    startedAt: order.started, durationMs: order.elapsed,
+                    outcome: "\(FailureClass(error).label): stamp \(error.code)", excerpt: reason))
+        case .success:
+            try journal.complete(
+                order.transfer.id!, remoteId: order.receipt.orderId, status: order.receipt.status,
+                attempt: .init(startedAt: order.started, durationMs: order.elapsed, outcome: "ok"))
+            logger.info("order delivered to the back office", metadata: metadata)
+            return .delivered(
+                .init(orderNumber: order.transfer.orderNumber, backOfficeId: order.receipt.orderId, replayed: order.receipt.replayed))
         }
     }
 
@@ -124,6 +190,20 @@ public final class OutboundPipeline: Sendable {
         case delivered(CycleReport.Delivery)
         case failed(CycleReport.Failure)
         case skipped(CycleReport.Skip)
+        /// The back office has it; its stamp waits for the batch.
+        case posted(Posted)
+    }
+
+    /// An order the back office accepted, whose stamp goes out in the next `$batch`.
+    private struct Posted {
+        var transfer: Transfer
+        var receipt: OrderReceipt
+        var etag: String?
+        var started: Date
+        var clock: DispatchTime
+        var metadata: Logger.Metadata
+
+        var elapsed: Int { Int((DispatchTime.now().uptimeNanoseconds - clock.uptimeNanoseconds) / 1_000_000) }
     }
 
     private func deliver(_ work: Work) -> OrderOutcome {
@@ -201,22 +281,15 @@ public final class OutboundPipeline: Sendable {
         }
         metadata["status"] = "\(receipt.status)"
         metadata["backoffice_id"] = "\(receipt.orderId)"
-        do {
-            try stamp(orderId: claimed.orderId, etag: order?["@odata.etag"]?.stringValue, receipt: receipt)
-        } catch {
-            metadata["ms"] = "\(elapsed())"
-            let reason = "delivered as \(receipt.orderId), but stamping the order in Dynamics failed: \(error)"
-            return try recordFailure(
-                claimed, reason: reason, status: error.status, failure: FailureClass(error),
-                peerUnavailable: error.code == .unavailable, metadata: metadata, remoteId: receipt.orderId,
-                log: .init(startedAt: started, durationMs: elapsed(), outcome: "\(FailureClass(error).label): stamp \(error.code)", excerpt: reason))
-        }
-        metadata["ms"] = "\(elapsed())"
-        try journal.complete(
-            id, remoteId: receipt.orderId, status: receipt.status,
-            attempt: .init(startedAt: started, durationMs: elapsed(), outcome: "ok"))
-        logger.info("order delivered to the back office", metadata: metadata)
-        return .delivered(.init(orderNumber: claimed.orderNumber, backOfficeId: receipt.orderId, replayed: receipt.replayed))
+        let posted = Posted(
+            transfer: claimed, receipt: receipt, etag: order?["@odata.etag"]?.stringValue, started: started, clock: clock,
+            metadata: metadata)
+        if settings.batchSize > 1 { return .posted(posted) }
+        return try finish(
+            posted,
+            stamped: Result { () throws(DataverseError) in
+                try stamp(orderId: claimed.orderId, etag: posted.etag, receipt: receipt)
+            })
     }
 
     private func recordFailure(
@@ -268,13 +341,17 @@ public final class OutboundPipeline: Sendable {
     /// Marks the order as received by the back office, guarded by its ETag (read now when the order
     /// came from the journal); after a 412 the row is read again and the stamp retried once, unless
     /// someone else stamped it meanwhile.
-    private func stamp(orderId: String, etag: String?, receipt: OrderReceipt) throws(DataverseError) {
+    private static func stampChanges(_ receipt: OrderReceipt) -> [String: JSONValue] {
         let now = Date().formatted(.iso8601)
-        let changes: [String: JSONValue] = [
+        return [
             "lastbackofficesubmit": .string(now),
-            "submitstatus": .int(Self.receivedStatusCode),
+            "submitstatus": .int(receivedStatusCode),
             "submitstatusdescription": .string("Received by the back office as \(receipt.orderId) on \(now) (sopd)"),
         ]
+    }
+
+    private func stamp(orderId: String, etag: String?, receipt: OrderReceipt) throws(DataverseError) {
+        let changes = Self.stampChanges(receipt)
         let current: String
         if let etag {
             current = etag

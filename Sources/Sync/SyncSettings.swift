@@ -13,11 +13,13 @@ public struct SyncSettings: Sendable {
     public var returnRefusedOrders: Bool
     /// How long done transfers are kept, in seconds; dead and failed ones are kept until resolved.
     public var retentionSeconds: Double
+    /// Stamps per `$batch` request (1 to 1000); 1 sends each stamp on its own.
+    public var batchSize: Int
 
     /// Creates settings.
     public init(
         pageSize: Int = 500, maxInFlight: Int = 8, changesPageSize: Int = 100, retry: RetryPolicy = RetryPolicy(),
-        returnRefusedOrders: Bool = true, retentionSeconds: Double = 30 * 86_400
+        returnRefusedOrders: Bool = true, retentionSeconds: Double = 30 * 86_400, batchSize: Int = 100
     ) {
         self.pageSize = pageSize
         self.maxInFlight = maxInFlight
@@ -25,5 +27,6 @@ public struct SyncSettings: Sendable {
         self.retry = retry
         self.returnRefusedOrders = returnRefusedOrders
         self.retentionSeconds = retentionSeconds
+        self.batchSize = batchSize
     }
 }

@@ -28,7 +28,7 @@ import Testing
         }
         let runtime = try Runtime(
             configuration: ConfigurationLoader.configuration(values: clientCredentials(fixture)), logger: SyncFixture.quietLogger)
-        fixture.suite.dataverse.expireIssuedTokens(afterRequests: 12)
+        fixture.suite.dataverse.expireIssuedTokens(afterRequests: 3)
 
         let report = await runtime.engine.runCycle()
 

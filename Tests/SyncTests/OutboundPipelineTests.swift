@@ -126,8 +126,8 @@ import Testing
         #expect(report.pagesRead == 5)
         #expect(report.delivered.count == 23)
         #expect(
-            fixture.suite.dataverse.requestCount == 5 + 23 + 3,
-            "one read per page, one stamp per order, and WhoAmI, systemuser and organization before pulling changes")
+            fixture.suite.dataverse.requestCount == 5 + 5 + 3,
+            "one read and one $batch of stamps per page, and WhoAmI, systemuser and organization before pulling changes")
         #expect(fixture.suite.backOffice.requestCount == 23 + 1, "one POST per order and one read of the change feed")
         #expect(report.outcome == .allDone)
         let received = fixture.suite.backOffice.receivedOrders
@@ -145,6 +145,29 @@ import Testing
         #expect(SyncExitCode(report.outcome) == .unavailable)
         #expect(report.summary.contains("could not read submitted orders"))
         #expect(fixture.suite.backOffice.receivedOrders.isEmpty)
+        await fixture.suite.stop()
+    }
+
+    @Test func oneBadStampInABatchFailsOnlyItsOwnTransfer() async throws {
+        let fixture = try await SyncFixture()
+        let store = fixture.suite.dataverse.store
+        try DemoData.seedCatalog(into: store)
+        let ids = try (1...5).map { number in
+            try DemoData.addOrder(to: store, number: 9500 + number, status: .inProgress, lines: [.product(number, quantity: 1)])
+        }
+        fixture.suite.dataverse.refuseNextWrite(of: ids[2])
+        fixture.suite.dataverse.changeBeforeNextWrite(of: ids[4])
+        let runtime = try fixture.runtime()
+
+        let report = await runtime.engine.runCycle()
+
+        #expect(report.delivered.count == 4, "the 412 one is read again and stamped on its own")
+        #expect(report.failed.map(\.orderNumber) == ["SO-09503"])
+        #expect(report.failed.first?.reason.contains("A validation rule refused this change") == true)
+        let failed = try #require(try runtime.journal.transfers(matching: TransferFilter(orderNumber: "SO-09503")).first)
+        #expect(failed.state == .dead, "a 400 is permanent")
+        #expect(failed.remoteId != nil, "the back office has it; the journal keeps its id")
+        #expect(fixture.suite.dataverse.requestCounts["POST"] == 1, "one $batch for the five stamps")
         await fixture.suite.stop()
     }
 }

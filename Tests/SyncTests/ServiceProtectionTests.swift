@@ -23,7 +23,7 @@ import Testing
         let fixture = try await setup(orders: 40)
         let runtime = try fixture.runtime([
             "dataverse.limits.requests": "20", "dataverse.limits.windowSeconds": "1", "dataverse.limits.concurrent": "2",
-            "sync.maxInFlight": "8", "dataverse.pageSize": "10",
+            "sync.maxInFlight": "8", "dataverse.pageSize": "10", "dataverse.batchSize": "1",
         ])
         let report = await runtime.engine.runCycle()
         #expect(report.delivered.count == 40)
@@ -35,6 +35,7 @@ import Testing
         let fixture = try await setup(orders: 40)
         let runtime = try fixture.runtime([
             "sync.maxInFlight": "8", "dataverse.pageSize": "10", "sync.retry.baseSeconds": "0.01", "sync.retry.capSeconds": "0.01",
+            "dataverse.batchSize": "1",
         ])
         var delivered = 0
         for _ in 0..<5 where delivered < 40 {

@@ -25,6 +25,7 @@ public final class DataverseEmulator: Sendable {
         var tokens: [String: String] = [:]
         var requestCounts: [String: Int] = [:]
         var changeBeforeNextWrite: Set<String> = []
+        var refuseNextWrite: Set<String> = []
         var clients: [String: (secret: String, userId: String)] = [:]
         var issued: [String: (userId: String, expiresAt: Date)] = [:]
         var tokenLifetime: Double = 3600
@@ -109,6 +110,12 @@ public final class DataverseEmulator: Sendable {
 
     /// How many tokens the token endpoint issued.
     public var tokensIssued: Int { state.lock.withLock { state.tokensIssued } }
+
+    /// Refuses the next PATCH of row `id` with a 400, as a plug-in or a validation rule might: how
+    /// tests put one bad request in a `$batch`.
+    public func refuseNextWrite(of id: String) {
+        state.lock.withLock { _ = state.refuseNextWrite.insert(id.lowercased()) }
+    }
 
     /// Makes another user change row `id` just before the next PATCH of it, so that a PATCH guarded by
     /// the ETag read before meets 412: how tests reproduce a concurrent edit.
@@ -305,6 +312,9 @@ public final class DataverseEmulator: Sendable {
                 let newId = try SalesBehavior.create(entity, body: fields, callerId: caller, in: &tables)
                 return try written(entity, id: newId, status: .created, preferences: preferences, root: root, in: tables)
             case ("PATCH", let id?):
+                if state.lock.withLock({ state.refuseNextWrite.remove(id) }) != nil {
+                    throw DataverseFault(status: 400, code: "0x80040265", message: "A validation rule refused this change.")
+                }
                 if state.lock.withLock({ state.changeBeforeNextWrite.remove(id) }) != nil {
                     try tables.update(entity.logicalName, id: id, body: [:], ifMatch: nil, caller: EmulatorIdentities.salesUserId)
                 }

@@ -262,8 +262,9 @@ public final class InboundPipeline: Sendable {
         }
     }
 
-    /// Makes the order's lines exactly the back office's: update the lines it knows, create the new
-    /// ones with ids derived from the back-office line, delete the rest, then set the header totals.
+    /// Makes the order's lines exactly the back office's — update the lines it knows, create the new
+    /// ones with ids derived from the back-office line, delete the rest — and sets the header totals,
+    /// all in one `$batch` changeset: the order never shows half of the change.
     private func writeLines(_ event: ChangeEvent, order: OrderSnapshot) throws {
         let rows = try dataverse.firstPage(
             "salesorderdetails",
@@ -273,26 +274,30 @@ public final class InboundPipeline: Sendable {
             rows.compactMap { row in row["salesorderdetailid"]?.stringValue.map { ($0, row["@odata.etag"]?.stringValue ?? "*") } },
             uniquingKeysWith: { first, _ in first })
         var kept: Set<String> = []
+        var requests: [BatchRequest] = []
         for line in event.data["lines"]?.arrayValue ?? [] {
-            let number = line["lineNumber"]?.intValue ?? 0
+            let id =
+                line["dynamicsLineId"]?.stringValue
+                ?? DeterministicID.make("salesorderdetail", event.orderId, String(line["lineNumber"]?.intValue ?? 0))
+            kept.insert(id)
             var fields = BackOfficeNumbers.line(line)
-            if let id = line["dynamicsLineId"]?.stringValue, let etag = existing[id] {
-                kept.insert(id)
-                try dataverse.update("salesorderdetails", id: id, changes: fields, ifMatch: etag)
+            if let etag = existing[id] {
+                requests.append(BatchRequest(method: .patch, path: "salesorderdetails(\(id))", body: .object(fields), headers: ["If-Match": etag]))
                 continue
             }
-            let id = DeterministicID.make("salesorderdetail", event.orderId, String(number))
-            kept.insert(id)
             fields["salesorderid@odata.bind"] = .string("/salesorders(\(order.id))")
             fields.merge(try productFields(line)) { _, product in product }
-            if try !dataverse.createIfAbsent("salesorderdetails", id: id, fields: fields) {
-                try dataverse.update("salesorderdetails", id: id, changes: BackOfficeNumbers.line(line), ifMatch: "*")
-            }
+            requests.append(
+                BatchRequest(method: .patch, path: "salesorderdetails(\(id))", body: .object(fields), headers: ["If-None-Match": "*"]))
         }
-        for (id, etag) in existing where !kept.contains(id) { try dataverse.delete("salesorderdetails", id: id, ifMatch: etag) }
-        let fresh = try readOrder(order.id)
-        try dataverse.update(
-            "salesorders", id: order.id, changes: BackOfficeNumbers.totals(event.data["totals"] ?? .null), ifMatch: fresh.etag)
+        for (id, etag) in existing where !kept.contains(id) {
+            requests.append(BatchRequest(method: .delete, path: "salesorderdetails(\(id))", headers: ["If-Match": etag]))
+        }
+        requests.append(
+            BatchRequest(
+                method: .patch, path: "salesorders(\(order.id))", body: .object(BackOfficeNumbers.totals(event.data["totals"] ?? .null)),
+                headers: ["If-Match": order.etag]))
+        _ = try dataverse.batch(requests, atomic: true)
     }
 
     /// The product of a back-office line: its Dynamics id when the back office has it, else found by

@@ -108,7 +108,8 @@ public enum ConfigurationLoader {
                 maxAttempts: try values.integer("sync.retry.maxAttempts", default: 10, range: 1...1000)),
             returnRefusedOrders: try values.bool("sync.returnRefusedOrders", default: true),
             retentionSeconds: try values.seconds("journal.retentionDays", default: 30) * 86_400,
-            batchSize: try values.integer("dataverse.batchSize", default: 100, range: 1...1000))
+            batchSize: try values.integer("dataverse.batchSize", default: 100, range: 1...1000),
+            changeTracking: try values.bool("dataverse.changeTracking", default: false))
         let logLevel = values.string("log.level") ?? "info"
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw ConfigurationError(

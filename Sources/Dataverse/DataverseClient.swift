@@ -88,18 +88,30 @@ public final class DataverseClient: Sendable {
     ///   - query: The query options.
     ///   - pageSize: Rows per page (`Prefer: odata.maxpagesize`); Dataverse's default and maximum is 5000.
     ///   - count: Whether to ask how many rows match in all (`$count=true`).
-    public func firstPage(_ entitySet: String, query: DataverseQuery, pageSize: Int, count: Bool = false)
-        throws(DataverseError) -> EntityPage
-    {
+    ///   - trackChanges: Whether to start change tracking (`Prefer: odata.track-changes`): the last page then
+    ///     carries an `@odata.deltaLink`. Dataverse allows no `$filter`, `$orderby`, `$expand` or `$top` with it.
+    public func firstPage(
+        _ entitySet: String, query: DataverseQuery, pageSize: Int, count: Bool = false, trackChanges: Bool = false
+    ) throws(DataverseError) -> EntityPage {
         var parameters = query.queryString
         if count { parameters += parameters.isEmpty ? "$count=true" : "&$count=true" }
         let path = parameters.isEmpty ? entitySet : "\(entitySet)?\(parameters)"
-        return try page(from: send(.get, path, prefer: ["odata.maxpagesize=\(pageSize)"]))
+        return try page(from: send(.get, path, prefer: Self.preferences(pageSize, trackChanges)))
     }
 
     /// Reads the page an `@odata.nextLink` points at; the link is followed unchanged.
-    public func nextPage(_ nextLink: String, pageSize: Int) throws(DataverseError) -> EntityPage {
-        try page(from: send(.get, absoluteURL: nextLink, prefer: ["odata.maxpagesize=\(pageSize)"]))
+    public func nextPage(_ nextLink: String, pageSize: Int, trackChanges: Bool = false) throws(DataverseError) -> EntityPage {
+        try page(from: send(.get, absoluteURL: nextLink, prefer: Self.preferences(pageSize, trackChanges)))
+    }
+
+    /// Reads what changed since an `@odata.deltaLink` was issued: changed rows, then deleted ones as
+    /// `$deletedEntity` entries; the answer carries the next delta link.
+    public func changes(since deltaLink: String) throws(DataverseError) -> EntityPage {
+        try page(from: send(.get, absoluteURL: deltaLink, prefer: ["odata.track-changes"]))
+    }
+
+    private static func preferences(_ pageSize: Int, _ trackChanges: Bool) -> [String] {
+        ["odata.maxpagesize=\(pageSize)"] + (trackChanges ? ["odata.track-changes"] : [])
     }
 
     /// Reads one row.
@@ -109,7 +121,9 @@ public final class DataverseClient: Sendable {
 
     private func page(from answer: JSONValue) throws(DataverseError) -> EntityPage {
         guard let rows = answer["value"]?.arrayValue else { throw Self.unreadable("a collection answer has no 'value'") }
-        return EntityPage(rows: rows, nextLink: answer["@odata.nextLink"]?.stringValue, count: answer["@odata.count"]?.intValue)
+        return EntityPage(
+            rows: rows, nextLink: answer["@odata.nextLink"]?.stringValue,
+            deltaLink: answer["@odata.deltaLink"]?.stringValue, count: answer["@odata.count"]?.intValue)
     }
 
     // MARK: Writes

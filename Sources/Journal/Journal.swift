@@ -310,9 +310,10 @@ public final class Journal: Sendable {
         try read { db in try Attempt.filter(Column("transferId") == id).order(Column("number")).fetchAll(db) }
     }
 
-    /// Journals inbound events (unless their keys are journaled already) and moves the cursor to
-    /// `cursor`, in one transaction: a crash leaves either both or neither.
-    public func recordInbound(_ transfers: [Transfer], cursorName: String, cursor: String) throws(JournalError) {
+    /// Journals transfers (unless their keys are journaled already) and moves the cursor `cursorName`
+    /// to `cursor`, in one transaction: a crash leaves either both or neither. Feeds use it for the
+    /// events a read produced, change tracking for the orders a delta produced.
+    public func record(_ transfers: [Transfer], cursorName: String, cursor: String) throws(JournalError) {
         try write { db in
             for transfer in transfers {
                 guard try Transfer.filter(Transfer.Columns.idempotencyKey == transfer.idempotencyKey).fetchCount(db) == 0
@@ -332,6 +333,11 @@ public final class Journal: Sendable {
         return (migrations, access(path, W_OK) == 0)
     }
 
+    /// Forgets cursor `name`, as when a delta token expired.
+    public func removeCursor(_ name: String) throws(JournalError) {
+        try write { db in try db.execute(sql: "DELETE FROM cursor WHERE name = ?", arguments: [name]) }
+    }
+
     /// The value of cursor `name`, or nil before the first read.
     public func cursor(_ name: String) throws(JournalError) -> String? {
         try read { db in try String.fetchOne(db, sql: "SELECT value FROM cursor WHERE name = ?", arguments: [name]) }
@@ -339,7 +345,7 @@ public final class Journal: Sendable {
 
     /// Sets cursor `name`, as an operator resetting a feed does.
     public func setCursor(_ name: String, to value: String) throws(JournalError) {
-        try recordInbound([], cursorName: name, cursor: value)
+        try record([], cursorName: name, cursor: value)
     }
 
     /// Inbound transfers not yet done, in feed order.

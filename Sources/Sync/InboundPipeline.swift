@@ -83,7 +83,7 @@ public final class InboundPipeline: Sendable {
                     direction: .inbound, orderId: event.dynamicsOrderId ?? "", orderNumber: event.orderNumber ?? event.orderId,
                     idempotencyKey: "in:\(event.id)", payload: event.json.jsonText, sequence: event.sequence)
             }
-            try journal.recordInbound(transfers, cursorName: Self.cursorName, cursor: page.next)
+            try journal.record(transfers, cursorName: Self.cursorName, cursor: page.next)
             read += page.events.count
             guard !page.events.isEmpty, page.next != cursor else { return read }
             cursor = page.next

@@ -50,21 +50,95 @@ public final class OutboundPipeline: Sendable {
         }
         guard readingDynamics else { return report }
         do {
-            var page = try dataverse.firstPage(
-                SubmittedOrdersQuery.entitySet, query: SubmittedOrdersQuery.query, pageSize: settings.pageSize,
-                count: progress != nil)
-            if let count = page.count { handled.total = (handled.total ?? 0) + count }
-            while true {
-                report.pagesRead += 1
-                deliver(page.rows.map { Work.read($0) }, into: &report, handled: handled)
-                guard let next = page.nextLink else { break }
-                page = try dataverse.nextPage(next, pageSize: settings.pageSize)
+            if settings.changeTracking {
+                try readChanges(into: &report, handled: handled)
+            } else {
+                try readSubmitted(into: &report, handled: handled)
             }
-        } catch {
+        } catch let error as DataverseError {
             report.readError = error
             logger.error("cannot read submitted orders from Dataverse", metadata: ["dir": "out", "error": "\(error)"])
+        } catch {
+            report.failed.append(.init(orderNumber: "(journal)", reason: "\(error)", peerUnavailable: false))
+            logger.error("journal failure while reading submitted orders", metadata: ["dir": "out", "error": "\(error)"])
         }
         return report
+    }
+
+    /// The journal's name for the outbound delta link.
+    public static let deltaCursorName = "dataverse.salesorders.delta"
+
+    /// Every submitted, unsent order, page by page.
+    private func readSubmitted(into report: inout CycleReport, handled: Counter) throws(DataverseError) {
+        var page = try dataverse.firstPage(
+            SubmittedOrdersQuery.entitySet, query: SubmittedOrdersQuery.query, pageSize: settings.pageSize,
+            count: progress != nil)
+        if let count = page.count { handled.total = (handled.total ?? 0) + count }
+        while true {
+            report.pagesRead += 1
+            deliver(page.rows.map { Work.read($0) }, into: &report, handled: handled)
+            guard let next = page.nextLink else { break }
+            page = try dataverse.nextPage(next, pageSize: settings.pageSize)
+        }
+    }
+
+    /// With change tracking: follow the journaled delta link, so that an idle poll is one small
+    /// request; fetch the orders it names that wait to be sent, journal them with the new delta
+    /// link in one transaction, and send them. Without a link, or when Dataverse refuses it (expired),
+    /// start tracking anew and read every submitted order once.
+    private func readChanges(into report: inout CycleReport, handled: Counter) throws {
+        if let link = try journal.cursor(Self.deltaCursorName) {
+            do {
+                let delta = try dataverse.changes(since: link)
+                report.pagesRead += 1
+                let waiting = delta.rows.filter { row in
+                    row["@odata.context"] == nil && row["statecode"]?.intValue == 1 && (row["lastbackofficesubmit"]?.isNull ?? true)
+                }.compactMap { $0["salesorderid"]?.stringValue }
+                let orders = try fetch(waiting)
+                let transfers = try orders.compactMap { order in try transfer(for: order) }
+                try journal.record(transfers, cursorName: Self.deltaCursorName, cursor: delta.deltaLink ?? link)
+                deliver(orders.map { Work.read($0) }, into: &report, handled: handled)
+                return
+            } catch let error as DataverseError where error.code == .rejected || error.code == .notFound {
+                logger.notice(
+                    "the change-tracking token was refused (expired?); reading every submitted order again",
+                    metadata: ["dir": "out", "error": "\(error)"])
+                try journal.removeCursor(Self.deltaCursorName)
+            }
+        }
+        var tracking = try dataverse.firstPage(
+            SubmittedOrdersQuery.entitySet, query: DataverseQuery(select: ["salesorderid", "statecode", "lastbackofficesubmit"]),
+            pageSize: 5000, trackChanges: true)
+        while let next = tracking.nextLink {
+            tracking = try dataverse.nextPage(next, pageSize: 5000, trackChanges: true)
+        }
+        try readSubmitted(into: &report, handled: handled)
+        if let link = tracking.deltaLink { try journal.setCursor(Self.deltaCursorName, to: link) }
+    }
+
+    /// The submitted, unsent orders among `ids`, with everything their documents need, 50 per read.
+    private func fetch(_ ids: [String]) throws(DataverseError) -> [JSONValue] {
+        var orders: [JSONValue] = []
+        for start in stride(from: 0, to: ids.count, by: 50) {
+            var query = SubmittedOrdersQuery.query
+            let named = ids[start..<min(start + 50, ids.count)].map { "salesorderid eq \($0)" }.joined(separator: " or ")
+            query.filter = "\(query.filter ?? "true") and (\(named))"
+            orders += try dataverse.firstPage(SubmittedOrdersQuery.entitySet, query: query, pageSize: 50).rows
+        }
+        return orders
+    }
+
+    /// The transfer an order read from Dynamics becomes, or nil when it has no document.
+    private func transfer(for order: JSONValue) throws -> Transfer? {
+        guard let orderId = order["salesorderid"]?.stringValue,
+            let document = try? OrderDocumentMapper.document(from: order)
+        else { return nil }
+        return Transfer(
+            direction: .outbound, orderId: orderId, orderNumber: order["ordernumber"]?.stringValue ?? orderId,
+            idempotencyKey: OutboundKey.make(
+                orderId: orderId, submitDate: order["submitdate"]?.stringValue,
+                returnedVersions: try journal.returnedVersions(orderId: orderId)),
+            payload: document.jsonText)
     }
 
     /// An order to deliver: read from Dynamics this cycle, or found due in the journal.
@@ -212,26 +286,15 @@ public final class OutboundPipeline: Sendable {
             case .journaled(let transfer):
                 return try attempt(transfer, order: nil)
             case .read(let order):
-                let orderId = order["salesorderid"]?.stringValue ?? "?"
-                let orderNumber = order["ordernumber"]?.stringValue ?? orderId
-                let payload: String
-                do {
-                    payload = try OrderDocumentMapper.document(from: order).jsonText
-                } catch {
+                let orderNumber = order["ordernumber"]?.stringValue ?? order["salesorderid"]?.stringValue ?? "?"
+                guard let transfer = try transfer(for: order) else {
                     // Nothing to journal: without a document there is nothing to send or re-send. The
                     // order is read again next cycle.
-                    logger.error(
-                        "order not sent: Dataverse returned it without an id or number",
-                        metadata: ["order": "\(orderNumber)", "dir": "out", "error": "\(error)"])
-                    return .failed(.init(orderNumber: orderNumber, reason: error.description, peerUnavailable: false))
+                    let reason = "Dataverse returned the order without an id or number"
+                    logger.error("order not sent", metadata: ["order": "\(orderNumber)", "dir": "out", "error": "\(reason)"])
+                    return .failed(.init(orderNumber: orderNumber, reason: reason, peerUnavailable: false))
                 }
-                let key = OutboundKey.make(
-                    orderId: orderId, submitDate: order["submitdate"]?.stringValue,
-                    returnedVersions: try journal.returnedVersions(orderId: orderId))
-                let journaled = try journal.record(
-                    Transfer(
-                        direction: .outbound, orderId: orderId, orderNumber: orderNumber, idempotencyKey: key,
-                        payload: payload))
+                let journaled = try journal.record(transfer)
                 if let wait = Self.waitReason(journaled, now: Date()) {
                     return .skipped(.init(orderNumber: orderNumber, reason: wait))
                 }

@@ -15,11 +15,14 @@ public struct SyncSettings: Sendable {
     public var retentionSeconds: Double
     /// Stamps per `$batch` request (1 to 1000); 1 sends each stamp on its own.
     public var batchSize: Int
+    /// Whether the outbound poll follows a change-tracking delta link instead of querying again.
+    public var changeTracking: Bool
 
     /// Creates settings.
     public init(
         pageSize: Int = 500, maxInFlight: Int = 8, changesPageSize: Int = 100, retry: RetryPolicy = RetryPolicy(),
-        returnRefusedOrders: Bool = true, retentionSeconds: Double = 30 * 86_400, batchSize: Int = 100
+        returnRefusedOrders: Bool = true, retentionSeconds: Double = 30 * 86_400, batchSize: Int = 100,
+        changeTracking: Bool = false
     ) {
         self.pageSize = pageSize
         self.maxInFlight = maxInFlight
@@ -28,5 +31,6 @@ public struct SyncSettings: Sendable {
         self.returnRefusedOrders = returnRefusedOrders
         self.retentionSeconds = retentionSeconds
         self.batchSize = batchSize
+        self.changeTracking = changeTracking
     }
 }

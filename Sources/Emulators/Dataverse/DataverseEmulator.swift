@@ -26,6 +26,7 @@ public final class DataverseEmulator: Sendable {
         var requestCounts: [String: Int] = [:]
         var changeBeforeNextWrite: Set<String> = []
         var refuseNextWrite: Set<String> = []
+        var deltaTokenLifetime: Double = 7 * 86_400
         var clients: [String: (secret: String, userId: String)] = [:]
         var issued: [String: (userId: String, expiresAt: Date)] = [:]
         var tokenLifetime: Double = 3600
@@ -110,6 +111,11 @@ public final class DataverseEmulator: Sendable {
 
     /// How many tokens the token endpoint issued.
     public var tokensIssued: Int { state.lock.withLock { state.tokensIssued } }
+
+    /// Seconds a delta token stays valid (Dataverse: 7 days by default); tests shorten it.
+    public func setDeltaTokenLifetime(_ seconds: Double) {
+        state.lock.withLock { state.deltaTokenLifetime = seconds }
+    }
 
     /// Refuses the next PATCH of row `id` with a 400, as a plug-in or a validation rule might: how
     /// tests put one bad request in a `$batch`.
@@ -398,18 +404,39 @@ public final class DataverseEmulator: Sendable {
         _ entity: EntityDefinition, request: FlyingFox.HTTPRequest, options: QueryOptions, preferences: Preferences,
         root: String, in tables: EntityTables
     ) throws(DataverseFault) -> FlyingFox.HTTPResponse {
+        var headers = Self.odataHeaders
+        let tracking = preferences.trackChanges || options.deltaToken != nil
+        if tracking {
+            guard options.filter == nil, options.orderBy.isEmpty, options.expand.isEmpty, options.top == nil else {
+                throw .badQuery(QueryError("$filter, $orderby, $expand and $top are not supported with change tracking."))
+            }
+            headers[HTTPHeader("Preference-Applied")] = "odata.track-changes"
+        }
+        var answer: [String: JSONValue] = ["@odata.context": .string("\(root)/$metadata#\(entity.entitySetName)")]
+        let kept = request.decodedQuery.filter { $0.name != "$skiptoken" && $0.name != "$deltatoken" }
+        let deltaLink = { (version: Int) in
+            "\(root)/\(entity.entitySetName)?" + Self.encodeQuery(kept + [("$deltatoken", "\(version)!\(Int(Date().timeIntervalSince1970))")])
+        }
+        if let token = options.deltaToken {
+            let lifetime = state.lock.withLock { state.deltaTokenLifetime }
+            guard Date().timeIntervalSince1970 - token.issued <= lifetime else {
+                throw DataverseFault(
+                    status: 400, code: "0x80044352", message: "The delta token has expired; read the table again without it to start anew.")
+            }
+            answer["value"] = .array(tables.changes(entity, since: token.version, options: options, root: root))
+            answer["@odata.deltaLink"] = .string(deltaLink(tables.currentVersion))
+            return FlyingFox.HTTPResponse(statusCode: .ok, headers: headers, body: Data(JSONValue.object(answer).serialized()))
+        }
         let pageSize = min(preferences.maxPageSize ?? Self.maximumPageSize, Self.maximumPageSize)
         let page = try tables.query(entity, options: options, pageSize: pageSize)
-        var answer: [String: JSONValue] = [
-            "@odata.context": .string("\(root)/$metadata#\(entity.entitySetName)"),
-            "value": .array(page.rows),
-        ]
+        answer["value"] = .array(page.rows)
         if options.count { answer["@odata.count"] = .int(page.count) }
         if let token = page.nextSkipToken {
-            let kept = request.decodedQuery.filter { $0.name != "$skiptoken" } + [("$skiptoken", token)]
-            answer["@odata.nextLink"] = .string("\(root)/\(entity.entitySetName)?" + Self.encodeQuery(kept))
+            answer["@odata.nextLink"] = .string("\(root)/\(entity.entitySetName)?" + Self.encodeQuery(kept + [("$skiptoken", token)]))
+        } else if tracking {
+            answer["@odata.deltaLink"] = .string(deltaLink(tables.currentVersion))
         }
-        return respond(status: .ok, json: .object(answer))
+        return FlyingFox.HTTPResponse(statusCode: .ok, headers: headers, body: Data(JSONValue.object(answer).serialized()))
     }
 
     private func written(

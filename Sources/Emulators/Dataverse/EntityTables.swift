@@ -20,6 +20,11 @@ public struct EntityTables: Sendable {
     /// The real caller when a request impersonates another user (`CallerObjectId`, `MSCRMCallerID`):
     /// writes record it in `modifiedonbehalfby`.
     var onBehalfOf: String?
+    /// Deleted rows, for change tracking: table, id and the version at deletion.
+    private var deletions: [(logicalName: String, id: String, version: Int)] = []
+
+    /// The current version: a delta token taken now covers every change after it.
+    var currentVersion: Int { version }
 
     init(schema: DataverseSchema) {
         self.schema = schema
@@ -72,6 +77,22 @@ public struct EntityTables: Sendable {
                 nextSkipToken: more ? page.last.map { RowOrdering.token(after: $0.key) } : nil,
                 count: min(matching, 5000))
         }
+    }
+
+    /// The rows of `entity` changed since `version` (as `options` select them), then its rows deleted since, as
+    /// `$deletedEntity` entries.
+    func changes(_ entity: EntityDefinition, since version: Int, options: QueryOptions, root: String) -> [JSONValue] {
+        let changed = (tables[entity.logicalName] ?? [:]).values
+            .filter { ($0["versionnumber"]?.intValue ?? 0) > version }
+            .sorted { ($0["versionnumber"]?.intValue ?? 0) < ($1["versionnumber"]?.intValue ?? 0) }
+            .map { project($0, entity: entity, options: options) }
+        let deleted = deletions.filter { $0.logicalName == entity.logicalName && $0.version > version }.map { deletion -> JSONValue in
+            [
+                "@odata.context": .string("\(root)/$metadata#\(entity.entitySetName)/$deletedEntity"),
+                "id": .string(deletion.id), "reason": "deleted",
+            ]
+        }
+        return changed + deleted
     }
 
     func retrieve(_ entity: EntityDefinition, id: String, options: QueryOptions) throws(DataverseFault) -> JSONValue {
@@ -164,6 +185,8 @@ public struct EntityTables: Sendable {
             guard let row = tables[logicalName]?[key] else { throw .notFound(logicalName, id: id) }
             try checkETag(ifMatch, row: row)
             tables[logicalName]?[key] = nil
+            version += 1
+            deletions.append((logicalName, key, version))
             for collection in entity.collectionNavigations.values {
                 tables[collection.target] = tables[collection.target]?.filter {
                     $0.value["_\(collection.referencingLookup)_value"]?.stringValue != key

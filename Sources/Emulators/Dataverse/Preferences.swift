@@ -5,12 +5,14 @@ struct Preferences {
     var maxPageSize: Int?
     var returnRepresentation = false
     var continueOnError = false
+    var trackChanges = false
 
     init(_ header: String?) {
         for item in (header ?? "").split(separator: ",") {
             let preference = item.trimmingCharacters(in: .whitespaces)
             if preference == "return=representation" { returnRepresentation = true }
             if preference == "odata.continue-on-error" { continueOnError = true }
+            if preference == "odata.track-changes" { trackChanges = true }
             if preference.hasPrefix("odata.maxpagesize=") {
                 maxPageSize = Int(preference.dropFirst("odata.maxpagesize=".count)).map { max(1, $0) }
             }

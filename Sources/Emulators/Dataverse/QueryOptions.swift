@@ -22,9 +22,11 @@ struct QueryOptions: Sendable {
     var skipAfter: [JSONValue]?
     /// `$count=true`: the answer carries `@odata.count`.
     var count = false
+    /// `$deltatoken` of a delta link: the version it was taken at, and when it was issued.
+    var deltaToken: (version: Int, issued: Double)?
 
     private static let supported: Set<String> = [
-        "$select", "$filter", "$orderby", "$top", "$expand", "$skiptoken", "$count",
+        "$select", "$filter", "$orderby", "$top", "$expand", "$skiptoken", "$count", "$deltatoken",
     ]
 
     /// Reads the options from decoded query parameters; other parameters are refused as Dataverse refuses them.
@@ -74,6 +76,12 @@ struct QueryOptions: Sendable {
                     navigation: String(item[..<open]).trimmingCharacters(in: .whitespaces),
                     options: try QueryOptions.parse(nested))
             }
+        case "$deltatoken":
+            let parts = value.split(separator: "!")
+            guard parts.count == 2, let version = Int(parts[0]), let issued = Double(parts[1]) else {
+                throw QueryError("The $deltatoken '\(value)' is not valid; follow @odata.deltaLink unchanged.")
+            }
+            deltaToken = (version, issued)
         case "$count":
             guard value == "true" || value == "false" else { throw QueryError("Invalid value '\(value)' for $count.") }
             count = value == "true"

@@ -108,3 +108,32 @@ import Testing
         await fixture.suite.stop()
     }
 }
+
+/// What standard Dataverse clients read besides rows.
+@Suite struct DataverseMetadataTests {
+    @Test func entityDefinitionsResolveATable() async throws {
+        let fixture = try await SyncFixture()
+        let response = try await fixture.webAPI(
+            .get, "EntityDefinitions?$select=LogicalName,EntitySetName,PrimaryIdAttribute&$filter=LogicalName%20eq%20'salesorder'")
+        #expect(response.status == 200)
+        let rows = try #require(try JSONParser.parse(response.body)["value"]?.arrayValue)
+        #expect(rows.count == 1)
+        #expect(rows.first?["EntitySetName"] == "salesorders")
+        #expect(rows.first?["PrimaryIdAttribute"] == "salesorderid")
+        await fixture.suite.stop()
+    }
+
+    @Test func formattedValuesComeWhenAskedFor() async throws {
+        let fixture = try await SyncFixture(seedDemoData: true)
+        let path = "salesorders(\(DemoData.guid("d1", 1001)))?$select=statecode,statuscode,totalamount,_customerid_value,ispricelocked"
+        let plain = try JSONParser.parse(try await fixture.webAPI(.get, path).body)
+        #expect(plain["statecode@OData.Community.Display.V1.FormattedValue"] == nil)
+        let annotated = try JSONParser.parse(
+            try await fixture.webAPI(.get, path, headers: ["Prefer": "odata.include-annotations=\"*\""]).body)
+        #expect(annotated["statecode@OData.Community.Display.V1.FormattedValue"] == "Submitted")
+        #expect(annotated["statuscode@OData.Community.Display.V1.FormattedValue"] == "In Progress")
+        #expect(annotated["_customerid_value@OData.Community.Display.V1.FormattedValue"] == "Northwind Traders")
+        #expect(annotated["totalamount@OData.Community.Display.V1.FormattedValue"] == "1197.60")
+        await fixture.suite.stop()
+    }
+}

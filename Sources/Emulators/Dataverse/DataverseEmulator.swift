@@ -277,6 +277,10 @@ public final class DataverseEmulator: Sendable {
         guard path.hasPrefix(Self.apiPath + "/") else { throw .resourceNotFound(path) }
         let segment = String(path.dropFirst(Self.apiPath.count + 1))
         let method = request.method.rawValue
+        if segment == "EntityDefinitions" {
+            guard method == "GET" else { throw .methodNotAllowed(method, segment) }
+            return try entityDefinitions(request, root: root)
+        }
         if segment == "WhoAmI" || segment == "WhoAmI()" {
             guard method == "GET" else { throw .methodNotAllowed(method, segment) }
             return respond(status: .ok, json: whoAmI(caller: caller, root: root))
@@ -304,7 +308,8 @@ public final class DataverseEmulator: Sendable {
             id = key.lowercased()
         }
         let preferences = Preferences(request.header("Prefer"))
-        let options = method == "GET" ? try parseOptions(request, entity: entity) : QueryOptions()
+        var options = method == "GET" ? try parseOptions(request, entity: entity) : QueryOptions()
+        options.formattedValues = preferences.formattedValues
         let fields = ["POST", "PATCH"].contains(method) ? try Self.parseObject(body) : [:]
         let ifMatch = request.header("If-Match")
         return try transaction(onBehalfOf: onBehalfOf) { (tables) throws(DataverseFault) in
@@ -452,6 +457,40 @@ public final class DataverseEmulator: Sendable {
         let row = try tables.retrieve(entity, id: id, options: QueryOptions())
         return respond(
             status: status, json: Self.adding(context: "\(root)/$metadata#\(entity.entitySetName)/$entity", to: row))
+    }
+
+    /// The table metadata standard clients read: `LogicalName`, `EntitySetName`, `PrimaryIdAttribute`,
+    /// with `$select` and `$filter` (such as `LogicalName eq 'salesorder'`).
+    private func entityDefinitions(_ request: FlyingFox.HTTPRequest, root: String) throws(DataverseFault)
+        -> FlyingFox.HTTPResponse
+    {
+        let metadata = EntityDefinition(
+            logicalName: "EntityMetadata", entitySetName: "EntityDefinitions", primaryIdAttribute: "MetadataId",
+            attributes: [
+                "MetadataId": .guid, "LogicalName": .string, "EntitySetName": .string, "PrimaryIdAttribute": .string,
+            ], createOnly: [], singleNavigations: [:], collectionNavigations: [:])
+        let options: QueryOptions
+        do {
+            options = try QueryOptions.parse(request.decodedQuery)
+            try options.validate(against: metadata, in: store.schema)
+        } catch {
+            throw .badQuery(error)
+        }
+        let sorted = store.schema.entities.values.sorted { $0.logicalName < $1.logicalName }
+        let rows = sorted.enumerated().map { index, entity -> [String: JSONValue] in
+            [
+                "MetadataId": .string(DemoData.guid("ed", index + 1)),
+                "LogicalName": .string(entity.logicalName), "EntitySetName": .string(entity.entitySetName),
+                "PrimaryIdAttribute": .string(entity.primaryIdAttribute),
+            ]
+        }.filter { options.filter?.matches($0, in: metadata) ?? true }
+        let projected = rows.map { row -> JSONValue in
+            var output: [String: JSONValue] = ["MetadataId": row["MetadataId"]!]
+            for name in options.select ?? ["LogicalName", "EntitySetName", "PrimaryIdAttribute"] { output[name] = row[name] }
+            return .object(output)
+        }
+        return respond(
+            status: .ok, json: ["@odata.context": .string("\(root)/$metadata#EntityDefinitions"), "value": .array(projected)])
     }
 
     private func whoAmI(caller: String, root: String) -> JSONValue {

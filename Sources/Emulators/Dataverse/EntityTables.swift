@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import SalesRules
 
 /// The emulator's tables in memory, as the Web API shows rows (lookups as `_<name>_value`). Every
 /// write bumps the global `versionnumber` that ETags are made from. A value: `EntityStore` guards
@@ -79,6 +80,27 @@ public struct EntityTables: Sendable {
         }
     }
 
+    /// What Dynamics shows for a value: state and status labels, Yes/No, a lookup's name, money with two decimals.
+    private func formattedValue(_ property: String, _ value: JSONValue, entity: EntityDefinition) -> String? {
+        if value.isNull { return nil }
+        if entity.logicalName == "salesorder", let code = value.intValue {
+            if property == "statecode" { return OrderState(rawValue: code)?.label }
+            if property == "statuscode" { return OrderStatus(rawValue: code)?.label }
+        }
+        switch entity.propertyType(property) {
+        case .boolean: return value.boolValue == true ? "Yes" : "No"
+        case .lookup(let targets):
+            guard let id = value.stringValue else { return nil }
+            for target in targets {
+                if let row = tables[target]?[id] { return (row["name"] ?? row["fullname"])?.stringValue }
+            }
+            return nil
+        case .money:
+            return value.numberText.flatMap { Decimal(string: $0) }.map { Money.literal($0) }
+        default: return nil
+        }
+    }
+
     /// The rows of `entity` changed since `version` (as `options` select them), then its rows deleted since, as
     /// `$deletedEntity` entries.
     func changes(_ entity: EntityDefinition, since version: Int, options: QueryOptions, root: String) -> [JSONValue] {
@@ -110,6 +132,13 @@ public struct EntityTables: Sendable {
         for property in options.select ?? entity.propertyNames { output[property] = row[property] ?? .null }
         output[entity.primaryIdAttribute] = row[entity.primaryIdAttribute]
         if let version = row["versionnumber"]?.numberText { output["@odata.etag"] = .string("W/\"\(version)\"") }
+        if options.formattedValues {
+            for (property, value) in output where !property.hasPrefix("@") {
+                if let text = formattedValue(property, value, entity: entity) {
+                    output["\(property)@OData.Community.Display.V1.FormattedValue"] = .string(text)
+                }
+            }
+        }
         for item in options.expand {
             if let single = entity.singleNavigations[item.navigation], let target = schema.entities[single.target] {
                 let related = row["_\(single.lookup)_value"]?.stringValue.flatMap {

@@ -6,6 +6,7 @@ struct Preferences {
     var returnRepresentation = false
     var continueOnError = false
     var trackChanges = false
+    var formattedValues = false
 
     init(_ header: String?) {
         for item in (header ?? "").split(separator: ",") {
@@ -13,6 +14,11 @@ struct Preferences {
             if preference == "return=representation" { returnRepresentation = true }
             if preference == "odata.continue-on-error" { continueOnError = true }
             if preference == "odata.track-changes" { trackChanges = true }
+            if preference.hasPrefix("odata.include-annotations="),
+                preference.contains("*") || preference.contains("OData.Community.Display.V1.FormattedValue")
+            {
+                formattedValues = true
+            }
             if preference.hasPrefix("odata.maxpagesize=") {
                 maxPageSize = Int(preference.dropFirst("odata.maxpagesize=".count)).map { max(1, $0) }
             }

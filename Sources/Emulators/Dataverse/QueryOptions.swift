@@ -22,6 +22,8 @@ struct QueryOptions: Sendable {
     var skipAfter: [JSONValue]?
     /// `$count=true`: the answer carries `@odata.count`.
     var count = false
+    /// `Prefer: odata.include-annotations` asked for formatted values (not a query option, carried along).
+    var formattedValues = false
     /// `$deltatoken` of a delta link: the version it was taken at, and when it was issued.
     var deltaToken: (version: Int, issued: Double)?
 

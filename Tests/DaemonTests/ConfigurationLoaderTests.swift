@@ -19,16 +19,19 @@ import Testing
 
     @Test func theExampleLoadsOnceSecretsArriveAsCredentialFiles() async throws {
         let credentials = try TemporaryDirectory()
-        try "dv-secret\n".write(toFile: credentials.file("dataverse-token"), atomically: true, encoding: .utf8)
+        try "dv-secret\n".write(toFile: credentials.file("dataverse-clientSecret"), atomically: true, encoding: .utf8)
         try "bo-secret".write(toFile: credentials.file("backoffice-token"), atomically: true, encoding: .utf8)
         let configuration = try await ConfigurationLoader.load(
             path: Self.exampleFile, environment: ["CREDENTIALS_DIRECTORY": credentials.path])
         #expect(configuration.dataverse.url == "https://contoso.crm.dynamics.com")
-        guard case .token(let dataverseToken) = configuration.dataverse.auth else {
-            Issue.record("expected a fixed token")
+        guard case .clientCredentials(let tokenURL, _, let secret) = configuration.dataverse.auth else {
+            Issue.record("expected client credentials")
             return
         }
-        #expect(dataverseToken == "dv-secret")
+        #expect(secret == "dv-secret")
+        #expect(tokenURL == "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/oauth2/v2.0/token")
+        #expect(configuration.sync.batchSize == 100)
+        #expect(!configuration.sync.changeTracking)
         #expect(configuration.sync.pageSize == 500)
         #expect(configuration.sync.changesPageSize == 100)
         #expect(configuration.dataverse.impersonation == nil)
@@ -44,7 +47,7 @@ import Testing
         let configuration = try await ConfigurationLoader.load(
             path: Self.exampleFile,
             environment: [
-                "SOPD_DATAVERSE_TOKEN": "t", "SOPD_BACKOFFICE_TOKEN": "b", "SOPD_DATAVERSE_PAGE_SIZE": "25",
+                "SOPD_DATAVERSE_CLIENT_SECRET": "t", "SOPD_BACKOFFICE_TOKEN": "b", "SOPD_DATAVERSE_PAGE_SIZE": "25",
                 "SOPD_BACKOFFICE_URL": "http://127.0.0.1:9/api",
                 "SOPD_DATAVERSE_IMPERSONATE_CALLER_OBJECT_ID": "ad000000-0000-0000-0000-000000000003",
             ])

@@ -1,10 +1,12 @@
 import Foundation
 
-/// A built executable of this package (`sopd`, `sop-emulator`) run as a separate process, as ops would run it.
+/// A built executable of this package (`sopd`, `sop-emulator`) run as a separate process, as ops would
+/// run it. Started with `posix_spawn` and reaped with `waitpid` here: Foundation's `Process` can miss
+/// a child's exit on a busy machine and then spin in `waitUntilExit` for ever.
 public final class BuiltProcess: @unchecked Sendable {
     /// What a finished process left behind.
     public struct Outcome: Sendable {
-        /// The exit status.
+        /// The exit status, or 128 + the signal that ended it.
         public var status: Int32
         /// Everything written to stdout.
         public var standardOutput: String
@@ -12,9 +14,11 @@ public final class BuiltProcess: @unchecked Sendable {
         public var standardError: String
     }
 
-    private let process = Process()
-    private let output = Pipe()
-    private let errors = Pipe()
+    private let pid: pid_t
+    private let output: FileHandle
+    private let errors: FileHandle
+    private let lock = NSLock()
+    private var exitStatus: Int32?
 
     /// The folder that holds the built products: the one the test bundle itself was built into.
     public static var binaryDirectory: URL {
@@ -23,17 +27,39 @@ public final class BuiltProcess: @unchecked Sendable {
 
     /// Starts `product` with `arguments`; `environment` adds to a minimal environment.
     public init(_ product: String, _ arguments: [String], environment: [String: String] = [:]) throws {
-        let executable = Self.binaryDirectory.appendingPathComponent(product)
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            throw BuiltProcessError(message: "\(executable.path) is missing: run `swift build` (make test does) before the tests")
+        let executable = Self.binaryDirectory.appendingPathComponent(product).path
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw BuiltProcessError(message: "\(executable) is missing: run `swift build` (make test does) before the tests")
         }
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()].merging(environment) { _, new in new }
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        var outPipe: [Int32] = [0, 0]
+        var errPipe: [Int32] = [0, 0]
+        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else { throw BuiltProcessError(message: "cannot create pipes") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        for descriptor in outPipe + errPipe { posix_spawn_file_actions_addclose(&actions, descriptor) }
+        let variables = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()].merging(environment) { _, new in new }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var child: pid_t = 0
+        let spawned = posix_spawn(&child, executable, &actions, nil, argv, envp)
+        close(outPipe[1])
+        close(errPipe[1])
+        guard spawned == 0 else {
+            close(outPipe[0])
+            close(errPipe[0])
+            throw BuiltProcessError(message: "cannot start \(executable): \(String(cString: strerror(spawned)))")
+        }
+        pid = child
+        output = FileHandle(fileDescriptor: outPipe[0], closeOnDealloc: true)
+        errors = FileHandle(fileDescriptor: errPipe[0], closeOnDealloc: true)
     }
 
     /// Runs `product` to its end. Blocking: call through `onDispatchQueue`.
@@ -45,19 +71,32 @@ public final class BuiltProcess: @unchecked Sendable {
     public func readLines(_ count: Int) -> [String] {
         var buffer = Data()
         while String(decoding: buffer, as: UTF8.self).filter({ $0 == "\n" }).count < count {
-            let chunk = output.fileHandleForReading.availableData
+            let chunk = output.availableData
             if chunk.isEmpty { break }
             buffer.append(chunk)
         }
         return String(decoding: buffer, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 
-    /// Whether the process still runs.
-    public var isRunning: Bool { process.isRunning }
-
     /// Sends `signal` to the process.
     public func send(_ signal: Int32) {
-        kill(process.processIdentifier, signal)
+        if isRunning { kill(pid, signal) }
+    }
+
+    /// Whether the process still runs (it is reaped here once it ended).
+    public var isRunning: Bool { reap(blocking: false) == nil }
+
+    /// The exit status once the process ended, reaping it; nil while it runs.
+    private func reap(blocking: Bool) -> Int32? {
+        lock.withLock {
+            if let exitStatus { return exitStatus }
+            var status: Int32 = 0
+            let result = waitpid(pid, &status, blocking ? 0 : WNOHANG)
+            guard result == pid else { return nil }
+            let low = status & 0x7f
+            exitStatus = low == 0 ? (status >> 8) & 0xff : 128 + low
+            return exitStatus
+        }
     }
 
     /// Waits for the process to end, killing it after `timeout` seconds. Blocking.
@@ -66,22 +105,17 @@ public final class BuiltProcess: @unchecked Sendable {
         nonisolated(unsafe) var standardOutput = Data()
         nonisolated(unsafe) var standardError = Data()
         let readers = DispatchGroup()
-        DispatchQueue(label: "test.stdout").async(group: readers) {
-            standardOutput = self.output.fileHandleForReading.readDataToEndOfFile()
+        DispatchQueue(label: "test.stdout").async(group: readers) { standardOutput = self.output.readDataToEndOfFile() }
+        DispatchQueue(label: "test.stderr").async(group: readers) { standardError = self.errors.readDataToEndOfFile() }
+        while isRunning && Date() < deadline { usleep(10_000) }
+        if isRunning {
+            kill(pid, SIGKILL)
+            _ = reap(blocking: true)
+            throw BuiltProcessError(message: "the process did not exit within \(timeout)s")
         }
-        DispatchQueue(label: "test.stderr").async(group: readers) {
-            standardError = self.errors.fileHandleForReading.readDataToEndOfFile()
-        }
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning {
-            send(SIGKILL)
-            process.waitUntilExit()
-            throw BuiltProcessError(message: "\(process.executableURL?.lastPathComponent ?? "process") did not exit within \(timeout)s")
-        }
-        process.waitUntilExit()
         readers.wait()
         return Outcome(
-            status: process.terminationStatus, standardOutput: String(decoding: standardOutput, as: UTF8.self),
+            status: reap(blocking: true) ?? -1, standardOutput: String(decoding: standardOutput, as: UTF8.self),
             standardError: String(decoding: standardError, as: UTF8.self))
     }
 }

@@ -73,7 +73,8 @@ let package = Package(
             path: "Tests/SopdTestSupport"
         ),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP", .product(name: "FlyingFox", package: "FlyingFox")]),
+        .testTarget(
+            name: "HTTPTests", dependencies: ["HTTP", "SopdTestSupport", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "DataverseTests", dependencies: ["Dataverse", "Emulators", "SopdTestSupport"]),
         .testTarget(name: "BackOfficeTests", dependencies: ["BackOffice", "Emulators", "SopdTestSupport"]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "SopdTestSupport"]),

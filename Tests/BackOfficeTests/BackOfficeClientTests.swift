@@ -1,4 +1,5 @@
 import BackOffice
+import HTTP
 import Emulators
 import JSON
 import SopdTestSupport
@@ -72,8 +73,8 @@ import Testing
 
     @Test func aDownBackOfficeIsUnavailable() async throws {
         let fixture = try await SyncFixture()
-        await fixture.suite.backOfficeServer.stop()
-        let client = fixture.backOfficeClient()
+        let closed = try ClosedPort()
+        let client = BackOfficeClient(baseURL: closed.url, credentials: .bearer(token: "t"), http: HTTPClient())
         let error = await #expect(throws: BackOfficeError.self) {
             try await onDispatchQueue { try client.submitOrder(Self.document, idempotencyKey: "k-6") }
         }

@@ -25,8 +25,9 @@ import Testing
         #expect(failures[2].line.hasPrefix("FAIL  back office"))
         #expect(failures[2].fix?.contains("backoffice-token") == true)
 
-        await fixture.suite.dataverseServer.stop()
-        let unreachable = try await onDispatchQueue { Doctor.checks(configuration) }
+        let closed = try ClosedPort()
+        let offline = try ConfigurationLoader.configuration(values: fixture.configurationValues(["dataverse.url": closed.url]))
+        let unreachable = try await onDispatchQueue { Doctor.checks(offline) }
         #expect(unreachable.first { $0.name == "dataverse" }?.fix?.contains("dataverse.url") == true)
         await fixture.suite.stop()
     }

@@ -1,4 +1,5 @@
 import Dataverse
+import HTTP
 import Emulators
 import JSON
 import SopdTestSupport
@@ -69,9 +70,10 @@ import Testing
 
     @Test func anUnreachableOrganizationIsUnavailable() async throws {
         let fixture = try await SyncFixture()
-        await fixture.suite.dataverseServer.stop()
+        let closed = try ClosedPort()
+        let client = DataverseClient(organizationURL: closed.url, http: HTTPClient(), tokens: StaticAccessToken("t"))
         let error = await #expect(throws: DataverseError.self) {
-            try await onDispatchQueue { try fixture.dataverseClient().whoAmI() }
+            try await onDispatchQueue { try client.whoAmI() }
         }
         #expect(error?.code == .unavailable)
         await fixture.suite.stop()

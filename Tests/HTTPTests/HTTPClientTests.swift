@@ -1,6 +1,7 @@
 import FlyingFox
 import Foundation
 import HTTP
+import SopdTestSupport
 import Testing
 
 private typealias Client = HTTP.HTTPClient
@@ -83,11 +84,9 @@ private typealias Request = HTTP.HTTPRequest
     }
 
     @Test func tellsARefusedConnectionApart() async throws {
-        let (server, task, base) = try await Self.startServer()
-        await server.stop()
-        task.cancel()
+        let closed = try ClosedPort()
         let error = await #expect(throws: HTTPError.self) {
-            try await Client().response(for: Request(method: .get, url: "\(base)/hello"))
+            try await Client().response(for: Request(method: .get, url: "\(closed.url)/hello"))
         }
         #expect(error?.code == .couldNotConnect)
     }

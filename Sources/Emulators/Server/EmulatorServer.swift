@@ -33,10 +33,11 @@ public final class EmulatorServer: Sendable {
         self.port = boundPort
     }
 
-    /// Stops listening and closes every connection.
+    /// Stops listening and closes every connection; when it returns, the port refuses connections.
     public func stop() async {
         // Clients keep idle connections open; waiting for them to close would only delay the stop.
         task.cancel()
         await server.stop(timeout: 0)
+        _ = await task.result
     }
 }

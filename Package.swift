@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "sopd", targets: ["sopd"]),
         .executable(name: "sop-emulator", targets: ["sop-emulator"]),
+        .executable(name: "sopd-bench", targets: ["sopd-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -65,6 +66,14 @@ let package = Package(
             dependencies: [
                 "Emulators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "sopd-bench",
+            dependencies: [
+                "Daemon", "Emulators", "Sync", "Journal", "Dataverse", "HTTP", "JSON",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(

@@ -9,7 +9,7 @@ ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 RELEASE_FLAGS := -c release --static-swift-stdlib --product sopd
 RELEASE_BIN = $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/sopd
 
-.PHONY: deps build release demo test emulator units-check install uninstall deb clean
+.PHONY: deps build release demo test bench emulator units-check install uninstall deb clean
 
 ## deps: install the Debian packages the build needs (as root), or say which are missing.
 deps:
@@ -43,6 +43,11 @@ demo: deps
 test: deps
 	$(SWIFT) build
 	$(SWIFT) test
+
+## bench: every sopd-bench scenario on a release build (docs/performance.md); ARGS="--scenario a" picks one.
+bench: deps
+	$(SWIFT) build -c release
+	$$($(SWIFT) build -c release --show-bin-path)/sopd-bench $(ARGS)
 
 ## emulator: serve both emulators with demo data on fixed ports 8401 (Dataverse) and 8402 (back office).
 emulator: deps

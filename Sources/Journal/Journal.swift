@@ -7,6 +7,7 @@ public final class Journal: Sendable {
     /// The path of the SQLite file.
     public let path: String
     private let database: DatabasePool
+    private let commits: GroupCommit
 
     /// Opens the journal at `path`, creating it (mode 0600) and migrating its schema as needed.
     /// - Throws: `JournalError` naming the file and the cause.
@@ -30,6 +31,7 @@ public final class Journal: Sendable {
         configuration.busyMode = .timeout(10)
         configuration.label = "sopd.journal"
         database = try Self.openPool(path: path, configuration: configuration)
+        commits = GroupCommit(database)
     }
 
     /// Opens and migrates the pool while holding an exclusive lock on `<journal>.lock`: two sopd
@@ -115,12 +117,20 @@ public final class Journal: Sendable {
                 table.column("at", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v5: order and remote id indexes") { db in
+            try db.create(index: "transfer_order_id", on: "transfer", columns: ["orderId"])
+            try db.create(index: "transfer_remote_id", on: "transfer", columns: ["remoteId"])
+        }
         return migrator
     }
 
+    /// Runs `body` in a transaction shared with the writes other threads make meanwhile (`GroupCommit`).
     private func write<T>(_ body: (Database) throws -> T) throws(JournalError) -> T {
         do {
-            return try database.write(body)
+            var result: T?
+            try commits.write { db in result = try body(db) }
+            guard let result else { throw JournalError("cannot write \(path): the write did not run") }
+            return result
         } catch let error as JournalError {
             throw error
         } catch {
@@ -139,13 +149,19 @@ public final class Journal: Sendable {
     /// Journals `transfer` unless one with its idempotency key exists, and returns the journaled row.
     public func record(_ transfer: Transfer) throws(JournalError) -> Transfer {
         try write { db in
-            if let existing = try Transfer.filter(Transfer.Columns.idempotencyKey == transfer.idempotencyKey).fetchOne(db) {
+            if let existing = try Self.transfer(db, where: "idempotencyKey", is: transfer.idempotencyKey) {
                 return existing
             }
             var inserted = transfer
             try inserted.insert(db)
             return inserted
         }
+    }
+
+    /// The transfer whose unique `column` (`id` or `idempotencyKey`) is `value`, through a statement the
+    /// connection compiles once: the transitions of every transfer read their row this way.
+    private static func transfer(_ db: Database, where column: String, is value: some DatabaseValueConvertible) throws -> Transfer? {
+        try Transfer.fetchOne(db.cachedStatement(sql: "SELECT * FROM transfer WHERE \(column) = ?"), arguments: [value])
     }
 
     /// This process, as it appears in `leaseOwner`: `host:pid`.
@@ -174,7 +190,7 @@ public final class Journal: Sendable {
         throws(JournalError) -> Transfer?
     {
         try write { db in
-            guard var transfer = try Transfer.fetchOne(db, key: id) else { throw JournalError("transfer \(id) does not exist") }
+            guard var transfer = try Self.transfer(db, where: "id", is: id) else { throw JournalError("transfer \(id) does not exist") }
             let now = Date()
             if transfer.state == .sending, transfer.leaseOwner != owner,
                 Self.leaseHolderMayBeAlive(transfer.leaseOwner, until: transfer.leaseUntil, now: now)
@@ -283,7 +299,7 @@ public final class Journal: Sendable {
         _ id: Int64, to next: TransferState, attempt: AttemptLog?, status: Int?, _ change: @escaping (inout Transfer) -> Void
     ) throws(JournalError) -> Transfer {
         try write { db in
-            guard var transfer = try Transfer.fetchOne(db, key: id) else {
+            guard var transfer = try Self.transfer(db, where: "id", is: id) else {
                 throw JournalError("transfer \(id) does not exist")
             }
             guard transfer.state.canMove(to: next) else {

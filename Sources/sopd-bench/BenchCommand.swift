@@ -45,8 +45,8 @@ struct BenchCommand: AsyncParsableCommand {
                     run.status, run.seconds, Double(backlog) / run.seconds, run.peakMiB))
         }
         if all || scenario == "journal" {
-            let rate = try JournalScenario.run(transfers: journalTransfers, folder: folder)
-            line(String(format: "journal: %d transfers, %.0f durable transitions/s", journalTransfers, rate))
+            let rate = try JournalScenario.run(transfers: journalTransfers, workers: maxInFlight, folder: folder)
+            line(String(format: "journal: %d transfers from %d threads, %.0f durable transitions/s", journalTransfers, maxInFlight, rate))
         }
     }
 }

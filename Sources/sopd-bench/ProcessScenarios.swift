@@ -1,7 +1,7 @@
 import Foundation
 
 /// Scenarios (c) and (d), with the built `sopd` and `sop-emulator` as separate processes, so that the
-/// figures are sopd's own.
+/// figures are sopd's own, on the shipped defaults (pages of 500 orders, stamps in batches of 100).
 enum ProcessScenarios {
     private static func config(_ urls: [String], folder: String, extra: String = "") throws -> String {
         let path = "\(folder)/sopd.yaml"
@@ -9,8 +9,6 @@ enum ProcessScenarios {
             dataverse:
               url: \(urls[0])
               token: sopd-app-token
-              pageSize: 5000
-              batchSize: 1000
             backoffice:
               url: \(urls[1])
               token: backoffice-token

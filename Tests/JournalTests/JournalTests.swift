@@ -123,6 +123,35 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: path + "-wal"))
     }
 
+    @Test func writesFromManyThreadsShareCommitsButFailAlone() throws {
+        let path = try TemporaryDirectory().file("journal.sqlite")
+        let journal = try Journal(path: path)
+        let existing = try #require(try journal.record(newTransfer(key: "existing")).id)
+        var clashing = newTransfer(key: "clash")
+        clashing.id = existing
+        let clash = clashing
+        let failures = NSLock()
+        nonisolated(unsafe) var failed: [Int] = []
+        DispatchQueue.concurrentPerform(iterations: 40) { index in
+            do {
+                if index == 20 {
+                    try journal.record([newTransfer(key: "before-clash"), clash], cursorName: "feed", cursor: "v2")
+                } else {
+                    let id = try journal.record(newTransfer(key: "key-\(index)")).id!
+                    _ = try journal.beginAttempt(id)
+                    try journal.complete(id, remoteId: "BO-\(index)", status: 201)
+                }
+            } catch {
+                failures.withLock { failed.append(index) }
+            }
+        }
+        #expect(failed == [20], "only the write that broke a constraint fails")
+        let reopened = try Journal(path: path)
+        #expect(try reopened.countsByState() == [.done: 39, .pending: 1])
+        #expect(try reopened.transfer(idempotencyKey: "before-clash") == nil, "the failed write is rolled back whole")
+        #expect(try reopened.cursor("feed") == nil)
+    }
+
     @Test func anUnwritableLocationIsAClearError() {
         let error = #expect(throws: JournalError.self) { try Journal(path: "/proc/sopd/journal.sqlite") }
         #expect(error?.description.contains("/proc/sopd") == true)

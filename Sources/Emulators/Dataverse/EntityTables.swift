@@ -73,8 +73,9 @@ public struct EntityTables: Sendable {
             let limit = min(options.top ?? Int.max, pageSize)
             let page = candidates.prefix(limit)
             let more = options.top == nil && candidates.count > limit
+            let children = childIndex(entity, options: options)
             return Page(
-                rows: page.map { project($0.row, entity: entity, options: options) },
+                rows: page.map { project($0.row, entity: entity, options: options, children: children) },
                 nextSkipToken: more ? page.last.map { RowOrdering.token(after: $0.key) } : nil,
                 count: min(matching, 5000))
         }
@@ -126,8 +127,24 @@ public struct EntityTables: Sendable {
         }
     }
 
+    /// For each collection-valued `$expand` of a query, the target rows grouped by the row they point to, so that a
+    /// page of rows reads the related table once rather than once per row.
+    private func childIndex(_ entity: EntityDefinition, options: QueryOptions) -> [String: [JSONValue: [[String: JSONValue]]]] {
+        var index: [String: [JSONValue: [[String: JSONValue]]]] = [:]
+        for item in options.expand {
+            guard let collection = entity.collectionNavigations[item.navigation] else { continue }
+            let lookup = "_\(collection.referencingLookup)_value"
+            index[item.navigation] = Dictionary(grouping: (tables[collection.target] ?? [:]).values) { $0[lookup] ?? .null }
+        }
+        return index
+    }
+
     /// The row as the Web API returns it: the selected properties (all when none are), the ETag, and expansions.
-    private func project(_ row: [String: JSONValue], entity: EntityDefinition, options: QueryOptions) -> JSONValue {
+    /// `children` holds the related rows of collection-valued expansions when the caller grouped them beforehand.
+    private func project(
+        _ row: [String: JSONValue], entity: EntityDefinition, options: QueryOptions,
+        children: [String: [JSONValue: [[String: JSONValue]]]] = [:]
+    ) -> JSONValue {
         var output: [String: JSONValue] = [:]
         for property in options.select ?? entity.propertyNames { output[property] = row[property] ?? .null }
         output[entity.primaryIdAttribute] = row[entity.primaryIdAttribute]
@@ -148,11 +165,13 @@ public struct EntityTables: Sendable {
             } else if let collection = entity.collectionNavigations[item.navigation],
                 let target = schema.entities[collection.target]
             {
-                let id = row[entity.primaryIdAttribute]
+                let id = row[entity.primaryIdAttribute] ?? .null
                 let ordering = RowOrdering(orderBy: item.options.orderBy, primaryKey: target.primaryIdAttribute)
-                let related = (tables[target.logicalName] ?? [:]).values.filter {
-                    $0["_\(collection.referencingLookup)_value"] == id
-                        && (item.options.filter?.matches($0, in: target) ?? true)
+                let lookup = "_\(collection.referencingLookup)_value"
+                let candidates = children[item.navigation].map { $0[id] ?? [] }
+                    ?? (tables[target.logicalName] ?? [:]).values.filter { $0[lookup] == id }
+                let related = candidates.filter {
+                    item.options.filter?.matches($0, in: target) ?? true
                 }.sorted { ordering.isOrderedBefore(ordering.sortKey($0), ordering.sortKey($1)) }
                 output[item.navigation] = .array(
                     related.prefix(item.options.top ?? Int.max).map { project($0, entity: target, options: item.options) })

@@ -71,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "sopd-bench",
             dependencies: [
-                "Daemon", "Emulators", "Sync", "Journal", "Dataverse", "HTTP", "JSON",
+                "Daemon", "Emulators", "Sync", "Journal", "Dataverse", "HTTP", "JSON", "SopdTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,28 +1,29 @@
 import Foundation
+import SopdTestSupport
 
 /// Scenarios (c) and (d), with the built `sopd` and `sop-emulator` as separate processes, so that the
 /// figures are sopd's own, on the shipped defaults (pages of 500 orders, stamps in batches of 100).
 enum ProcessScenarios {
-    private static func config(_ urls: [String], folder: String, extra: String = "") throws -> String {
+    private static func config(_ urls: [String], folder: String) throws -> String {
         let path = "\(folder)/sopd.yaml"
         try """
-            dataverse:
-              url: \(urls[0])
-              token: sopd-app-token
-            backoffice:
-              url: \(urls[1])
-              token: backoffice-token
-            journal:
-              path: \(folder)/journal.sqlite
-            log:
-              level: error
-            \(extra)
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        dataverse:
+          url: \(urls[0])
+          token: sopd-app-token
+        backoffice:
+          url: \(urls[1])
+          token: backoffice-token
+        journal:
+          path: \(folder)/journal.sqlite
+        log:
+          level: error
+        """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
-    private static func emulator(orders: Int) throws -> (ChildProcess, [String]) {
-        let emulator = try ChildProcess("sop-emulator", ["--crm-port", "0", "--backoffice-port", "0", "--submitted-orders", String(orders)])
+    private static func emulator(orders: Int) throws -> (BuiltProcess, [String]) {
+        let emulator = try BuiltProcess(
+            "sop-emulator", ["--crm-port", "0", "--backoffice-port", "0", "--submitted-orders", String(orders)])
         let urls = emulator.readLines(2).map { String($0.split(separator: " ").last ?? "") }
         guard urls.count == 2 else { throw BenchError("sop-emulator did not announce its URLs") }
         return (emulator, urls)
@@ -31,24 +32,29 @@ enum ProcessScenarios {
     /// (c) The daemon idle for `seconds`: its CPU share and resident set size.
     static func idle(seconds: Double, folder: String) throws -> (cpuPercent: Double, residentMiB: Double) {
         let (emulator, urls) = try emulator(orders: 0)
-        defer { emulator.stop() }
-        let daemon = try ChildProcess("sopd", ["--config", try config(urls, folder: folder)])
+        defer { stop(emulator) }
+        let daemon = try BuiltProcess("sopd", ["--config", try config(urls, folder: folder)])
         Thread.sleep(forTimeInterval: 2)
         let cpuBefore = daemon.cpuSeconds
         Thread.sleep(forTimeInterval: seconds)
         let cpu = daemon.cpuSeconds - cpuBefore
         let resident = daemon.residentMiB
-        daemon.stop()
+        stop(daemon)
         return (cpu / seconds * 100, resident)
     }
 
     /// (d) `orders` submitted orders through one `sopd --sync-now`: its peak resident set size and time.
     static func backlog(orders: Int, folder: String) throws -> (peakMiB: Double, seconds: Double, status: Int32) {
         let (emulator, urls) = try emulator(orders: orders)
-        defer { emulator.stop() }
+        defer { stop(emulator) }
         let started = Date()
-        let run = try ChildProcess("sopd", ["--sync-now", "--config", try config(urls, folder: folder)])
-        let (status, peak) = run.wait()
-        return (peak, Date().timeIntervalSince(started), status)
+        let run = try BuiltProcess("sopd", ["--sync-now", "--config", try config(urls, folder: folder)])
+            .waitForExit(timeout: 3 * 3600)
+        return (run.peakResidentMiB, Date().timeIntervalSince(started), run.status)
+    }
+
+    private static func stop(_ process: BuiltProcess) {
+        process.send(SIGTERM)
+        _ = try? process.waitForExit()
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A built executable of this package (`sopd`, `sop-emulator`) run as a separate process, as ops would
-/// run it. Started with `posix_spawn` and reaped with `waitpid` here: Foundation's `Process` can miss
+/// run it. Started with `posix_spawn` and reaped with `wait4` here (which also reports its peak memory): Foundation's `Process` can miss
 /// a child's exit on a busy machine and then spin in `waitUntilExit` for ever.
 public final class BuiltProcess: @unchecked Sendable {
     /// What a finished process left behind.
@@ -12,13 +12,17 @@ public final class BuiltProcess: @unchecked Sendable {
         public var standardOutput: String
         /// Everything written to stderr.
         public var standardError: String
+        /// The peak resident set size of the process, in MiB.
+        public var peakResidentMiB: Double
     }
 
-    private let pid: pid_t
+    /// The process id.
+    public let pid: pid_t
     private let output: FileHandle
     private let errors: FileHandle
     private let lock = NSLock()
     private var exitStatus: Int32?
+    private var peakResidentMiB = 0.0
 
     /// The folder that holds the built products: the one the test bundle itself was built into.
     public static var binaryDirectory: URL {
@@ -29,7 +33,7 @@ public final class BuiltProcess: @unchecked Sendable {
     public init(_ product: String, _ arguments: [String], environment: [String: String] = [:]) throws {
         let executable = Self.binaryDirectory.appendingPathComponent(product).path
         guard FileManager.default.isExecutableFile(atPath: executable) else {
-            throw BuiltProcessError(message: "\(executable) is missing: run `swift build` (make test does) before the tests")
+            throw BuiltProcessError(message: "\(executable) is missing: build it first (make test and make bench do)")
         }
         var outPipe: [Int32] = [0, 0]
         var errPipe: [Int32] = [0, 0]
@@ -63,7 +67,9 @@ public final class BuiltProcess: @unchecked Sendable {
     }
 
     /// Runs `product` to its end. Blocking: call through `onDispatchQueue`.
-    public static func run(_ product: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+    public static func run(_ product: String, _ arguments: [String], environment: [String: String] = [:]) throws
+        -> Outcome
+    {
         try BuiltProcess(product, arguments, environment: environment).waitForExit()
     }
 
@@ -91,8 +97,10 @@ public final class BuiltProcess: @unchecked Sendable {
         lock.withLock {
             if let exitStatus { return exitStatus }
             var status: Int32 = 0
-            let result = waitpid(pid, &status, blocking ? 0 : WNOHANG)
+            var usage = rusage()
+            let result = wait4(pid, &status, blocking ? 0 : WNOHANG, &usage)
             guard result == pid else { return nil }
+            peakResidentMiB = Double(usage.ru_maxrss) / 1024
             let low = status & 0x7f
             exitStatus = low == 0 ? (status >> 8) & 0xff : 128 + low
             return exitStatus
@@ -114,9 +122,11 @@ public final class BuiltProcess: @unchecked Sendable {
             throw BuiltProcessError(message: "the process did not exit within \(timeout)s")
         }
         readers.wait()
+        let status = reap(blocking: true) ?? -1
         return Outcome(
-            status: reap(blocking: true) ?? -1, standardOutput: String(decoding: standardOutput, as: UTF8.self),
-            standardError: String(decoding: standardError, as: UTF8.self))
+            status: status, standardOutput: String(decoding: standardOutput, as: UTF8.self),
+            standardError: String(decoding: standardError, as: UTF8.self),
+            peakResidentMiB: lock.withLock { peakResidentMiB })
     }
 }
 

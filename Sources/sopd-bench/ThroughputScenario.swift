@@ -35,8 +35,8 @@ struct ThroughputScenario {
                 to: suite.dataverse.store, number: 100_000 + index, status: .inProgress,
                 lines: (0..<lines).map { .product(index + $0, quantity: 1) }, account: index)
         }
-        suite.dataverse.setLatency(latency)
-        suite.backOffice.setLatency(latency)
+        suite.dataverseServer.setLatency(latency)
+        suite.backOfficeServer.setLatency(latency)
         return suite
     }
 

@@ -36,7 +36,6 @@ public final class BackOfficeEmulator: Sendable {
         var answers: [String: StoredAnswer] = [:]
         var currentLines: [String: [JSONValue]] = [:]
         var faults: [BackOfficeFault] = []
-        var latency: Double = 0
         var requestCount = 0
     }
 
@@ -54,11 +53,6 @@ public final class BackOfficeEmulator: Sendable {
 
     /// The orders accepted so far, in order of arrival.
     public var receivedOrders: [ReceivedOrder] { state.lock.withLock { state.orders } }
-
-    /// Adds this many seconds before every answer, as a distant back office would: for benchmarks.
-    public func setLatency(_ seconds: Double) {
-        state.lock.withLock { state.latency = seconds }
-    }
 
     /// Answers the next `count` `POST /orders` with `fault` (after any faults already queued).
     public func inject(_ fault: BackOfficeFault, count: Int = 1) {
@@ -81,11 +75,7 @@ public final class BackOfficeEmulator: Sendable {
 
     /// Answers one HTTP request.
     public func handle(_ request: FlyingFox.HTTPRequest) async -> FlyingFox.HTTPResponse {
-        let latency = state.lock.withLock {
-            state.requestCount += 1
-            return state.latency
-        }
-        if latency > 0 { try? await Task.sleep(for: .seconds(latency)) }
+        state.lock.withLock { state.requestCount += 1 }
         let path = request.target.path(percentEncoded: false)
         guard isAuthorized(request) else {
             return respond(

@@ -27,7 +27,6 @@ public final class DataverseEmulator: Sendable {
         var changeBeforeNextWrite: Set<String> = []
         var refuseNextWrite: Set<String> = []
         var deltaTokenLifetime: Double = 7 * 86_400
-        var latency: Double = 0
         var clients: [String: (secret: String, userId: String)] = [:]
         var issued: [String: (userId: String, expiresAt: Date)] = [:]
         var tokenLifetime: Double = 3600
@@ -113,11 +112,6 @@ public final class DataverseEmulator: Sendable {
     /// How many tokens the token endpoint issued.
     public var tokensIssued: Int { state.lock.withLock { state.tokensIssued } }
 
-    /// Adds this many seconds before every answer, as a distant tenant would: for benchmarks.
-    public func setLatency(_ seconds: Double) {
-        state.lock.withLock { state.latency = seconds }
-    }
-
     /// Seconds a delta token stays valid (Dataverse: 7 days by default); tests shorten it.
     public func setDeltaTokenLifetime(_ seconds: Double) {
         state.lock.withLock { state.deltaTokenLifetime = seconds }
@@ -195,8 +189,6 @@ public final class DataverseEmulator: Sendable {
 
     /// Answers one HTTP request. Links in answers start with the `Host` the client used.
     public func handle(_ request: FlyingFox.HTTPRequest) async -> FlyingFox.HTTPResponse {
-        let latency = state.lock.withLock { state.latency }
-        if latency > 0 { try? await Task.sleep(for: .seconds(latency)) }
         let baseURL = "http://\(request.header("Host") ?? "127.0.0.1")"
         if request.method.rawValue == "POST", request.target.path(percentEncoded: false).hasSuffix("/oauth2/v2.0/token") {
             return await issueToken(request, baseURL: baseURL)

@@ -2,11 +2,18 @@ import FlyingFox
 import FlyingSocks
 import Foundation
 import Logging
+import Synchronization
 
 /// Serves one emulator's handler on 127.0.0.1 with FlyingFox, in-process.
 public final class EmulatorServer: Sendable {
     private let server: HTTPServer
     private let task: Task<Void, any Error>
+    private let latency = Latency()
+
+    /// Seconds added before every answer, shared with the handler closure.
+    private final class Latency: Sendable {
+        let seconds = Mutex(0.0)
+    }
     /// The port the server listens on.
     public let port: UInt16
     /// `http://127.0.0.1:<port>`.
@@ -18,11 +25,16 @@ public final class EmulatorServer: Sendable {
         port: UInt16 = 0, logger: Logger,
         handler: @escaping @Sendable (FlyingFox.HTTPRequest) async -> FlyingFox.HTTPResponse
     ) async throws {
+        let latency = self.latency
         // `.loopback` binds ::1 only; sopd's peers are configured with 127.0.0.1.
         let server = try HTTPServer(
             address: .inet(ip4: "127.0.0.1", port: port), timeout: 60,
             pool: NoDelaySocketPool(wrapping: HTTPServer.defaultPool()), logger: FlyingFoxLogBridge(logger: logger),
-            handler: ClosureHTTPHandler(handler))
+            handler: ClosureHTTPHandler { request in
+                let delay = latency.seconds.withLock { $0 }
+                if delay > 0 { try? await Task.sleep(for: .seconds(delay)) }
+                return await handler(request)
+            })
         self.server = server
         task = Task { try await server.run() }
         try await server.waitUntilListening(timeout: 10)
@@ -31,6 +43,11 @@ public final class EmulatorServer: Sendable {
             throw EmulatorServerError(message: "the emulator did not report a listening IPv4 address")
         }
         self.port = boundPort
+    }
+
+    /// Adds this many seconds before every answer, as a distant peer would: for benchmarks.
+    public func setLatency(_ seconds: Double) {
+        latency.seconds.withLock { $0 = seconds }
     }
 
     /// Stops listening and closes every connection; when it returns, the port refuses connections.

@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-configuration", exact: "1.4.0", traits: ["YAML"]),
         .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
+        .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
     ],
     targets: [
         .systemLibrary(
@@ -27,28 +28,38 @@ let package = Package(
         .target(name: "JSON"),
         .target(name: "HTTP", dependencies: ["CCurl", "CCurlShim"]),
         .target(name: "SalesRules"),
-        .target(name: "Dataverse", dependencies: ["HTTP", "JSON"]),
+        .target(name: "Clocks"),
+        .target(name: "ChildProcess"),
+        .target(name: "Transfers"),
+        .target(name: "Dataverse", dependencies: ["HTTP", "JSON", "Clocks"]),
         .target(name: "BackOffice", dependencies: ["HTTP", "JSON"]),
-        .target(name: "Journal", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Journal", dependencies: ["Clocks", "Transfers", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Sync",
             dependencies: [
-                "Dataverse", "BackOffice", "Journal", "SalesRules", "JSON",
+                "Dataverse", "BackOffice", "Journal", "SalesRules", "JSON", "Clocks", "Transfers",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "Daemon",
             dependencies: [
-                "Sync", "SalesRules", "Journal", "JSON", "HTTP", "Dataverse", "BackOffice",
+                "Sync", "SalesRules", "Journal", "JSON", "HTTP", "Dataverse", "BackOffice", "Clocks", "Transfers",
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Operations",
+            dependencies: [
+                "Daemon", "Sync", "Journal", "Transfers", "SalesRules", "JSON", "HTTP", "Dataverse", "BackOffice",
             ]
         ),
         .target(
             name: "Emulators",
             dependencies: [
-                "SalesRules", "JSON",
+                "SalesRules", "JSON", "BackOffice", "Clocks",
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "FlyingSocks", package: "FlyingFox"),
                 .product(name: "Logging", package: "swift-log"),
@@ -57,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "sopd",
             dependencies: [
-                "Daemon", "Emulators",
+                "Daemon", "Operations", "Emulators", "Transfers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -71,14 +82,17 @@ let package = Package(
         .executableTarget(
             name: "sopd-bench",
             dependencies: [
-                "Daemon", "Emulators", "Sync", "Journal", "Dataverse", "HTTP", "JSON", "SopdTestSupport",
+                "Daemon", "Emulators", "Sync", "Journal", "Transfers", "Dataverse", "HTTP", "JSON", "ChildProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "SopdTestSupport",
-            dependencies: ["Emulators", "Daemon", "Sync", "Dataverse", "BackOffice", "HTTP", "Journal", "JSON"],
+            dependencies: [
+                "Emulators", "Daemon", "Sync", "Dataverse", "BackOffice", "HTTP", "Journal", "JSON", "Clocks", "ChildProcess",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/SopdTestSupport"
         ),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
@@ -86,11 +100,15 @@ let package = Package(
             name: "HTTPTests", dependencies: ["HTTP", "SopdTestSupport", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "DataverseTests", dependencies: ["Dataverse", "Emulators", "SopdTestSupport"]),
         .testTarget(name: "BackOfficeTests", dependencies: ["BackOffice", "Emulators", "SopdTestSupport"]),
-        .testTarget(name: "JournalTests", dependencies: ["Journal", "SopdTestSupport"]),
+        .testTarget(name: "TransfersTests", dependencies: ["Transfers"]),
+        .testTarget(name: "JournalTests", dependencies: ["Journal", "Transfers", "Clocks", "SopdTestSupport"]),
         .testTarget(name: "EmulatorsTests", dependencies: ["Emulators", "JSON", "HTTP", "SopdTestSupport"]),
-        .testTarget(name: "SyncTests", dependencies: ["Sync", "Daemon", "Emulators", "SopdTestSupport"]),
+        .testTarget(name: "SyncTests", dependencies: ["Sync", "Daemon", "Emulators", "Journal", "Transfers", "SalesRules", "SopdTestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Dataverse", "SopdTestSupport"]),
+        .testTarget(
+            name: "OperationsTests",
+            dependencies: ["Operations", "Daemon", "Journal", "Transfers", "Emulators", "SopdTestSupport"]),
         .testTarget(name: "SalesRulesTests", dependencies: ["SalesRules"]),
-        .testTarget(name: "sopdTests", dependencies: ["SopdTestSupport"]),
+        .testTarget(name: "sopdTests", dependencies: ["SopdTestSupport", "ChildProcess", "Journal", "Transfers"]),
     ]
 )

@@ -6,8 +6,10 @@ public struct ChangeEvent: Sendable, Equatable {
     public var id: String
     /// Its position in the feed; the cursor after it.
     public var sequence: Int
-    /// `accepted`, `linesChanged`, `shipped`, `invoiced`, `canceled`, `rejected` or `deleted`.
+    /// The type as the feed wrote it.
     public var type: String
+    /// The type, or nil when contract v1 has no such type (the event is then refused, never guessed at).
+    public var kind: ChangeEventKind? { ChangeEventKind(rawValue: type) }
     /// The back-office order id.
     public var orderId: String
     /// The Dynamics `salesorderid`, if the back office knows it.

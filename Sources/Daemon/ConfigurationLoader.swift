@@ -5,6 +5,7 @@ import Foundation
 import HTTP
 import Sync
 import SystemPackage
+import Transfers
 
 /// Reads sopd's configuration from, highest precedence first: `SOPD_*` environment variables
 /// (`SOPD_DATAVERSE_URL` for `dataverse.url`, `SOPD_DATAVERSE_PAGE_SIZE` for `dataverse.pageSize`),

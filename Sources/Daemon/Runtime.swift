@@ -1,4 +1,5 @@
 import BackOffice
+import Clocks
 import Dataverse
 import HTTP
 import Foundation
@@ -16,21 +17,25 @@ public struct Runtime: Sendable {
     public let engine: SyncEngine
 
     /// Builds the parts; opens (and creates) the journal.
-    /// - Parameter progress: Hears how many orders a cycle handled so far, and of how many once known.
+    /// - Parameters:
+    ///   - clock: The time of the data path: the journal's transitions, retries, the request budget.
+    ///   - random: The jitter of retries.
+    ///   - progress: Hears how many orders a cycle handled so far, and of how many once known.
     /// - Throws: `JournalError` when the journal cannot be opened.
     public init(
-        configuration: SopdConfiguration, logger: Logger, progress: (@Sendable (_ done: Int, _ total: Int?) -> Void)? = nil
+        configuration: SopdConfiguration, logger: Logger, clock: any WallClock = SystemClock(),
+        random: any RandomSource = SystemRandom(), progress: (@Sendable (_ done: Int, _ total: Int?) -> Void)? = nil
     )
         throws(JournalError)
     {
-        dataverse = configuration.dataverse.makeClient()
+        dataverse = configuration.dataverse.makeClient(clock: clock)
         let backOffice = BackOfficeClient(
             baseURL: configuration.backOffice.url, credentials: configuration.backOffice.credentials,
             http: HTTPClient(configuration: configuration.backOffice.http))
-        journal = try Journal(path: configuration.journalPath)
+        journal = try Journal(path: configuration.journalPath, clock: clock)
         engine = SyncEngine(
             dataverse: dataverse, backOffice: backOffice, journal: journal, settings: configuration.sync, logger: logger,
-            progress: progress)
+            random: random, progress: progress)
     }
 
     /// The threshold every logger of this process shares; a configuration reload moves it.

@@ -1,4 +1,5 @@
 import BackOffice
+import Clocks
 import Dataverse
 import HTTP
 import Sync
@@ -51,8 +52,9 @@ public struct SopdConfiguration: Sendable {
 }
 
 extension SopdConfiguration.Dataverse {
-    /// A client of the configured organization, with its own connection pool.
-    public func makeClient() -> DataverseClient {
+    /// A client of the configured organization, with its own connection pool; its request budget and
+    /// its waits for `Retry-After` keep time on `clock`.
+    public func makeClient(clock: any WallClock = SystemClock()) -> DataverseClient {
         let client = HTTPClient(configuration: http)
         let tokens: any AccessTokenSource =
             switch auth {
@@ -63,6 +65,7 @@ extension SopdConfiguration.Dataverse {
             }
         return DataverseClient(
             organizationURL: url, http: client, tokens: tokens, impersonation: impersonation,
-            budget: RequestBudget(requests: limits.requests, windowSeconds: limits.windowSeconds, concurrent: limits.concurrent))
+            budget: RequestBudget(
+                requests: limits.requests, windowSeconds: limits.windowSeconds, concurrent: limits.concurrent, clock: clock))
     }
 }

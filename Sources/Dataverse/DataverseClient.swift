@@ -251,7 +251,7 @@ public final class DataverseClient: Sendable {
                 let wait = response.headers["Retry-After"].flatMap(Double.init) ?? 1
                 guard wait <= maxRetryAfterSeconds else { return response }
                 throttled += 1
-                Thread.sleep(forTimeInterval: wait)
+                budget.clock.sleep(seconds: wait)
                 continue
             }
             return response

@@ -1,3 +1,4 @@
+import Clocks
 import Foundation
 
 /// Keeps sopd under Dataverse's service protection limits on its own side: at most `requests` per
@@ -10,15 +11,18 @@ public final class RequestBudget: @unchecked Sendable {
     public let windowSeconds: Double
     /// Requests allowed at once (Dataverse: 52 per user).
     public let concurrent: Int
+    /// Where the window's time comes from.
+    public let clock: any WallClock
     private let condition = NSCondition()
     private var sent: [Date] = []
     private var inFlight = 0
 
     /// Creates a budget; the defaults are Dataverse's documented limits.
-    public init(requests: Int = 6000, windowSeconds: Double = 300, concurrent: Int = 52) {
+    public init(requests: Int = 6000, windowSeconds: Double = 300, concurrent: Int = 52, clock: any WallClock = SystemClock()) {
         self.requests = max(1, requests)
         self.windowSeconds = windowSeconds
         self.concurrent = max(1, concurrent)
+        self.clock = clock
     }
 
     /// Waits until one more request fits, and counts it.
@@ -26,15 +30,17 @@ public final class RequestBudget: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while true {
-            let now = Date()
+            let now = clock.now()
             sent.removeAll { now.timeIntervalSince($0) >= windowSeconds }
-            if inFlight < concurrent, sent.count < requests {
+            if sent.count >= requests {
+                clock.wait(on: condition, until: sent[0].addingTimeInterval(windowSeconds))
+            } else if inFlight >= concurrent {
+                condition.wait()
+            } else {
                 sent.append(now)
                 inFlight += 1
                 return
             }
-            let until = sent.count >= requests ? sent[0].addingTimeInterval(windowSeconds) : now.addingTimeInterval(1)
-            condition.wait(until: until)
         }
     }
 

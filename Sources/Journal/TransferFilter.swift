@@ -1,4 +1,5 @@
 import Foundation
+import Transfers
 
 /// Which transfers `Journal.transfers(matching:)` lists.
 public struct TransferFilter: Sendable {

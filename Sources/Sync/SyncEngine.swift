@@ -1,9 +1,11 @@
 import BackOffice
+import Clocks
 import Dataverse
 import Dispatch
 import Foundation
 import Journal
 import Logging
+import Transfers
 
 /// Runs sync cycles (outbound, then inbound) one at a time on a serial Dispatch queue, so cycles never overlap, whether
 /// they are asked for by a timer, a signal or `--sync-now`.
@@ -16,19 +18,22 @@ public final class SyncEngine: Sendable {
     private let queue = DispatchQueue(label: "sopd.cycle")
 
     /// Creates an engine over the given peers and journal; `progress` hears how many orders a cycle
-    /// handled so far, and of how many once known.
+    /// handled so far, and of how many once known. The time comes from the journal's clock, the
+    /// jitter of retries from `random`.
     public init(
         dataverse: DataverseClient, backOffice: BackOfficeClient, journal: Journal, settings: SyncSettings,
-        logger: Logger, progress: (@Sendable (_ done: Int, _ total: Int?) -> Void)? = nil
+        logger: Logger, random: any RandomSource = SystemRandom(),
+        progress: (@Sendable (_ done: Int, _ total: Int?) -> Void)? = nil
     ) {
         self.journal = journal
         self.settings = settings
         self.logger = logger
         outbound = OutboundPipeline(
             dataverse: dataverse, backOffice: backOffice, journal: journal, settings: settings, logger: logger,
-            progress: progress)
+            random: random, progress: progress)
         inbound = InboundPipeline(
-            dataverse: dataverse, backOffice: backOffice, journal: journal, settings: settings, logger: logger)
+            dataverse: dataverse, backOffice: backOffice, journal: journal, settings: settings, logger: logger,
+            random: random)
     }
 
     /// One cycle: orders out, then the back office's changes in.
@@ -39,11 +44,11 @@ public final class SyncEngine: Sendable {
         var report = kind == .inbound ? CycleReport() : outbound.run(readingDynamics: kind != .retries)
         if kind == .full || kind == .inbound { report.inbound = inbound.run() }
         do {
-            if kind == .full || kind == .outbound, report.readError == nil { try journal.setCheckpoint("out") }
+            if kind == .full || kind == .outbound, report.readError == nil { try journal.setCheckpoint(.outbound) }
             if kind == .full || kind == .inbound, report.inbound.refusal == nil, report.inbound.readError == nil {
-                try journal.setCheckpoint("in")
+                try journal.setCheckpoint(.inbound)
             }
-            let pruned = try journal.prune(doneBefore: Date().addingTimeInterval(-settings.retentionSeconds))
+            let pruned = try journal.prune(doneBefore: journal.clock.now().addingTimeInterval(-settings.retentionSeconds))
             if pruned > 0 { logger.info("pruned done transfers past the retention", metadata: ["count": "\(pruned)"]) }
         } catch {
             logger.error("cannot record the cycle in the journal", metadata: ["error": "\(error)"])

@@ -1,3 +1,5 @@
+import Transfers
+
 /// How a sync cycle reads and sends.
 public struct SyncSettings: Sendable {
     /// Rows per page of the submitted-orders read (`Prefer: odata.maxpagesize`), 1 to 5000.

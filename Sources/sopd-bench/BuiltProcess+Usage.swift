@@ -1,5 +1,5 @@
 import Foundation
-import SopdTestSupport
+import ChildProcess
 
 extension BuiltProcess {
     /// CPU seconds the process used so far, from `/proc/<pid>/stat`.

@@ -1,5 +1,6 @@
 import Foundation
 import Journal
+import Transfers
 
 /// The journal alone: transfers journaled, claimed and completed (three durable transitions each) by
 /// `workers` threads at once, as the outbound workers make them (each a serial queue of its own), so that group commit can share syncs.
@@ -18,7 +19,7 @@ enum JournalScenario {
                             Transfer(
                                 direction: .outbound, orderId: "id-\(index)", orderNumber: "SO-\(index)",
                                 idempotencyKey: "bench-\(index)",
-                                payload: "{}"))
+                                payload: "{}", now: journal.clock.now()))
                         _ = try journal.beginAttempt(transfer.id!)
                         try journal.complete(transfer.id!, remoteId: "BO-\(index)", status: 201)
                     } catch {

@@ -1,5 +1,5 @@
 import Foundation
-import SopdTestSupport
+import ChildProcess
 
 /// Scenarios (c) and (d), with the built `sopd` and `sop-emulator` as separate processes, so that the
 /// figures are sopd's own, on the shipped defaults (pages of 500 orders, stamps in batches of 100).

@@ -2,6 +2,7 @@ import Emulators
 import Journal
 import SalesRules
 import Sync
+import Transfers
 
 /// The demo's printout: every order with what happened to it and why.
 enum DemoReport {

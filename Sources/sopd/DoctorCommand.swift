@@ -1,6 +1,7 @@
 import ArgumentParser
 import Daemon
 import Foundation
+import Operations
 
 /// `sopd doctor`: is everything sopd needs in place? One line per check, the fix for each failure.
 struct DoctorCommand: AsyncParsableCommand {

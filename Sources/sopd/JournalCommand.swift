@@ -2,6 +2,8 @@ import ArgumentParser
 import Daemon
 import Foundation
 import Journal
+import Operations
+import Transfers
 
 /// `sopd journal list|show|retry|resync`: the journal as ops see it; no network needed, safe while the daemon runs.
 struct JournalCommand: AsyncParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Daemon
 import Dataverse
 import Foundation
+import Operations
 
 /// `sopd sop status|enable|disable`: the sales order processing switch of the configured tenant.
 struct SOPCommand: AsyncParsableCommand {

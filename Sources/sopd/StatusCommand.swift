@@ -2,6 +2,7 @@ import ArgumentParser
 import Daemon
 import Foundation
 import Journal
+import Operations
 
 /// `sopd status`: the journal's health, for people and monitoring; exits 0 ok, 1 dead transfers, 2 stale.
 struct StatusCommand: AsyncParsableCommand {

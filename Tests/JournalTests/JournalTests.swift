@@ -2,13 +2,14 @@ import Foundation
 import Journal
 import SopdTestSupport
 import Testing
+import Transfers
 
 @Suite struct JournalTests {
     private func newTransfer(key: String = "out:1:2026-11-27T00:00:00Z") -> Transfer {
-        Transfer(direction: .outbound, orderId: "1", orderNumber: "SO-00001", idempotencyKey: key, payload: "{}")
+        Transfer(direction: .outbound, orderId: "1", orderNumber: "SO-00001", idempotencyKey: key, payload: "{}", now: Date())
     }
 
-    private func log(_ outcome: String) -> Journal.AttemptLog {
+    private func log(_ outcome: String) -> AttemptLog {
         .init(startedAt: Date(), durationMs: 3, outcome: outcome, excerpt: "excerpt of \(outcome)")
     }
 
@@ -105,10 +106,10 @@ import Testing
 
     @Test func checkpointsAndCursorsAreKept() throws {
         let journal = try Journal(path: TemporaryDirectory().file("journal.sqlite"))
-        #expect(try journal.checkpoint("out") == nil)
+        #expect(try journal.checkpoint(.outbound) == nil)
         let at = Date(timeIntervalSince1970: 1_800_000_000)
-        try journal.setCheckpoint("out", at: at)
-        #expect(try journal.checkpoint("out") == at)
+        try journal.setCheckpoint(.outbound, at: at)
+        #expect(try journal.checkpoint(.outbound) == at)
         try journal.setCursor("backoffice.changes", to: "42")
         #expect(try journal.cursors().map(\.value) == ["42"])
     }

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 
 /// A loopback port that refuses connections and that no other test can take meanwhile: a socket bound

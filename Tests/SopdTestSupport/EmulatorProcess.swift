@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 
 /// `sop-emulator` as a separate process, with the base URLs it announced.

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 
 /// A datagram socket where `NOTIFY_SOCKET` points, collecting what a process tells systemd.

@@ -1,3 +1,4 @@
+import ChildProcess
 import Emulators
 import HTTP
 import JSON

@@ -1,4 +1,5 @@
 import BackOffice
+import Clocks
 import Daemon
 import Dataverse
 import Emulators
@@ -37,11 +38,11 @@ public struct SyncFixture: Sendable {
         ].merging(overrides) { _, new in new }
     }
 
-    /// sopd's runtime configured against the emulators.
-    public func runtime(_ overrides: [String: String] = [:]) throws -> Runtime {
+    /// sopd's runtime configured against the emulators, keeping time on `clock`.
+    public func runtime(_ overrides: [String: String] = [:], clock: any WallClock = SystemClock()) throws -> Runtime {
         try Runtime(
             configuration: ConfigurationLoader.configuration(values: configurationValues(overrides)),
-            logger: Self.quietLogger)
+            logger: Self.quietLogger, clock: clock)
     }
 
     /// A Dataverse client acting with `token`.

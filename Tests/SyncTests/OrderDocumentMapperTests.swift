@@ -1,6 +1,7 @@
 import JSON
 import Sync
 import Testing
+import Transfers
 
 @Suite struct OrderDocumentMapperTests {
     private let row: JSONValue = [
@@ -39,8 +40,8 @@ import Testing
     }
 
     @Test func keysAreStablePerSubmission() {
-        let first = OutboundKey.make(orderId: "ABC", submitDate: "2026-11-21T09:00:00Z")
-        #expect(first == OutboundKey.make(orderId: "abc", submitDate: "2026-11-21T09:00:00Z"))
-        #expect(first != OutboundKey.make(orderId: "abc", submitDate: "2026-11-22T09:00:00Z"))
+        let first = TransferKey.outbound(orderId: "ABC", submitDate: "2026-11-21T09:00:00Z")
+        #expect(first == TransferKey.outbound(orderId: "abc", submitDate: "2026-11-21T09:00:00Z"))
+        #expect(first != TransferKey.outbound(orderId: "abc", submitDate: "2026-11-22T09:00:00Z"))
     }
 }

@@ -3,9 +3,11 @@ import Emulators
 import Foundation
 import JSON
 import Journal
+import SalesRules
 import SopdTestSupport
 import Sync
 import Testing
+import Transfers
 
 /// The outbound path end to end: the real libcurl clients against both emulators over loopback, with a real SQLite journal.
 @Suite struct OutboundPipelineTests {
@@ -49,7 +51,7 @@ import Testing
 
             let stamped = try #require(store.row("salesorder", id: orderId))
             #expect(stamped["lastbackofficesubmit"]?.stringValue != nil)
-            #expect(stamped["submitstatus"] == .int(OutboundPipeline.receivedStatusCode))
+            #expect(stamped["submitstatus"] == .int(SubmitStatus.received.rawValue))
             #expect(stamped["submitstatusdescription"]?.stringValue?.contains(order.id) == true)
             #expect(stamped["_modifiedby_value"]?.stringValue == EmulatorIdentities.applicationUserId)
         }

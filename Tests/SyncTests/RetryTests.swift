@@ -6,13 +6,16 @@ import Journal
 import SopdTestSupport
 import Sync
 import Testing
+import Transfers
 
 /// Each failure class, played by the reference back office's fault injection: what the journal says
-/// after each cycle, and that in the end every order arrives exactly once.
+/// after each cycle, and that in the end every order arrives exactly once. Time is a `ManualClock`:
+/// a retry is due because the test moved the clock, never because the machine was fast or slow.
 @Suite struct RetryTests {
     private struct Setup {
         let fixture: SyncFixture
         let runtime: Runtime
+        let clock: ManualClock
         var backOffice: BackOfficeEmulator { fixture.suite.backOffice }
         var journal: Journal { runtime.journal }
 
@@ -34,12 +37,13 @@ import Testing
         for number in 1...orders {
             try DemoData.addOrder(to: fixture.suite.dataverse.store, number: 8000 + number, status: .inProgress, lines: [.product(number, quantity: 1)])
         }
+        let clock = ManualClock()
         let runtime = try fixture.runtime(
             [
                 "sync.retry.baseSeconds": "0.001", "sync.retry.capSeconds": "0.001", "sync.retry.maxAttempts": "3",
-                "sync.maxInFlight": "1", "backoffice.timeoutSeconds": "0.5",
-            ].merging(overrides) { _, new in new })
-        return Setup(fixture: fixture, runtime: runtime)
+                "sync.maxInFlight": "1",
+            ].merging(overrides) { _, new in new }, clock: clock)
+        return Setup(fixture: fixture, runtime: runtime, clock: clock)
     }
 
     @Test func serverErrorsAreRetriedUntilEveryOrderArrivesOnce() async throws {
@@ -57,7 +61,7 @@ import Testing
         #expect(attempt.status == 503)
         #expect(attempt.excerpt?.contains("injected") == true)
 
-        try await Task.sleep(for: .milliseconds(20))
+        setup.clock.advance(by: 1)
         let second = await setup.runtime.engine.runCycle()
         #expect(second.delivered.count == 2)
         #expect(try setup.outbound().allSatisfy { $0.state == .done })
@@ -79,7 +83,7 @@ import Testing
         let early = await setup.runtime.engine.runCycle()
         #expect(early.delivered.isEmpty)
         #expect(early.skipped.first?.reason.contains("next attempt at") == true)
-        try await Task.sleep(for: .milliseconds(1100))
+        setup.clock.advance(by: 1.1)
         let late = await setup.runtime.engine.runCycle()
         #expect(late.delivered.count == 1)
         setup.exactlyOnce(1)
@@ -87,8 +91,9 @@ import Testing
     }
 
     @Test func aHangAndADroppedConnectionAreRetryable() async throws {
-        let setup = try await setup(orders: 2)
-        setup.backOffice.inject(.hang(seconds: 2))
+        // The timeout is what this test is about: 1 s against a 3 s hang leaves room for a loaded machine.
+        let setup = try await setup(orders: 2, ["backoffice.timeoutSeconds": "1"])
+        setup.backOffice.inject(.hang(seconds: 3))
         setup.backOffice.inject(.drop)
 
         _ = await setup.runtime.engine.runCycle()
@@ -99,7 +104,7 @@ import Testing
         #expect(failed.contains { $0.lastError?.contains("timed out") == true })
         #expect(failed.contains { $0.lastError?.contains("connection lost") == true })
 
-        try await Task.sleep(for: .milliseconds(20))
+        setup.clock.advance(by: 1)
         _ = await setup.runtime.engine.runCycle()
         #expect(try setup.outbound().allSatisfy { $0.state == .done })
         setup.exactlyOnce(2)
@@ -136,7 +141,7 @@ import Testing
 
         for _ in 1...3 {
             _ = await setup.runtime.engine.runCycle()
-            try await Task.sleep(for: .milliseconds(10))
+            setup.clock.advance(by: 1)
         }
         let dead = try #require(try setup.outbound().first)
         #expect(dead.state == .dead)

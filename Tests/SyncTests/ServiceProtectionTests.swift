@@ -5,17 +5,22 @@ import Foundation
 import SopdTestSupport
 import Sync
 import Testing
+import Transfers
 
 /// Dataverse's service protection limits, enforced by the emulator (scaled down): sopd stays under
-/// them when its own limits are set below, and recovers when it trips them.
+/// them when its own limits are set below, and recovers when it trips them. The emulator's window and
+/// sopd's (its request budget, its waits for `Retry-After`, its retry times) keep time on one
+/// `ManualClock`, so a window fills by the number of requests, never by how fast the machine sends them.
 @Suite struct ServiceProtectionTests {
+    private let clock = ManualClock()
+
     private func setup(orders: Int) async throws -> SyncFixture {
         let fixture = try await SyncFixture()
         try DemoData.seedCatalog(into: fixture.suite.dataverse.store)
         for number in 1...orders {
             try DemoData.addOrder(to: fixture.suite.dataverse.store, number: 9300 + number, status: .inProgress, lines: [.product(number, quantity: 1)])
         }
-        fixture.suite.dataverse.setServiceProtection(requests: 25, windowSeconds: 1, concurrent: 3)
+        fixture.suite.dataverse.setServiceProtection(requests: 25, windowSeconds: 1, concurrent: 3, clock: clock)
         return fixture
     }
 
@@ -24,7 +29,7 @@ import Testing
         let runtime = try fixture.runtime([
             "dataverse.limits.requests": "20", "dataverse.limits.windowSeconds": "1", "dataverse.limits.concurrent": "2",
             "sync.maxInFlight": "8", "dataverse.pageSize": "10", "dataverse.batchSize": "1",
-        ])
+        ], clock: clock)
         let report = await runtime.engine.runCycle()
         #expect(report.delivered.count == 40)
         #expect(fixture.suite.dataverse.throttledCount == 0)
@@ -36,10 +41,11 @@ import Testing
         let runtime = try fixture.runtime([
             "sync.maxInFlight": "8", "dataverse.pageSize": "10", "sync.retry.baseSeconds": "0.01", "sync.retry.capSeconds": "0.01",
             "dataverse.batchSize": "1",
-        ])
+        ], clock: clock)
         var delivered = 0
         for _ in 0..<5 where delivered < 40 {
             delivered += await runtime.engine.runCycle().delivered.count
+            clock.advance(by: 2)
         }
         #expect(fixture.suite.dataverse.throttledCount > 0, "the emulator's limits were hit")
         #expect(delivered == 40)

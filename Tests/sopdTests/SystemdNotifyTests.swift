@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import HTTP
 import JSON
@@ -70,7 +71,7 @@ import Testing
         let counts = try journal.countsByDirectionAndState()
         #expect(counts[.outbound]?[.done] == 8)
         #expect(counts[.inbound]?[.done] == 1)
-        #expect(try journal.checkpoint("in") != nil)
+        #expect(try journal.checkpoint(.inbound) != nil)
         try await emulator.stop()
     }
 }

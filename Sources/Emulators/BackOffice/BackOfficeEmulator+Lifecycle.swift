@@ -1,3 +1,4 @@
+import BackOffice
 import Foundation
 import JSON
 import SalesRules
@@ -108,7 +109,7 @@ extension BackOfficeEmulator {
 
     /// The order is canceled, rejected or deleted in the back office, for `reason`.
     @discardableResult
-    public func end(_ orderId: String, as type: ChangeFeed.EventType, reason: String) throws(BackOfficeLifecycleError)
+    public func end(_ orderId: String, as type: ChangeEventKind, reason: String) throws(BackOfficeLifecycleError)
         -> JSONValue
     {
         guard [.canceled, .rejected, .deleted].contains(type) else {

@@ -1,3 +1,4 @@
+import BackOffice
 import FlyingFox
 import Foundation
 import JSON
@@ -125,8 +126,8 @@ public final class BackOfficeEmulator: Sendable {
     /// `POST /_admin/orders/{id}/events`: `{"type": "accepted" | "linesChanged" | "shipped" | "invoiced" |
     /// "canceled" | "rejected" | "deleted", "discountPercent": 5, "complete": true, "reason": "…"}`.
     private func play(_ orderId: String, instruction: JSONValue) -> FlyingFox.HTTPResponse {
-        guard let type = instruction["type"]?.stringValue.flatMap(ChangeFeed.EventType.init(rawValue:)) else {
-            let types = ChangeFeed.EventType.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let type = instruction["type"]?.stringValue.flatMap(ChangeEventKind.init(rawValue:)) else {
+            let types = ChangeEventKind.allCases.map(\.rawValue).joined(separator: ", ")
             return respond(400, Self.error("invalid_event", "type must be one of \(types)."))
         }
         do {

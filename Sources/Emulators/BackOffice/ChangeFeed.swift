@@ -1,3 +1,4 @@
+import BackOffice
 import Foundation
 import JSON
 
@@ -7,17 +8,12 @@ public final class ChangeFeed: @unchecked Sendable {
     private let lock = NSLock()
     private var events: [JSONValue] = []
 
-    /// The event types of contract v1.
-    public enum EventType: String, Sendable, CaseIterable {
-        case accepted, linesChanged, shipped, invoiced, canceled, rejected, deleted
-    }
-
     /// Creates an empty feed.
     public init() {}
 
     /// Appends an event about `order` and returns it.
     @discardableResult
-    public func append(_ type: EventType, order: ReceivedOrder, data: JSONValue) -> JSONValue {
+    public func append(_ type: ChangeEventKind, order: ReceivedOrder, data: JSONValue) -> JSONValue {
         lock.withLock {
             let sequence = events.count + 1
             let event: JSONValue = [

@@ -1,3 +1,4 @@
+import Clocks
 import FlyingFox
 import Foundation
 import JSON
@@ -33,6 +34,7 @@ public final class DataverseEmulator: Sendable {
         var tokensIssued = 0
         var expireTokensAfter: Int?
         var limits = (requests: 6000, windowSeconds: 300.0, concurrent: 52)
+        var limitsClock: any WallClock = SystemClock()
         var recent: [String: [Date]] = [:]
         var inFlight: [String: Int] = [:]
         var throttled = 0
@@ -68,9 +70,14 @@ public final class DataverseEmulator: Sendable {
     }
 
     /// Sets the service protection limits per user (Dataverse: 6000 requests per 300 s, 52 at once);
-    /// tests scale them down.
-    public func setServiceProtection(requests: Int, windowSeconds: Double, concurrent: Int) {
-        state.lock.withLock { state.limits = (requests, windowSeconds, concurrent) }
+    /// tests scale them down, and keep the window's time on a clock of their own.
+    public func setServiceProtection(
+        requests: Int, windowSeconds: Double, concurrent: Int, clock: any WallClock = SystemClock()
+    ) {
+        state.lock.withLock {
+            state.limits = (requests, windowSeconds, concurrent)
+            state.limitsClock = clock
+        }
     }
 
     /// How many requests were answered 429 for a service protection limit.
@@ -79,7 +86,7 @@ public final class DataverseEmulator: Sendable {
     /// Counts a request of `user` against the limits, or the 429 that refuses it.
     private func admit(_ user: String) -> DataverseFault? {
         state.lock.withLock {
-            let now = Date()
+            let now = state.limitsClock.now()
             let limits = state.limits
             var recent = state.recent[user, default: []]
             recent.removeAll { now.timeIntervalSince($0) >= limits.windowSeconds }

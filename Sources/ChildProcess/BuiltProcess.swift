@@ -131,8 +131,3 @@ public final class BuiltProcess: @unchecked Sendable {
 }
 
 /// A built process could not be run.
-public struct BuiltProcessError: Error, CustomStringConvertible {
-    /// What went wrong.
-    public var message: String
-    public var description: String { message }
-}

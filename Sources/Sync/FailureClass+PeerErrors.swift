@@ -1,20 +1,13 @@
 import BackOffice
 import Dataverse
+import Transfers
 
-/// What a failure means for the transfer: try again later, give up, or re-read and re-apply.
-public enum FailureClass: Sendable, Equatable {
-    /// The peer may answer next time: no connection, a timeout, a dropped connection, 5xx, 429.
-    case retryable(retryAfter: Double?)
-    /// The same request will fail the same way: the document or the event is wrong (422, 400, 404, 409).
-    case permanent
-    /// The row changed since it was read (412).
-    case conflict
-
+/// How the peers' errors map to the transfer core's failure classes.
+extension FailureClass {
     /// The class of a back-office failure.
     public init(_ error: BackOfficeError) {
         switch error.code {
         case .rejected, .conflict, .refused: self = .permanent
-        case .throttled: self = .retryable(retryAfter: error.retryAfter)
         default: self = .retryable(retryAfter: error.retryAfter)
         }
     }
@@ -35,15 +28,6 @@ public enum FailureClass: Sendable, Equatable {
         case let error as DataverseError: self.init(error)
         case is InboundError: self = .permanent
         default: self = .retryable(retryAfter: nil)
-        }
-    }
-
-    /// How the attempt history names it.
-    public var label: String {
-        switch self {
-        case .retryable: "retryable"
-        case .permanent: "permanent"
-        case .conflict: "conflict"
         }
     }
 }

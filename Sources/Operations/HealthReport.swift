@@ -1,7 +1,9 @@
+import Daemon
 import Foundation
 import JSON
 import Journal
 import Sync
+import Transfers
 
 /// `sopd status`: the backlog, the oldest waiting transfer, the last successful cycle of each
 /// direction and the cursors, and a verdict monitoring can act on.
@@ -46,8 +48,8 @@ public struct HealthReport: Sendable {
         counts = try journal.countsByDirectionAndState()
         oldestWaiting = try journal.oldestWaiting()
         var lastSuccess: [TransferDirection: Date] = [:]
-        lastSuccess[.outbound] = try journal.checkpoint("out")
-        lastSuccess[.inbound] = try journal.checkpoint("in")
+        lastSuccess[.outbound] = try journal.checkpoint(.outbound)
+        lastSuccess[.inbound] = try journal.checkpoint(.inbound)
         self.lastSuccess = lastSuccess
         cursors = try journal.cursors()
         var problems: [String] = []

@@ -1,3 +1,4 @@
+import BackOffice
 import SalesRules
 
 /// Whether a back-office event applies to the order as Dynamics has it now. Pure: the pipeline
@@ -15,44 +16,38 @@ public enum InboundEventPolicy {
         case refuse(String)
     }
 
-    /// `submitstatus` sopd writes when the back office accepted an order.
-    public static let acceptedStatusCode = 2
-    /// `submitstatus` sopd writes when the back office rejected or deleted an order.
-    public static let returnedStatusCode = 3
-
-    /// The verdict for an event of `type` on an order in `state`/`status` with `submitStatus`.
+    /// The verdict for an event of `kind` on an order in `state`/`status` with `submitStatus`.
     /// - Parameters:
-    ///   - type: The event type.
+    ///   - kind: The event's kind.
     ///   - complete: For `shipped`: whether the shipment completes the order.
     ///   - sent: Whether the order still carries `lastbackofficesubmit`.
     public static func verdict(
-        for type: String, complete: Bool = true, state: OrderState, status: OrderStatus?, submitStatus: Int?, sent: Bool
+        for kind: ChangeEventKind, complete: Bool = true, state: OrderState, status: OrderStatus?, submitStatus: Int?,
+        sent: Bool
     ) -> Verdict {
-        let accepted = submitStatus == acceptedStatusCode
+        let accepted = submitStatus == SubmitStatus.accepted.rawValue
         let where_ = "the order is \(state.label)/\(status?.label ?? "?")"
-        switch type {
-        case "accepted":
+        switch kind {
+        case .accepted:
             return state == .submitted ? .apply : .refuse("accepted no longer applies: \(where_)")
-        case "linesChanged":
+        case .linesChanged:
             guard state == .submitted else { return .refuse("linesChanged no longer applies: \(where_)") }
             return accepted ? .apply : .refuse("out of order: linesChanged before accepted")
-        case "shipped":
+        case .shipped:
             if state == .fulfilled, status == .complete || (status == .partial && !complete) { return .alreadyApplied }
             guard state == .submitted || (state == .fulfilled && status == .partial) else {
                 return .refuse("shipped no longer applies: \(where_)")
             }
             return accepted ? .apply : .refuse("out of order: shipped before accepted")
-        case "invoiced":
+        case .invoiced:
             if state == .invoiced { return .alreadyApplied }
             return state == .fulfilled ? .apply : .refuse("invoiced does not apply: \(where_); an order is invoiced once it shipped")
-        case "canceled":
+        case .canceled:
             if state == .canceled { return .alreadyApplied }
             return state == .submitted ? .apply : .refuse("canceled no longer applies: \(where_)")
-        case "rejected", "deleted":
+        case .rejected, .deleted:
             if state == .active, !sent { return .alreadyApplied }
-            return state == .submitted ? .apply : .refuse("\(type) no longer applies: \(where_)")
-        default:
-            return .refuse("unknown event type '\(type)'")
+            return state == .submitted ? .apply : .refuse("\(kind.rawValue) no longer applies: \(where_)")
         }
     }
 }

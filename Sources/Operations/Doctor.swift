@@ -1,8 +1,10 @@
 import BackOffice
+import Daemon
 import Dataverse
 import Foundation
 import HTTP
 import Journal
+import Transfers
 
 /// `sopd doctor`: checks what sopd needs, one line each, with the fix for each failure. Blocking:
 /// run it on a Dispatch queue.

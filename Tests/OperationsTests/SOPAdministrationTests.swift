@@ -1,5 +1,6 @@
 import Daemon
 import Emulators
+import Operations
 import SopdTestSupport
 import Testing
 

@@ -1,39 +1,45 @@
 import BackOffice
+import Clocks
 import Dataverse
 import Dispatch
 import Foundation
 import JSON
 import Journal
 import Logging
+import Transfers
 
 /// Pushes submitted orders to the back office. A pass first sends what the journal says is due
 /// (new, due for a retry, or left `sending` by a sopd that died), then reads the submitted orders
 /// Dynamics has not seen sent, page by page (one page in memory at a time). For each: journal →
 /// `POST /orders` with its idempotency key → stamp the order in Dynamics → journal the outcome and
 /// the attempt. Orders go out concurrently, `maxInFlight` at a time. Blocking: run it on a Dispatch queue.
+/// What is due, what a failure does and what is written into the order are decided elsewhere
+/// (`TransferSchedule`, `FailureRecorder`, `OrderChanges`): this type drives the IO.
 public final class OutboundPipeline: Sendable {
     private let dataverse: DataverseClient
     private let backOffice: BackOfficeClient
     private let journal: Journal
     private let settings: SyncSettings
     private let logger: Logger
+    private let clock: any WallClock
+    private let failures: FailureRecorder
     private let progress: (@Sendable (_ done: Int, _ total: Int?) -> Void)?
 
-    /// The `submitstatus` sopd writes when the back office has received an order.
-    public static let receivedStatusCode = 1
-    /// The `submitstatus` sopd writes when it gave up sending an order.
-    public static let notSentStatusCode = 4
-
     /// Creates a pipeline; `progress` hears how many orders were handled so far, and of how many once known.
+    /// - Parameters:
+    ///   - clock: The time of attempts, retries and stamps (the journal's clock).
+    ///   - random: The jitter of retries.
     public init(
         dataverse: DataverseClient, backOffice: BackOfficeClient, journal: Journal, settings: SyncSettings,
-        logger: Logger, progress: (@Sendable (_ done: Int, _ total: Int?) -> Void)? = nil
+        logger: Logger, random: any RandomSource, progress: (@Sendable (_ done: Int, _ total: Int?) -> Void)? = nil
     ) {
         self.dataverse = dataverse
         self.backOffice = backOffice
         self.journal = journal
         self.settings = settings
         self.logger = logger
+        self.clock = journal.clock
+        self.failures = FailureRecorder(journal: journal, policy: settings.retry, clock: journal.clock, random: random)
         self.progress = progress
     }
 
@@ -42,7 +48,7 @@ public final class OutboundPipeline: Sendable {
         var report = CycleReport()
         let handled = Counter()
         do {
-            let due = try journal.dueOutbound(now: Date())
+            let due = try journal.dueOutbound(now: clock.now())
             handled.total = due.count
             if !due.isEmpty { deliver(due.map { Work.journaled($0) }, into: &report, handled: handled) }
         } catch {
@@ -135,10 +141,10 @@ public final class OutboundPipeline: Sendable {
         else { return nil }
         return Transfer(
             direction: .outbound, orderId: orderId, orderNumber: order["ordernumber"]?.stringValue ?? orderId,
-            idempotencyKey: OutboundKey.make(
+            idempotencyKey: TransferKey.outbound(
                 orderId: orderId, submitDate: order["submitdate"]?.stringValue,
                 returnedVersions: try journal.returnedVersions(orderId: orderId)),
-            payload: document.jsonText)
+            payload: document.jsonText, now: clock.now())
     }
 
     /// An order to deliver: read from Dynamics this cycle, or found due in the journal.
@@ -213,7 +219,7 @@ public final class OutboundPipeline: Sendable {
         let requests = batch.map { order in
             BatchRequest(
                 method: .patch, path: "\(SubmittedOrdersQuery.entitySet)(\(order.transfer.orderId))",
-                body: .object(Self.stampChanges(order.receipt)), headers: ["If-Match": order.etag ?? "*"])
+                body: .object(OrderChanges.stamp(order.receipt, now: clock.now())), headers: ["If-Match": order.etag ?? "*"])
         }
         let answers: [Result<Void, DataverseError>]
         do {
@@ -244,12 +250,14 @@ public final class OutboundPipeline: Sendable {
         switch stamped {
         case .failure(let error):
             let reason = "delivered as \(order.receipt.orderId), but stamping the order in Dynamics failed: \(error)"
+            let failure = FailureClass(error)
             return try recordFailure(
-                order.transfer, reason: reason, status: error.status, failure: FailureClass(error),
-                peerUnavailable: error.code == .unavailable, metadata: metadata, remoteId: order.receipt.orderId,
-                log: .init(
-                    startedAt: order.started, durationMs: order.elapsed,
-                    outcome: "\(FailureClass(error).label): stamp \(error.code)", excerpt: reason))
+                order.transfer,
+                .init(
+                    failure: failure, reason: reason, status: error.status, remoteId: order.receipt.orderId,
+                    outcome: "\(failure.label): stamp \(error.code)"),
+                peerUnavailable: error.code == .unavailable, metadata: metadata, started: order.started,
+                durationMs: order.elapsed)
         case .success:
             try journal.complete(
                 order.transfer.id!, remoteId: order.receipt.orderId, status: order.receipt.status,
@@ -274,10 +282,11 @@ public final class OutboundPipeline: Sendable {
         var receipt: OrderReceipt
         var etag: String?
         var started: Date
-        var clock: DispatchTime
+        var uptime: DispatchTime
         var metadata: Logger.Metadata
 
-        var elapsed: Int { Int((DispatchTime.now().uptimeNanoseconds - clock.uptimeNanoseconds) / 1_000_000) }
+        /// Milliseconds since the attempt started, on the monotonic clock: a measure for the log, never a decision.
+        var elapsed: Int { Int((DispatchTime.now().uptimeNanoseconds - uptime.uptimeNanoseconds) / 1_000_000) }
     }
 
     private func deliver(_ work: Work) -> OrderOutcome {
@@ -295,25 +304,14 @@ public final class OutboundPipeline: Sendable {
                     return .failed(.init(orderNumber: orderNumber, reason: reason, peerUnavailable: false))
                 }
                 let journaled = try journal.record(transfer)
-                if let wait = Self.waitReason(journaled, now: Date()) {
-                    return .skipped(.init(orderNumber: orderNumber, reason: wait))
+                if let wait = journal.waitReason(journaled, now: clock.now()) {
+                    return .skipped(.init(orderNumber: orderNumber, reason: wait.description))
                 }
                 return try attempt(journaled, order: order)
             }
         } catch {
             logger.error("journal failure; the order will be read again next cycle", metadata: ["dir": "out", "error": "\(error)"])
             return .failed(.init(orderNumber: "(journal)", reason: "\(error)", peerUnavailable: false))
-        }
-    }
-
-    /// Why a journaled transfer is not sent now, or nil when it is due.
-    private static func waitReason(_ transfer: Transfer, now: Date) -> String? {
-        switch transfer.state {
-        case .done: "already delivered as \(transfer.remoteId ?? "?") (journal); not sent again"
-        case .dead: "dead after \(transfer.attempts) attempt(s): \(transfer.lastError ?? "?"); sopd journal retry \(transfer.id ?? 0)"
-        case .failed where (transfer.nextAttemptAt ?? .distantPast) > now:
-            "failed (\(transfer.lastError ?? "?")); next attempt at \(transfer.nextAttemptAt!.formatted(.iso8601))"
-        default: nil
         }
     }
 
@@ -326,9 +324,9 @@ public final class OutboundPipeline: Sendable {
         var metadata: Logger.Metadata = [
             "order": "\(transfer.orderNumber)", "dir": "out", "attempt": "\(claimed.attempts)",
         ]
-        let started = Date()
-        let clock = DispatchTime.now()
-        let elapsed = { Int((DispatchTime.now().uptimeNanoseconds - clock.uptimeNanoseconds) / 1_000_000) }
+        let started = clock.now()
+        let uptime = DispatchTime.now()
+        let elapsed = { Int((DispatchTime.now().uptimeNanoseconds - uptime.uptimeNanoseconds) / 1_000_000) }
         // The journaled document is sent, not a fresh one: one key, one body, on every attempt.
         let document = try JSONParser.parse(claimed.payload)
         let receipt: OrderReceipt
@@ -337,15 +335,18 @@ public final class OutboundPipeline: Sendable {
         } catch {
             metadata["status"] = "\(error.status.map(String.init) ?? "none")"
             metadata["ms"] = "\(elapsed())"
+            let failure = FailureClass(error)
             return try recordFailure(
-                claimed, reason: error.description, status: error.status, failure: FailureClass(error),
-                peerUnavailable: error.code == .unavailable, metadata: metadata,
-                log: .init(startedAt: started, durationMs: elapsed(), outcome: "\(FailureClass(error).label): \(error.code)", excerpt: error.description))
+                claimed,
+                .init(
+                    failure: failure, reason: error.description, status: error.status,
+                    outcome: "\(failure.label): \(error.code)"),
+                peerUnavailable: error.code == .unavailable, metadata: metadata, started: started, durationMs: elapsed())
         }
         metadata["status"] = "\(receipt.status)"
         metadata["backoffice_id"] = "\(receipt.orderId)"
         let posted = Posted(
-            transfer: claimed, receipt: receipt, etag: order?["@odata.etag"]?.stringValue, started: started, clock: clock,
+            transfer: claimed, receipt: receipt, etag: order?["@odata.etag"]?.stringValue, started: started, uptime: uptime,
             metadata: metadata)
         if settings.batchSize > 1 { return .posted(posted) }
         return try finish(
@@ -355,45 +356,37 @@ public final class OutboundPipeline: Sendable {
             })
     }
 
+    /// Journals a failed attempt through the one failure path, logs it, and for a transfer given up
+    /// writes the reason into the order.
     private func recordFailure(
-        _ transfer: Transfer, reason: String, status: Int?, failure: FailureClass, peerUnavailable: Bool,
-        metadata: Logger.Metadata, remoteId: String? = nil, log: Journal.AttemptLog
+        _ transfer: Transfer, _ failure: FailureRecorder.Failure, peerUnavailable: Bool, metadata: Logger.Metadata,
+        started: Date, durationMs: Int
     ) throws -> OrderOutcome {
-        let disposition = settings.retry.disposition(
-            after: transfer.attempts, failure: failure, now: Date(), random: Double.random(in: 0..<1))
-        let id = transfer.id!
-        try journal.fail(id, reason: reason, status: status, remoteId: remoteId, disposition: disposition, attempt: log)
+        let disposition = try failures.record(failure, of: transfer, started: started, durationMs: durationMs)
         var details = metadata
-        details["error"] = "\(reason)"
-        details["class"] = "\(failure.label)"
+        details["error"] = "\(failure.reason)"
+        details["class"] = "\(failure.failure.label)"
         switch disposition {
         case .retry(let at):
             details["retry_at"] = "\(at.formatted(.iso8601))"
             logger.warning("order not delivered; it stays in the journal for a retry", metadata: details)
         case .dead:
             logger.error("order given up: dead in the journal until an operator retries it", metadata: details)
-            deadLetter(transfer, reason: reason, refused: failure == .permanent && status == 422 && remoteId == nil)
+            deadLetter(
+                transfer, reason: failure.reason,
+                refused: failure.failure == .permanent && failure.status == 422 && failure.remoteId == nil)
         }
-        return .failed(.init(orderNumber: transfer.orderNumber, reason: reason, peerUnavailable: peerUnavailable))
+        return .failed(.init(orderNumber: transfer.orderNumber, reason: failure.reason, peerUnavailable: peerUnavailable))
     }
 
     /// Tells the salesperson in Dynamics why the order did not go through; an order the back office
     /// refused as a document goes back to them, since a submitted order is read-only.
     private func deadLetter(_ transfer: Transfer, reason: String, refused: Bool) {
         let returning = refused && settings.returnRefusedOrders
-        var changes: [String: JSONValue] = [
-            "submitstatus": .int(Self.notSentStatusCode),
-            "submitstatusdescription": .string(
-                String("Not sent to the back office: \(reason)\(returning ? ". Correct the order and submit it again." : ". sopd will not retry it on its own; an administrator can: sopd journal retry \(transfer.id ?? 0).")".prefix(2000))),
-        ]
-        if returning {
-            changes["statecode"] = 0
-            changes["statuscode"] = 2
-            changes["lastbackofficesubmit"] = .null
-        }
+        let changes = OrderChanges.notSent(reason: reason, transferId: transfer.id ?? 0, returning: returning)
         do {
             try dataverse.update(SubmittedOrdersQuery.entitySet, id: transfer.orderId, changes: changes, ifMatch: "*")
-            if returning { try journal.markReturned(transferId: transfer.id!) }
+            if returning, let id = transfer.id { try journal.markReturned(transferId: id) }
         } catch {
             logger.error(
                 "cannot write the reason into the order in Dynamics",
@@ -404,17 +397,8 @@ public final class OutboundPipeline: Sendable {
     /// Marks the order as received by the back office, guarded by its ETag (read now when the order
     /// came from the journal); after a 412 the row is read again and the stamp retried once, unless
     /// someone else stamped it meanwhile.
-    private static func stampChanges(_ receipt: OrderReceipt) -> [String: JSONValue] {
-        let now = Date().formatted(.iso8601)
-        return [
-            "lastbackofficesubmit": .string(now),
-            "submitstatus": .int(receivedStatusCode),
-            "submitstatusdescription": .string("Received by the back office as \(receipt.orderId) on \(now) (sopd)"),
-        ]
-    }
-
     private func stamp(orderId: String, etag: String?, receipt: OrderReceipt) throws(DataverseError) {
-        let changes = Self.stampChanges(receipt)
+        let changes = OrderChanges.stamp(receipt, now: clock.now())
         let current: String
         if let etag {
             current = etag

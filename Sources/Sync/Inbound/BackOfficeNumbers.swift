@@ -27,27 +27,27 @@ enum BackOfficeNumbers {
         return columns
     }
 
-    /// The subject and text of the timeline note an event leaves on its order.
-    static func note(_ event: ChangeEvent) -> (subject: String, text: String) {
+    /// The subject and text of the timeline note an event of `kind` leaves on its order.
+    static func note(_ event: ChangeEvent, kind: ChangeEventKind) -> (subject: String, text: String) {
         let data = event.data
         let reason = data["reason"]?.stringValue ?? "no reason given"
-        switch event.type {
-        case "accepted":
+        switch kind {
+        case .accepted:
             return ("Accepted by the back office", "The back office accepted the order as \(data["backOfficeOrderNumber"]?.stringValue ?? event.orderId) (\(event.orderId)).")
-        case "linesChanged":
+        case .linesChanged:
             let count = data["lines"]?.arrayValue?.count ?? 0
             return ("Changed by the back office", "The back office changed the lines (\(count) now) and the totals: total \(data["totals"]?["totalAmount"]?.numberText ?? "?").")
-        case "shipped":
+        case .shipped:
             let complete = data["complete"]?.boolValue ?? true
             return (complete ? "Shipped" : "Partly shipped", "The back office shipped the order\(complete ? "" : " in part") on \(data["shippedAt"]?.stringValue ?? "?").")
-        case "invoiced":
+        case .invoiced:
             return ("Invoiced", "The back office invoiced the order: invoice \(data["invoiceNumber"]?.stringValue ?? "?"), total \(data["totals"]?["totalAmount"]?.numberText ?? "?").")
-        case "canceled":
+        case .canceled:
             return ("Canceled by the back office", "The back office canceled the order: \(reason).")
-        default:
+        case .rejected, .deleted:
             return (
                 "Returned by the back office",
-                "The back office \(event.type) the order: \(reason). It is back with the salesperson: correct it and submit it again."
+                "The back office \(kind.rawValue) the order: \(reason). It is back with the salesperson: correct it and submit it again."
             )
         }
     }

@@ -1,5 +1,4 @@
 import Foundation
-import Journal
 
 /// When a failed transfer is tried again: exponential backoff with full jitter, at least what the
 /// peer's `Retry-After` asks, dead after `maxAttempts` or at once on a permanent failure. Pure.
@@ -25,7 +24,7 @@ public struct RetryPolicy: Sendable, Equatable {
     ///   - now: The current time.
     ///   - random: A number in 0..<1 (the jitter).
     public func disposition(after attempt: Int, failure: FailureClass, now: Date, random: Double)
-        -> Journal.FailureDisposition
+        -> FailureDisposition
     {
         if failure == .permanent || attempt >= maxAttempts { return .dead }
         let window = min(capSeconds, baseSeconds * pow(2, Double(max(0, attempt - 1))))

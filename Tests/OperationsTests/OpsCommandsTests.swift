@@ -1,8 +1,10 @@
-@testable import Daemon
+import Daemon
 import Foundation
 import Journal
+@testable import Operations
 import SopdTestSupport
 import Testing
+import Transfers
 
 /// `sopd journal …` and `sopd status` on a journal, without network.
 @Suite struct OpsCommandsTests {
@@ -11,10 +13,10 @@ import Testing
         for (number, outcome) in [(1, "done"), (2, "dead"), (3, "failed")] {
             let transfer = Transfer(
                 direction: .outbound, orderId: "id-\(number)", orderNumber: "SO-0000\(number)", idempotencyKey: "out:\(number)",
-                payload: #"{"orderNumber":"SO-0000\#(number)","submittedAt":"2026-11-27T09:00:00Z"}"#)
+                payload: #"{"orderNumber":"SO-0000\#(number)","submittedAt":"2026-11-27T09:00:00Z"}"#, now: Date())
             let id = try journal.record(transfer).id!
             _ = try journal.beginAttempt(id)
-            let log = Journal.AttemptLog(startedAt: Date(), durationMs: 12, outcome: outcome == "done" ? "ok" : "retryable: server error")
+            let log = AttemptLog(startedAt: Date(), durationMs: 12, outcome: outcome == "done" ? "ok" : "retryable: server error")
             switch outcome {
             case "done": try journal.complete(id, remoteId: "BO-00000\(number)", status: 201, attempt: log)
             case "dead": try journal.fail(id, reason: "back office: order refused (HTTP 422)", status: 422, disposition: .dead, attempt: log)
@@ -76,14 +78,14 @@ import Testing
 
         _ = try journal.retry([2])
         let now = Date()
-        try journal.setCheckpoint("out", at: now.addingTimeInterval(-600))
-        try journal.setCheckpoint("in", at: now)
+        try journal.setCheckpoint(.outbound, at: now.addingTimeInterval(-600))
+        try journal.setCheckpoint(.inbound, at: now)
         let stale = try HealthReport(journal: journal, settings: settings, now: now.addingTimeInterval(0.01))
         #expect(stale.verdict == .stale)
         #expect(stale.verdict.exitCode == 2)
         #expect(stale.problems == ["last successful outbound cycle 10m00s ago, more than 3 intervals of 60s"])
 
-        try journal.setCheckpoint("out")
+        try journal.setCheckpoint(.outbound)
         let healthy = try HealthReport(journal: journal, settings: settings)
         #expect(healthy.verdict == .ok)
         #expect(healthy.json["verdict"] == "OK")
@@ -98,10 +100,5 @@ import Testing
         #expect(DurationText.seconds("soon") == nil)
         #expect(DurationText.age(192) == "3m12s")
         #expect(DurationText.age(7500) == "2h05m")
-    }
-
-    @Test func theProgressLineShowsDoneTotalAndRate() {
-        #expect(ProgressLine.text(done: 120, total: 500, seconds: 0.5) == "sopd: 120/500 orders (240/s)")
-        #expect(ProgressLine.text(done: 7, total: nil, seconds: 0) == "sopd: 7 orders (0/s)")
     }
 }

@@ -1,10 +1,7 @@
 import Foundation
-import GRDB
 
 /// One attempt of a transfer, as the journal keeps it for `sopd journal show`.
-public struct Attempt: Sendable, Equatable, Codable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "attempt"
-
+public struct Attempt: Sendable, Equatable, Codable {
     /// The row id.
     public var id: Int64?
     /// The transfer.
@@ -33,9 +30,5 @@ public struct Attempt: Sendable, Equatable, Codable, FetchableRecord, MutablePer
         self.status = status
         self.outcome = outcome
         self.excerpt = excerpt
-    }
-
-    public mutating func didInsert(_ inserted: InsertionSuccess) {
-        id = inserted.rowID
     }
 }

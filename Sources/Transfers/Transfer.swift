@@ -1,11 +1,8 @@
 import Foundation
-import GRDB
 
 /// One row of the journal: one version of one order going one way, with its idempotency key,
 /// payload, state and the outcome of its last attempt.
-public struct Transfer: Sendable, Equatable, Codable, FetchableRecord, MutablePersistableRecord {
-    public static let databaseTableName = "transfer"
-
+public struct Transfer: Sendable, Equatable, Codable {
     /// The row id, assigned when journaled.
     public var id: Int64?
     /// Which way it goes.
@@ -45,12 +42,11 @@ public struct Transfer: Sendable, Equatable, Codable, FetchableRecord, MutablePe
     /// When it last changed.
     public var updatedAt: Date
 
-    /// A new pending transfer.
+    /// A new pending transfer, journaled at `now`.
     public init(
         direction: TransferDirection, orderId: String, orderNumber: String, idempotencyKey: String, payload: String,
-        sequence: Int? = nil
+        sequence: Int? = nil, now: Date
     ) {
-        let now = Date()
         self.direction = direction
         self.orderId = orderId
         self.orderNumber = orderNumber
@@ -62,18 +58,5 @@ public struct Transfer: Sendable, Equatable, Codable, FetchableRecord, MutablePe
         self.conflicts = 0
         self.createdAt = now
         self.updatedAt = now
-    }
-
-    public mutating func didInsert(_ inserted: InsertionSuccess) {
-        id = inserted.rowID
-    }
-
-    /// The columns queries filter on.
-    public enum Columns {
-        static let id = Column(CodingKeys.id)
-        static let idempotencyKey = Column(CodingKeys.idempotencyKey)
-        static let state = Column(CodingKeys.state)
-        static let direction = Column(CodingKeys.direction)
-        static let sequence = Column(CodingKeys.sequence)
     }
 }

@@ -1,7 +1,9 @@
+import Daemon
 import Foundation
 import JSON
 import Journal
 import Sync
+import Transfers
 
 /// What `sopd journal …` does, on the journal alone: no network, safe while the daemon runs.
 public struct JournalOps: Sendable {
@@ -107,13 +109,13 @@ public struct JournalOps: Sendable {
         }
         try journal.markReturned(transferId: latestId)
         let submitted = (try? JSONParser.parse(latest.payload))?["submittedAt"]?.stringValue
-        let key = OutboundKey.make(
+        let key = TransferKey.outbound(
             orderId: latest.orderId, submitDate: submitted,
             returnedVersions: try journal.returnedVersions(orderId: latest.orderId))
         return try journal.record(
             Transfer(
                 direction: .outbound, orderId: latest.orderId, orderNumber: orderNumber, idempotencyKey: key,
-                payload: latest.payload))
+                payload: latest.payload, now: journal.clock.now()))
     }
 
     static func json(_ transfer: Transfer) -> JSONValue {

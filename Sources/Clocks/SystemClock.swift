@@ -1,0 +1,18 @@
+import Foundation
+
+/// The real time: the one place in sopd's data path that reads the system clock.
+public struct SystemClock: WallClock {
+    /// Creates the clock.
+    public init() {}
+
+    public func now() -> Date { Date() }
+
+    public func sleep(seconds: Double) {
+        guard seconds > 0 else { return }
+        Thread.sleep(forTimeInterval: seconds)
+    }
+
+    public func wait(on condition: NSCondition, until deadline: Date) {
+        _ = condition.wait(until: deadline)
+    }
+}

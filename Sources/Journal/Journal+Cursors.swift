@@ -1,0 +1,63 @@
+import Foundation
+import GRDB
+import Transfers
+
+/// Feed cursors (committed with the transfers they produced) and the checkpoints of successful cycles.
+extension Journal {
+    /// Journals transfers (unless their keys are journaled already) and moves the cursor `cursorName`
+    /// to `cursor`, in one transaction: a crash leaves either both or neither. Feeds use it for the
+    /// events a read produced, change tracking for the orders a delta produced.
+    public func record(_ transfers: [Transfer], cursorName: String, cursor: String) throws(JournalError) {
+        try write { db in
+            for transfer in transfers {
+                guard try Transfer.filter(TransferColumn.idempotencyKey == transfer.idempotencyKey).fetchCount(db) == 0
+                else { continue }
+                var inserted = transfer
+                try inserted.insert(db)
+            }
+            try db.execute(
+                sql: "INSERT INTO cursor (name, value, updatedAt) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updatedAt = excluded.updatedAt",
+                arguments: [cursorName, cursor, clock.now()])
+        }
+    }
+
+    /// Forgets cursor `name`, as when a delta token expired.
+    public func removeCursor(_ name: String) throws(JournalError) {
+        try write { db in try db.execute(sql: "DELETE FROM cursor WHERE name = ?", arguments: [name]) }
+    }
+
+    /// The value of cursor `name`, or nil before the first read.
+    public func cursor(_ name: String) throws(JournalError) -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM cursor WHERE name = ?", arguments: [name]) }
+    }
+
+    /// Sets cursor `name`, as an operator resetting a feed does.
+    public func setCursor(_ name: String, to value: String) throws(JournalError) {
+        try record([], cursorName: name, cursor: value)
+    }
+
+    /// Every cursor with its value and when it moved.
+    public func cursors() throws(JournalError) -> [(name: String, value: String, updatedAt: Date)] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT name, value, updatedAt FROM cursor ORDER BY name").map {
+                (name: $0["name"], value: $0["value"], updatedAt: $0["updatedAt"])
+            }
+        }
+    }
+
+    /// When the last successful cycle of `direction` ended, or nil.
+    public func checkpoint(_ direction: TransferDirection) throws(JournalError) -> Date? {
+        try read { db in
+            try Date.fetchOne(db, sql: "SELECT at FROM checkpoint WHERE name = ?", arguments: [direction.rawValue])
+        }
+    }
+
+    /// Records that a cycle of `direction` succeeded at `date`, by default now.
+    public func setCheckpoint(_ direction: TransferDirection, at date: Date? = nil) throws(JournalError) {
+        try write { db in
+            try db.execute(
+                sql: "INSERT INTO checkpoint (name, at) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET at = excluded.at",
+                arguments: [direction.rawValue, date ?? clock.now()])
+        }
+    }
+}

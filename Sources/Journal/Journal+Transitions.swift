@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+import Transfers
+
+/// The transitions of transfers, each `TransferMachine`'s decision stored in one transaction.
+extension Journal {
+    /// This process, as it appears in `leaseOwner`: `host:pid`.
+    public static let processOwner = TransferOwner(host: LocalProcessProbe.hostName, pid: getpid()).description
+
+    /// Journals `transfer` unless one with its idempotency key exists, and returns the journaled row.
+    public func record(_ transfer: Transfer) throws(JournalError) -> Transfer {
+        try write { db in
+            if let existing = try Self.transfer(db, where: "idempotencyKey", is: transfer.idempotencyKey) {
+                return existing
+            }
+            var inserted = transfer
+            try inserted.insert(db)
+            return inserted
+        }
+    }
+
+    /// The transfer whose unique `column` (`id` or `idempotencyKey`) is `value`, through a statement the
+    /// connection compiles once: the transitions of every transfer read their row this way.
+    static func transfer(_ db: Database, where column: String, is value: some DatabaseValueConvertible) throws -> Transfer? {
+        try Transfer.fetchOne(db.cachedStatement(sql: "SELECT * FROM transfer WHERE \(column) = ?"), arguments: [value])
+    }
+
+    /// Claims the transfer for an attempt (`TransferMachine.claim`) and commits that before anything is sent.
+    /// - Returns: The claimed transfer, or nil when another live sopd is sending it, or it is done or dead.
+    public func beginAttempt(_ id: Int64, owner: String = Journal.processOwner, leaseSeconds: Double = 300)
+        throws(JournalError) -> Transfer?
+    {
+        try write { db in
+            guard let transfer = try Self.transfer(db, where: "id", is: id) else { throw JournalError("transfer \(id) does not exist") }
+            switch TransferMachine.claim(transfer, by: owner, now: clock.now(), leaseSeconds: leaseSeconds, probe: probe) {
+            case .claimed(let claimed):
+                try claimed.update(db)
+                return claimed
+            case .refused:
+                return nil
+            }
+        }
+    }
+
+    /// Records a delivered transfer, the peer's id for it, and the attempt.
+    @discardableResult
+    public func complete(_ id: Int64, remoteId: String?, status: Int?, attempt: AttemptLog? = nil) throws(JournalError)
+        -> Transfer
+    {
+        try settle(id, attempt: attempt, status: status) { transfer, now throws(TransitionError) in
+            try TransferMachine.complete(transfer, remoteId: remoteId, status: status, now: now)
+        }
+    }
+
+    /// Records a failed attempt: the transfer waits for its retry, or is dead.
+    /// - Parameters:
+    ///   - reason: Why it failed, already free of secrets.
+    ///   - status: The HTTP status, if there was an answer.
+    ///   - remoteId: The peer's id, when the failure came after the peer accepted the document.
+    ///   - disposition: When to try again, or dead.
+    ///   - attempt: The attempt, for the history.
+    @discardableResult
+    public func fail(
+        _ id: Int64, reason: String, status: Int?, remoteId: String? = nil, disposition: FailureDisposition,
+        attempt: AttemptLog? = nil
+    ) throws(JournalError) -> Transfer {
+        try settle(id, attempt: attempt, status: status) { transfer, now throws(TransitionError) in
+            try TransferMachine.fail(
+                transfer, reason: reason, status: status, remoteId: remoteId, disposition: disposition, now: now)
+        }
+    }
+
+    /// Puts failed or dead transfers back to pending, due now, as `sopd journal retry` does.
+    /// - Returns: The ids moved.
+    @discardableResult
+    public func retry(_ ids: [Int64]) throws(JournalError) -> [Int64] {
+        try write { db in
+            var moved: [Int64] = []
+            for id in ids {
+                guard let transfer = try Transfer.fetchOne(db, key: id),
+                    let pending = TransferMachine.operatorRetry(transfer, now: clock.now())
+                else { continue }
+                try pending.update(db)
+                moved.append(id)
+            }
+            return moved
+        }
+    }
+
+    /// Ends an attempt with `transition`'s outcome and keeps the attempt in the history.
+    private func settle(
+        _ id: Int64, attempt: AttemptLog?, status: Int?,
+        _ transition: (Transfer, Date) throws(TransitionError) -> Transfer
+    ) throws(JournalError) -> Transfer {
+        try write { db in
+            guard let transfer = try Self.transfer(db, where: "id", is: id) else {
+                throw JournalError("transfer \(id) does not exist")
+            }
+            let settled = try transition(transfer, clock.now())
+            try settled.update(db)
+            if let attempt {
+                var record = TransferMachine.attempt(of: settled, log: attempt, status: status)
+                try record.insert(db)
+            }
+            return settled
+        }
+    }
+
+    /// Marks one outbound transfer's version as returned to the salesperson, so that the order's
+    /// next submission is a new version.
+    public func markReturned(transferId: Int64) throws(JournalError) {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE transfer SET returnedAt = ? WHERE id = ? AND returnedAt IS NULL",
+                arguments: [clock.now(), transferId])
+        }
+    }
+
+    /// Marks the delivered version the back office knows as `remoteId` as returned (rejected or deleted there).
+    public func markReturned(remoteId: String) throws(JournalError) {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE transfer SET returnedAt = ? WHERE direction = ? AND remoteId = ? AND returnedAt IS NULL",
+                arguments: [clock.now(), TransferDirection.outbound.rawValue, remoteId])
+        }
+    }
+
+    /// Counts one more write conflict (HTTP 412) met and resolved by re-reading.
+    public func recordConflict(_ id: Int64) throws(JournalError) {
+        try write { db in try db.execute(sql: "UPDATE transfer SET conflicts = conflicts + 1 WHERE id = ?", arguments: [id]) }
+    }
+}

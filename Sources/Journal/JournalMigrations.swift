@@ -1,0 +1,69 @@
+import GRDB
+
+/// The journal's schema, one migration per step; existing journals migrate when opened.
+enum JournalMigrations {
+    /// Every migration, oldest first.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: transfers") { db in
+            try db.create(table: "transfer") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("direction", .text).notNull()
+                table.column("orderId", .text).notNull()
+                table.column("orderNumber", .text).notNull()
+                table.column("idempotencyKey", .text).notNull().unique()
+                table.column("payload", .text).notNull()
+                table.column("state", .text).notNull()
+                table.column("attempts", .integer).notNull().defaults(to: 0)
+                table.column("lastError", .text)
+                table.column("lastStatus", .integer)
+                table.column("remoteId", .text)
+                table.column("createdAt", .datetime).notNull()
+                table.column("updatedAt", .datetime).notNull()
+            }
+            try db.create(index: "transfer_state", on: "transfer", columns: ["state", "direction"])
+            try db.create(index: "transfer_order", on: "transfer", columns: ["orderNumber"])
+        }
+        migrator.registerMigration("v2: inbound events and cursors") { db in
+            try db.alter(table: "transfer") { table in
+                table.add(column: "sequence", .integer)
+                table.add(column: "conflicts", .integer).notNull().defaults(to: 0)
+            }
+            try db.create(index: "transfer_inbound", on: "transfer", columns: ["direction", "sequence"])
+            try db.create(table: "cursor") { table in
+                table.primaryKey("name", .text)
+                table.column("value", .text).notNull()
+                table.column("updatedAt", .datetime).notNull()
+            }
+        }
+        migrator.registerMigration("v3: returned versions") { db in
+            try db.alter(table: "transfer") { table in table.add(column: "returnedAt", .datetime) }
+        }
+        migrator.registerMigration("v4: retries, leases, attempts, checkpoints") { db in
+            try db.alter(table: "transfer") { table in
+                table.add(column: "nextAttemptAt", .datetime)
+                table.add(column: "leaseOwner", .text)
+                table.add(column: "leaseUntil", .datetime)
+            }
+            try db.create(table: "attempt") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("transferId", .integer).notNull().indexed().references("transfer", onDelete: .cascade)
+                table.column("number", .integer).notNull()
+                table.column("startedAt", .datetime).notNull()
+                table.column("durationMs", .integer).notNull()
+                table.column("status", .integer)
+                table.column("outcome", .text).notNull()
+                table.column("excerpt", .text)
+            }
+            try db.create(table: "checkpoint") { table in
+                table.primaryKey("name", .text)
+                table.column("at", .datetime).notNull()
+            }
+        }
+        migrator.registerMigration("v5: order and remote id indexes") { db in
+            try db.create(index: "transfer_order_id", on: "transfer", columns: ["orderId"])
+            try db.create(index: "transfer_remote_id", on: "transfer", columns: ["remoteId"])
+        }
+        return migrator
+    }
+}

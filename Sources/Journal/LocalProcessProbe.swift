@@ -1,0 +1,20 @@
+import Foundation
+import Transfers
+
+/// Checks lease holders of this host with `kill(pid, 0)`; of another host it cannot tell.
+public struct LocalProcessProbe: LeaseProbe {
+    /// This host's name, as lease owners carry it.
+    public static let hostName: String = {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count)
+        return String(cString: name)
+    }()
+
+    /// Creates the probe.
+    public init() {}
+
+    public func isAlive(_ owner: TransferOwner) -> Bool? {
+        guard owner.host == Self.hostName else { return nil }
+        return kill(owner.pid, 0) == 0 || errno == EPERM
+    }
+}

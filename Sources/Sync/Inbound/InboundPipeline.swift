@@ -1,0 +1,275 @@
+import BackOffice
+import Clocks
+import Dataverse
+import Foundation
+import JSON
+import Journal
+import Logging
+import SalesRules
+import Transfers
+
+/// Pulls the back office's changes into Dynamics: check that sopd acts as an integration user with
+/// the switch on → read the feed after the journaled cursor, journaling each page's events with the
+/// new cursor in one transaction → apply every unfinished event in feed order, as the integration
+/// user, so Dynamics skips pricing and the back office's numbers stay. Blocking: run it on a Dispatch queue.
+/// Whether an event is due (`TransferSchedule`), whether it applies (`InboundEventPolicy`), what it
+/// writes (`InboundWrites`) and what a failure does (`FailureRecorder`) are decided elsewhere: this type drives the IO.
+public final class InboundPipeline: Sendable {
+    /// The journal's name for the back office's feed cursor.
+    public static let cursorName = "backoffice.changes"
+
+    private let dataverse: DataverseClient
+    private let backOffice: BackOfficeClient
+    private let journal: Journal
+    private let settings: SyncSettings
+    private let logger: Logger
+    private let clock: any WallClock
+    private let failures: FailureRecorder
+
+    /// Creates a pipeline; `settings.changesPageSize` is the feed's `limit`.
+    /// - Parameter random: The jitter of retries; the time comes from the journal's clock.
+    public init(
+        dataverse: DataverseClient, backOffice: BackOfficeClient, journal: Journal, settings: SyncSettings, logger: Logger,
+        random: any RandomSource
+    ) {
+        self.dataverse = dataverse
+        self.backOffice = backOffice
+        self.journal = journal
+        self.settings = settings
+        self.logger = logger
+        self.clock = journal.clock
+        self.failures = FailureRecorder(journal: journal, policy: settings.retry, clock: journal.clock, random: random)
+    }
+
+    /// Runs one inbound pass.
+    public func run() -> InboundReport {
+        var report = InboundReport()
+        do {
+            if let refusal = try actingUserRefusal() {
+                report.refusal = refusal
+                logger.error("not pulling changes back", metadata: ["dir": "in", "error": "\(refusal)"])
+                return report
+            }
+        } catch {
+            report.readError = "cannot check the acting user: \(error)"
+            logger.error("cannot check the acting user", metadata: ["dir": "in", "error": "\(error)"])
+            return report
+        }
+        do {
+            report.eventsRead = try readFeed()
+        } catch {
+            report.readError = "\(error)"
+            logger.error("cannot read the back office's changes", metadata: ["dir": "in", "error": "\(error)"])
+        }
+        do {
+            var blocked: [String: String] = [:]
+            for transfer in try journal.unfinishedInbound() { apply(transfer, blocked: &blocked, into: &report) }
+        } catch {
+            report.readError = "\(error)"
+        }
+        return report
+    }
+
+    /// Why sopd must not write back, or nil: it must act as an integration user, with the switch on.
+    private func actingUserRefusal() throws(DataverseError) -> String? {
+        let me = try dataverse.whoAmI()
+        let user = try dataverse.systemUser(me.userId)
+        guard user.isIntegrationUser else {
+            return "sopd acts as \(user.fullName) (\(user.systemUserId)), who is not an integration user, so Dynamics would recompute the back office's prices and refuse changes to submitted orders. Turn on 'Integration user mode' (isintegrationuser) for that user, or set dataverse.impersonate.callerObjectId to an integration user's Entra object id."
+        }
+        guard try dataverse.organizationSettings().isSOPIntegrationEnabled else {
+            return "sales order processing integration is off in Dynamics (organization.issopintegrationenabled), so submitted orders are not locked and prices would be recomputed. Turn it on: sopd sop enable."
+        }
+        return nil
+    }
+
+    /// Reads every page after the journaled cursor; each page's events and the cursor after them
+    /// are committed together.
+    private func readFeed() throws -> Int {
+        var cursor = try journal.cursor(Self.cursorName) ?? "0"
+        var read = 0
+        while true {
+            let page = try backOffice.changes(after: cursor, limit: settings.changesPageSize)
+            let now = clock.now()
+            let transfers = page.events.map { event in
+                Transfer(
+                    direction: .inbound, orderId: event.dynamicsOrderId ?? "", orderNumber: event.orderNumber ?? event.orderId,
+                    idempotencyKey: TransferKey.inbound(eventId: event.id), payload: event.json.jsonText,
+                    sequence: event.sequence, now: now)
+            }
+            try journal.record(transfers, cursorName: Self.cursorName, cursor: page.next)
+            read += page.events.count
+            guard !page.events.isEmpty, page.next != cursor else { return read }
+            cursor = page.next
+        }
+    }
+
+    /// Applies one journaled event, unless it must wait: the schedule says it is not due (its retry
+    /// is later, it is dead, another sopd holds it), or an earlier event of the same order did not
+    /// apply (`blocked`); then it blocks the later ones too.
+    private func apply(_ transfer: Transfer, blocked: inout [String: String], into report: inout InboundReport) {
+        guard let id = transfer.id, let json = try? JSONParser.parse(transfer.payload), let event = ChangeEvent(json) else {
+            return
+        }
+        let wait: String? =
+            if let earlier = blocked[event.orderId] {
+                "waits for \(earlier) of the same order, which did not apply"
+            } else {
+                journal.waitReason(transfer, now: clock.now())?.description
+            }
+        if let wait {
+            blocked[event.orderId] = blocked[event.orderId] ?? event.id
+            report.waiting.append(.init(eventId: event.id, type: event.type, orderNumber: transfer.orderNumber, reason: wait))
+            return
+        }
+        var metadata: Logger.Metadata = [
+            "order": "\(transfer.orderNumber)", "dir": "in", "event": "\(event.id)", "type": "\(event.type)",
+        ]
+        let started = clock.now()
+        let uptime = DispatchTime.now()
+        let elapsed = { Int((DispatchTime.now().uptimeNanoseconds - uptime.uptimeNanoseconds) / 1_000_000) }
+        do {
+            guard let claimed = try journal.beginAttempt(id) else {
+                blocked[event.orderId] = blocked[event.orderId] ?? event.id
+                return
+            }
+            metadata["attempt"] = "\(claimed.attempts)"
+            do {
+                try applyEvent(event, transfer: id)
+            } catch {
+                blocked[event.orderId] = blocked[event.orderId] ?? event.id
+                let failure = FailureClass(any: error)
+                let status = (error as? DataverseError)?.status
+                let reason = "\(error)"
+                let disposition = try failures.record(
+                    .init(failure: failure, reason: reason, status: status, outcome: failure.label), of: claimed,
+                    started: started, durationMs: elapsed())
+                metadata["ms"] = "\(elapsed())"
+                if let status { metadata["status"] = "\(status)" }
+                metadata["error"] = "\(reason)"
+                metadata["class"] = "\(failure.label)"
+                logger.warning(
+                    disposition == .dead
+                        ? "back-office event given up: dead in the journal until an operator retries it"
+                        : "back-office event not applied; it stays in the journal for a retry", metadata: metadata)
+                report.failed.append(.init(eventId: event.id, type: event.type, orderNumber: transfer.orderNumber, reason: reason))
+                return
+            }
+            try journal.complete(
+                id, remoteId: event.orderId, status: nil,
+                attempt: .init(startedAt: started, durationMs: elapsed(), outcome: "ok"))
+            metadata["ms"] = "\(elapsed())"
+            logger.info("back-office event applied to Dynamics", metadata: metadata)
+            report.applied.append(.init(eventId: event.id, type: event.type, orderNumber: transfer.orderNumber))
+        } catch {
+            metadata["error"] = "\(error)"
+            logger.error("journal failure while applying a back-office event", metadata: metadata)
+            report.failed.append(.init(eventId: event.id, type: event.type, orderNumber: transfer.orderNumber, reason: "\(error)"))
+        }
+    }
+
+    private func readOrder(_ id: String) throws -> OrderSnapshot {
+        let row: JSONValue
+        do {
+            row = try dataverse.retrieve("salesorders", id: id, select: OrderSnapshot.columns)
+        } catch {
+            guard error.code == .notFound else { throw error }
+            throw InboundError(.unknownOrder, "unknown order: Dynamics has no order \(id)")
+        }
+        return OrderSnapshot(id: id, row: row)
+    }
+
+    /// Applies one event; after a 412 the order is read again, the verdict asked again, and the
+    /// event applied once more.
+    private func applyEvent(_ event: ChangeEvent, transfer: Int64) throws {
+        guard let kind = event.kind else {
+            throw InboundError(.unknownEventType, "unknown event type '\(event.type)'")
+        }
+        guard let orderId = event.dynamicsOrderId else {
+            throw InboundError(.unknownOrder, "unknown order: the event names no Dynamics order")
+        }
+        guard try journal.outboundTransfer(remoteId: event.orderId) != nil else {
+            throw InboundError(.unknownOrder, "unknown order: sopd never sent back-office order \(event.orderId)")
+        }
+        var order = try readOrder(orderId)
+        for attempt in 1...2 {
+            let verdict = InboundEventPolicy.verdict(
+                for: kind, complete: event.data["complete"]?.boolValue ?? true, state: order.state,
+                status: order.status, submitStatus: order.submitStatus, sent: order.lastBackOfficeSubmit != nil)
+            if case .refuse(let reason) = verdict { throw InboundError(.doesNotApply, reason) }
+            if verdict == .apply, try writeMeetsConflict(event, kind: kind, order: order) {
+                guard attempt == 1 else {
+                    throw InboundError(.changedAgain, "the order changed again while the event was re-applied (HTTP 412 twice)")
+                }
+                try journal.recordConflict(transfer)
+                logger.notice(
+                    "order changed while applying; read again and re-applied",
+                    metadata: ["order": "\(order.orderNumber)", "dir": "in", "event": "\(event.id)", "status": "412"])
+                order = try readOrder(orderId)
+                continue
+            }
+            if kind == .rejected || kind == .deleted {
+                // The next submission of this order is a new version, with a new idempotency key.
+                try journal.markReturned(remoteId: event.orderId)
+            }
+            let note = InboundWrites.note(event, kind: kind, order: order)
+            try dataverse.createIfAbsent("annotations", id: note.id, fields: note.fields)
+            return
+        }
+    }
+
+    /// Writes the event; true when Dynamics answered 412 because the order changed since it was read.
+    private func writeMeetsConflict(_ event: ChangeEvent, kind: ChangeEventKind, order: OrderSnapshot) throws -> Bool {
+        do {
+            try write(event, kind: kind, to: order)
+            return false
+        } catch let error as DataverseError where error.code == .concurrencyConflict {
+            return true
+        }
+    }
+
+    /// Sends what `InboundWrites` decides for the event.
+    private func write(_ event: ChangeEvent, kind: ChangeEventKind, to order: OrderSnapshot) throws {
+        switch InboundWrites.write(for: event, kind: kind, order: order, now: clock.now()) {
+        case .updateOrder(let changes, let etag):
+            try dataverse.update("salesorders", id: order.id, changes: changes, ifMatch: etag)
+        case .action(let name, let parameters):
+            try dataverse.execute(name, parameters: .object(parameters))
+        case .replaceLines:
+            let rows = try dataverse.firstPage(
+                "salesorderdetails",
+                query: DataverseQuery(select: ["salesorderdetailid"], filter: "_salesorderid_value eq \(order.id)"), pageSize: 5000
+            ).rows
+            let existing = Dictionary(
+                rows.compactMap { row in row["salesorderdetailid"]?.stringValue.map { ($0, row["@odata.etag"]?.stringValue ?? "*") } },
+                uniquingKeysWith: { first, _ in first })
+            let requests = try InboundWrites.lineRequests(event, order: order, existing: existing, productFields: productFields)
+            _ = try dataverse.batch(requests, atomic: true)
+        case .invoice:
+            let invoice = InboundWrites.invoice(event, order: order)
+            try dataverse.createIfAbsent("invoices", id: invoice.id, fields: invoice.fields)
+            for line in try InboundWrites.invoiceLines(event, productFields: productFields) {
+                try dataverse.createIfAbsent("invoicedetails", id: line.id, fields: line.fields)
+            }
+            try dataverse.update("salesorders", id: order.id, changes: InboundWrites.invoicedOrder, ifMatch: order.etag)
+        }
+    }
+
+    /// The product of a back-office line: its Dynamics id when the back office has it, else found by
+    /// product number, else a write-in line with the description.
+    private func productFields(_ line: JSONValue) throws -> [String: JSONValue] {
+        if let id = line["product"]?["id"]?.stringValue { return ["productid@odata.bind": .string("/products(\(id))")] }
+        if let number = line["product"]?["number"]?.stringValue {
+            let escaped = number.replacingOccurrences(of: "'", with: "''")
+            let rows = try dataverse.firstPage(
+                "products", query: DataverseQuery(select: ["productid"], filter: "productnumber eq '\(escaped)'", top: 1),
+                pageSize: 1
+            ).rows
+            if let id = rows.first?["productid"]?.stringValue { return ["productid@odata.bind": .string("/products(\(id))")] }
+        }
+        return [
+            "isproductoverridden": true,
+            "productdescription": line["description"] ?? line["product"]?["name"] ?? "Item from the back office",
+        ]
+    }
+}

@@ -1,0 +1,157 @@
+import BackOffice
+import Dataverse
+import Foundation
+import JSON
+import SalesRules
+
+/// The writes a back-office event makes in Dynamics, as pure functions of the event, the order as
+/// read, and the time. `InboundPipeline` only sends them (and reads what `linesChanged` and
+/// `invoiced` need: the lines Dynamics has, the products the back office names).
+enum InboundWrites {
+    /// The first write of an event.
+    enum Write: Equatable {
+        /// A PATCH of the order, guarded by the ETag it was read with.
+        case updateOrder([String: JSONValue], ifMatch: String)
+        /// An unbound action, such as `FulfillSalesOrder`.
+        case action(String, parameters: [String: JSONValue])
+        /// The lines made the back office's, with the header totals, in one changeset (`lineRequests`).
+        case replaceLines
+        /// The invoice and its lines, then the order to Invoiced (`invoice`, `invoiceLines`, `invoicedOrder`).
+        case invoice
+    }
+
+    /// What an event of `kind` writes first, at `now`.
+    static func write(for event: ChangeEvent, kind: ChangeEventKind, order: OrderSnapshot, now: Date) -> Write {
+        let time = now.formatted(.iso8601)
+        switch kind {
+        case .accepted:
+            let number = event.data["backOfficeOrderNumber"]?.stringValue ?? event.orderId
+            return .updateOrder(
+                [
+                    "submitstatus": .int(SubmitStatus.accepted.rawValue),
+                    "submitstatusdescription": .string("Accepted by the back office as \(number) (\(event.orderId)) on \(time)"),
+                ], ifMatch: order.etag)
+        case .linesChanged:
+            return .replaceLines
+        case .shipped:
+            let complete = event.data["complete"]?.boolValue ?? true
+            return .action(
+                "FulfillSalesOrder",
+                parameters: [
+                    "OrderClose": [
+                        "subject": .string("\(complete ? "Shipped" : "Partly shipped") by the back office (\(event.orderId))"),
+                        "salesorderid@odata.bind": .string("/salesorders(\(order.id))"),
+                    ],
+                    "Status": .int(complete ? OrderStatus.complete.rawValue : OrderStatus.partial.rawValue),
+                ])
+        case .invoiced:
+            return .invoice
+        case .canceled:
+            return .action(
+                "CancelSalesOrder",
+                parameters: [
+                    "OrderClose": [
+                        "subject": .string("Canceled by the back office: \(event.data["reason"]?.stringValue ?? "no reason given")"),
+                        "salesorderid@odata.bind": .string("/salesorders(\(order.id))"),
+                    ],
+                    "Status": .int(OrderStatus.noMoney.rawValue),
+                ])
+        case .rejected, .deleted:
+            let reason = event.data["reason"]?.stringValue ?? "no reason given"
+            return .updateOrder(
+                [
+                    "statecode": .int(OrderState.active.rawValue), "statuscode": .int(OrderStatus.pending.rawValue),
+                    "lastbackofficesubmit": .null, "submitstatus": .int(SubmitStatus.returned.rawValue),
+                    "submitstatusdescription": .string(
+                        "\(kind == .deleted ? "Deleted" : "Rejected") by the back office (\(event.orderId)): \(reason). Correct the order and submit it again."
+                    ),
+                ], ifMatch: order.etag)
+        }
+    }
+
+    /// The changeset that makes the order's lines exactly the back office's: update the lines Dynamics
+    /// has (`existing`, id to ETag), create the new ones with ids derived from the back-office line,
+    /// delete the rest, and set the header totals.
+    /// - Parameter productFields: The product columns of a new line (a lookup the pipeline makes).
+    static func lineRequests(
+        _ event: ChangeEvent, order: OrderSnapshot, existing: [String: String],
+        productFields: (JSONValue) throws -> [String: JSONValue]
+    ) rethrows -> [BatchRequest] {
+        var kept: Set<String> = []
+        var requests: [BatchRequest] = []
+        for line in event.data["lines"]?.arrayValue ?? [] {
+            let id =
+                line["dynamicsLineId"]?.stringValue
+                ?? DeterministicID.make("salesorderdetail", event.orderId, String(line["lineNumber"]?.intValue ?? 0))
+            kept.insert(id)
+            var fields = BackOfficeNumbers.line(line)
+            if let etag = existing[id] {
+                requests.append(BatchRequest(method: .patch, path: "salesorderdetails(\(id))", body: .object(fields), headers: ["If-Match": etag]))
+                continue
+            }
+            fields["salesorderid@odata.bind"] = .string("/salesorders(\(order.id))")
+            fields.merge(try productFields(line)) { _, product in product }
+            requests.append(
+                BatchRequest(method: .patch, path: "salesorderdetails(\(id))", body: .object(fields), headers: ["If-None-Match": "*"]))
+        }
+        for (id, etag) in existing.sorted(by: { $0.key < $1.key }) where !kept.contains(id) {
+            requests.append(BatchRequest(method: .delete, path: "salesorderdetails(\(id))", headers: ["If-Match": etag]))
+        }
+        requests.append(
+            BatchRequest(
+                method: .patch, path: "salesorders(\(order.id))", body: .object(BackOfficeNumbers.totals(event.data["totals"] ?? .null)),
+                headers: ["If-Match": order.etag]))
+        return requests
+    }
+
+    /// The invoice of an `invoiced` event, with an id derived from the back-office invoice number so
+    /// that a retry finds it instead of making two.
+    static func invoice(_ event: ChangeEvent, order: OrderSnapshot) -> (id: String, fields: [String: JSONValue]) {
+        let invoiceNumber = event.data["invoiceNumber"]?.stringValue ?? event.id
+        var invoice = BackOfficeNumbers.totals(event.data["totals"] ?? .null)
+        invoice["name"] = .string("\(invoiceNumber) for \(order.orderNumber)")
+        invoice["invoicenumber"] = .string(invoiceNumber)
+        invoice["description"] = .string("Invoiced by the back office on \(event.data["invoiceDate"]?.stringValue ?? "?")")
+        invoice["salesorderid@odata.bind"] = .string("/salesorders(\(order.id))")
+        let lookups = [
+            ("customerid_account", "_customerid_value", "accounts"), ("pricelevelid", "_pricelevelid_value", "pricelevels"),
+            ("transactioncurrencyid", "_transactioncurrencyid_value", "transactioncurrencies"),
+        ]
+        for (navigation, column, set) in lookups {
+            if let id = order.row[column]?.stringValue { invoice["\(navigation)@odata.bind"] = .string("/\(set)(\(id))") }
+        }
+        return (DeterministicID.make("invoice", invoiceNumber), invoice)
+    }
+
+    /// The invoice's lines, with ids derived from the invoice number and the line number.
+    /// - Parameter productFields: The product columns of a line (a lookup the pipeline makes).
+    static func invoiceLines(_ event: ChangeEvent, productFields: (JSONValue) throws -> [String: JSONValue]) rethrows
+        -> [(id: String, fields: [String: JSONValue])]
+    {
+        let invoiceNumber = event.data["invoiceNumber"]?.stringValue ?? event.id
+        let invoiceId = DeterministicID.make("invoice", invoiceNumber)
+        return try (event.data["lines"]?.arrayValue ?? []).map { line in
+            var fields = BackOfficeNumbers.line(line)
+            fields["invoiceid@odata.bind"] = .string("/invoices(\(invoiceId))")
+            fields.merge(try productFields(line)) { _, product in product }
+            return (DeterministicID.make("invoicedetail", invoiceNumber, String(line["lineNumber"]?.intValue ?? 0)), fields)
+        }
+    }
+
+    /// The order's last write of an `invoiced` event: Invoiced.
+    static let invoicedOrder: [String: JSONValue] = [
+        "statecode": .int(OrderState.invoiced.rawValue), "statuscode": .int(OrderStatus.invoiced.rawValue),
+    ]
+
+    /// The order's timeline note for the event; its id is derived from the event's, so it is written once.
+    static func note(_ event: ChangeEvent, kind: ChangeEventKind, order: OrderSnapshot) -> (id: String, fields: [String: JSONValue]) {
+        let (subject, text) = BackOfficeNumbers.note(event, kind: kind)
+        return (
+            DeterministicID.make("annotation", event.id),
+            [
+                "subject": .string(subject), "notetext": .string(text), "objecttypecode": "salesorder",
+                "objectid_salesorder@odata.bind": .string("/salesorders(\(order.id))"),
+            ]
+        )
+    }
+}

@@ -1,3 +1,4 @@
+import Clocks
 import Dispatch
 import Foundation
 import Logging
@@ -20,6 +21,7 @@ public final class DaemonLoop: @unchecked Sendable {
     private let makeRuntime: MakeRuntime
     private let notifier: SystemdNotifier?
     private let logger: Logger
+    private let random: any RandomSource
     private let control = DispatchQueue(label: "sopd.control")
     private var configuration: SopdConfiguration
     private var runtime: Runtime
@@ -31,11 +33,12 @@ public final class DaemonLoop: @unchecked Sendable {
     private var finished = false
     private var stopped: CheckedContinuation<Void, Never>?
 
-    /// Creates the loop over a running configuration.
+    /// Creates the loop over a running configuration; `random` draws the timers' jitter.
     public init(
         configuration: SopdConfiguration, runtime: Runtime, logger: Logger, notifier: SystemdNotifier?,
-        reload: @escaping Reload, makeRuntime: @escaping MakeRuntime
+        reload: @escaping Reload, makeRuntime: @escaping MakeRuntime, random: any RandomSource = SystemRandom()
     ) {
+        self.random = random
         self.configuration = configuration
         self.runtime = runtime
         self.logger = logger
@@ -92,18 +95,19 @@ public final class DaemonLoop: @unchecked Sendable {
         ]
         for (kind, interval, immediately) in schedule {
             let timer = DispatchSource.makeTimerSource(queue: control)
-            timer.schedule(deadline: .now() + (immediately ? 0 : Self.jittered(interval)))
+            timer.schedule(deadline: .now() + (immediately ? 0 : jittered(interval)))
             timer.setEventHandler { [self] in
                 trigger(kind, reason: "timer")
-                timer.schedule(deadline: .now() + Self.jittered(interval))
+                timer.schedule(deadline: .now() + jittered(interval))
             }
             timer.resume()
             timers.append(timer)
         }
     }
 
-    private static func jittered(_ interval: Double) -> Double {
-        interval * Double.random(in: 0.9...1.1)
+    /// `interval` ±10%, so that several sopd started together do not poll in step.
+    private func jittered(_ interval: Double) -> Double {
+        interval * (0.9 + 0.2 * random.unit())
     }
 
     /// Queues a cycle unless one of its kind waits to start already: a burst of triggers makes one cycle.

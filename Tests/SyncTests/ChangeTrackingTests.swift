@@ -11,6 +11,8 @@ import Testing
 @Suite struct ChangeTrackingTests {
     @Test func deltaLinksReturnChangedAndDeletedRowsAndExpire() async throws {
         let fixture = try await SyncFixture(seedDemoData: true)
+        let clock = ManualClock()
+        fixture.suite.dataverse.setClock(clock)
         let client = fixture.dataverseClient()
         let store = fixture.suite.dataverse.store
         let start = try await onDispatchQueue {
@@ -40,7 +42,7 @@ import Testing
         }
         #expect(filtered?.message.contains("not supported with change tracking") == true)
         fixture.suite.dataverse.setDeltaTokenLifetime(0)
-        try await Task.sleep(for: .milliseconds(1100))
+        clock.advance(by: 1.1)
         let expired = await #expect(throws: DataverseError.self) { try await onDispatchQueue { try client.changes(since: link) } }
         #expect(expired?.status == 400)
         await fixture.suite.stop()
@@ -48,6 +50,8 @@ import Testing
 
     @Test func anIdlePollIsOneRequestAndAnExpiredTokenFallsBackToAFullRead() async throws {
         let fixture = try await SyncFixture()
+        let clock = ManualClock()
+        fixture.suite.dataverse.setClock(clock)
         let store = fixture.suite.dataverse.store
         try DemoData.seedCatalog(into: store)
         for number in 1...12 {
@@ -73,7 +77,7 @@ import Testing
         #expect(changed.delivered.map(\.orderNumber) == ["SO-09651"])
 
         fixture.suite.dataverse.setDeltaTokenLifetime(0)
-        try await Task.sleep(for: .milliseconds(1100))
+        clock.advance(by: 1.1)
         try DemoData.addOrder(to: store, number: 9652, status: .inProgress, lines: [.product(3, quantity: 1)])
         let fallback = await outbound()
         #expect(fallback.readError == nil)

@@ -20,7 +20,8 @@ import Transfers
         for number in 1...orders {
             try DemoData.addOrder(to: fixture.suite.dataverse.store, number: 9300 + number, status: .inProgress, lines: [.product(number, quantity: 1)])
         }
-        fixture.suite.dataverse.setServiceProtection(requests: 25, windowSeconds: 1, concurrent: 3, clock: clock)
+        fixture.suite.dataverse.setServiceProtection(requests: 25, windowSeconds: 1, concurrent: 3)
+        fixture.suite.dataverse.setClock(clock)
         return fixture
     }
 

@@ -2,6 +2,7 @@ import ChildProcess
 import Foundation
 import HTTP
 import JSON
+import Journal
 import SopdTestSupport
 import Testing
 
@@ -23,8 +24,17 @@ import Testing
         }
         #expect(received.count == 8)
 
+        // SIGTERM goes only once the SIGUSR1 cycle has ended (both checkpoints moved), however slow the machine.
+        let journal = try Journal(path: directory.file("journal.sqlite"))
+        let before = try await poll { () throws -> (Date, Date)? in
+            guard let out = try journal.checkpoint(.outbound), let into = try journal.checkpoint(.inbound) else { return nil }
+            return (out, into)
+        }
         daemon.send(SIGUSR1)
-        try await Task.sleep(for: .milliseconds(500))
+        let moved = try await poll { () throws -> Bool? in
+            try journal.checkpoint(.outbound) != before?.0 && journal.checkpoint(.inbound) != before?.1 ? true : nil
+        }
+        #expect(moved == true, "the SIGUSR1 cycle ended")
         daemon.send(SIGTERM)
         let outcome = try await onDispatchQueue { try daemon.waitForExit(timeout: 10) }
         #expect(outcome.status == 0)
@@ -36,5 +46,14 @@ import Testing
         #expect(after.allSatisfy { $0["deliveries"] == 1 })
 
         try await emulator.stop()
+    }
+
+    /// What `probe` finds, asked every 50 ms for up to a minute; nil if it never found anything.
+    private func poll<T>(_ probe: () throws -> T?) async throws -> T? {
+        for _ in 0..<1200 {
+            if let found = try probe() { return found }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return nil
     }
 }

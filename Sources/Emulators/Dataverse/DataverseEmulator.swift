@@ -34,7 +34,7 @@ public final class DataverseEmulator: Sendable {
         var tokensIssued = 0
         var expireTokensAfter: Int?
         var limits = (requests: 6000, windowSeconds: 300.0, concurrent: 52)
-        var limitsClock: any WallClock = SystemClock()
+        var clock: any WallClock = SystemClock()
         var recent: [String: [Date]] = [:]
         var inFlight: [String: Int] = [:]
         var throttled = 0
@@ -71,14 +71,18 @@ public final class DataverseEmulator: Sendable {
 
     /// Sets the service protection limits per user (Dataverse: 6000 requests per 300 s, 52 at once);
     /// tests scale them down, and keep the window's time on a clock of their own.
-    public func setServiceProtection(
-        requests: Int, windowSeconds: Double, concurrent: Int, clock: any WallClock = SystemClock()
-    ) {
-        state.lock.withLock {
-            state.limits = (requests, windowSeconds, concurrent)
-            state.limitsClock = clock
-        }
+    public func setServiceProtection(requests: Int, windowSeconds: Double, concurrent: Int) {
+        state.lock.withLock { state.limits = (requests, windowSeconds, concurrent) }
     }
+
+    /// Keeps the emulator's time on `clock`: access tokens' and delta tokens' lifetimes, and the service
+    /// protection window. Tests move it by hand, so an expiry or a full window never depends on how fast
+    /// the machine is.
+    public func setClock(_ clock: any WallClock) {
+        state.lock.withLock { state.clock = clock }
+    }
+
+    private var now: Date { state.lock.withLock { state.clock.now() } }
 
     /// How many requests were answered 429 for a service protection limit.
     public var throttledCount: Int { state.lock.withLock { state.throttled } }
@@ -86,7 +90,7 @@ public final class DataverseEmulator: Sendable {
     /// Counts a request of `user` against the limits, or the 429 that refuses it.
     private func admit(_ user: String) -> DataverseFault? {
         state.lock.withLock {
-            let now = state.limitsClock.now()
+            let now = state.clock.now()
             let limits = state.limits
             var recent = state.recent[user, default: []]
             recent.removeAll { now.timeIntervalSince($0) >= limits.windowSeconds }
@@ -150,7 +154,7 @@ public final class DataverseEmulator: Sendable {
         guard let token else { return nil }
         return state.lock.withLock {
             if let user = state.tokens[token] { return user }
-            guard let issued = state.issued[token], issued.expiresAt > Date() else { return nil }
+            guard let issued = state.issued[token], issued.expiresAt > state.clock.now() else { return nil }
             return issued.userId
         }
     }
@@ -179,7 +183,7 @@ public final class DataverseEmulator: Sendable {
             guard let clientId = form["client_id"], let client = state.clients[clientId], client.secret == form["client_secret"]
             else { return nil }
             let token = "emulated-" + UUID().uuidString.lowercased()
-            state.issued[token] = (client.userId, Date().addingTimeInterval(state.tokenLifetime))
+            state.issued[token] = (client.userId, state.clock.now().addingTimeInterval(state.tokenLifetime))
             state.tokensIssued += 1
             return (token, state.tokenLifetime)
         }
@@ -426,12 +430,13 @@ public final class DataverseEmulator: Sendable {
         }
         var answer: [String: JSONValue] = ["@odata.context": .string("\(root)/$metadata#\(entity.entitySetName)")]
         let kept = request.decodedQuery.filter { $0.name != "$skiptoken" && $0.name != "$deltatoken" }
+        let now = self.now
         let deltaLink = { (version: Int) in
-            "\(root)/\(entity.entitySetName)?" + Self.encodeQuery(kept + [("$deltatoken", "\(version)!\(Int(Date().timeIntervalSince1970))")])
+            "\(root)/\(entity.entitySetName)?" + Self.encodeQuery(kept + [("$deltatoken", "\(version)!\(Int(now.timeIntervalSince1970))")])
         }
         if let token = options.deltaToken {
             let lifetime = state.lock.withLock { state.deltaTokenLifetime }
-            guard Date().timeIntervalSince1970 - token.issued <= lifetime else {
+            guard now.timeIntervalSince1970 - token.issued <= lifetime else {
                 throw DataverseFault(
                     status: 400, code: "0x80044352", message: "The delta token has expired; read the table again without it to start anew.")
             }

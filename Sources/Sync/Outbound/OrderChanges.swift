@@ -1,18 +1,17 @@
-import BackOffice
 import Foundation
 import JSON
 import SalesRules
 
 /// The changes the outbound side writes into an order in Dynamics, as pure functions of what happened.
 enum OrderChanges {
-    /// Received by the back office as `receipt` at `now`: `lastbackofficesubmit` takes the order out of
-    /// the submitted-orders read.
-    static func stamp(_ receipt: OrderReceipt, now: Date) -> [String: JSONValue] {
+    /// Received by the back office as `backOfficeId` at `now`: `lastbackofficesubmit` takes the order
+    /// out of the submitted-orders read.
+    static func stamp(backOfficeId: String, now: Date) -> [String: JSONValue] {
         let time = now.formatted(.iso8601)
         return [
             "lastbackofficesubmit": .string(time),
             "submitstatus": .int(SubmitStatus.received.rawValue),
-            "submitstatusdescription": .string("Received by the back office as \(receipt.orderId) on \(time) (sopd)"),
+            "submitstatusdescription": .string("Received by the back office as \(backOfficeId) on \(time) (sopd)"),
         ]
     }
 

@@ -219,7 +219,7 @@ public final class OutboundPipeline: Sendable {
         let requests = batch.map { order in
             BatchRequest(
                 method: .patch, path: "\(SubmittedOrdersQuery.entitySet)(\(order.transfer.orderId))",
-                body: .object(OrderChanges.stamp(order.receipt, now: clock.now())), headers: ["If-Match": order.etag ?? "*"])
+                body: .object(OrderChanges.stamp(backOfficeId: order.receipt.orderId, now: clock.now())), headers: ["If-Match": order.etag ?? "*"])
         }
         let answers: [Result<Void, DataverseError>]
         do {
@@ -398,7 +398,7 @@ public final class OutboundPipeline: Sendable {
     /// came from the journal); after a 412 the row is read again and the stamp retried once, unless
     /// someone else stamped it meanwhile.
     private func stamp(orderId: String, etag: String?, receipt: OrderReceipt) throws(DataverseError) {
-        let changes = OrderChanges.stamp(receipt, now: clock.now())
+        let changes = OrderChanges.stamp(backOfficeId: receipt.orderId, now: clock.now())
         let current: String
         if let etag {
             current = etag

@@ -1,0 +1,45 @@
+import BackOffice
+import SalesRules
+import Sync
+import Testing
+
+/// The inbound verdict: whether an event applies to the order as Dynamics has it now.
+@Suite struct InboundEventPolicyTests {
+    private let accepted = SubmitStatus.accepted.rawValue
+
+    private func verdict(
+        _ kind: ChangeEventKind, _ status: OrderStatus, submitStatus: Int? = SubmitStatus.accepted.rawValue,
+        complete: Bool = true, sent: Bool = true
+    ) -> InboundEventPolicy.Verdict {
+        InboundEventPolicy.verdict(
+            for: kind, complete: complete, state: status.state, status: status, submitStatus: submitStatus, sent: sent)
+    }
+
+    @Test func everyKindAppliesToASubmittedAcceptedOrder() {
+        for kind in ChangeEventKind.allCases where kind != .invoiced {
+            #expect(verdict(kind, .inProgress) == .apply, "\(kind)")
+        }
+        #expect(verdict(.invoiced, .complete) == .apply)
+    }
+
+    @Test func anEventAlreadyShownIsRecognisedSoARetryIsIdempotent() {
+        #expect(verdict(.shipped, .complete) == .alreadyApplied)
+        #expect(verdict(.shipped, .partial, complete: false) == .alreadyApplied)
+        #expect(verdict(.invoiced, .invoiced) == .alreadyApplied)
+        #expect(verdict(.canceled, .noMoney) == .alreadyApplied)
+        #expect(verdict(.rejected, .pending, sent: false) == .alreadyApplied)
+        #expect(verdict(.deleted, .pending, sent: false) == .alreadyApplied)
+    }
+
+    @Test func outOfOrderAndLateEventsAreRefusedWithTheReason() {
+        #expect(verdict(.linesChanged, .inProgress, submitStatus: SubmitStatus.received.rawValue) == .refuse("out of order: linesChanged before accepted"))
+        #expect(verdict(.shipped, .inProgress, submitStatus: nil) == .refuse("out of order: shipped before accepted"))
+        #expect(verdict(.accepted, .complete) == .refuse("accepted no longer applies: the order is Fulfilled/Complete"))
+        #expect(verdict(.invoiced, .inProgress) == .refuse("invoiced does not apply: the order is Submitted/In Progress; an order is invoiced once it shipped"))
+        #expect(verdict(.rejected, .invoiced) == .refuse("rejected no longer applies: the order is Invoiced/Invoiced"))
+    }
+
+    @Test func aPartlyShippedOrderShipsAgain() {
+        #expect(verdict(.shipped, .partial, complete: true) == .apply)
+    }
+}

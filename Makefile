@@ -9,7 +9,7 @@ ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 RELEASE_FLAGS := -c release --static-swift-stdlib --product sopd
 RELEASE_BIN = $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/sopd
 
-.PHONY: deps build release demo test bench emulator units-check install uninstall deb clean
+.PHONY: deps build release demo test test-repeat bench emulator units-check install uninstall deb clean
 
 ## deps: install the Debian packages the build needs (as root), or say which are missing.
 deps:
@@ -43,6 +43,26 @@ demo: deps
 test: deps
 	$(SWIFT) build
 	$(SWIFT) test
+
+## test-repeat: the whole suite N times in a row (N=20 by default), stopping at the first failure; BUSY=K keeps
+## K more CPU workers busy meanwhile (stress-ng), as a loaded CI machine would: make test-repeat N=20 BUSY=2.
+N ?= 20
+BUSY ?= 0
+test-repeat: deps
+	$(SWIFT) build --build-tests
+	@busy=""; \
+	if [ "$(BUSY)" != 0 ]; then \
+	  command -v stress-ng >/dev/null || { echo "BUSY=$(BUSY) needs stress-ng: apt-get install stress-ng" >&2; exit 1; }; \
+	  stress-ng --cpu $(BUSY) --quiet & busy=$$!; trap 'kill $$busy' EXIT; \
+	fi; \
+	for run in $$(seq 1 $(N)); do \
+	  if $(SWIFT) test --skip-build > .build/test-repeat.log 2>&1; then \
+	    echo "run $$run/$(N): $$(grep -o 'Test run with .*' .build/test-repeat.log | tail -1)"; \
+	  else \
+	    echo "run $$run/$(N) failed (whole log: .build/test-repeat.log):"; grep -E '✘' .build/test-repeat.log; exit 1; \
+	  fi; \
+	done; \
+	echo "$(N) runs in a row passed"
 
 ## bench: every sopd-bench scenario on a release build (docs/performance.md); ARGS="--scenario a" picks one.
 bench: deps

@@ -82,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "sopd-bench",
             dependencies: [
-                "Daemon", "Emulators", "Sync", "Journal", "Transfers", "Dataverse", "HTTP", "JSON", "ChildProcess",
+                "Daemon", "Emulators", "Sync", "Journal", "Transfers", "Dataverse", "HTTP", "JSON", "SalesRules", "ChildProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -129,5 +129,3 @@ public final class BuiltProcess: @unchecked Sendable {
             peakResidentMiB: lock.withLock { peakResidentMiB })
     }
 }
-
-/// A built process could not be run.

@@ -6,5 +6,6 @@ public struct BuiltProcessError: Error, CustomStringConvertible {
     /// Creates an error.
     public init(message: String) { self.message = message }
 
+    /// The message.
     public var description: String { message }
 }

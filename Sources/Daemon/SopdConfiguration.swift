@@ -52,8 +52,8 @@ public struct SopdConfiguration: Sendable {
 }
 
 extension SopdConfiguration.Dataverse {
-    /// A client of the configured organization, with its own connection pool; its request budget and
-    /// its waits for `Retry-After` keep time on `clock`.
+    /// A client of the configured organization, with its own connection pool; its token cache, its
+    /// request budget and its waits for `Retry-After` keep time on `clock`.
     public func makeClient(clock: any WallClock = SystemClock()) -> DataverseClient {
         let client = HTTPClient(configuration: http)
         let tokens: any AccessTokenSource =
@@ -61,7 +61,8 @@ extension SopdConfiguration.Dataverse {
             case .token(let token): StaticAccessToken(token)
             case .clientCredentials(let tokenURL, let clientId, let clientSecret):
                 ClientCredentialsTokenSource(
-                    tokenURL: tokenURL, clientId: clientId, clientSecret: clientSecret, organizationURL: url, http: client)
+                    tokenURL: tokenURL, clientId: clientId, clientSecret: clientSecret, organizationURL: url, http: client,
+                    clock: clock)
             }
         return DataverseClient(
             organizationURL: url, http: client, tokens: tokens, impersonation: impersonation,

@@ -1,3 +1,4 @@
+import Clocks
 import Foundation
 import HTTP
 import JSON
@@ -13,6 +14,7 @@ public final class ClientCredentialsTokenSource: AccessTokenSource, @unchecked S
     private let http: HTTPClient
     private let refreshMargin: Double
     private let lock = NSLock()
+    private let clock: any WallClock
     private var cached: (token: String, expiresAt: Date)?
 
     /// The token endpoint of a tenant in the global cloud.
@@ -28,10 +30,12 @@ public final class ClientCredentialsTokenSource: AccessTokenSource, @unchecked S
     ///   - organizationURL: The Dataverse organization URL; the scope is `<it>/.default`.
     ///   - http: The HTTP client to send through.
     ///   - refreshMargin: Seconds before expiry at which a cached token is replaced.
+    ///   - clock: Where a token's expiry is read.
     public init(
         tokenURL: String, clientId: String, clientSecret: String, organizationURL: String, http: HTTPClient,
-        refreshMargin: Double = 120
+        refreshMargin: Double = 120, clock: any WallClock = SystemClock()
     ) {
+        self.clock = clock
         self.tokenURL = tokenURL
         self.clientId = clientId
         self.clientSecret = clientSecret
@@ -43,7 +47,7 @@ public final class ClientCredentialsTokenSource: AccessTokenSource, @unchecked S
     public func token() throws(DataverseError) -> String {
         lock.lock()
         defer { lock.unlock() }
-        if let cached, cached.expiresAt.timeIntervalSinceNow > refreshMargin { return cached.token }
+        if let cached, cached.expiresAt.timeIntervalSince(clock.now()) > refreshMargin { return cached.token }
         let fresh = try fetch()
         cached = fresh
         return fresh.token
@@ -76,7 +80,7 @@ public final class ClientCredentialsTokenSource: AccessTokenSource, @unchecked S
         }
         guard let token = body?["access_token"]?.stringValue, let lifetime = body?["expires_in"]?.numberText.flatMap(Double.init)
         else { throw DataverseError(code: .invalidResponse, message: "the token answer has no access_token or expires_in") }
-        return (token, Date().addingTimeInterval(lifetime))
+        return (token, clock.now().addingTimeInterval(lifetime))
     }
 
     private static func formEncoded(_ value: String) -> String {

@@ -31,7 +31,7 @@ public final class RequestBudget: @unchecked Sendable {
         defer { condition.unlock() }
         while true {
             let now = clock.now()
-            sent.removeAll { now.timeIntervalSince($0) >= windowSeconds }
+            sent.removeAll { $0.addingTimeInterval(windowSeconds) <= now }
             if sent.count >= requests {
                 clock.wait(on: condition, until: sent[0].addingTimeInterval(windowSeconds))
             } else if inFlight >= concurrent {

@@ -190,7 +190,7 @@ public enum DemoData {
         }
         if let lastBackOfficeSubmit {
             order["lastbackofficesubmit"] = .string(lastBackOfficeSubmit)
-            order["submitstatus"] = 1
+            order["submitstatus"] = .int(SubmitStatus.received.rawValue)
             order["submitstatusdescription"] = "Received by the back office as BO-LEGACY"
         }
         try store.create("salesorder", body: order, caller: EmulatorIdentities.salesUserId)

@@ -19,9 +19,11 @@ extension Journal {
         }
     }
 
-    /// Why `transfer` waits at `now` (`TransferSchedule`, with this journal's lease probe), or nil when it is due.
+    /// Why `transfer` waits at `now` for this process to claim it (`TransferSchedule`, with this
+    /// journal's lease probe), or nil when it is due: a transfer this process left `sending` (an attempt
+    /// that broke off) is due again, as `beginAttempt` takes it back.
     public func waitReason(_ transfer: Transfer, now: Date) -> WaitReason? {
-        TransferSchedule.waitReason(transfer, now: now, probe: probe)
+        TransferSchedule.waitReason(transfer, now: now, claimant: Self.processOwner, probe: probe)
     }
 
     /// Inbound transfers not yet done, in feed order.

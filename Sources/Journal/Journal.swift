@@ -53,7 +53,7 @@ public final class Journal: Sendable {
     /// Opens and migrates the pool while holding an exclusive lock on `<journal>.lock`: two sopd
     /// starting on one journal (the daemon and a `--sync-now`) would otherwise both see it
     /// unmigrated. Switching a new file to WAL takes a lock SQLite's busy timeout does not wait for,
-    /// so a busy answer is retried, 500 times 20 ms at most.
+    /// so a busy answer is retried for 10 s (on the monotonic clock: this is no decision of the data path).
     private static func openPool(path: String, configuration: Configuration) throws(JournalError) -> DatabasePool {
         let lockFile = open(path + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
         guard lockFile >= 0 else {
@@ -62,14 +62,13 @@ public final class Journal: Sendable {
         defer { close(lockFile) }
         flock(lockFile, LOCK_EX)
         defer { flock(lockFile, LOCK_UN) }
-        var busyAnswers = 0
+        let deadline = DispatchTime.now() + .seconds(10)
         while true {
             do {
                 let database = try DatabasePool(path: path, configuration: configuration)
                 try JournalMigrations.migrator.migrate(database)
                 return database
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && busyAnswers < 500 {
-                busyAnswers += 1
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && DispatchTime.now() < deadline {
                 usleep(20_000)
             } catch {
                 throw JournalError("cannot open \(path) as a journal: \(error)")

@@ -13,6 +13,7 @@ public struct LocalProcessProbe: LeaseProbe {
     /// Creates the probe.
     public init() {}
 
+    /// Whether a process of this host is alive (`kill(pid, 0)`); nil for another host's.
     public func isAlive(_ owner: TransferOwner) -> Bool? {
         guard owner.host == Self.hostName else { return nil }
         return kill(owner.pid, 0) == 0 || errno == EPERM

@@ -3,8 +3,10 @@ import Transfers
 
 /// A transfer is a row of the `transfer` table.
 extension Transfer: FetchableRecord, MutablePersistableRecord {
+    /// The table.
     public static let databaseTableName = "transfer"
 
+    /// Keeps the row id SQLite assigned.
     public mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
     }

@@ -82,7 +82,7 @@ public struct HealthReport: Sendable {
             TextTable.render(
                 header: ["DIRECTION"] + states.map { $0.rawValue.uppercased() },
                 rows: [TransferDirection.outbound, .inbound].map { direction in
-                    [direction == .outbound ? "out" : "in"] + states.map { String(counts[direction]?[$0] ?? 0) }
+                    [direction.rawValue] + states.map { String(counts[direction]?[$0] ?? 0) }
                 }))
         lines.append("")
         lines.append("oldest waiting: " + (oldestWaiting.map { DurationText.age(now.timeIntervalSince($0)) + " ago" } ?? "none"))
@@ -109,7 +109,7 @@ public struct HealthReport: Sendable {
             "verdict": .string(verdict.rawValue), "problems": .array(problems.map(JSONValue.string)),
             "backlog": .object(backlog),
             "oldestWaitingSeconds": oldestWaiting.map { .int(Int(now.timeIntervalSince($0))) } ?? .null,
-            "lastSuccess": ["out": date(lastSuccess[.outbound]), "in": date(lastSuccess[.inbound])],
+            "lastSuccess": .object(Dictionary(uniqueKeysWithValues: [TransferDirection.outbound, .inbound].map { ($0.rawValue, date(lastSuccess[$0])) })),
             "cursors": .object(
                 Dictionary(uniqueKeysWithValues: cursors.map { ($0.name, JSONValue.string($0.value)) })),
         ]

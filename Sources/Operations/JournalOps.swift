@@ -34,7 +34,7 @@ public struct JournalOps: Sendable {
         switch transfer.state {
         case .done where transfer.direction == .inbound:
             let type = (try? JSONParser.parse(transfer.payload))?["type"]?.stringValue ?? "event"
-            return "\(type) (\(transfer.idempotencyKey.dropFirst(3))) applied"
+            return "\(type) (\(TransferKey.eventId(inbound: transfer.idempotencyKey) ?? transfer.idempotencyKey)) applied"
         case .done: return transfer.remoteId.map { "back office id \($0)" } ?? ""
         case .failed:
             let next = transfer.nextAttemptAt.map { " (next attempt in \(DurationText.age($0.timeIntervalSince(now))))" } ?? ""

@@ -21,4 +21,9 @@ public enum TransferKey {
         "\(TransferDirection.inbound.rawValue):\(eventId)"
     }
 
+    /// The back-office event id an inbound key names, or nil for a key of another shape.
+    public static func eventId(inbound key: String) -> String? {
+        let prefix = "\(TransferDirection.inbound.rawValue):"
+        return key.hasPrefix(prefix) ? String(key.dropFirst(prefix.count)) : nil
+    }
 }

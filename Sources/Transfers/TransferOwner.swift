@@ -19,5 +19,6 @@ public struct TransferOwner: Sendable, Equatable, CustomStringConvertible {
         self.init(host: String(text[..<separator]), pid: pid)
     }
 
+    /// `host:pid`.
     public var description: String { "\(host):\(pid)" }
 }

@@ -32,7 +32,7 @@ public enum TransferSchedule {
 
     /// Whether the process that claimed `transfer` may still be sending it: a process of this host
     /// that is gone is not; one of another host is until its lease ends.
-    public static func leaseHolderMayBeAlive(_ transfer: Transfer, now: Date, probe: some LeaseProbe) -> Bool {
+    static func leaseHolderMayBeAlive(_ transfer: Transfer, now: Date, probe: some LeaseProbe) -> Bool {
         guard let owner = transfer.leaseOwner.flatMap(TransferOwner.init) else { return false }
         return probe.isAlive(owner) ?? ((transfer.leaseUntil ?? .distantPast) > now)
     }

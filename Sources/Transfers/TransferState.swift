@@ -22,7 +22,4 @@ public enum TransferState: String, Sendable, CaseIterable, Codable {
         default: false
         }
     }
-
-    /// Whether the transfer still needs something to happen (it counts in the backlog).
-    public var isOpen: Bool { self != .done }
 }

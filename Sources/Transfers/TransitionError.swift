@@ -6,5 +6,6 @@ public struct TransitionError: Error, Sendable, Equatable, CustomStringConvertib
     /// Creates an error.
     public init(_ message: String) { self.message = message }
 
+    /// The message.
     public var description: String { message }
 }

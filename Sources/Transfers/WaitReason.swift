@@ -13,6 +13,7 @@ public enum WaitReason: Sendable, Equatable, CustomStringConvertible {
     /// Another live sopd process is sending it.
     case leased(owner: String)
 
+    /// The reason in words, as `--sync-now`, the logs and `sopd journal` show it.
     public var description: String {
         switch self {
         case .delivered(let remoteId): "already delivered as \(remoteId ?? "?") (journal); not sent again"

@@ -5,6 +5,7 @@ import Foundation
 import HTTP
 import JSON
 import Logging
+import SalesRules
 import Sync
 
 /// Scenarios (a) and (b): N submitted orders of L lines through the real outbound path against both
@@ -110,7 +111,7 @@ struct ThroughputScenario {
         try await Task.detached {
             for start in stride(from: 0, to: ids.count, by: 1000) {
                 _ = try dataverse.batch(ids[start..<min(start + 1000, ids.count)].map {
-                    BatchRequest(method: .patch, path: "salesorders(\($0))", body: ["submitstatus": 1], headers: ["If-Match": "*"])
+                    BatchRequest(method: .patch, path: "salesorders(\($0))", body: ["submitstatus": .int(SubmitStatus.received.rawValue)], headers: ["If-Match": "*"])
                 })
             }
         }.value

@@ -89,6 +89,32 @@ import Transfers
         #expect(try journal.beginAttempt(other)?.attempts == 2, "re-sent with the same key")
     }
 
+    @Test func aTransferThisProcessLeftSendingIsItsToTakeBack() throws {
+        let journal = try Journal(path: TemporaryDirectory().file("journal.sqlite"))
+        let id = try #require(try journal.record(newTransfer()).id)
+        let claimed = try #require(try journal.beginAttempt(id))
+        #expect(journal.waitReason(claimed, now: Date()) == nil, "an attempt of this process that broke off is due again")
+        #expect(try journal.beginAttempt(id)?.attempts == 2)
+    }
+
+    @Test func transitionsTakeTheirTimeFromTheInjectedClock() throws {
+        let clock = ManualClock()
+        let journal = try Journal(path: TemporaryDirectory().file("journal.sqlite"), clock: clock)
+        let id = try #require(try journal.record(newTransfer()).id)
+        let claimed = try #require(try journal.beginAttempt(id, leaseSeconds: 60))
+        #expect(claimed.updatedAt == clock.now())
+        #expect(claimed.leaseUntil == clock.now().addingTimeInterval(60))
+        clock.advance(by: 5)
+        let failed = try journal.fail(id, reason: "timed out", status: nil, disposition: .retry(at: clock.now().addingTimeInterval(30)))
+        #expect(failed.updatedAt == clock.now())
+        clock.advance(by: 29)
+        #expect(try journal.dueOutbound(now: clock.now()).isEmpty)
+        clock.advance(by: 1)
+        #expect(try journal.dueOutbound(now: clock.now()).map(\.id) == [id])
+        try journal.setCheckpoint(.outbound)
+        #expect(try journal.checkpoint(.outbound) == clock.now())
+    }
+
     @Test func pruningKeepsEverythingButOldDoneTransfers() throws {
         let journal = try Journal(path: TemporaryDirectory().file("journal.sqlite"))
         let done = try #require(try journal.record(newTransfer(key: "done")).id)

@@ -5,10 +5,8 @@ import Testing
 
 /// The inbound verdict: whether an event applies to the order as Dynamics has it now.
 @Suite struct InboundEventPolicyTests {
-    private let accepted = SubmitStatus.accepted.rawValue
-
     private func verdict(
-        _ kind: ChangeEventKind, _ status: OrderStatus, submitStatus: Int? = SubmitStatus.accepted.rawValue,
+        _ kind: ChangeEventKind, _ status: OrderStatus, submitStatus: SubmitStatus? = .accepted,
         complete: Bool = true, sent: Bool = true
     ) -> InboundEventPolicy.Verdict {
         InboundEventPolicy.verdict(
@@ -32,7 +30,7 @@ import Testing
     }
 
     @Test func outOfOrderAndLateEventsAreRefusedWithTheReason() {
-        #expect(verdict(.linesChanged, .inProgress, submitStatus: SubmitStatus.received.rawValue) == .refuse("out of order: linesChanged before accepted"))
+        #expect(verdict(.linesChanged, .inProgress, submitStatus: .received) == .refuse("out of order: linesChanged before accepted"))
         #expect(verdict(.shipped, .inProgress, submitStatus: nil) == .refuse("out of order: shipped before accepted"))
         #expect(verdict(.accepted, .complete) == .refuse("accepted no longer applies: the order is Fulfilled/Complete"))
         #expect(verdict(.invoiced, .inProgress) == .refuse("invoiced does not apply: the order is Submitted/In Progress; an order is invoiced once it shipped"))

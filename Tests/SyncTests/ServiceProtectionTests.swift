@@ -44,7 +44,7 @@ import Transfers
             "dataverse.batchSize": "1",
         ], clock: clock)
         var delivered = 0
-        for _ in 0..<5 where delivered < 40 {
+        for _ in 0..<10 where delivered < 40 {
             delivered += await runtime.engine.runCycle().delivered.count
             clock.advance(by: 2)
         }

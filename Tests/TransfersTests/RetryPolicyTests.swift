@@ -29,11 +29,4 @@ import Transfers
             policy.disposition(after: 4, failure: .conflict, now: start, random: 0.9)
                 == .retry(at: start.addingTimeInterval(2)))
     }
-
-    @Test func theKeysOfOneVersionAreStableAndANewVersionGetsANewOne() {
-        let first = TransferKey.outbound(orderId: "ABC", submitDate: "2026-11-21")
-        #expect(first == "out:abc:2026-11-21")
-        #expect(TransferKey.outbound(orderId: "ABC", submitDate: "2026-11-21", returnedVersions: 1) == "out:abc:2026-11-21:v2")
-        #expect(TransferKey.inbound(eventId: "evt-000042") == "in:evt-000042")
-    }
 }

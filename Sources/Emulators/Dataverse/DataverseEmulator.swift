@@ -93,7 +93,7 @@ public final class DataverseEmulator: Sendable {
             let now = state.clock.now()
             let limits = state.limits
             var recent = state.recent[user, default: []]
-            recent.removeAll { now.timeIntervalSince($0) >= limits.windowSeconds }
+            recent.removeAll { $0.addingTimeInterval(limits.windowSeconds) <= now }
             if state.inFlight[user, default: 0] >= limits.concurrent {
                 state.throttled += 1
                 return DataverseFault(

@@ -22,10 +22,10 @@ public enum InboundEventPolicy {
     ///   - complete: For `shipped`: whether the shipment completes the order.
     ///   - sent: Whether the order still carries `lastbackofficesubmit`.
     public static func verdict(
-        for kind: ChangeEventKind, complete: Bool = true, state: OrderState, status: OrderStatus?, submitStatus: Int?,
-        sent: Bool
+        for kind: ChangeEventKind, complete: Bool = true, state: OrderState, status: OrderStatus?,
+        submitStatus: SubmitStatus?, sent: Bool
     ) -> Verdict {
-        let accepted = submitStatus == SubmitStatus.accepted.rawValue
+        let accepted = submitStatus == .accepted
         let where_ = "the order is \(state.label)/\(status?.label ?? "?")"
         switch kind {
         case .accepted:

@@ -14,7 +14,7 @@ struct OrderSnapshot: Sendable {
     var orderNumber: String
     var state: OrderState
     var status: OrderStatus?
-    var submitStatus: Int?
+    var submitStatus: SubmitStatus?
     var lastBackOfficeSubmit: String?
     var etag: String
     var row: JSONValue
@@ -25,7 +25,7 @@ struct OrderSnapshot: Sendable {
         orderNumber = row["ordernumber"]?.stringValue ?? id
         state = row["statecode"]?.intValue.flatMap(OrderState.init(rawValue:)) ?? .active
         status = row["statuscode"]?.intValue.flatMap(OrderStatus.init(rawValue:))
-        submitStatus = row["submitstatus"]?.intValue
+        submitStatus = row["submitstatus"]?.intValue.flatMap(SubmitStatus.init(rawValue:))
         lastBackOfficeSubmit = row["lastbackofficesubmit"]?.stringValue
         etag = row["@odata.etag"]?.stringValue ?? "*"
     }

@@ -68,8 +68,9 @@ let package = Package(
         .executableTarget(
             name: "sopd",
             dependencies: [
-                "Daemon", "Operations", "Emulators", "Transfers",
+                "Daemon", "Operations", "Emulators", "Transfers", "Sync", "Journal", "Dataverse", "SalesRules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -77,6 +78,7 @@ let package = Package(
             dependencies: [
                 "Emulators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -98,17 +100,24 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(
             name: "HTTPTests", dependencies: ["HTTP", "SopdTestSupport", .product(name: "FlyingFox", package: "FlyingFox")]),
-        .testTarget(name: "DataverseTests", dependencies: ["Dataverse", "Emulators", "SopdTestSupport"]),
-        .testTarget(name: "BackOfficeTests", dependencies: ["BackOffice", "Emulators", "SopdTestSupport"]),
+        .testTarget(name: "DataverseTests", dependencies: ["Dataverse", "Emulators", "HTTP", "JSON", "SopdTestSupport"]),
+        .testTarget(name: "BackOfficeTests", dependencies: ["BackOffice", "Emulators", "HTTP", "JSON", "SopdTestSupport"]),
         .testTarget(name: "TransfersTests", dependencies: ["Transfers"]),
         .testTarget(name: "JournalTests", dependencies: ["Journal", "Transfers", "Clocks", "SopdTestSupport"]),
-        .testTarget(name: "EmulatorsTests", dependencies: ["Emulators", "JSON", "HTTP", "SopdTestSupport"]),
-        .testTarget(name: "SyncTests", dependencies: ["Sync", "Daemon", "Emulators", "Journal", "Transfers", "SalesRules", "SopdTestSupport"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Dataverse", "SopdTestSupport"]),
+        .testTarget(name: "EmulatorsTests", dependencies: ["Emulators", "JSON", "HTTP", "SalesRules", "SopdTestSupport"]),
+        .testTarget(
+            name: "SyncTests",
+            dependencies: [
+                "Sync", "Daemon", "Emulators", "Journal", "Transfers", "SalesRules", "BackOffice", "Dataverse", "HTTP", "JSON",
+                "SopdTestSupport",
+            ]),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: ["Daemon", "Dataverse", "BackOffice", "SopdTestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "OperationsTests",
             dependencies: ["Operations", "Daemon", "Journal", "Transfers", "Emulators", "SopdTestSupport"]),
         .testTarget(name: "SalesRulesTests", dependencies: ["SalesRules"]),
-        .testTarget(name: "sopdTests", dependencies: ["SopdTestSupport", "ChildProcess", "Journal", "Transfers"]),
+        .testTarget(name: "sopdTests", dependencies: ["SopdTestSupport", "ChildProcess", "Journal", "Transfers", "HTTP", "JSON"]),
     ]
 )

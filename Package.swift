@@ -103,7 +103,9 @@ let package = Package(
         .testTarget(name: "DataverseTests", dependencies: ["Dataverse", "Emulators", "HTTP", "JSON", "SopdTestSupport"]),
         .testTarget(name: "BackOfficeTests", dependencies: ["BackOffice", "Emulators", "HTTP", "JSON", "SopdTestSupport"]),
         .testTarget(name: "TransfersTests", dependencies: ["Transfers"]),
-        .testTarget(name: "JournalTests", dependencies: ["Journal", "Transfers", "Clocks", "SopdTestSupport"]),
+        .testTarget(
+            name: "JournalTests",
+            dependencies: ["Journal", "Transfers", "Clocks", "SopdTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "EmulatorsTests", dependencies: ["Emulators", "JSON", "HTTP", "SalesRules", "SopdTestSupport"]),
         .testTarget(
             name: "SyncTests",

@@ -106,7 +106,7 @@ public enum ConfigurationLoader {
             retry: RetryPolicy(
                 baseSeconds: try values.seconds("sync.retry.baseSeconds", default: 2),
                 capSeconds: try values.seconds("sync.retry.capSeconds", default: 300),
-                maxAttempts: try values.integer("sync.retry.maxAttempts", default: 10, range: 1...1000)),
+                giveUpAfterSeconds: try values.duration("sync.retry.giveUpAfter", default: 72 * 3600)),
             returnRefusedOrders: try values.bool("sync.returnRefusedOrders", default: true),
             retentionSeconds: try values.seconds("journal.retentionDays", default: 30) * 86_400,
             batchSize: try values.integer("dataverse.batchSize", default: 100, range: 1...1000),
@@ -182,6 +182,17 @@ private struct ConfigValues {
             throw ConfigurationError(
                 key: key, problem: "'\(text)' is not a positive number of seconds",
                 fix: "Set \(key) to a number of seconds such as 30, or remove it for the default \(fallback).")
+        }
+        return value
+    }
+
+    /// A duration such as `72h`, `90m`, `3d` or a number of seconds; `0` is allowed (never).
+    func duration(_ key: String, default fallback: Double) throws(ConfigurationError) -> Double {
+        guard let text = string(key) else { return fallback }
+        guard let value = DurationText.seconds(text), value.isFinite else {
+            throw ConfigurationError(
+                key: key, problem: "'\(text)' is not a duration",
+                fix: "Set \(key) to a duration such as 72h, 90m or 3d (0 for never), or remove it for the default.")
         }
         return value
     }

@@ -104,6 +104,21 @@ extension Journal {
         }
     }
 
+    /// What still needs something to happen, both directions together.
+    public func backlog() throws(JournalError) -> JournalBacklog {
+        try read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COALESCE(SUM(state IN ('pending', 'sending', 'failed')), 0) AS waiting,
+                           COALESCE(SUM(state = 'failed'), 0) AS failed,
+                           COALESCE(SUM(state = 'dead' AND returnedAt IS NULL), 0) AS dead
+                    FROM transfer
+                    """)
+            return JournalBacklog(waiting: row?["waiting"] ?? 0, failed: row?["failed"] ?? 0, dead: row?["dead"] ?? 0)
+        }
+    }
+
     /// When the oldest transfer still waiting to be sent (pending, sending or failed) was journaled, or nil.
     public func oldestWaiting() throws(JournalError) -> Date? {
         try read { db in

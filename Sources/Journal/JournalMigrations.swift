@@ -64,6 +64,17 @@ enum JournalMigrations {
             try db.create(index: "transfer_order_id", on: "transfer", columns: ["orderId"])
             try db.create(index: "transfer_remote_id", on: "transfer", columns: ["remoteId"])
         }
+        migrator.registerMigration("v6: retryable failures are never dead by count") { db in
+            // Before v6 a transfer was dead after a number of retryable failures; now only a permanent
+            // failure or age makes it dead. Those given up by count are due again.
+            try db.execute(
+                sql: """
+                    UPDATE transfer SET state = 'failed', nextAttemptAt = NULL
+                    WHERE state = 'dead' AND returnedAt IS NULL AND (
+                        SELECT outcome FROM attempt WHERE attempt.transferId = transfer.id ORDER BY number DESC LIMIT 1
+                    ) LIKE 'retryable%'
+                    """)
+        }
         return migrator
     }
 }

@@ -53,7 +53,7 @@ public struct HealthReport: Sendable {
         self.lastSuccess = lastSuccess
         cursors = try journal.cursors()
         var problems: [String] = []
-        let dead = counts.values.reduce(0) { $0 + ($1[.dead] ?? 0) }
+        let dead = try journal.backlog().dead
         if dead > 0 { problems.append("\(dead) transfer(s) dead: sopd journal list --state dead") }
         let limit = settings.intervalSeconds * Double(settings.staleAfterIntervals)
         for direction in [TransferDirection.outbound, .inbound] {

@@ -1,4 +1,5 @@
 import Dataverse
+import Journal
 
 /// What one sync cycle did, order by order.
 public struct CycleReport: Sendable {
@@ -58,6 +59,8 @@ public struct CycleReport: Sendable {
     public var duration = 0.0
     /// The inbound half: the back office's changes applied to Dynamics.
     public var inbound = InboundReport()
+    /// What the journal holds after the cycle that still needs something to happen, this cycle's or earlier ones'.
+    public var backlog = JournalBacklog()
 
     /// Creates an empty report.
     public init() {}
@@ -66,16 +69,20 @@ public struct CycleReport: Sendable {
     public var outcome: Outcome {
         if let readError { return readError.code == .unavailable ? .dataverseUnavailable : .readFailed }
         if inbound.refusal != nil { return .inboundRefused }
-        return failed.isEmpty && inbound.failed.isEmpty && inbound.readError == nil ? .allDone : .someFailed
+        let clean = failed.isEmpty && inbound.failed.isEmpty && inbound.readError == nil && !backlog.needsAttention
+        return clean ? .allDone : .someFailed
     }
 
     /// One line for people and logs, such as
-    /// `sync: 8 delivered, 1 failed, 1 skipped; back office: 5 changes applied, 0 failed in 0.21s`.
+    /// `sync: 8 delivered, 1 failed, 1 skipped; back office: 5 changes applied, 0 failed in 0.21s; journal: 1 waiting, 0 dead`.
     public var summary: String {
         var text = "sync: \(delivered.count) delivered, \(failed.count) failed, \(skipped.count) skipped"
         text += "; back office: \(inbound.applied.count) changes applied, \(inbound.failed.count) failed"
         if !inbound.waiting.isEmpty { text += ", \(inbound.waiting.count) waiting" }
         text += " in " + String(format: "%.2fs", duration)
+        if backlog.waiting > 0 || backlog.dead > 0 {
+            text += "; journal: \(backlog.waiting) waiting, \(backlog.dead) dead"
+        }
         if let readError { text += "; could not read submitted orders: \(readError)" }
         if let refusal = inbound.refusal { text += "; not pulling changes back: \(refusal)" }
         if let error = inbound.readError { text += "; could not read the back office's changes: \(error)" }

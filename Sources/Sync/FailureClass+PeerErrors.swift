@@ -21,12 +21,13 @@ extension FailureClass {
         }
     }
 
-    /// The class of any failure of a transfer: typed peer errors by their code, the rest retryable.
+    /// The class of any failure of a transfer: typed peer errors by their code, an event whose order
+    /// kept changing as a conflict (re-read and re-applied later, never given up for it), the rest retryable.
     public init(any error: any Error) {
         switch error {
         case let error as BackOfficeError: self.init(error)
         case let error as DataverseError: self.init(error)
-        case is InboundError: self = .permanent
+        case let error as InboundError: self = error.code == .changedAgain ? .conflict : .permanent
         default: self = .retryable(retryAfter: nil)
         }
     }

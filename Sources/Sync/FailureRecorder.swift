@@ -33,7 +33,8 @@ struct FailureRecorder: Sendable {
     {
         guard let id = transfer.id else { throw JournalError("the journal returned a transfer without id") }
         let disposition = policy.disposition(
-            after: transfer.attempts, failure: failure.failure, now: clock.now(), random: random.unit())
+            after: transfer.attempts, failure: failure.failure, journaledAt: transfer.createdAt, now: clock.now(),
+            random: random.unit())
         try journal.fail(
             id, reason: failure.reason, status: failure.status, remoteId: failure.remoteId, disposition: disposition,
             attempt: AttemptLog(startedAt: started, durationMs: durationMs, outcome: failure.outcome, excerpt: failure.reason))

@@ -50,6 +50,7 @@ public final class SyncEngine: Sendable {
             }
             let pruned = try journal.prune(doneBefore: journal.clock.now().addingTimeInterval(-settings.retentionSeconds))
             if pruned > 0 { logger.info("pruned done transfers past the retention", metadata: ["count": "\(pruned)"]) }
+            report.backlog = try journal.backlog()
         } catch {
             logger.error("cannot record the cycle in the journal", metadata: ["error": "\(error)"])
         }

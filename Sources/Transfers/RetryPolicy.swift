@@ -1,36 +1,44 @@
 import Foundation
 
-/// When a failed transfer is tried again: exponential backoff with full jitter, at least what the
-/// peer's `Retry-After` asks, dead after `maxAttempts` or at once on a permanent failure. Pure.
+/// When a failed transfer is tried again: exponential backoff with full jitter, capped, at least what
+/// the peer's `Retry-After` asks. A retryable failure never makes a transfer dead by how many attempts
+/// it took: only a permanent failure does, or age past the give-up horizon. Pure.
 public struct RetryPolicy: Sendable, Equatable {
     /// Seconds of the first backoff window.
     public var baseSeconds: Double
     /// The largest backoff window, in seconds.
     public var capSeconds: Double
-    /// Attempts before a transfer is dead.
-    public var maxAttempts: Int
+    /// How long after it was journaled a transfer that still fails is given up, in seconds; 0 never.
+    public var giveUpAfterSeconds: Double
 
-    /// Creates a policy; the defaults wait up to 2, 4, 8 … 300 seconds and give up after 10 attempts.
-    public init(baseSeconds: Double = 2, capSeconds: Double = 300, maxAttempts: Int = 10) {
+    /// Creates a policy; the defaults wait up to 2, 4, 8 … 300 seconds and give up 72 hours after
+    /// the transfer was journaled.
+    public init(baseSeconds: Double = 2, capSeconds: Double = 300, giveUpAfterSeconds: Double = 72 * 3600) {
         self.baseSeconds = baseSeconds
         self.capSeconds = capSeconds
-        self.maxAttempts = maxAttempts
+        self.giveUpAfterSeconds = giveUpAfterSeconds
     }
 
-    /// What becomes of a transfer whose attempt number `attempt` failed with `failure`.
+    /// What becomes of a transfer journaled at `journaledAt` whose attempt number `attempt` failed with `failure`.
     /// - Parameters:
     ///   - attempt: 1 for the first attempt.
     ///   - failure: The failure's class.
+    ///   - journaledAt: When the transfer was journaled: the start of its give-up horizon.
     ///   - now: The current time.
     ///   - random: A number in 0..<1 (the jitter).
-    public func disposition(after attempt: Int, failure: FailureClass, now: Date, random: Double)
+    public func disposition(after attempt: Int, failure: FailureClass, journaledAt: Date, now: Date, random: Double)
         -> FailureDisposition
     {
-        if failure == .permanent || attempt >= maxAttempts { return .dead }
+        if failure == .permanent || isPastHorizon(journaledAt: journaledAt, now: now) { return .dead }
         let window = min(capSeconds, baseSeconds * pow(2, Double(max(0, attempt - 1))))
         var delay = window * random
         if failure == .conflict { delay = min(delay, baseSeconds) }
         if case .retryable(let retryAfter?) = failure { delay = max(delay, retryAfter) }
         return .retry(at: now.addingTimeInterval(delay))
+    }
+
+    /// Whether a transfer journaled at `journaledAt` is past the give-up horizon at `now`.
+    public func isPastHorizon(journaledAt: Date, now: Date) -> Bool {
+        giveUpAfterSeconds > 0 && now.timeIntervalSince(journaledAt) >= giveUpAfterSeconds
     }
 }

@@ -11,8 +11,8 @@ struct SopdCommand: AsyncParsableCommand {
         abstract: "Sync submitted Dynamics 365 Sales orders to a back-office order system.",
         discussion: """
             Without a subcommand, sopd runs as a daemon: a cycle every sync.intervalSeconds, SIGUSR1 for a cycle now, \
-            SIGTERM to stop. With --sync-now it runs one cycle and exits: 0 all done, 1 some transfers failed and wait \
-            in the journal, 69 Dataverse unreachable, 75 Dataverse refused the read, 78 bad configuration.
+            SIGTERM to stop. With --sync-now it runs one cycle and exits: 0 all done, 1 a transfer in the journal is \
+            failed or dead (this run's or an earlier one's), 69 Dataverse unreachable, 75 Dataverse refused the read, 78 bad configuration.
             """,
         subcommands: [DemoCommand.self, SOPCommand.self, JournalCommand.self, StatusCommand.self, DoctorCommand.self])
 

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Journal
 import SopdTestSupport
 import Testing
@@ -128,6 +129,27 @@ import Transfers
         #expect(try journal.transfer(id: done) == nil)
         #expect(try journal.attempts(of: done).isEmpty)
         #expect(try journal.transfer(id: dead)?.state == .dead)
+    }
+
+    @Test func transfersDeadByCountBeforeV6AreDueAgainAfterIt() throws {
+        let path = try TemporaryDirectory().file("journal.sqlite")
+        do {
+            let journal = try Journal(path: path)
+            for (key, outcome) in [("by-count", "retryable: server error"), ("refused", "permanent: order refused")] {
+                let id = try #require(try journal.record(newTransfer(key: key)).id)
+                _ = try journal.beginAttempt(id)
+                try journal.fail(id, reason: outcome, status: nil, disposition: .dead, attempt: log(outcome))
+            }
+        }
+        let database = try DatabaseQueue(path: path)
+        try database.write { db in
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier LIKE 'v6:%'")
+        }
+        try database.close()
+        let migrated = try Journal(path: path)
+        #expect(try migrated.transfer(idempotencyKey: "by-count")?.state == .failed)
+        #expect(try migrated.transfer(idempotencyKey: "refused")?.state == .dead, "a permanent failure stays dead")
+        #expect(try migrated.dueOutbound(now: Date()).map(\.idempotencyKey) == ["by-count"])
     }
 
     @Test func checkpointsAndCursorsAreKept() throws {

@@ -38,11 +38,13 @@ public struct SyncFixture: Sendable {
         ].merging(overrides) { _, new in new }
     }
 
-    /// sopd's runtime configured against the emulators, keeping time on `clock`.
-    public func runtime(_ overrides: [String: String] = [:], clock: any WallClock = SystemClock()) throws -> Runtime {
+    /// sopd's runtime configured against the emulators, keeping time on `clock` and drawing jitter from `random`.
+    public func runtime(
+        _ overrides: [String: String] = [:], clock: any WallClock = SystemClock(), random: any RandomSource = SystemRandom()
+    ) throws -> Runtime {
         try Runtime(
             configuration: ConfigurationLoader.configuration(values: configurationValues(overrides)),
-            logger: Self.quietLogger, clock: clock)
+            logger: Self.quietLogger, clock: clock, random: random)
     }
 
     /// A Dataverse client acting with `token`.

@@ -9,8 +9,9 @@ import Testing
 import Transfers
 
 /// Each failure class, played by the reference back office's fault injection: what the journal says
-/// after each cycle, and that in the end every order arrives exactly once. Time is a `ManualClock`:
-/// a retry is due because the test moved the clock, never because the machine was fast or slow.
+/// after each cycle, and that in the end every order arrives exactly once. Time is a `ManualClock` and
+/// the jitter a fixed half window: a retry is due because the test moved the clock, never because the
+/// machine was fast or slow.
 @Suite struct RetryTests {
     private struct Setup {
         let fixture: SyncFixture
@@ -40,9 +41,9 @@ import Transfers
         let clock = ManualClock()
         let runtime = try fixture.runtime(
             [
-                "sync.retry.baseSeconds": "0.001", "sync.retry.capSeconds": "0.001", "sync.retry.maxAttempts": "3",
+                "sync.retry.baseSeconds": "1", "sync.retry.capSeconds": "1",
                 "sync.maxInFlight": "1",
-            ].merging(overrides) { _, new in new }, clock: clock)
+            ].merging(overrides) { _, new in new }, clock: clock, random: FixedRandom(0.5))
         return Setup(fixture: fixture, runtime: runtime, clock: clock)
     }
 
@@ -135,13 +136,13 @@ import Transfers
         await setup.fixture.suite.stop()
     }
 
-    @Test func pastMaxAttemptsATransferIsDeadUntilAnOperatorRetriesIt() async throws {
-        let setup = try await setup(orders: 1, ["sync.returnRefusedOrders": "false"])
+    @Test func pastTheGiveUpHorizonATransferIsDeadUntilAnOperatorRetriesIt() async throws {
+        let setup = try await setup(orders: 1, ["sync.returnRefusedOrders": "false", "sync.retry.giveUpAfter": "1h"])
         setup.backOffice.inject(.status(503), count: 3)
 
-        for _ in 1...3 {
+        for advance in [1800.0, 1900, 1] {
             _ = await setup.runtime.engine.runCycle()
-            setup.clock.advance(by: 1)
+            setup.clock.advance(by: advance)
         }
         let dead = try #require(try setup.outbound().first)
         #expect(dead.state == .dead)
@@ -161,10 +162,12 @@ import Transfers
     }
 
     @Test func theBackoffGrowsWithFullJitterAndNeverBelowRetryAfter() {
-        let policy = RetryPolicy(baseSeconds: 2, capSeconds: 60, maxAttempts: 5)
+        let policy = RetryPolicy(baseSeconds: 2, capSeconds: 60, giveUpAfterSeconds: 3600)
         let now = Date(timeIntervalSince1970: 0)
-        func delay(_ attempt: Int, _ failure: FailureClass, _ random: Double) -> Double? {
-            if case .retry(let at) = policy.disposition(after: attempt, failure: failure, now: now, random: random) {
+        func delay(_ attempt: Int, _ failure: FailureClass, _ random: Double, age: Double = 0) -> Double? {
+            if case .retry(let at) = policy.disposition(
+                after: attempt, failure: failure, journaledAt: now.addingTimeInterval(-age), now: now, random: random)
+            {
                 return at.timeIntervalSince(now)
             }
             return nil
@@ -172,10 +175,11 @@ import Transfers
         #expect(delay(1, .retryable(retryAfter: nil), 0.999)! < 2)
         #expect(delay(3, .retryable(retryAfter: nil), 0.999)! > 7.9)
         #expect(delay(4, .retryable(retryAfter: nil), 0)! == 0)
-        #expect(delay(10, .retryable(retryAfter: nil), 0.5) == nil, "past max attempts: dead")
+        #expect(delay(10, .retryable(retryAfter: nil), 0.5, age: 3600) == nil, "past the give-up horizon: dead")
+        #expect(delay(1000, .retryable(retryAfter: nil), 0.5, age: 3599) != nil, "never dead by count")
         #expect(delay(1, .retryable(retryAfter: 30), 0.1)! == 30)
         #expect(delay(1, .permanent, 0.5) == nil)
         #expect(delay(4, .retryable(retryAfter: nil), 0.999)! <= 16)
-        #expect(RetryPolicy(baseSeconds: 2, capSeconds: 5, maxAttempts: 50).disposition(after: 20, failure: .retryable(retryAfter: nil), now: now, random: 0.999) == .retry(at: now.addingTimeInterval(5 * 0.999)))
+        #expect(RetryPolicy(baseSeconds: 2, capSeconds: 5).disposition(after: 20, failure: .retryable(retryAfter: nil), journaledAt: now, now: now, random: 0.999) == .retry(at: now.addingTimeInterval(5 * 0.999)))
     }
 }

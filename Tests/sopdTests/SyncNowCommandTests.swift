@@ -2,8 +2,10 @@ import ChildProcess
 import Foundation
 import HTTP
 import JSON
+import Journal
 import SopdTestSupport
 import Testing
+import Transfers
 
 /// The built `sopd` binary run as ops would: against `sop-emulator` in another process, with a config file.
 @Suite struct SyncNowCommandTests {
@@ -60,6 +62,31 @@ import Testing
         #expect(mode == 0o600)
 
         #expect(try await emulator.stop().status == 0)
+    }
+
+    @Test func aDeadTransferFromAnEarlierRunMakesEveryRunExitOne() async throws {
+        let emulator = try await EmulatorProcess.start()
+        let directory = try TemporaryDirectory()
+        let config = try writeConfig(directory, dataverseURL: emulator.dataverseURL, backOfficeURL: emulator.backOfficeURL)
+        let environment = ["SOPD_DATAVERSE_TOKEN": "sopd-app-token", "SOPD_BACKOFFICE_TOKEN": "backoffice-token"]
+        let journal = try Journal(path: directory.file("state/journal.sqlite"))
+        let earlier = try journal.record(
+            Transfer(
+                direction: .outbound, orderId: "d0000000-0000-0000-0000-000000000001", orderNumber: "SO-00001",
+                idempotencyKey: "out:earlier", payload: "{}", now: Date()))
+        let id = try #require(earlier.id)
+        _ = try journal.beginAttempt(id)
+        try journal.fail(id, reason: "back office: server error (HTTP 503)", status: 503, disposition: .dead)
+
+        let first = try await onDispatchQueue { try BuiltProcess.run("sopd", ["--sync-now", "--config", config], environment: environment) }
+        #expect(first.standardOutput.contains("; journal: 0 waiting, 1 dead"), "the refused order went back to its salesperson")
+        #expect(first.status == 1)
+        let second = try await onDispatchQueue { try BuiltProcess.run("sopd", ["--sync-now", "--config", config], environment: environment) }
+        #expect(second.standardOutput.hasPrefix("sync: 0 delivered, 0 failed, 0 skipped"), "this run itself did nothing")
+        #expect(second.standardOutput.contains("; journal: 0 waiting, 1 dead"))
+        #expect(second.status == 1, "the journal still holds a dead transfer")
+        #expect(try journal.retry([id]) == [id])
+        try await emulator.stop()
     }
 
     @Test func aBadConfigurationNamesTheKeyAndExits78() async throws {

@@ -118,7 +118,10 @@ public final class DaemonLoop: @unchecked Sendable {
         engine.afterCurrentCycle { [self] in control.async { self.queued.remove(kind) } }
         engine.startCycle(kind) { [self] report in
             guard kind != .retries || !report.delivered.isEmpty || !report.failed.isEmpty else { return }
-            logger.notice("\(report.summary)", metadata: ["trigger": "\(reason)", "cycle": "\(kind.rawValue)"])
+            // A cycle an operator asked for (SIGUSR1) always answers; a timer's only when it did something.
+            logger.log(
+                level: report.isNoteworthy || reason != "timer" ? .notice : .debug, "\(report.summary)",
+                metadata: ["trigger": "\(reason)", "cycle": "\(kind.rawValue)"])
             notifier?.notify(["STATUS=\(kind.rawValue) cycle at \(Date().formatted(.iso8601)): \(report.summary)"])
         }
     }

@@ -75,6 +75,14 @@ enum JournalMigrations {
                     ) LIKE 'retryable%'
                     """)
         }
+        migrator.registerMigration("v7: peer outages") { db in
+            try db.create(table: "peer") { table in
+                table.primaryKey("name", .text)
+                table.column("failingSince", .datetime).notNull()
+                table.column("failures", .integer).notNull()
+                table.column("lastError", .text).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -1,5 +1,6 @@
 import Dataverse
 import Journal
+import Transfers
 
 /// What one sync cycle did, order by order.
 public struct CycleReport: Sendable {
@@ -61,6 +62,8 @@ public struct CycleReport: Sendable {
     public var inbound = InboundReport()
     /// What the journal holds after the cycle that still needs something to happen, this cycle's or earlier ones'.
     public var backlog = JournalBacklog()
+    /// The peers failing when the cycle ended.
+    public var outages: [PeerOutage] = []
 
     /// Creates an empty report.
     public init() {}
@@ -71,6 +74,15 @@ public struct CycleReport: Sendable {
         if inbound.refusal != nil { return .inboundRefused }
         let clean = failed.isEmpty && inbound.failed.isEmpty && inbound.readError == nil && !backlog.needsAttention
         return clean ? .allDone : .someFailed
+    }
+
+    /// Whether the cycle is worth a line at notice: something was delivered or applied, or something
+    /// failed while every peer answered. A cycle that did nothing, or whose failures a failing peer's
+    /// circuit already tells, is a debug line.
+    public var isNoteworthy: Bool {
+        if !delivered.isEmpty || !inbound.applied.isEmpty { return true }
+        let failures = !failed.isEmpty || !inbound.failed.isEmpty || readError != nil || inbound.readError != nil
+        return failures && outages.isEmpty
     }
 
     /// One line for people and logs, such as

@@ -12,6 +12,7 @@ import Transfers
 public final class SyncEngine: Sendable {
     private let outbound: OutboundPipeline
     private let inbound: InboundPipeline
+    private let circuits: PeerCircuits
     private let journal: Journal
     private let settings: SyncSettings
     private let logger: Logger
@@ -28,12 +29,14 @@ public final class SyncEngine: Sendable {
         self.journal = journal
         self.settings = settings
         self.logger = logger
+        let circuits = PeerCircuits(journal: journal, policy: settings.retry, random: random, logger: logger)
+        self.circuits = circuits
         outbound = OutboundPipeline(
             dataverse: dataverse, backOffice: backOffice, journal: journal, settings: settings, logger: logger,
-            random: random, progress: progress)
+            random: random, circuits: circuits, progress: progress)
         inbound = InboundPipeline(
             dataverse: dataverse, backOffice: backOffice, journal: journal, settings: settings, logger: logger,
-            random: random)
+            random: random, circuits: circuits)
     }
 
     /// One cycle: orders out, then the back office's changes in.
@@ -51,6 +54,7 @@ public final class SyncEngine: Sendable {
             let pruned = try journal.prune(doneBefore: journal.clock.now().addingTimeInterval(-settings.retentionSeconds))
             if pruned > 0 { logger.info("pruned done transfers past the retention", metadata: ["count": "\(pruned)"]) }
             report.backlog = try journal.backlog()
+            report.outages = circuits.outages
         } catch {
             logger.error("cannot record the cycle in the journal", metadata: ["error": "\(error)"])
         }

@@ -30,8 +30,7 @@ public struct RetryPolicy: Sendable, Equatable {
         -> FailureDisposition
     {
         if failure == .permanent || isPastHorizon(journaledAt: journaledAt, now: now) { return .dead }
-        let window = min(capSeconds, baseSeconds * pow(2, Double(max(0, attempt - 1))))
-        var delay = window * random
+        var delay = backoff(after: attempt, random: random)
         if failure == .conflict { delay = min(delay, baseSeconds) }
         if case .retryable(let retryAfter?) = failure { delay = max(delay, retryAfter) }
         return .retry(at: now.addingTimeInterval(delay))
@@ -40,5 +39,11 @@ public struct RetryPolicy: Sendable, Equatable {
     /// Whether a transfer journaled at `journaledAt` is past the give-up horizon at `now`.
     public func isPastHorizon(journaledAt: Date, now: Date) -> Bool {
         giveUpAfterSeconds > 0 && now.timeIntervalSince(journaledAt) >= giveUpAfterSeconds
+    }
+
+    /// The wait after failure number `attempt`: a random share (`random`, in 0..<1) of a window that
+    /// doubles from `baseSeconds` up to `capSeconds`.
+    public func backoff(after attempt: Int, random: Double) -> Double {
+        min(capSeconds, baseSeconds * pow(2, Double(max(0, attempt - 1)))) * random
     }
 }

@@ -52,19 +52,25 @@ import Transfers
         setup.backOffice.inject(.status(503), count: 2)
 
         let first = await setup.runtime.engine.runCycle()
-        #expect(first.delivered.count == 1)
-        #expect(first.failed.count == 2)
+        #expect(first.delivered.isEmpty)
+        #expect(first.failed.count == 1, "the first 503 opens the back office's circuit")
+        #expect(first.skipped.map(\.reason).allSatisfy { $0.hasPrefix("waits for the back office, unavailable since") })
+        #expect(first.skipped.count == 2)
         let failed = try setup.outbound().filter { $0.state == .failed }
-        #expect(failed.count == 2)
+        #expect(failed.count == 1)
         #expect(failed.allSatisfy { $0.lastStatus == 503 && $0.attempts == 1 && $0.nextAttemptAt != nil })
         let attempt = try #require(try setup.journal.attempts(of: failed[0].id!).first)
         #expect(attempt.outcome == "retryable: server error")
         #expect(attempt.status == 503)
         #expect(attempt.excerpt?.contains("injected") == true)
+        #expect(try setup.outbound().filter { $0.state == .pending }.count == 2, "held, never tried against a failing peer")
 
         setup.clock.advance(by: 1)
         let second = await setup.runtime.engine.runCycle()
-        #expect(second.delivered.count == 2)
+        #expect(second.delivered.isEmpty && second.failed.count == 1, "the one probe meets the second 503")
+        setup.clock.advance(by: 1)
+        let third = await setup.runtime.engine.runCycle()
+        #expect(third.delivered.count == 3, "the probe gets through and what waited goes in the same pass")
         #expect(try setup.outbound().allSatisfy { $0.state == .done })
         setup.exactlyOnce(3)
         await setup.fixture.suite.stop()
@@ -97,16 +103,17 @@ import Transfers
         setup.backOffice.inject(.hang(seconds: 3))
         setup.backOffice.inject(.drop)
 
-        _ = await setup.runtime.engine.runCycle()
-        let failed = try setup.outbound()
-        #expect(failed.map(\.state) == [.failed, .failed])
-        let outcomes = try failed.map { try setup.journal.attempts(of: $0.id!).first?.outcome ?? "" }
-        #expect(outcomes.contains("retryable: back office unavailable"))
-        #expect(failed.contains { $0.lastError?.contains("timed out") == true })
-        #expect(failed.contains { $0.lastError?.contains("connection lost") == true })
-
-        setup.clock.advance(by: 1)
-        _ = await setup.runtime.engine.runCycle()
+        // The hang opens the circuit; the drop meets the next probe; the probe after that gets through.
+        var errors: [String] = []
+        for _ in 1...3 {
+            _ = await setup.runtime.engine.runCycle()
+            errors += try setup.outbound().compactMap(\.lastError)
+            setup.clock.advance(by: 1)
+        }
+        let attempts = try setup.outbound().flatMap { try setup.journal.attempts(of: $0.id!) }
+        #expect(attempts.map(\.outcome).contains("retryable: back office unavailable"))
+        #expect(errors.contains { $0.contains("timed out") })
+        #expect(errors.contains { $0.contains("connection lost") })
         #expect(try setup.outbound().allSatisfy { $0.state == .done })
         setup.exactlyOnce(2)
         await setup.fixture.suite.stop()

@@ -25,13 +25,17 @@ public final class InboundPipeline: Sendable {
     private let logger: Logger
     private let clock: any WallClock
     private let failures: FailureRecorder
+    private let circuits: PeerCircuits
 
     /// Creates a pipeline; `settings.changesPageSize` is the feed's `limit`.
-    /// - Parameter random: The jitter of retries; the time comes from the journal's clock.
-    public init(
+    /// - Parameters:
+    ///   - random: The jitter of retries; the time comes from the journal's clock.
+    ///   - circuits: The peers' circuits, shared with the outbound pipeline.
+    init(
         dataverse: DataverseClient, backOffice: BackOfficeClient, journal: Journal, settings: SyncSettings, logger: Logger,
-        random: any RandomSource
+        random: any RandomSource, circuits: PeerCircuits
     ) {
+        self.circuits = circuits
         self.dataverse = dataverse
         self.backOffice = backOffice
         self.journal = journal
@@ -41,25 +45,43 @@ public final class InboundPipeline: Sendable {
         self.failures = FailureRecorder(journal: journal, policy: settings.retry, clock: journal.clock, random: random)
     }
 
-    /// Runs one inbound pass.
+    /// Runs one inbound pass. While a peer is failing only its probe goes; its circuit tells the operator.
     public func run() -> InboundReport {
         var report = InboundReport()
+        if case .hold(let outage) = circuits.admit(.dataverse) {
+            report.readError = Self.waiting(for: outage)
+            return report
+        }
         do {
-            if let refusal = try actingUserRefusal() {
+            let refusal = try actingUserRefusal()
+            circuits.succeeded(.dataverse)
+            if let refusal {
                 report.refusal = refusal
                 logger.error("not pulling changes back", metadata: ["dir": "in", "error": "\(refusal)"])
                 return report
             }
         } catch {
             report.readError = "cannot check the acting user: \(error)"
-            logger.error("cannot check the acting user", metadata: ["dir": "in", "error": "\(error)"])
+            circuits.ended(.dataverse, with: [error])
+            if case .permanent = FailureClass(error) {
+                logger.error("cannot check the acting user", metadata: ["dir": "in", "error": "\(error)"])
+            }
             return report
         }
-        do {
-            report.eventsRead = try readFeed()
-        } catch {
-            report.readError = "\(error)"
-            logger.error("cannot read the back office's changes", metadata: ["dir": "in", "error": "\(error)"])
+        switch circuits.admit(.backOffice) {
+        case .hold(let outage):
+            report.readError = Self.waiting(for: outage)
+        case .go, .probe:
+            do {
+                report.eventsRead = try readFeed()
+                circuits.succeeded(.backOffice)
+            } catch {
+                report.readError = "\(error)"
+                circuits.ended(.backOffice, with: [error])
+                if !(error is BackOfficeError) || FailureClass(any: error) == .permanent {
+                    logger.error("cannot read the back office's changes", metadata: ["dir": "in", "error": "\(error)"])
+                }
+            }
         }
         do {
             var blocked: [String: String] = [:]
@@ -68,6 +90,11 @@ public final class InboundPipeline: Sendable {
             report.readError = "\(error)"
         }
         return report
+    }
+
+    /// Why nothing of a peer was read this pass: it is failing and waits for its probe.
+    private static func waiting(for outage: PeerOutage) -> String {
+        "\(outage.peer.label) is unavailable since \(outage.since.formatted(.iso8601)) (\(outage.lastError)); sopd probes it and goes on when it answers"
     }
 
     /// Why sopd must not write back, or nil: it must act as an integration user, with the switch on.
@@ -111,12 +138,20 @@ public final class InboundPipeline: Sendable {
         guard let id = transfer.id, let json = try? JSONParser.parse(transfer.payload), let event = ChangeEvent(json) else {
             return
         }
-        let wait: String? =
+        var wait: String? =
             if let earlier = blocked[event.orderId] {
                 "waits for \(earlier) of the same order, which did not apply"
             } else {
                 journal.waitReason(transfer, now: clock.now())?.description
             }
+        var probe = false
+        if wait == nil {
+            switch circuits.admit(.dataverse) {
+            case .go: break
+            case .probe: probe = true
+            case .hold(let outage): wait = "waits for Dataverse, unavailable since \(outage.since.formatted(.iso8601))"
+            }
+        }
         if let wait {
             blocked[event.orderId] = blocked[event.orderId] ?? event.id
             report.waiting.append(.init(eventId: event.id, type: event.type, orderNumber: transfer.orderNumber, reason: wait))
@@ -130,13 +165,16 @@ public final class InboundPipeline: Sendable {
         let elapsed = { Int((DispatchTime.now().uptimeNanoseconds - uptime.uptimeNanoseconds) / 1_000_000) }
         do {
             guard let claimed = try journal.beginAttempt(id) else {
+                if probe { circuits.abandoned(.dataverse) }
                 blocked[event.orderId] = blocked[event.orderId] ?? event.id
                 return
             }
             metadata["attempt"] = "\(claimed.attempts)"
             do {
                 try applyEvent(event, transfer: id)
+                circuits.succeeded(.dataverse)
             } catch {
+                circuits.ended(.dataverse, with: [error])
                 blocked[event.orderId] = blocked[event.orderId] ?? event.id
                 let failure = FailureClass(any: error)
                 let status = (error as? DataverseError)?.status
@@ -148,10 +186,13 @@ public final class InboundPipeline: Sendable {
                 if let status { metadata["status"] = "\(status)" }
                 metadata["error"] = "\(reason)"
                 metadata["class"] = "\(failure.label)"
-                logger.warning(
-                    disposition == .dead
-                        ? "back-office event given up: dead in the journal until an operator retries it"
-                        : "back-office event not applied; it stays in the journal for a retry", metadata: metadata)
+                if disposition == .dead {
+                    logger.error("back-office event given up: dead in the journal until an operator retries it", metadata: metadata)
+                } else {
+                    logger.log(
+                        level: probe ? .debug : .warning, "back-office event not applied; it stays in the journal for a retry",
+                        metadata: metadata)
+                }
                 report.failed.append(.init(eventId: event.id, type: event.type, orderNumber: transfer.orderNumber, reason: reason))
                 return
             }
@@ -162,6 +203,7 @@ public final class InboundPipeline: Sendable {
             logger.info("back-office event applied to Dynamics", metadata: metadata)
             report.applied.append(.init(eventId: event.id, type: event.type, orderNumber: transfer.orderNumber))
         } catch {
+            if probe { circuits.abandoned(.dataverse) }
             metadata["error"] = "\(error)"
             logger.error("journal failure while applying a back-office event", metadata: metadata)
             report.failed.append(.init(eventId: event.id, type: event.type, orderNumber: transfer.orderNumber, reason: "\(error)"))

@@ -23,15 +23,18 @@ public final class OutboundPipeline: Sendable {
     private let logger: Logger
     private let clock: any WallClock
     private let failures: FailureRecorder
+    private let circuits: PeerCircuits
     private let progress: (@Sendable (_ done: Int, _ total: Int?) -> Void)?
 
     /// Creates a pipeline; `progress` hears how many orders were handled so far, and of how many once known.
+    /// The time of attempts, retries and stamps is the journal's clock.
     /// - Parameters:
-    ///   - clock: The time of attempts, retries and stamps (the journal's clock).
     ///   - random: The jitter of retries.
-    public init(
+    ///   - circuits: The peers' circuits, shared with the inbound pipeline.
+    init(
         dataverse: DataverseClient, backOffice: BackOfficeClient, journal: Journal, settings: SyncSettings,
-        logger: Logger, random: any RandomSource, progress: (@Sendable (_ done: Int, _ total: Int?) -> Void)? = nil
+        logger: Logger, random: any RandomSource, circuits: PeerCircuits,
+        progress: (@Sendable (_ done: Int, _ total: Int?) -> Void)? = nil
     ) {
         self.dataverse = dataverse
         self.backOffice = backOffice
@@ -40,6 +43,7 @@ public final class OutboundPipeline: Sendable {
         self.logger = logger
         self.clock = journal.clock
         self.failures = FailureRecorder(journal: journal, policy: settings.retry, clock: journal.clock, random: random)
+        self.circuits = circuits
         self.progress = progress
     }
 
@@ -55,16 +59,29 @@ public final class OutboundPipeline: Sendable {
             report.failed.append(.init(orderNumber: "(journal)", reason: "\(error)", peerUnavailable: false))
         }
         guard readingDynamics else { return report }
+        if case .hold(let outage) = circuits.admit(.dataverse) {
+            report.readError = DataverseError(
+                code: .unavailable,
+                message: "Dataverse is unavailable since \(outage.since.formatted(.iso8601)) (\(outage.lastError)); sopd probes it and reads when it answers")
+            return report
+        }
         do {
             if settings.changeTracking {
                 try readChanges(into: &report, handled: handled)
             } else {
                 try readSubmitted(into: &report, handled: handled)
             }
+            circuits.succeeded(.dataverse)
         } catch let error as DataverseError {
             report.readError = error
-            logger.error("cannot read submitted orders from Dataverse", metadata: ["dir": "out", "error": "\(error)"])
+            if case .retryable = FailureClass(error) {
+                circuits.failed(.dataverse, error: error.description)
+            } else {
+                circuits.succeeded(.dataverse)
+                logger.error("cannot read submitted orders from Dataverse", metadata: ["dir": "out", "error": "\(error)"])
+            }
         } catch {
+            circuits.abandoned(.dataverse)
             report.failed.append(.init(orderNumber: "(journal)", reason: "\(error)", peerUnavailable: false))
             logger.error("journal failure while reading submitted orders", metadata: ["dir": "out", "error": "\(error)"])
         }
@@ -168,11 +185,27 @@ public final class OutboundPipeline: Sendable {
     /// Delivers a batch with `maxInFlight` workers, each a serial queue of its own taking the next
     /// order until none is left. Serial queues get a thread at once; a concurrent queue's blocked
     /// work items would wait for the global pool to grow.
+    /// Orders held for a failing peer go in a second round once the probe they waited for succeeded,
+    /// so a recovered peer's backlog drains in the same pass.
     private func deliver(_ work: [Work], into report: inout CycleReport, handled: Counter) {
+        let held = deliverRound(work, into: &report, handled: handled)
+        guard !held.isEmpty else { return }
+        guard circuits.outages.isEmpty else {
+            report.skipped += held.map(\.skip)
+            return
+        }
+        report.skipped += deliverRound(held.map(\.work), into: &report, handled: handled).map(\.skip)
+    }
+
+    /// One round of `deliver`; returns the orders held for a failing peer.
+    private func deliverRound(_ work: [Work], into report: inout CycleReport, handled: Counter)
+        -> [(work: Work, skip: CycleReport.Skip)]
+    {
         let lock = NSLock()
         let group = DispatchGroup()
         nonisolated(unsafe) var nextIndex = 0
         nonisolated(unsafe) var outcomes: [OrderOutcome] = []
+        nonisolated(unsafe) var held: [(work: Work, skip: CycleReport.Skip)] = []
         for worker in 0..<min(max(1, settings.maxInFlight), work.count) {
             DispatchQueue(label: "sopd.outbound.\(worker)").async(group: group) {
                 while true {
@@ -182,6 +215,10 @@ public final class OutboundPipeline: Sendable {
                     }
                     guard index < work.count else { return }
                     let outcome = self.deliver(work[index])
+                    if case .held(let skip) = outcome {
+                        lock.withLock { held.append((work[index], skip)) }
+                        continue
+                    }
                     lock.withLock { outcomes.append(outcome) }
                     if case .skipped = outcome {} else if let progress = self.progress {
                         let (done, total) = handled.increment()
@@ -196,7 +233,7 @@ public final class OutboundPipeline: Sendable {
             switch outcome {
             case .delivered(let delivery): report.delivered.append(delivery)
             case .failed(let failure): report.failed.append(failure)
-            case .skipped(let skip): report.skipped.append(skip)
+            case .skipped(let skip), .held(let skip): report.skipped.append(skip)
             case .posted(let order): posted.append(order)
             }
         }
@@ -211,6 +248,7 @@ public final class OutboundPipeline: Sendable {
                 }
             }
         }
+        return held
     }
 
     /// Stamps the orders of `batch` in one `$batch`; each answer completes or fails its own transfer.
@@ -227,6 +265,7 @@ public final class OutboundPipeline: Sendable {
         } catch {
             answers = Array(repeating: .failure(error), count: batch.count)
         }
+        circuits.ended(.dataverse, with: answers.compactMap { answer in if case .failure(let error) = answer { error } else { nil } })
         return zip(batch, answers).map { order, answer in
             do {
                 var outcome = answer
@@ -257,7 +296,7 @@ public final class OutboundPipeline: Sendable {
                     failure: failure, reason: reason, status: error.status, remoteId: order.receipt.orderId,
                     outcome: "\(failure.label): stamp \(error.code)"),
                 peerUnavailable: error.code == .unavailable, metadata: metadata, started: order.started,
-                durationMs: order.elapsed)
+                durationMs: order.elapsed, probe: order.probe)
         case .success:
             try journal.complete(
                 order.transfer.id!, remoteId: order.receipt.orderId, status: order.receipt.status,
@@ -272,6 +311,8 @@ public final class OutboundPipeline: Sendable {
         case delivered(CycleReport.Delivery)
         case failed(CycleReport.Failure)
         case skipped(CycleReport.Skip)
+        /// Not tried: a peer it needs is failing and another order is its probe.
+        case held(CycleReport.Skip)
         /// The back office has it; its stamp waits for the batch.
         case posted(Posted)
     }
@@ -284,6 +325,8 @@ public final class OutboundPipeline: Sendable {
         var started: Date
         var uptime: DispatchTime
         var metadata: Logger.Metadata
+        /// Whether the attempt probes a failing peer: its failure is the circuit's to tell.
+        var probe: Bool
 
         /// Milliseconds since the attempt started, on the monotonic clock: a measure for the log, never a decision.
         var elapsed: Int { Int((DispatchTime.now().uptimeNanoseconds - uptime.uptimeNanoseconds) / 1_000_000) }
@@ -315,10 +358,48 @@ public final class OutboundPipeline: Sendable {
         }
     }
 
-    /// One attempt: claim the transfer, send its journaled document, stamp the order, journal the outcome.
+    /// What the circuits say of an attempt, which needs the back office (the POST) and Dataverse (the stamp).
+    private struct Admission {
+        /// The outage the attempt waits for, if it must wait.
+        var held: PeerOutage?
+        /// The peers this attempt probes.
+        var probes: Set<Peer> = []
+    }
+
+    private func admitAttempt() -> Admission {
+        var admission = Admission()
+        for peer in [Peer.dataverse, .backOffice] {
+            switch circuits.admit(peer) {
+            case .go: break
+            case .probe: admission.probes.insert(peer)
+            case .hold(let outage):
+                admission.probes.forEach(circuits.abandoned)
+                return Admission(held: outage)
+            }
+        }
+        return admission
+    }
+
+    /// One attempt, unless a peer it needs is failing and this is not its probe: claim the transfer,
+    /// send its journaled document, stamp the order, journal the outcome.
     private func attempt(_ transfer: Transfer, order: JSONValue?) throws -> OrderOutcome {
+        let admission = admitAttempt()
+        if let outage = admission.held {
+            let reason = "waits for \(outage.peer.label), unavailable since \(outage.since.formatted(.iso8601))"
+            return .held(.init(orderNumber: transfer.orderNumber, reason: reason))
+        }
+        do {
+            return try attempt(transfer, order: order, probes: admission.probes)
+        } catch {
+            admission.probes.forEach(circuits.abandoned)
+            throw error
+        }
+    }
+
+    private func attempt(_ transfer: Transfer, order: JSONValue?, probes: Set<Peer>) throws -> OrderOutcome {
         guard let id = transfer.id else { throw JournalError("the journal returned a transfer without id") }
         guard let claimed = try journal.beginAttempt(id) else {
+            probes.forEach(circuits.abandoned)
             return .skipped(.init(orderNumber: transfer.orderNumber, reason: "being sent by another sopd process"))
         }
         var metadata: Logger.Metadata = [
@@ -332,7 +413,10 @@ public final class OutboundPipeline: Sendable {
         let receipt: OrderReceipt
         do {
             receipt = try backOffice.submitOrder(document, idempotencyKey: claimed.idempotencyKey)
+            circuits.succeeded(.backOffice)
         } catch {
+            circuits.ended(.backOffice, with: [error])
+            if probes.contains(.dataverse) { circuits.abandoned(.dataverse) }
             metadata["status"] = "\(error.status.map(String.init) ?? "none")"
             metadata["ms"] = "\(elapsed())"
             let failure = FailureClass(error)
@@ -341,26 +425,28 @@ public final class OutboundPipeline: Sendable {
                 .init(
                     failure: failure, reason: error.description, status: error.status,
                     outcome: "\(failure.label): \(error.code)"),
-                peerUnavailable: error.code == .unavailable, metadata: metadata, started: started, durationMs: elapsed())
+                peerUnavailable: error.code == .unavailable, metadata: metadata, started: started, durationMs: elapsed(),
+                probe: !probes.isEmpty)
         }
         metadata["status"] = "\(receipt.status)"
         metadata["backoffice_id"] = "\(receipt.orderId)"
         let posted = Posted(
             transfer: claimed, receipt: receipt, etag: order?["@odata.etag"]?.stringValue, started: started, uptime: uptime,
-            metadata: metadata)
+            metadata: metadata, probe: !probes.isEmpty)
         if settings.batchSize > 1 { return .posted(posted) }
-        return try finish(
-            posted,
-            stamped: Result { () throws(DataverseError) in
-                try stamp(orderId: claimed.orderId, etag: posted.etag, receipt: receipt)
-            })
+        let stamped = Result { () throws(DataverseError) in
+            try stamp(orderId: claimed.orderId, etag: posted.etag, receipt: receipt)
+        }
+        if case .failure(let error) = stamped { circuits.ended(.dataverse, with: [error]) } else { circuits.succeeded(.dataverse) }
+        return try finish(posted, stamped: stamped)
     }
 
     /// Journals a failed attempt through the one failure path, logs it, and for a transfer given up
     /// writes the reason into the order.
+    /// A probe's retryable failure logs at debug: the peer's circuit tells the operator.
     private func recordFailure(
         _ transfer: Transfer, _ failure: FailureRecorder.Failure, peerUnavailable: Bool, metadata: Logger.Metadata,
-        started: Date, durationMs: Int
+        started: Date, durationMs: Int, probe: Bool
     ) throws -> OrderOutcome {
         let disposition = try failures.record(failure, of: transfer, started: started, durationMs: durationMs)
         var details = metadata
@@ -369,7 +455,8 @@ public final class OutboundPipeline: Sendable {
         switch disposition {
         case .retry(let at):
             details["retry_at"] = "\(at.formatted(.iso8601))"
-            logger.warning("order not delivered; it stays in the journal for a retry", metadata: details)
+            logger.log(
+                level: probe ? .debug : .warning, "order not delivered; it stays in the journal for a retry", metadata: details)
         case .dead:
             logger.error("order given up: dead in the journal until an operator retries it", metadata: details)
             deadLetter(

@@ -1,0 +1,119 @@
+import BackOffice
+import Clocks
+import Dataverse
+import Foundation
+import Journal
+import Logging
+import Transfers
+
+/// The circuits of both peers for one engine (`PeerCircuit` decides; this keeps them behind a lock,
+/// records each outage in the journal, and logs what the circuit says to log). Both pipelines ask it
+/// before any work that needs a peer, and tell it how the work ended.
+final class PeerCircuits: @unchecked Sendable {
+    private let lock = NSLock()
+    private var circuits: [Peer: PeerCircuit]
+    private let journal: Journal
+    private let policy: RetryPolicy
+    private let random: any RandomSource
+    private let logger: Logger
+
+    /// Circuits that start as the journal remembers them: a peer failing when sopd stopped is probed first.
+    init(journal: Journal, policy: RetryPolicy, random: any RandomSource, logger: Logger) {
+        self.journal = journal
+        self.policy = policy
+        self.random = random
+        self.logger = logger
+        let known = (try? journal.outages()) ?? []
+        circuits = Dictionary(
+            uniqueKeysWithValues: Peer.allCases.map { peer in
+                (peer, PeerCircuit(peer: peer, outage: known.first { $0.peer == peer }))
+            })
+    }
+
+    /// Whether work that needs `peer` may go now.
+    func admit(_ peer: Peer) -> PeerCircuit.Admission {
+        let now = journal.clock.now()
+        return lock.withLock { circuits[peer, default: PeerCircuit(peer: peer)].admit(now: now) }
+    }
+
+    /// `peer` answered.
+    func succeeded(_ peer: Peer) {
+        let now = journal.clock.now()
+        let news = lock.withLock { circuits[peer, default: PeerCircuit(peer: peer)].succeeded(now: now) }
+        guard case .recovered(let outage, let seconds) = news else { return }
+        do {
+            try journal.recordRecovery(of: peer)
+        } catch {
+            logger.error("cannot record the peer's recovery in the journal", metadata: ["peer": "\(peer.rawValue)", "error": "\(error)"])
+        }
+        logger.notice(
+            "\(peer.label) answers again; what waited for it goes now",
+            metadata: [
+                "peer": "\(peer.rawValue)", "down_s": "\(Int(seconds))", "failures": "\(outage.failures)",
+                "waiting": "\((try? journal.backlog().waiting) ?? 0)",
+            ])
+    }
+
+    /// `peer` failed as a peer that may answer later does; `error` is free of secrets.
+    func failed(_ peer: Peer, error: String) {
+        let now = journal.clock.now()
+        let (news, outage) = lock.withLock {
+            var circuit = circuits[peer, default: PeerCircuit(peer: peer)]
+            let probeAfter = policy.backoff(after: (circuit.outage?.failures ?? 0) + 1, random: random.unit())
+            let news = circuit.failed(error, now: now, probeAfter: probeAfter)
+            circuits[peer] = circuit
+            return (news, circuit.outage)
+        }
+        if let outage {
+            do {
+                try journal.record(outage)
+            } catch {
+                logger.error("cannot record the peer's outage in the journal", metadata: ["peer": "\(peer.rawValue)", "error": "\(error)"])
+            }
+        }
+        switch news {
+        case .startedFailing(let outage):
+            logger.warning(
+                "\(peer.label) is unavailable: sopd holds what needs it and probes it, one request at a time",
+                metadata: ["peer": "\(peer.rawValue)", "error": "\(outage.lastError)"])
+        case .stillFailing(let outage):
+            logger.warning(
+                "\(peer.label) is still unavailable",
+                metadata: [
+                    "peer": "\(peer.rawValue)", "failing_since": "\(outage.since.formatted(.iso8601))",
+                    "failures": "\(outage.failures)", "waiting": "\((try? journal.backlog().waiting) ?? 0)",
+                    "error": "\(outage.lastError)",
+                ])
+        case .recovered, nil:
+            break
+        }
+    }
+
+    /// Tells the circuit of `peer` how a step that needed it ended. A peer's retryable failure (no
+    /// connection, timeout, 5xx, 429) is the peer failing; no error, or any answer (even a refusal of one
+    /// document), is the peer up; any other error (the journal's, say) says nothing of the peer.
+    func ended(_ peer: Peer, with errors: [any Error]) {
+        var answered = true
+        for error in errors {
+            guard error is BackOfficeError || error is DataverseError else {
+                answered = false
+                continue
+            }
+            if case .retryable = FailureClass(any: error) {
+                failed(peer, error: "\(error)")
+                return
+            }
+        }
+        if answered { succeeded(peer) } else { abandoned(peer) }
+    }
+
+    /// A probe of `peer` ended before it reached the peer.
+    func abandoned(_ peer: Peer) {
+        lock.withLock { circuits[peer, default: PeerCircuit(peer: peer)].abandoned() }
+    }
+
+    /// The peers failing now.
+    var outages: [PeerOutage] {
+        lock.withLock { Peer.allCases.compactMap { circuits[$0]?.outage } }
+    }
+}

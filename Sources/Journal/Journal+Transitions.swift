@@ -8,8 +8,12 @@ extension Journal {
     public static let processOwner = TransferOwner(host: LocalProcessProbe.hostName, pid: getpid()).description
 
     /// Journals `transfer` unless one with its idempotency key exists, and returns the journaled row.
+    /// The common case on every poll, an order journaled already, is a read and takes no write lock.
     public func record(_ transfer: Transfer) throws(JournalError) -> Transfer {
-        try write { db in
+        if let existing = try read({ db in try Self.transfer(db, where: "idempotencyKey", is: transfer.idempotencyKey) }) {
+            return existing
+        }
+        return try write { db in
             if let existing = try Self.transfer(db, where: "idempotencyKey", is: transfer.idempotencyKey) {
                 return existing
             }

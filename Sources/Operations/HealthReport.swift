@@ -12,17 +12,20 @@ public struct HealthReport: Sendable {
     public enum Verdict: String, Sendable {
         /// Transfers are dead: they need an operator.
         case dead = "DEAD"
+        /// A peer is failing: what needs it waits, and sopd probes it.
+        case unavailable = "UNAVAILABLE"
         /// No successful cycle for too long (or never).
         case stale = "STALE"
         /// All well.
         case ok = "OK"
 
-        /// The exit status: 0 ok, 1 something is dead, 2 the sync is stale.
+        /// The exit status: 0 ok, 1 something is dead, 2 the sync is stale, 3 a peer is unavailable.
         public var exitCode: Int32 {
             switch self {
             case .ok: 0
             case .dead: 1
             case .stale: 2
+            case .unavailable: 3
             }
         }
     }
@@ -35,6 +38,8 @@ public struct HealthReport: Sendable {
     public var lastSuccess: [TransferDirection: Date]
     /// The feed cursors.
     public var cursors: [(name: String, value: String, updatedAt: Date)]
+    /// The peers failing now, as the running sopd journaled them.
+    public var outages: [PeerOutage]
     /// The verdict.
     public var verdict: Verdict
     /// Why, one line per problem.
@@ -52,9 +57,15 @@ public struct HealthReport: Sendable {
         lastSuccess[.inbound] = try journal.checkpoint(.inbound)
         self.lastSuccess = lastSuccess
         cursors = try journal.cursors()
+        outages = try journal.outages()
         var problems: [String] = []
         let dead = try journal.backlog().dead
         if dead > 0 { problems.append("\(dead) transfer(s) dead: sopd journal list --state dead") }
+        for outage in outages {
+            problems.append(
+                "\(outage.peer.label) unavailable since \(outage.since.formatted(.iso8601)) (\(DurationText.age(now.timeIntervalSince(outage.since))), \(outage.failures) failed attempt(s)); last error: \(outage.lastError)"
+            )
+        }
         let limit = settings.intervalSeconds * Double(settings.staleAfterIntervals)
         for direction in [TransferDirection.outbound, .inbound] {
             let name = direction == .outbound ? "outbound" : "inbound"
@@ -69,7 +80,7 @@ public struct HealthReport: Sendable {
             }
         }
         self.problems = problems
-        verdict = dead > 0 ? .dead : (problems.isEmpty ? .ok : .stale)
+        verdict = dead > 0 ? .dead : !outages.isEmpty ? .unavailable : (problems.isEmpty ? .ok : .stale)
     }
 
     /// The report for people.
@@ -109,6 +120,13 @@ public struct HealthReport: Sendable {
             "verdict": .string(verdict.rawValue), "problems": .array(problems.map(JSONValue.string)),
             "backlog": .object(backlog),
             "oldestWaitingSeconds": oldestWaiting.map { .int(Int(now.timeIntervalSince($0))) } ?? .null,
+            "outages": .array(
+                outages.map { outage in
+                    [
+                        "peer": .string(outage.peer.rawValue), "since": .string(outage.since.formatted(.iso8601)),
+                        "failures": .int(outage.failures), "lastError": .string(outage.lastError),
+                    ]
+                }),
             "lastSuccess": .object(Dictionary(uniqueKeysWithValues: [TransferDirection.outbound, .inbound].map { ($0.rawValue, date(lastSuccess[$0])) })),
             "cursors": .object(
                 Dictionary(uniqueKeysWithValues: cursors.map { ($0.name, JSONValue.string($0.value)) })),

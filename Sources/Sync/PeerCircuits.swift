@@ -112,6 +112,11 @@ final class PeerCircuits: @unchecked Sendable {
         lock.withLock { circuits[peer, default: PeerCircuit(peer: peer)].abandoned() }
     }
 
+    /// The outage of `peer` under way, or nil while it answers.
+    func outage(of peer: Peer) -> PeerOutage? {
+        lock.withLock { circuits[peer]?.outage }
+    }
+
     /// The peers failing now.
     var outages: [PeerOutage] {
         lock.withLock { Peer.allCases.compactMap { circuits[$0]?.outage } }

@@ -38,13 +38,15 @@ public struct SyncFixture: Sendable {
         ].merging(overrides) { _, new in new }
     }
 
-    /// sopd's runtime configured against the emulators, keeping time on `clock` and drawing jitter from `random`.
+    /// sopd's runtime configured against the emulators, keeping time on `clock`, drawing jitter from
+    /// `random`, logging to `logger`.
     public func runtime(
-        _ overrides: [String: String] = [:], clock: any WallClock = SystemClock(), random: any RandomSource = SystemRandom()
+        _ overrides: [String: String] = [:], clock: any WallClock = SystemClock(), random: any RandomSource = SystemRandom(),
+        logger: Logger = quietLogger
     ) throws -> Runtime {
         try Runtime(
             configuration: ConfigurationLoader.configuration(values: configurationValues(overrides)),
-            logger: Self.quietLogger, clock: clock, random: random)
+            logger: logger, clock: clock, random: random)
     }
 
     /// A Dataverse client acting with `token`.

@@ -38,6 +38,10 @@ public final class BackOfficeEmulator: Sendable {
         var currentLines: [String: [JSONValue]] = [:]
         var faults: [BackOfficeFault] = []
         var requestCount = 0
+        var down = false
+        var inFlight = 0
+        var outageRequests = 0
+        var outageMostAtOnce = 0
     }
 
     private let credentials: Credentials
@@ -74,9 +78,36 @@ public final class BackOfficeEmulator: Sendable {
     /// How many requests were answered since the start.
     public var requestCount: Int { state.lock.withLock { state.requestCount } }
 
+    /// Starts or ends an outage: while it lasts every request is answered 503, as an ERP in a
+    /// maintenance window does, and the requests are counted.
+    public func setOutage(_ down: Bool) {
+        state.lock.withLock { state.down = down }
+    }
+
+    /// The requests answered during outages, and the most of them that were under way at once.
+    public var outageLoad: (requests: Int, mostAtOnce: Int) {
+        state.lock.withLock { (state.outageRequests, state.outageMostAtOnce) }
+    }
+
     /// Answers one HTTP request.
     public func handle(_ request: FlyingFox.HTTPRequest) async -> FlyingFox.HTTPResponse {
-        state.lock.withLock { state.requestCount += 1 }
+        let down = state.lock.withLock {
+            state.requestCount += 1
+            state.inFlight += 1
+            if state.down {
+                state.outageRequests += 1
+                state.outageMostAtOnce = max(state.outageMostAtOnce, state.inFlight)
+            }
+            return state.down
+        }
+        defer { state.lock.withLock { state.inFlight -= 1 } }
+        guard !down else {
+            return respond(503, Self.error("maintenance", "The back office is down for maintenance."))
+        }
+        return await answer(request)
+    }
+
+    private func answer(_ request: FlyingFox.HTTPRequest) async -> FlyingFox.HTTPResponse {
         let path = request.target.path(percentEncoded: false)
         guard isAuthorized(request) else {
             return respond(

@@ -35,6 +35,7 @@ public final class DataverseEmulator: Sendable {
         var expireTokensAfter: Int?
         var limits = (requests: 6000, windowSeconds: 300.0, concurrent: 52)
         var clock: any WallClock = SystemClock()
+        var outageAfter: Int?
         var recent: [String: [Date]] = [:]
         var inFlight: [String: Int] = [:]
         var throttled = 0
@@ -83,6 +84,17 @@ public final class DataverseEmulator: Sendable {
     }
 
     private var now: Date { state.lock.withLock { state.clock.now() } }
+
+    /// Starts an outage once `requests` more Web API requests were answered (0: at once): every request
+    /// after that is answered 503, until `endOutage`. How tests take Dataverse down between a read and a write.
+    public func startOutage(afterRequests requests: Int = 0) {
+        state.lock.withLock { state.outageAfter = requests }
+    }
+
+    /// Ends the outage.
+    public func endOutage() {
+        state.lock.withLock { state.outageAfter = nil }
+    }
 
     /// How many requests were answered 429 for a service protection limit.
     public var throttledCount: Int { state.lock.withLock { state.throttled } }
@@ -204,8 +216,17 @@ public final class DataverseEmulator: Sendable {
         if request.method.rawValue == "POST", request.target.path(percentEncoded: false).hasSuffix("/oauth2/v2.0/token") {
             return await issueToken(request, baseURL: baseURL)
         }
-        state.lock.withLock {
+        let down: Bool = state.lock.withLock {
             state.requestCounts[request.method.rawValue, default: 0] += 1
+            guard let remaining = state.outageAfter else { return false }
+            if remaining == 0 { return true }
+            state.outageAfter = remaining - 1
+            return false
+        }
+        guard !down else {
+            return respond(fault: DataverseFault(status: 503, code: "0x80040216", message: "The service is unavailable."))
+        }
+        state.lock.withLock {
             if let remaining = state.expireTokensAfter {
                 if remaining <= 0 {
                     state.issued.removeAll()

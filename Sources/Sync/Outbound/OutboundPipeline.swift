@@ -71,7 +71,6 @@ public final class OutboundPipeline: Sendable {
             } else {
                 try readSubmitted(into: &report, handled: handled)
             }
-            circuits.succeeded(.dataverse)
         } catch let error as DataverseError {
             report.readError = error
             if case .retryable = FailureClass(error) {
@@ -96,6 +95,7 @@ public final class OutboundPipeline: Sendable {
         var page = try dataverse.firstPage(
             SubmittedOrdersQuery.entitySet, query: SubmittedOrdersQuery.query, pageSize: settings.pageSize,
             count: progress != nil)
+        circuits.succeeded(.dataverse)
         if let count = page.count { handled.total = (handled.total ?? 0) + count }
         while true {
             report.pagesRead += 1
@@ -113,6 +113,7 @@ public final class OutboundPipeline: Sendable {
         if let link = try journal.cursor(Self.deltaCursorName) {
             do {
                 let delta = try dataverse.changes(since: link)
+                circuits.succeeded(.dataverse)
                 report.pagesRead += 1
                 let waiting = delta.rows.filter { row in
                     row["@odata.context"] == nil && row["statecode"]?.intValue == 1 && (row["lastbackofficesubmit"]?.isNull ?? true)
@@ -366,18 +367,15 @@ public final class OutboundPipeline: Sendable {
         var probes: Set<Peer> = []
     }
 
+    /// An attempt waits while Dataverse fails (the read and the inbound check probe it, cheaply: a
+    /// POST would only be replayed); it probes the back office when that is failing and a probe is due.
     private func admitAttempt() -> Admission {
-        var admission = Admission()
-        for peer in [Peer.dataverse, .backOffice] {
-            switch circuits.admit(peer) {
-            case .go: break
-            case .probe: admission.probes.insert(peer)
-            case .hold(let outage):
-                admission.probes.forEach(circuits.abandoned)
-                return Admission(held: outage)
-            }
+        if let outage = circuits.outage(of: .dataverse) { return Admission(held: outage) }
+        switch circuits.admit(.backOffice) {
+        case .go: return Admission()
+        case .probe: return Admission(probes: [.backOffice])
+        case .hold(let outage): return Admission(held: outage)
         }
-        return admission
     }
 
     /// One attempt, unless a peer it needs is failing and this is not its probe: claim the transfer,
@@ -416,7 +414,6 @@ public final class OutboundPipeline: Sendable {
             circuits.succeeded(.backOffice)
         } catch {
             circuits.ended(.backOffice, with: [error])
-            if probes.contains(.dataverse) { circuits.abandoned(.dataverse) }
             metadata["status"] = "\(error.status.map(String.init) ?? "none")"
             metadata["ms"] = "\(elapsed())"
             let failure = FailureClass(error)

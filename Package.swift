@@ -120,6 +120,8 @@ let package = Package(
             name: "OperationsTests",
             dependencies: ["Operations", "Daemon", "Journal", "Transfers", "Emulators", "SopdTestSupport"]),
         .testTarget(name: "SalesRulesTests", dependencies: ["SalesRules"]),
-        .testTarget(name: "sopdTests", dependencies: ["SopdTestSupport", "ChildProcess", "Journal", "Transfers", "HTTP", "JSON"]),
+        .testTarget(
+            name: "sopdTests",
+            dependencies: ["SopdTestSupport", "ChildProcess", "Journal", "Transfers", "HTTP", "JSON", "Emulators", "SalesRules"]),
     ]
 )

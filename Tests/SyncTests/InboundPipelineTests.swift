@@ -3,10 +3,12 @@ import Emulators
 import Foundation
 import HTTP
 import JSON
+import SalesRules
 import Journal
 import SopdTestSupport
 import Sync
 import Testing
+import Transfers
 
 /// The back office's changes coming back into Dynamics, end to end over loopback: the real clients,
 /// both emulators, a real journal.
@@ -231,6 +233,40 @@ import Testing
         let applied = try #require(try runtime.journal.transfers(state: .done).first { $0.direction == .inbound })
         #expect(applied.conflicts == 1)
         #expect(applied.attempts == 1)
+        await fixture.suite.stop()
+    }
+
+    @Test func anInvoicedEventWhoseOrderChangesTwiceConvergesWithOneInvoiceAndOneNote() async throws {
+        let fixture = try await SyncFixture()
+        let store = fixture.suite.dataverse.store
+        try DemoData.seedCatalog(into: store)
+        let orderId = try await fixture.submitOrderAsSalesperson(lines: [(1, 2)])
+        let clock = ManualClock()
+        let runtime = try fixture.runtime([:], clock: clock, random: FixedRandom(0.5))
+        _ = await runtime.engine.runCycle()
+        let boId = try #require(fixture.suite.backOffice.receivedOrders.first?.id)
+        _ = try fixture.suite.backOffice.accept(boId)
+        _ = try fixture.suite.backOffice.ship(boId, complete: true)
+        _ = await runtime.engine.runCycle()
+        _ = try fixture.suite.backOffice.invoice(boId)
+        fixture.suite.dataverse.changeBeforeNextWrite(of: orderId, times: 2)
+
+        let conflicted = await runtime.engine.runCycle()
+        #expect(conflicted.inbound.failed.map(\.type) == ["invoiced"], "412, read again, 412 again")
+        let waiting = try #require(try runtime.journal.transfers(matching: TransferFilter(direction: .inbound)).first)
+        #expect(waiting.state == .failed, "a conflict is retried, never dead")
+        #expect(store.row("salesorder", id: orderId)?["statecode"] == .int(OrderState.fulfilled.rawValue))
+
+        clock.advance(by: 5)
+        let converged = await runtime.engine.runCycle()
+        #expect(converged.inbound.applied.map(\.type) == ["invoiced"])
+        #expect(store.row("salesorder", id: orderId)?["statecode"] == .int(OrderState.invoiced.rawValue))
+        #expect(store.rows("invoice").filter { $0["_salesorderid_value"]?.stringValue == orderId }.count == 1)
+        let subjects = annotations(fixture, order: orderId).compactMap { $0["subject"]?.stringValue }
+        #expect(subjects.filter { $0 == "Invoiced" }.count == 1)
+        #expect(subjects.count == 3, "one note per event: accepted, shipped, invoiced")
+        #expect(try runtime.journal.backlog() == JournalBacklog())
+        #expect(try runtime.journal.transfers(state: .dead).isEmpty)
         await fixture.suite.stop()
     }
 

@@ -25,7 +25,7 @@ public final class DataverseEmulator: Sendable {
         let lock = NSLock()
         var tokens: [String: String] = [:]
         var requestCounts: [String: Int] = [:]
-        var changeBeforeNextWrite: Set<String> = []
+        var changeBeforeNextWrites: [String: Int] = [:]
         var refuseNextWrite: Set<String> = []
         var deltaTokenLifetime: Double = 7 * 86_400
         var clients: [String: (secret: String, userId: String)] = [:]
@@ -36,6 +36,9 @@ public final class DataverseEmulator: Sendable {
         var limits = (requests: 6000, windowSeconds: 300.0, concurrent: 52)
         var clock: any WallClock = SystemClock()
         var outageAfter: Int?
+        var interruptWriteOf: String?
+        var interruptedWriteWaiting = false
+        var interruptedWriteReleased = false
         var recent: [String: [Date]] = [:]
         var inFlight: [String: Int] = [:]
         var throttled = 0
@@ -96,6 +99,42 @@ public final class DataverseEmulator: Sendable {
         state.lock.withLock { state.outageAfter = nil }
     }
 
+    /// Holds the next PATCH of row `id` unanswered until `releaseInterruptedWrite`, then answers it 503
+    /// without applying it: how tests kill sopd between two writes of one event.
+    public func interruptNextWrite(of id: String) {
+        state.lock.withLock {
+            state.interruptWriteOf = id.lowercased()
+            state.interruptedWriteWaiting = false
+            state.interruptedWriteReleased = false
+        }
+    }
+
+    /// Whether the interrupted write arrived and is being held.
+    public var interruptedWriteWaiting: Bool { state.lock.withLock { state.interruptedWriteWaiting } }
+
+    /// Lets the held write go, unapplied.
+    public func releaseInterruptedWrite() {
+        state.lock.withLock { state.interruptedWriteReleased = true }
+    }
+
+    /// Holds `request` if it is the interrupted write; true when it was (and must not be applied).
+    private func heldAsInterrupted(_ request: FlyingFox.HTTPRequest) async -> Bool {
+        let path = request.target.path(percentEncoded: false).lowercased()
+        let matches = state.lock.withLock {
+            guard request.method.rawValue == "PATCH", let id = state.interruptWriteOf, path.hasSuffix("(\(id))") else {
+                return false
+            }
+            state.interruptWriteOf = nil
+            state.interruptedWriteWaiting = true
+            return true
+        }
+        guard matches else { return false }
+        while !state.lock.withLock({ state.interruptedWriteReleased }) {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return true
+    }
+
     /// How many requests were answered 429 for a service protection limit.
     public var throttledCount: Int { state.lock.withLock { state.throttled } }
 
@@ -146,10 +185,10 @@ public final class DataverseEmulator: Sendable {
         state.lock.withLock { _ = state.refuseNextWrite.insert(id.lowercased()) }
     }
 
-    /// Makes another user change row `id` just before the next PATCH of it, so that a PATCH guarded by
-    /// the ETag read before meets 412: how tests reproduce a concurrent edit.
-    public func changeBeforeNextWrite(of id: String) {
-        state.lock.withLock { _ = state.changeBeforeNextWrite.insert(id.lowercased()) }
+    /// Makes another user change row `id` just before each of the next `times` PATCHes of it, so that
+    /// a PATCH guarded by the ETag read before meets 412: how tests reproduce concurrent edits.
+    public func changeBeforeNextWrite(of id: String, times: Int = 1) {
+        state.lock.withLock { state.changeBeforeNextWrites[id.lowercased(), default: 0] += times }
     }
 
     /// How many requests were answered, by method (`GET`, `POST`, …), since the start.
@@ -224,6 +263,9 @@ public final class DataverseEmulator: Sendable {
             return false
         }
         guard !down else {
+            return respond(fault: DataverseFault(status: 503, code: "0x80040216", message: "The service is unavailable."))
+        }
+        if await heldAsInterrupted(request) {
             return respond(fault: DataverseFault(status: 503, code: "0x80040216", message: "The service is unavailable."))
         }
         state.lock.withLock {
@@ -358,7 +400,12 @@ public final class DataverseEmulator: Sendable {
                 if state.lock.withLock({ state.refuseNextWrite.remove(id) }) != nil {
                     throw DataverseFault(status: 400, code: "0x80040265", message: "A validation rule refused this change.")
                 }
-                if state.lock.withLock({ state.changeBeforeNextWrite.remove(id) }) != nil {
+                let changedFirst: Bool = state.lock.withLock {
+                    guard let remaining = state.changeBeforeNextWrites[id], remaining > 0 else { return false }
+                    state.changeBeforeNextWrites[id] = remaining - 1
+                    return true
+                }
+                if changedFirst {
                     try tables.update(entity.logicalName, id: id, body: [:], ifMatch: nil, caller: EmulatorIdentities.salesUserId)
                 }
                 if request.header("If-None-Match") == "*", tables.row(entity.logicalName, id: id) != nil {

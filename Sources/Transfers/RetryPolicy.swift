@@ -2,7 +2,8 @@ import Foundation
 
 /// When a failed transfer is tried again: exponential backoff with full jitter, capped, at least what
 /// the peer's `Retry-After` asks. A retryable failure never makes a transfer dead by how many attempts
-/// it took: only a permanent failure does, or age past the give-up horizon. Pure.
+/// it took: only a permanent failure does, or age past the give-up horizon; a conflict (the row changed
+/// while sopd wrote it) never does, since re-reading resolves it. Pure.
 public struct RetryPolicy: Sendable, Equatable {
     /// Seconds of the first backoff window.
     public var baseSeconds: Double
@@ -29,7 +30,9 @@ public struct RetryPolicy: Sendable, Equatable {
     public func disposition(after attempt: Int, failure: FailureClass, journaledAt: Date, now: Date, random: Double)
         -> FailureDisposition
     {
-        if failure == .permanent || isPastHorizon(journaledAt: journaledAt, now: now) { return .dead }
+        if failure == .permanent || (failure != .conflict && isPastHorizon(journaledAt: journaledAt, now: now)) {
+            return .dead
+        }
         var delay = backoff(after: attempt, random: random)
         if failure == .conflict { delay = min(delay, baseSeconds) }
         if case .retryable(let retryAfter?) = failure { delay = max(delay, retryAfter) }

@@ -14,16 +14,19 @@ public struct HealthReport: Sendable {
         case dead = "DEAD"
         /// A peer is failing: what needs it waits, and sopd probes it.
         case unavailable = "UNAVAILABLE"
+        /// Transfers failed and wait for their retry (the same count that makes `--sync-now` exit 1).
+        case failing = "FAILING"
         /// No successful cycle for too long (or never).
         case stale = "STALE"
         /// All well.
         case ok = "OK"
 
-        /// The exit status: 0 ok, 1 something is dead, 2 the sync is stale, 3 a peer is unavailable.
+        /// The exit status: 0 ok, 1 something is dead or failed (as `--sync-now`), 2 the sync is stale,
+        /// 3 a peer is unavailable.
         public var exitCode: Int32 {
             switch self {
             case .ok: 0
-            case .dead: 1
+            case .dead, .failing: 1
             case .stale: 2
             case .unavailable: 3
             }
@@ -59,8 +62,12 @@ public struct HealthReport: Sendable {
         cursors = try journal.cursors()
         outages = try journal.outages()
         var problems: [String] = []
-        let dead = try journal.backlog().dead
+        let backlog = try journal.backlog()
+        let dead = backlog.dead
         if dead > 0 { problems.append("\(dead) transfer(s) dead: sopd journal list --state dead") }
+        if backlog.failed > 0 {
+            problems.append("\(backlog.failed) transfer(s) failed, waiting for a retry: sopd journal list --state failed")
+        }
         for outage in outages {
             problems.append(
                 "\(outage.peer.label) unavailable since \(outage.since.formatted(.iso8601)) (\(DurationText.age(now.timeIntervalSince(outage.since))), \(outage.failures) failed attempt(s)); last error: \(outage.lastError)"
@@ -80,7 +87,10 @@ public struct HealthReport: Sendable {
             }
         }
         self.problems = problems
-        verdict = dead > 0 ? .dead : !outages.isEmpty ? .unavailable : (problems.isEmpty ? .ok : .stale)
+        verdict =
+            if dead > 0 { .dead } else if !outages.isEmpty { .unavailable } else if backlog.failed > 0 { .failing } else {
+                problems.isEmpty ? .ok : .stale
+            }
     }
 
     /// The report for people.

@@ -4,12 +4,12 @@ import Foundation
 import Journal
 import Operations
 
-/// `sopd status`: the journal's health, for people and monitoring; exits 0 ok, 1 dead transfers, 2 stale, 3 a peer unavailable.
+/// `sopd status`: the journal's health, for people and monitoring; exits 0 ok, 1 dead or failed transfers, 2 stale, 3 a peer unavailable.
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Backlog, oldest waiting transfer, last successful cycles and cursors.",
-        discussion: "Exits 0 when all is well, 1 when transfers are dead, 2 when no cycle succeeded for status.staleAfterIntervals intervals, 3 when a peer is unavailable.")
+        discussion: "Exits 0 when all is well, 1 when transfers are dead or failed, 2 when no cycle succeeded for status.staleAfterIntervals intervals, 3 when a peer is unavailable.")
 
     @OptionGroup var location: JournalCommand.JournalOption
     @Flag(help: "JSON.") var json = false

@@ -67,7 +67,7 @@ import Transfers
         #expect(throws: JournalError.self) { try ops.resync(orderNumber: "SO-99999") }
     }
 
-    @Test func statusJudgesDeadAndStale() throws {
+    @Test func statusJudgesDeadFailingAndStale() throws {
         let journal = try journal()
         let settings = OpsSettings(journalPath: journal.path, intervalSeconds: 60, staleAfterIntervals: 3)
         let never = try HealthReport(journal: journal, settings: settings)
@@ -77,6 +77,12 @@ import Transfers
         #expect(never.text.contains("out        0        0        1       1     1"))
 
         _ = try journal.retry([2])
+        let failing = try HealthReport(journal: journal, settings: settings)
+        #expect(failing.verdict == .failing, "a failed transfer makes --sync-now exit 1, and status agrees")
+        #expect(failing.verdict.exitCode == 1)
+        #expect(failing.problems.contains("1 transfer(s) failed, waiting for a retry: sopd journal list --state failed"))
+
+        _ = try journal.retry([3])
         let now = Date()
         try journal.setCheckpoint(.outbound, at: now.addingTimeInterval(-600))
         try journal.setCheckpoint(.inbound, at: now)
@@ -89,7 +95,7 @@ import Transfers
         let healthy = try HealthReport(journal: journal, settings: settings)
         #expect(healthy.verdict == .ok)
         #expect(healthy.json["verdict"] == "OK")
-        #expect(healthy.json["backlog"]?["out"]?["pending"] == 1)
+        #expect(healthy.json["backlog"]?["out"]?["pending"] == 2)
     }
 
     @Test func durationsReadAndWriteAsOpsWriteThem() {

@@ -101,14 +101,16 @@ import Transfers
         // The timeout is what this test is about: 1 s against a 3 s hang leaves room for a loaded machine.
         let setup = try await setup(orders: 2, ["backoffice.timeoutSeconds": "1"])
         setup.backOffice.inject(.hang(seconds: 3))
-        setup.backOffice.inject(.drop)
+        // Two drops: libcurl silently retries a request whose reused connection dies before any answer,
+        // so one drop may never surface; the second then does.
+        setup.backOffice.inject(.drop, count: 2)
 
-        // The hang opens the circuit; the drop meets the next probe; the probe after that gets through.
+        // The hang opens the circuit; the drops meet the next probes; a probe after that gets through.
         var errors: [String] = []
-        for _ in 1...3 {
+        for _ in 1...6 where setup.backOffice.receivedOrders.count < 2 {
             _ = await setup.runtime.engine.runCycle()
             errors += try setup.outbound().compactMap(\.lastError)
-            setup.clock.advance(by: 1)
+            setup.clock.advance(by: 2)
         }
         let attempts = try setup.outbound().flatMap { try setup.journal.attempts(of: $0.id!) }
         #expect(attempts.map(\.outcome).contains("retryable: back office unavailable"))

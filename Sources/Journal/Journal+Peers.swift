@@ -27,12 +27,14 @@ extension Journal {
         }
     }
 
-    /// Records that `peer` answers again, and makes every failed transfer due now: what waited for the
-    /// peer goes at once, not at each transfer's own backoff time.
-    public func recordRecovery(of peer: Peer) throws(JournalError) {
-        try write { db in
-            try db.execute(sql: "DELETE FROM peer WHERE name = ?", arguments: [peer.rawValue])
-            try db.execute(sql: "UPDATE transfer SET nextAttemptAt = NULL WHERE state = 'failed'")
-        }
+    /// Records that `peer` answers.
+    public func endOutage(of peer: Peer) throws(JournalError) {
+        try write { db in try db.execute(sql: "DELETE FROM peer WHERE name = ?", arguments: [peer.rawValue]) }
+    }
+
+    /// Makes every failed transfer due now, as when a peer answers again after an outage: what waited
+    /// for it goes at once, not at each transfer's own backoff time.
+    public func makeFailedTransfersDue() throws(JournalError) {
+        try write { db in try db.execute(sql: "UPDATE transfer SET nextAttemptAt = NULL WHERE state = 'failed'") }
     }
 }

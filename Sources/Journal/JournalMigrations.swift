@@ -65,14 +65,18 @@ enum JournalMigrations {
             try db.create(index: "transfer_remote_id", on: "transfer", columns: ["remoteId"])
         }
         migrator.registerMigration("v6: retryable failures are never dead by count") { db in
-            // Before v6 a transfer was dead after a number of retryable failures; now only a permanent
-            // failure or age makes it dead. Those given up by count are due again.
+            // Before v6 a transfer was dead after a number of retryable failures or conflicts; now only
+            // a permanent failure or age makes it dead. Those given up by count are due again, with a
+            // give-up horizon that starts now.
+            try db.alter(table: "transfer") { table in table.add(column: "horizonStart", .datetime) }
             try db.execute(
                 sql: """
-                    UPDATE transfer SET state = 'failed', nextAttemptAt = NULL
-                    WHERE state = 'dead' AND returnedAt IS NULL AND (
-                        SELECT outcome FROM attempt WHERE attempt.transferId = transfer.id ORDER BY number DESC LIMIT 1
-                    ) LIKE 'retryable%'
+                    UPDATE transfer SET state = 'failed', nextAttemptAt = NULL,
+                        horizonStart = strftime('%Y-%m-%d %H:%M:%f', 'now')
+                    WHERE state = 'dead' AND returnedAt IS NULL AND id IN (
+                        SELECT last.transferId FROM attempt AS last
+                        WHERE last.number = (SELECT MAX(number) FROM attempt WHERE transferId = last.transferId)
+                          AND (last.outcome LIKE 'retryable%' OR last.outcome LIKE 'conflict%'))
                     """)
         }
         migrator.registerMigration("v7: peer outages") { db in

@@ -74,23 +74,27 @@ public struct HealthReport: Sendable {
             )
         }
         let limit = settings.intervalSeconds * Double(settings.staleAfterIntervals)
+        var stale = false
         for direction in [TransferDirection.outbound, .inbound] {
             let name = direction == .outbound ? "outbound" : "inbound"
             guard let last = lastSuccess[direction] else {
+                stale = true
                 problems.append("no successful \(name) cycle yet")
                 continue
             }
             if now.timeIntervalSince(last) > limit {
+                stale = true
                 problems.append(
                     "last successful \(name) cycle \(DurationText.age(now.timeIntervalSince(last))) ago, more than \(settings.staleAfterIntervals) intervals of \(Int(settings.intervalSeconds))s"
                 )
             }
         }
         self.problems = problems
+        // Stale before a peer's outage or a failed transfer: a sopd that stopped leaves both in the journal.
         verdict =
-            if dead > 0 { .dead } else if !outages.isEmpty { .unavailable } else if backlog.failed > 0 { .failing } else {
-                problems.isEmpty ? .ok : .stale
-            }
+            if dead > 0 { .dead } else if stale { .stale } else if !outages.isEmpty { .unavailable } else if backlog.failed > 0 {
+                .failing
+            } else { .ok }
     }
 
     /// The report for people.

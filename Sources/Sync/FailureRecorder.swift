@@ -33,7 +33,7 @@ struct FailureRecorder: Sendable {
     {
         guard let id = transfer.id else { throw JournalError("the journal returned a transfer without id") }
         let disposition = policy.disposition(
-            after: transfer.attempts, failure: failure.failure, journaledAt: transfer.createdAt, now: clock.now(),
+            after: transfer.attempts, failure: failure.failure, journaledAt: transfer.horizonStart ?? transfer.createdAt, now: clock.now(),
             random: random.unit())
         try journal.fail(
             id, reason: failure.reason, status: failure.status, remoteId: failure.remoteId, disposition: disposition,

@@ -11,6 +11,9 @@ import Transfers
 /// before any work that needs a peer, and tell it how the work ended.
 final class PeerCircuits: @unchecked Sendable {
     private let lock = NSLock()
+    /// Held while a circuit's state is written to the journal, so that the row always ends as the
+    /// circuit's latest state even when a failure and a success of two workers race.
+    private let persisting = NSLock()
     private var circuits: [Peer: PeerCircuit]
     private let journal: Journal
     private let policy: RetryPolicy
@@ -41,10 +44,11 @@ final class PeerCircuits: @unchecked Sendable {
         let now = journal.clock.now()
         let news = lock.withLock { circuits[peer, default: PeerCircuit(peer: peer)].succeeded(now: now) }
         guard case .recovered(let outage, let seconds) = news else { return }
+        persist(peer)
         do {
-            try journal.recordRecovery(of: peer)
+            try journal.makeFailedTransfersDue()
         } catch {
-            logger.error("cannot record the peer's recovery in the journal", metadata: ["peer": "\(peer.rawValue)", "error": "\(error)"])
+            logger.error("cannot make what waited due in the journal", metadata: ["peer": "\(peer.rawValue)", "error": "\(error)"])
         }
         logger.notice(
             "\(peer.label) answers again; what waited for it goes now",
@@ -54,23 +58,18 @@ final class PeerCircuits: @unchecked Sendable {
             ])
     }
 
-    /// `peer` failed as a peer that may answer later does; `error` is free of secrets.
-    func failed(_ peer: Peer, error: String) {
+    /// `peer` failed as a peer that may answer later does; `error` is free of secrets. The next probe
+    /// waits the retry policy's backoff, and at least what the peer's `Retry-After` asked.
+    func failed(_ peer: Peer, error: String, retryAfter: Double? = nil) {
         let now = journal.clock.now()
-        let (news, outage) = lock.withLock {
+        let news = lock.withLock {
             var circuit = circuits[peer, default: PeerCircuit(peer: peer)]
-            let probeAfter = policy.backoff(after: (circuit.outage?.failures ?? 0) + 1, random: random.unit())
-            let news = circuit.failed(error, now: now, probeAfter: probeAfter)
+            let backoff = policy.backoff(after: (circuit.outage?.failures ?? 0) + 1, random: random.unit())
+            let news = circuit.failed(error, now: now, probeAfter: max(backoff, retryAfter ?? 0))
             circuits[peer] = circuit
-            return (news, circuit.outage)
+            return news
         }
-        if let outage {
-            do {
-                try journal.record(outage)
-            } catch {
-                logger.error("cannot record the peer's outage in the journal", metadata: ["peer": "\(peer.rawValue)", "error": "\(error)"])
-            }
-        }
+        persist(peer)
         switch news {
         case .startedFailing(let outage):
             logger.warning(
@@ -99,12 +98,23 @@ final class PeerCircuits: @unchecked Sendable {
                 answered = false
                 continue
             }
-            if case .retryable = FailureClass(any: error) {
-                failed(peer, error: "\(error)")
+            if case .retryable(let retryAfter) = FailureClass(any: error) {
+                failed(peer, error: "\(error)", retryAfter: retryAfter)
                 return
             }
         }
         if answered { succeeded(peer) } else { abandoned(peer) }
+    }
+
+    /// Writes the circuit's state as it is now: the outage, or none.
+    private func persist(_ peer: Peer) {
+        persisting.withLock {
+            do {
+                if let outage = outage(of: peer) { try journal.record(outage) } else { try journal.endOutage(of: peer) }
+            } catch {
+                logger.error("cannot record the peer's state in the journal", metadata: ["peer": "\(peer.rawValue)", "error": "\(error)"])
+            }
+        }
     }
 
     /// A probe of `peer` ended before it reached the peer.

@@ -34,7 +34,6 @@ public struct RetryPolicy: Sendable, Equatable {
             return .dead
         }
         var delay = backoff(after: attempt, random: random)
-        if failure == .conflict { delay = min(delay, baseSeconds) }
         if case .retryable(let retryAfter?) = failure { delay = max(delay, retryAfter) }
         return .retry(at: now.addingTimeInterval(delay))
     }

@@ -37,6 +37,9 @@ public struct Transfer: Sendable, Equatable, Codable {
     public var returnedAt: Date?
     /// How many times a write of this transfer met a row changed since it was read (HTTP 412) and was re-applied.
     public var conflicts: Int
+    /// Where its give-up horizon starts when not at `createdAt`: an operator's retry, or a journal
+    /// migration that brought it back, starts it anew.
+    public var horizonStart: Date?
     /// When it was journaled.
     public var createdAt: Date
     /// When it last changed.

@@ -79,6 +79,7 @@ public enum TransferMachine {
         pending.state = .pending
         pending.nextAttemptAt = nil
         pending.updatedAt = now
+        pending.horizonStart = now
         return pending
     }
 

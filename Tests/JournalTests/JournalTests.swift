@@ -143,11 +143,14 @@ import Transfers
         }
         let database = try DatabaseQueue(path: path)
         try database.write { db in
+            try db.execute(sql: "ALTER TABLE transfer DROP COLUMN horizonStart")
             try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier LIKE 'v6:%'")
         }
         try database.close()
         let migrated = try Journal(path: path)
-        #expect(try migrated.transfer(idempotencyKey: "by-count")?.state == .failed)
+        let revived = try #require(try migrated.transfer(idempotencyKey: "by-count"))
+        #expect(revived.state == .failed)
+        #expect(revived.horizonStart != nil, "its give-up horizon starts anew")
         #expect(try migrated.transfer(idempotencyKey: "refused")?.state == .dead, "a permanent failure stays dead")
         #expect(try migrated.dueOutbound(now: Date()).map(\.idempotencyKey) == ["by-count"])
     }

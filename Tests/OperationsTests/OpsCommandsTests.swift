@@ -77,25 +77,27 @@ import Transfers
         #expect(never.text.contains("out        0        0        1       1     1"))
 
         _ = try journal.retry([2])
-        let failing = try HealthReport(journal: journal, settings: settings)
-        #expect(failing.verdict == .failing, "a failed transfer makes --sync-now exit 1, and status agrees")
-        #expect(failing.verdict.exitCode == 1)
-        #expect(failing.problems.contains("1 transfer(s) failed, waiting for a retry: sopd journal list --state failed"))
-
-        _ = try journal.retry([3])
         let now = Date()
         try journal.setCheckpoint(.outbound, at: now.addingTimeInterval(-600))
         try journal.setCheckpoint(.inbound, at: now)
         let stale = try HealthReport(journal: journal, settings: settings, now: now.addingTimeInterval(0.01))
-        #expect(stale.verdict == .stale)
+        #expect(stale.verdict == .stale, "a sopd that stopped: stale comes before the failed transfer it left")
         #expect(stale.verdict.exitCode == 2)
-        #expect(stale.problems == ["last successful outbound cycle 10m00s ago, more than 3 intervals of 60s"])
+        #expect(stale.problems.contains("last successful outbound cycle 10m00s ago, more than 3 intervals of 60s"))
 
+        try journal.setCheckpoint(.outbound)
+        let failing = try HealthReport(journal: journal, settings: settings)
+        #expect(failing.verdict == .failing, "a failed transfer makes --sync-now exit 1, and status agrees")
+        #expect(failing.verdict.exitCode == 1)
+        #expect(failing.problems == ["1 transfer(s) failed, waiting for a retry: sopd journal list --state failed"])
+
+        _ = try journal.retry([3])
         try journal.setCheckpoint(.outbound)
         let healthy = try HealthReport(journal: journal, settings: settings)
         #expect(healthy.verdict == .ok)
         #expect(healthy.json["verdict"] == "OK")
         #expect(healthy.json["backlog"]?["out"]?["pending"] == 2)
+        #expect(healthy.problems.isEmpty)
     }
 
     @Test func durationsReadAndWriteAsOpsWriteThem() {

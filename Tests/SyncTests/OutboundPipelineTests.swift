@@ -112,8 +112,8 @@ import Transfers
         #expect(backOffice.receivedOrders.count == 8)
         #expect(backOffice.receivedOrders.allSatisfy { $0.deliveries == 1 })
         let done = try upRuntime.journal.transfers(state: .done)
+        #expect(done.count == 8)
         #expect(done.allSatisfy { $0.attempts <= 2 }, "one attempt while down at most, one after")
-        #expect(done.filter { $0.attempts == 2 }.count <= down.failed.count)
         #expect(try upRuntime.journal.outages().isEmpty, "the probe closed the circuit")
         await fixture.suite.stop()
     }

@@ -98,9 +98,9 @@ import Transfers
     }
 
     @Test func aHangAndADroppedConnectionAreRetryable() async throws {
-        // The timeout is what this test is about: 1 s against a 3 s hang leaves room for a loaded machine.
-        let setup = try await setup(orders: 2, ["backoffice.timeoutSeconds": "1"])
-        setup.backOffice.inject(.hang(seconds: 3))
+        // The timeout is what this test is about: 2 s against a 6 s hang leaves room for a loaded machine.
+        let setup = try await setup(orders: 2, ["backoffice.timeoutSeconds": "2"])
+        setup.backOffice.inject(.hang(seconds: 6))
         // Two drops: libcurl silently retries a request whose reused connection dies before any answer,
         // so one drop may never surface; the second then does.
         setup.backOffice.inject(.drop, count: 2)

@@ -34,7 +34,8 @@ import Transfers
         #expect(disposition(1, .retryable(retryAfter: 30), random: 0.9) == .retry(at: start.addingTimeInterval(30)))
     }
 
-    @Test func aConflictIsRetriedWithinTheFirstWindow() {
-        #expect(disposition(4, .conflict, random: 0.9) == .retry(at: start.addingTimeInterval(2)))
+    @Test func aConflictBacksOffLikeAnyRetrySoAnOrderThatKeepsChangingIsNotHammered() {
+        #expect(disposition(1, .conflict, random: 0.5) == .retry(at: start.addingTimeInterval(1)))
+        #expect(disposition(4, .conflict, random: 0.5) == .retry(at: start.addingTimeInterval(8)))
     }
 }

@@ -127,6 +127,12 @@ final class PeerCircuits: @unchecked Sendable {
         lock.withLock { circuits[peer]?.outage }
     }
 
+    /// Whether `peer` was failing already before its latest failure: that failure is then the circuit's
+    /// to tell (in its reminders), not a line of its own. The failure that opened the outage is not.
+    func wasFailingBefore(_ peer: Peer) -> Bool {
+        (outage(of: peer)?.failures ?? 0) > 1
+    }
+
     /// The peers failing now.
     var outages: [PeerOutage] {
         lock.withLock { Peer.allCases.compactMap { circuits[$0]?.outage } }

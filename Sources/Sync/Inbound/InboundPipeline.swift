@@ -190,7 +190,8 @@ public final class InboundPipeline: Sendable {
                     logger.error("back-office event given up: dead in the journal until an operator retries it", metadata: metadata)
                 } else {
                     logger.log(
-                        level: probe ? .debug : .warning, "back-office event not applied; it stays in the journal for a retry",
+                        level: probe || circuits.wasFailingBefore(.dataverse) ? .debug : .warning,
+                        "back-office event not applied; it stays in the journal for a retry",
                         metadata: metadata)
                 }
                 report.failed.append(.init(eventId: event.id, type: event.type, orderNumber: transfer.orderNumber, reason: reason))

@@ -297,7 +297,7 @@ public final class OutboundPipeline: Sendable {
                     failure: failure, reason: reason, status: error.status, remoteId: order.receipt.orderId,
                     outcome: "\(failure.label): stamp \(error.code)"),
                 peerUnavailable: error.code == .unavailable, metadata: metadata, started: order.started,
-                durationMs: order.elapsed, probe: order.probe)
+                durationMs: order.elapsed, probe: order.probe || circuits.wasFailingBefore(.dataverse))
         case .success:
             try journal.complete(
                 order.transfer.id!, remoteId: order.receipt.orderId, status: order.receipt.status,
@@ -423,7 +423,7 @@ public final class OutboundPipeline: Sendable {
                     failure: failure, reason: error.description, status: error.status,
                     outcome: "\(failure.label): \(error.code)"),
                 peerUnavailable: error.code == .unavailable, metadata: metadata, started: started, durationMs: elapsed(),
-                probe: !probes.isEmpty)
+                probe: !probes.isEmpty || circuits.wasFailingBefore(.backOffice))
         }
         metadata["status"] = "\(receipt.status)"
         metadata["backoffice_id"] = "\(receipt.orderId)"
@@ -440,7 +440,8 @@ public final class OutboundPipeline: Sendable {
 
     /// Journals a failed attempt through the one failure path, logs it, and for a transfer given up
     /// writes the reason into the order.
-    /// A probe's retryable failure logs at debug: the peer's circuit tells the operator.
+    /// A probe's failure, or one more failure of a peer already failing (the other attempts in flight
+    /// when an outage starts), logs at debug: the peer's circuit tells the operator.
     private func recordFailure(
         _ transfer: Transfer, _ failure: FailureRecorder.Failure, peerUnavailable: Bool, metadata: Logger.Metadata,
         started: Date, durationMs: Int, probe: Bool

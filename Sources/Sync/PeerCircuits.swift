@@ -36,13 +36,13 @@ final class PeerCircuits: @unchecked Sendable {
     /// Whether work that needs `peer` may go now.
     func admit(_ peer: Peer) -> PeerCircuit.Admission {
         let now = journal.clock.now()
-        return lock.withLock { circuits[peer, default: PeerCircuit(peer: peer)].admit(now: now) }
+        return update(peer) { $0.admit(now: now) }
     }
 
     /// `peer` answered.
     func succeeded(_ peer: Peer) {
         let now = journal.clock.now()
-        let news = lock.withLock { circuits[peer, default: PeerCircuit(peer: peer)].succeeded(now: now) }
+        let news = update(peer) { $0.succeeded(now: now) }
         guard case .recovered(let outage, let seconds) = news else { return }
         persist(peer)
         do {
@@ -62,12 +62,9 @@ final class PeerCircuits: @unchecked Sendable {
     /// waits the retry policy's backoff, and at least what the peer's `Retry-After` asked.
     func failed(_ peer: Peer, error: String, retryAfter: Double? = nil) {
         let now = journal.clock.now()
-        let news = lock.withLock {
-            var circuit = circuits[peer, default: PeerCircuit(peer: peer)]
+        let news = update(peer) { circuit in
             let backoff = policy.backoff(after: (circuit.outage?.failures ?? 0) + 1, random: random.unit())
-            let news = circuit.failed(error, now: now, probeAfter: max(backoff, retryAfter ?? 0))
-            circuits[peer] = circuit
-            return news
+            return circuit.failed(error, now: now, probeAfter: max(backoff, retryAfter ?? 0))
         }
         persist(peer)
         switch news {
@@ -106,6 +103,11 @@ final class PeerCircuits: @unchecked Sendable {
         if answered { succeeded(peer) } else { abandoned(peer) }
     }
 
+    /// Runs `body` on the circuit of `peer` under the lock.
+    private func update<T>(_ peer: Peer, _ body: (inout PeerCircuit) -> T) -> T {
+        lock.withLock { body(&circuits[peer, default: PeerCircuit(peer: peer)]) }
+    }
+
     /// Writes the circuit's state as it is now: the outage, or none.
     private func persist(_ peer: Peer) {
         persisting.withLock {
@@ -119,7 +121,7 @@ final class PeerCircuits: @unchecked Sendable {
 
     /// A probe of `peer` ended before it reached the peer.
     func abandoned(_ peer: Peer) {
-        lock.withLock { circuits[peer, default: PeerCircuit(peer: peer)].abandoned() }
+        update(peer) { $0.abandoned() }
     }
 
     /// The outage of `peer` under way, or nil while it answers.

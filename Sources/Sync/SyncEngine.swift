@@ -30,13 +30,14 @@ public final class SyncEngine: Sendable {
         self.settings = settings
         self.logger = logger
         let circuits = PeerCircuits(journal: journal, policy: settings.retry, random: random, logger: logger)
+        let failures = FailureRecorder(journal: journal, policy: settings.retry, clock: journal.clock, random: random)
         self.circuits = circuits
         outbound = OutboundPipeline(
             dataverse: dataverse, backOffice: backOffice, journal: journal, settings: settings, logger: logger,
-            random: random, circuits: circuits, progress: progress)
+            failures: failures, circuits: circuits, progress: progress)
         inbound = InboundPipeline(
             dataverse: dataverse, backOffice: backOffice, journal: journal, settings: settings, logger: logger,
-            random: random, circuits: circuits)
+            failures: failures, circuits: circuits)
     }
 
     /// One cycle: orders out, then the back office's changes in.

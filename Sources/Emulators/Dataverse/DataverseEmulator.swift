@@ -99,6 +99,9 @@ public final class DataverseEmulator: Sendable {
         state.lock.withLock { state.outageAfter = nil }
     }
 
+    /// The answer during an outage, and to a held write.
+    private static let unavailable = DataverseFault(status: 503, code: "0x80040216", message: "The service is unavailable.")
+
     /// Holds the next PATCH of row `id` unanswered until `releaseInterruptedWrite`, then answers it 503
     /// without applying it: how tests kill sopd between two writes of one event.
     public func interruptNextWrite(of id: String) {
@@ -262,12 +265,8 @@ public final class DataverseEmulator: Sendable {
             state.outageAfter = remaining - 1
             return false
         }
-        guard !down else {
-            return respond(fault: DataverseFault(status: 503, code: "0x80040216", message: "The service is unavailable."))
-        }
-        if await heldAsInterrupted(request) {
-            return respond(fault: DataverseFault(status: 503, code: "0x80040216", message: "The service is unavailable."))
-        }
+        if down { return respond(fault: Self.unavailable) }
+        if await heldAsInterrupted(request) { return respond(fault: Self.unavailable) }
         state.lock.withLock {
             if let remaining = state.expireTokensAfter {
                 if remaining <= 0 {

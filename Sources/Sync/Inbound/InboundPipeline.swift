@@ -28,12 +28,13 @@ public final class InboundPipeline: Sendable {
     private let circuits: PeerCircuits
 
     /// Creates a pipeline; `settings.changesPageSize` is the feed's `limit`.
+    /// The time comes from the journal's clock.
     /// - Parameters:
-    ///   - random: The jitter of retries; the time comes from the journal's clock.
+    ///   - failures: The one failure path, shared with the outbound pipeline.
     ///   - circuits: The peers' circuits, shared with the outbound pipeline.
     init(
         dataverse: DataverseClient, backOffice: BackOfficeClient, journal: Journal, settings: SyncSettings, logger: Logger,
-        random: any RandomSource, circuits: PeerCircuits
+        failures: FailureRecorder, circuits: PeerCircuits
     ) {
         self.circuits = circuits
         self.dataverse = dataverse
@@ -42,7 +43,7 @@ public final class InboundPipeline: Sendable {
         self.settings = settings
         self.logger = logger
         self.clock = journal.clock
-        self.failures = FailureRecorder(journal: journal, policy: settings.retry, clock: journal.clock, random: random)
+        self.failures = failures
     }
 
     /// Runs one inbound pass. While a peer is failing only its probe goes; its circuit tells the operator.

@@ -29,11 +29,11 @@ public final class OutboundPipeline: Sendable {
     /// Creates a pipeline; `progress` hears how many orders were handled so far, and of how many once known.
     /// The time of attempts, retries and stamps is the journal's clock.
     /// - Parameters:
-    ///   - random: The jitter of retries.
+    ///   - failures: The one failure path, shared with the inbound pipeline.
     ///   - circuits: The peers' circuits, shared with the inbound pipeline.
     init(
         dataverse: DataverseClient, backOffice: BackOfficeClient, journal: Journal, settings: SyncSettings,
-        logger: Logger, random: any RandomSource, circuits: PeerCircuits,
+        logger: Logger, failures: FailureRecorder, circuits: PeerCircuits,
         progress: (@Sendable (_ done: Int, _ total: Int?) -> Void)? = nil
     ) {
         self.dataverse = dataverse
@@ -42,7 +42,7 @@ public final class OutboundPipeline: Sendable {
         self.settings = settings
         self.logger = logger
         self.clock = journal.clock
-        self.failures = FailureRecorder(journal: journal, policy: settings.retry, clock: journal.clock, random: random)
+        self.failures = failures
         self.circuits = circuits
         self.progress = progress
     }
@@ -359,45 +359,38 @@ public final class OutboundPipeline: Sendable {
         }
     }
 
-    /// What the circuits say of an attempt, which needs the back office (the POST) and Dataverse (the stamp).
-    private struct Admission {
-        /// The outage the attempt waits for, if it must wait.
-        var held: PeerOutage?
-        /// The peers this attempt probes.
-        var probes: Set<Peer> = []
-    }
-
-    /// An attempt waits while Dataverse fails (the read and the inbound check probe it, cheaply: a
-    /// POST would only be replayed); it probes the back office when that is failing and a probe is due.
-    private func admitAttempt() -> Admission {
-        if let outage = circuits.outage(of: .dataverse) { return Admission(held: outage) }
-        switch circuits.admit(.backOffice) {
-        case .go: return Admission()
-        case .probe: return Admission(probes: [.backOffice])
-        case .hold(let outage): return Admission(held: outage)
-        }
+    /// What the circuits say of an attempt, which needs the back office (the POST) and Dataverse (the
+    /// stamp). It waits while Dataverse fails (the read and the inbound check probe it, cheaply: a POST
+    /// would only be replayed); it probes the back office when that is failing and a probe is due.
+    private func admitAttempt() -> PeerCircuit.Admission {
+        if let outage = circuits.outage(of: .dataverse) { return .hold(outage) }
+        return circuits.admit(.backOffice)
     }
 
     /// One attempt, unless a peer it needs is failing and this is not its probe: claim the transfer,
     /// send its journaled document, stamp the order, journal the outcome.
     private func attempt(_ transfer: Transfer, order: JSONValue?) throws -> OrderOutcome {
-        let admission = admitAttempt()
-        if let outage = admission.held {
+        let probe: Bool
+        switch admitAttempt() {
+        case .go: probe = false
+        case .probe: probe = true
+        case .hold(let outage):
             let reason = "waits for \(outage.peer.label), unavailable since \(outage.since.formatted(.iso8601))"
             return .held(.init(orderNumber: transfer.orderNumber, reason: reason))
         }
         do {
-            return try attempt(transfer, order: order, probes: admission.probes)
+            return try attempt(transfer, order: order, probe: probe)
         } catch {
-            admission.probes.forEach(circuits.abandoned)
+            if probe { circuits.abandoned(.backOffice) }
             throw error
         }
     }
 
-    private func attempt(_ transfer: Transfer, order: JSONValue?, probes: Set<Peer>) throws -> OrderOutcome {
+    /// `probe`: this attempt is the back office's one probe.
+    private func attempt(_ transfer: Transfer, order: JSONValue?, probe: Bool) throws -> OrderOutcome {
         guard let id = transfer.id else { throw JournalError("the journal returned a transfer without id") }
         guard let claimed = try journal.beginAttempt(id) else {
-            probes.forEach(circuits.abandoned)
+            if probe { circuits.abandoned(.backOffice) }
             return .skipped(.init(orderNumber: transfer.orderNumber, reason: "being sent by another sopd process"))
         }
         var metadata: Logger.Metadata = [
@@ -423,13 +416,13 @@ public final class OutboundPipeline: Sendable {
                     failure: failure, reason: error.description, status: error.status,
                     outcome: "\(failure.label): \(error.code)"),
                 peerUnavailable: error.code == .unavailable, metadata: metadata, started: started, durationMs: elapsed(),
-                probe: !probes.isEmpty || circuits.wasFailingBefore(.backOffice))
+                probe: probe || circuits.wasFailingBefore(.backOffice))
         }
         metadata["status"] = "\(receipt.status)"
         metadata["backoffice_id"] = "\(receipt.orderId)"
         let posted = Posted(
             transfer: claimed, receipt: receipt, etag: order?["@odata.etag"]?.stringValue, started: started, uptime: uptime,
-            metadata: metadata, probe: !probes.isEmpty)
+            metadata: metadata, probe: probe)
         if settings.batchSize > 1 { return .posted(posted) }
         let stamped = Result { () throws(DataverseError) in
             try stamp(orderId: claimed.orderId, etag: posted.etag, receipt: receipt)

@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "sopd", targets: ["sopd"]),
         .executable(name: "sop-emulator", targets: ["sop-emulator"]),
         .executable(name: "sopd-bench", targets: ["sopd-bench"]),
+        .library(name: "SopdParsers", targets: ["JSON", "Dataverse", "BackOffice", "Emulators"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -17,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration", exact: "1.4.0", traits: ["YAML"]),
         .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
         .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -26,34 +28,36 @@ let package = Package(
         ),
         .target(name: "CCurlShim", dependencies: ["CCurl"]),
         .target(name: "JSON"),
+        .target(name: "PeerText"),
         .target(name: "HTTP", dependencies: ["CCurl", "CCurlShim"]),
         .target(name: "SalesRules"),
         .target(name: "Clocks"),
         .target(name: "ChildProcess"),
         .target(name: "Transfers"),
-        .target(name: "Dataverse", dependencies: ["HTTP", "JSON", "Clocks"]),
-        .target(name: "BackOffice", dependencies: ["HTTP", "JSON"]),
+        .target(name: "Dataverse", dependencies: ["HTTP", "JSON", "Clocks", "PeerText"]),
+        .target(name: "BackOffice", dependencies: ["HTTP", "JSON", "PeerText"]),
         .target(name: "Journal", dependencies: ["Clocks", "Transfers", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Sync",
             dependencies: [
-                "Dataverse", "BackOffice", "Journal", "SalesRules", "JSON", "Clocks", "Transfers",
+                "Dataverse", "BackOffice", "Journal", "SalesRules", "JSON", "Clocks", "Transfers", "PeerText",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "Daemon",
             dependencies: [
-                "Sync", "SalesRules", "Journal", "JSON", "HTTP", "Dataverse", "BackOffice", "Clocks", "Transfers",
+                "Sync", "SalesRules", "Journal", "JSON", "HTTP", "Dataverse", "BackOffice", "Clocks", "Transfers", "PeerText",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "Operations",
             dependencies: [
-                "Daemon", "Sync", "Journal", "Transfers", "SalesRules", "JSON", "HTTP", "Dataverse", "BackOffice",
+                "Daemon", "Sync", "Journal", "Transfers", "SalesRules", "JSON", "HTTP", "Dataverse", "BackOffice", "PeerText",
             ]
         ),
         .target(

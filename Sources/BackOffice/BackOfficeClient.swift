@@ -1,6 +1,7 @@
 import Foundation
 import HTTP
 import JSON
+import PeerText
 
 /// A client of the back-office contract v1 (`docs/backoffice-api.yaml`). Calls block: run them on
 /// Dispatch queues, never on a Swift-concurrency thread.
@@ -33,13 +34,9 @@ public final class BackOfficeClient: Sendable {
                 "Accept": "application/json", "Content-Type": "application/json",
                 "Authorization": credentials.authorization, "Idempotency-Key": idempotencyKey,
             ], body: document.serialized())
-        let (response, body) = try send(request)
-        guard let orderId = body?["id"]?.stringValue, !orderId.isEmpty else {
-            throw BackOfficeError(
-                code: .invalidResponse, status: response.status, message: "the answer carries no order id")
-        }
-        return OrderReceipt(
-            orderId: orderId, status: response.status,
+        let response = try send(request)
+        return try OrderReceipt(
+            decoding: response.body, status: response.status,
             replayed: response.headers["Idempotent-Replayed"]?.lowercased() == "true", duration: response.duration)
     }
 
@@ -50,40 +47,32 @@ public final class BackOfficeClient: Sendable {
         let request = HTTPRequest(
             method: .get, url: "\(baseURL)/changes?after=\(encoded)&limit=\(limit)",
             headers: ["Accept": "application/json", "Authorization": credentials.authorization])
-        let (response, body) = try send(request)
-        guard let items = body?["events"]?.arrayValue, let next = body?["next"]?.stringValue else {
-            throw BackOfficeError(code: .invalidResponse, status: response.status, message: "the change feed answer has no events or next cursor")
-        }
-        var events: [ChangeEvent] = []
-        for (index, item) in items.enumerated() {
-            guard let event = ChangeEvent(item) else {
-                throw BackOfficeError(
-                    code: .invalidResponse, status: response.status,
-                    message: "event \(index) after cursor \(cursor) lacks an id, sequence, type or orderId")
-            }
-            events.append(event)
-        }
-        return ChangePage(events: events, next: next)
+        let response = try send(request)
+        return try ChangePage(decoding: response.body, after: cursor, status: response.status)
     }
 
-    /// Sends `request`; a 2xx answer comes back with its body parsed (nil when it is not JSON), anything else is thrown.
-    private func send(_ request: HTTPRequest) throws(BackOfficeError) -> (HTTPResponse, JSONValue?) {
+    /// Sends `request`; a 2xx answer comes back, anything else is thrown.
+    private func send(_ request: HTTPRequest) throws(BackOfficeError) -> HTTPResponse {
         let response: HTTPResponse
         do {
             response = try http.perform(request)
         } catch {
-            throw BackOfficeError(code: .unavailable, message: error.description)
+            throw BackOfficeError(code: .unavailable, message: PeerText.clean(error.description))
         }
-        let body = try? JSONParser.parse(response.body)
-        guard response.isSuccess else { throw Self.error(from: response, body: body) }
-        return (response, body)
+        guard response.isSuccess else { throw Self.error(from: response) }
+        return response
     }
 
-    private static func error(from response: HTTPResponse, body: JSONValue?) -> BackOfficeError {
+    /// The error an answer carries; every text in it passes through `PeerText` (the back office may
+    /// echo the request, credentials included).
+    private static func error(from response: HTTPResponse) -> BackOfficeError {
+        let body = try? JSONParser.parse(response.body)
         let message =
-            body?["error"]?["message"]?.stringValue
-            ?? (response.body.isEmpty ? "HTTP \(response.status) with no body" : String(response.bodyText.prefix(300)))
-        let reasons = body?["error"]?["reasons"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            body?["error"]?["message"]?.stringValue.map { PeerText.clean($0) }
+            ?? (response.body.isEmpty ? "HTTP \(response.status) with no body" : PeerText.clean(bytes: response.body))
+        let reasons = (body?["error"]?["reasons"]?.arrayValue?.compactMap(\.stringValue) ?? []).prefix(20).map {
+            PeerText.clean($0, limit: 200)
+        }
         let code: BackOfficeError.Code =
             switch response.status {
             case 401, 403: .unauthorized
@@ -95,6 +84,6 @@ public final class BackOfficeClient: Sendable {
             }
         return BackOfficeError(
             code: code, status: response.status, message: message, reasons: reasons,
-            retryAfter: response.headers["Retry-After"].flatMap(Double.init))
+            retryAfter: RetryAfter.seconds(response.headers["Retry-After"]))
     }
 }

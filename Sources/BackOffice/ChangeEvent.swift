@@ -1,4 +1,6 @@
+import Foundation
 import JSON
+import PeerText
 
 /// One event of the back office's change feed (`GET /changes`).
 public struct ChangeEvent: Sendable, Equatable {
@@ -21,17 +23,24 @@ public struct ChangeEvent: Sendable, Equatable {
     /// The event as received.
     public var json: JSONValue
 
-    /// Reads an event; nil when it lacks an id, a sequence, a type or an order id.
+    /// Reads an event; nil when it lacks an id, a sequence (0 or more), a type or an order id, when one
+    /// of them or the order number is not a printable identifier (`PeerText.identifier`), or when
+    /// `dynamicsOrderId` is not a GUID (it becomes part of Dataverse URLs).
     public init?(_ json: JSONValue) {
-        guard let id = json["id"]?.stringValue, let sequence = json["sequence"]?.intValue,
-            let type = json["type"]?.stringValue, let orderId = json["orderId"]?.stringValue
+        guard let id = PeerText.identifier(json["id"]?.stringValue), let sequence = json["sequence"]?.intValue,
+            sequence >= 0, let type = PeerText.identifier(json["type"]?.stringValue),
+            let orderId = PeerText.identifier(json["orderId"]?.stringValue)
         else { return nil }
+        let dynamicsOrderId = json["dynamicsOrderId"]?.stringValue
+        let orderNumber = json["orderNumber"]?.stringValue
+        if let dynamicsOrderId, UUID(uuidString: dynamicsOrderId) == nil { return nil }
+        if let orderNumber, PeerText.identifier(orderNumber) == nil { return nil }
         self.id = id
         self.sequence = sequence
         self.type = type
         self.orderId = orderId
-        self.dynamicsOrderId = json["dynamicsOrderId"]?.stringValue
-        self.orderNumber = json["orderNumber"]?.stringValue
+        self.dynamicsOrderId = dynamicsOrderId
+        self.orderNumber = orderNumber
         self.data = json["data"] ?? .null
         self.json = json
     }

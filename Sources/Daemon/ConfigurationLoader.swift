@@ -3,13 +3,17 @@ import Configuration
 import Dataverse
 import Foundation
 import HTTP
+import PeerText
 import Sync
 import SystemPackage
 import Transfers
+import Yams
 
 /// Reads sopd's configuration from, highest precedence first: `SOPD_*` environment variables
 /// (`SOPD_DATAVERSE_URL` for `dataverse.url`, `SOPD_DATAVERSE_PAGE_SIZE` for `dataverse.pageSize`),
 /// secret files in `$CREDENTIALS_DIRECTORY` (`dataverse-token` for `dataverse.token`), and the YAML file.
+/// Every key must be one of `ConfigSchema.entries`, every value within its documented range; an error
+/// names the key (or the variable or file that set it) and the fix. No network is used.
 public enum ConfigurationLoader {
     /// The environment variable prefix.
     public static let environmentPrefix = "SOPD_"
@@ -22,29 +26,40 @@ public enum ConfigurationLoader {
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
         async throws(ConfigurationError) -> SopdConfiguration
     {
+        var origins = try environmentOrigins(environment)
         var providers: [any ConfigProvider] = [environmentProvider(environment)]
         if let credentials = environment["CREDENTIALS_DIRECTORY"], !credentials.isEmpty {
             do {
+                let names = try FileManager.default.contentsOfDirectory(atPath: credentials)
+                try checkKnown(names.filter { !$0.hasPrefix(".") }, source: "credential file in \(credentials)") {
+                    ConfigSchema.credentialName($0)
+                }
+                for entry in ConfigSchema.entries where names.contains(ConfigSchema.credentialName(entry.key)) {
+                    origins[entry.key] = origins[entry.key] ?? "\(credentials)/\(ConfigSchema.credentialName(entry.key))"
+                }
                 providers.append(try await DirectoryFilesProvider(directoryPath: FilePath(credentials)))
+            } catch let error as ConfigurationError {
+                throw error
             } catch {
                 throw ConfigurationError(
-                    key: "CREDENTIALS_DIRECTORY", problem: "cannot read \(credentials) (\(error))",
-                    fix: "Point CREDENTIALS_DIRECTORY at a readable folder of secret files, or unset it.")
+                    key: "CREDENTIALS_DIRECTORY", problem: "cannot read \(credentials) (\(Self.reason(error)))",
+                    fix: "Point CREDENTIALS_DIRECTORY at a folder of secret files sopd can read (systemd's LoadCredential= makes one), or unset it.")
             }
         }
-        guard FileManager.default.isReadableFile(atPath: path) else {
+        guard FileManager.default.isReadableFile(atPath: path), let data = FileManager.default.contents(atPath: path) else {
             throw ConfigurationError(
                 key: "--config", problem: "cannot read \(path)",
                 fix: "Pass --config with the path of a readable YAML file; deploy/sopd.example.yaml documents every key.")
         }
+        try checkKnown(try fileKeys(data, path: path), source: "key in \(path)") { $0 }
         do {
             providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(path)))
         } catch {
             throw ConfigurationError(
-                key: "--config", problem: "\(path) is not valid YAML (\(error))",
+                key: "--config", problem: "\(path) is not valid YAML (\(Self.reason(error)))",
                 fix: "Fix the YAML syntax; deploy/sopd.example.yaml is a valid example.")
         }
-        return try configuration(from: ConfigReader(providers: providers))
+        return try configuration(from: ConfigReader(providers: providers), origins: origins)
     }
 
     /// What the offline ops commands (`sopd journal …`, `sopd status`) need, read without the peers'
@@ -53,30 +68,36 @@ public enum ConfigurationLoader {
     public static func opsSettings(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
         async throws(ConfigurationError) -> OpsSettings
     {
+        let origins = try environmentOrigins(environment)
         var providers: [any ConfigProvider] = [environmentProvider(environment)]
         if FileManager.default.isReadableFile(atPath: path) {
             do {
                 providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(path)))
             } catch {
                 throw ConfigurationError(
-                    key: "--config", problem: "\(path) is not valid YAML (\(error))",
+                    key: "--config", problem: "\(path) is not valid YAML (\(Self.reason(error)))",
                     fix: "Fix the YAML syntax; deploy/sopd.example.yaml is a valid example.")
             }
         }
-        let values = ConfigValues(reader: ConfigReader(providers: providers))
+        let values = ConfigValues(reader: ConfigReader(providers: providers), origins: origins)
         return OpsSettings(
-            journalPath: values.string("journal.path") ?? "/var/lib/sopd/journal.sqlite",
+            journalPath: try values.string("journal.path") ?? defaultJournalPath,
             intervalSeconds: try values.seconds("sync.intervalSeconds", default: 60),
-            staleAfterIntervals: try values.integer("status.staleAfterIntervals", default: 3, range: 1...10_000))
+            staleAfterIntervals: try values.integer("status.staleAfterIntervals", default: 3))
     }
 
     /// Validates configuration values given in memory, as the demo does with its embedded defaults.
     public static func configuration(values: [String: String]) throws(ConfigurationError) -> SopdConfiguration {
-        try configuration(
+        try checkKnown(Array(values.keys), source: "key") { $0 }
+        return try configuration(
             from: ConfigReader(
                 provider: InMemoryProvider(
-                    values: Dictionary(uniqueKeysWithValues: values.map { (AbsoluteConfigKey(ConfigKey($0.key)), ConfigValue(.string($0.value), isSecret: false)) }))))
+                    values: Dictionary(uniqueKeysWithValues: values.map { (AbsoluteConfigKey(ConfigKey($0.key)), ConfigValue(.string($0.value), isSecret: false)) }))),
+            origins: [:])
     }
+
+    /// The journal's path when `journal.path` is not set.
+    public static let defaultJournalPath = "/var/lib/sopd/journal.sqlite"
 
     private static func environmentProvider(_ environment: [String: String]) -> EnvironmentVariablesProvider {
         var ours: [String: String] = [:]
@@ -86,132 +107,240 @@ public enum ConfigurationLoader {
         return EnvironmentVariablesProvider(environmentVariables: ours, secretsSpecifier: .all)
     }
 
-    static func configuration(from reader: ConfigReader) throws(ConfigurationError) -> SopdConfiguration {
-        let values = ConfigValues(reader: reader)
+    /// Which keys the environment sets, by the variable that sets them; an unknown `SOPD_*` variable is an error.
+    private static func environmentOrigins(_ environment: [String: String]) throws(ConfigurationError) -> [String: String] {
+        let names = environment.keys.filter { $0.hasPrefix(environmentPrefix) }
+        try checkKnown(Array(names), source: "environment variable") { ConfigSchema.environmentName($0) }
+        var origins: [String: String] = [:]
+        for entry in ConfigSchema.entries where environment[ConfigSchema.environmentName(entry.key)] != nil {
+            origins[entry.key] = "\(ConfigSchema.environmentName(entry.key)) (environment)"
+        }
+        return origins
+    }
+
+    /// Refuses any of `names` that is not `name(key)` of a known key, naming the nearest known one.
+    private static func checkKnown(_ names: [String], source: String, name: (String) -> String) throws(ConfigurationError) {
+        let known = ConfigSchema.entries.map { name($0.key) }
+        for unknown in names.sorted() where !known.contains(unknown) {
+            if let key = ConfigSchema.removed.keys.first(where: { name($0) == unknown }) {
+                throw ConfigurationError(key: unknown, problem: "is no longer read", fix: ConfigSchema.removed[key]! + ".")
+            }
+            let suggestion = ConfigSchema.nearest(unknown, among: known).map { "Did you mean \($0)? " } ?? ""
+            throw ConfigurationError(
+                key: unknown, problem: "unknown \(source)",
+                fix: "\(suggestion)Remove it or correct its spelling; deploy/sopd.example.yaml lists every key.")
+        }
+    }
+
+    /// The dotted keys of the YAML document's values (`dataverse.limits.requests`).
+    private static func fileKeys(_ data: Data, path: String) throws(ConfigurationError) -> [String] {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: String(decoding: data, as: UTF8.self))
+        } catch {
+            throw ConfigurationError(
+                key: "--config", problem: "\(path) is not valid YAML (\(Self.reason(error)))",
+                fix: "Fix the YAML syntax; deploy/sopd.example.yaml is a valid example.")
+        }
+        guard let node else { return [] }
+        guard let mapping = node.mapping else {
+            throw ConfigurationError(
+                key: "--config", problem: "\(path) is not a YAML mapping of keys",
+                fix: "Write the configuration as keys and values; deploy/sopd.example.yaml is a valid example.")
+        }
+        var keys: [String] = []
+        func walk(_ mapping: Node.Mapping, prefix: String) {
+            for (key, value) in mapping {
+                let name = prefix + (key.string ?? "?")
+                if let nested = value.mapping { walk(nested, prefix: name + ".") } else { keys.append(name) }
+            }
+        }
+        walk(mapping, prefix: "")
+        return keys
+    }
+
+    /// An error's explanation, one line and bounded.
+    static func reason(_ error: any Error) -> String {
+        PeerText.clean("\(error)", limit: 200)
+    }
+
+    static func configuration(from reader: ConfigReader, origins: [String: String]) throws(ConfigurationError) -> SopdConfiguration {
+        let values = ConfigValues(reader: reader, origins: origins)
         let dataverse = SopdConfiguration.Dataverse(
-            url: try values.url("dataverse.url"), auth: try values.dataverseAuth(),
+            url: try values.url("dataverse.url", insecureFlag: "dataverse.allowInsecureHTTP"), auth: try values.dataverseAuth(),
             http: try values.http("dataverse"), impersonation: try values.impersonation(),
             limits: (
-                requests: try values.integer("dataverse.limits.requests", default: 6000, range: 1...1_000_000),
+                requests: try values.integer("dataverse.limits.requests", default: 6000),
                 windowSeconds: try values.seconds("dataverse.limits.windowSeconds", default: 300),
-                concurrent: try values.integer("dataverse.limits.concurrent", default: 52, range: 1...1000)
+                concurrent: try values.integer("dataverse.limits.concurrent", default: 52)
             ))
         let backOffice = SopdConfiguration.BackOffice(
-            url: try values.url("backoffice.url"), credentials: try values.backOfficeCredentials(),
-            http: try values.http("backoffice", clientCertificate: true))
+            url: try values.url("backoffice.url", insecureFlag: "backoffice.allowInsecureHTTP"),
+            credentials: try values.backOfficeCredentials(), http: try values.http("backoffice", clientCertificate: true))
         let sync = SyncSettings(
-            pageSize: try values.integer("dataverse.pageSize", default: 500, range: 1...5000),
-            maxInFlight: try values.integer("sync.maxInFlight", default: 8, range: 1...256),
-            changesPageSize: try values.integer("backoffice.changesPageSize", default: 100, range: 1...1000),
+            pageSize: try values.integer("dataverse.pageSize", default: 500),
+            maxInFlight: try values.integer("sync.maxInFlight", default: 8),
+            changesPageSize: try values.integer("backoffice.changesPageSize", default: 100),
             retry: RetryPolicy(
                 baseSeconds: try values.seconds("sync.retry.baseSeconds", default: 2),
                 capSeconds: try values.seconds("sync.retry.capSeconds", default: 300),
                 giveUpAfterSeconds: try values.duration("sync.retry.giveUpAfter", default: 72 * 3600)),
             returnRefusedOrders: try values.bool("sync.returnRefusedOrders", default: true),
-            retentionSeconds: try values.seconds("journal.retentionDays", default: 30) * 86_400,
-            batchSize: try values.integer("dataverse.batchSize", default: 100, range: 1...1000),
-            changeTracking: try values.bool("dataverse.changeTracking", default: false))
-        let logLevel = values.string("log.level") ?? "info"
-        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
-            throw ConfigurationError(
-                key: "log.level", problem: "'\(logLevel)' is not a log level",
-                fix: "Use one of trace, debug, info, notice, warning, error, critical.")
-        }
+            retentionSeconds: Double(try values.integer("journal.retentionDays", default: 30)) * 86_400,
+            batchSize: try values.integer("dataverse.batchSize", default: 100),
+            changeTracking: try values.bool("dataverse.changeTracking", default: false),
+            maxPagesPerCycle: try values.integer("dataverse.maxPagesPerCycle", default: 1000),
+            maxEventsPerCycle: try values.integer("backoffice.maxEventsPerCycle", default: 10_000))
         let interval = try values.seconds("sync.intervalSeconds", default: 60)
         return SopdConfiguration(
             dataverse: dataverse, backOffice: backOffice, sync: sync, intervalSeconds: interval,
             inboundIntervalSeconds: try values.seconds("sync.inboundIntervalSeconds", default: interval),
             retrySweepSeconds: try values.seconds("sync.retrySweepSeconds", default: 15),
             stopTimeoutSeconds: try values.seconds("sync.stopTimeoutSeconds", default: 20),
-            journalPath: values.string("journal.path") ?? "/var/lib/sopd/journal.sqlite", logLevel: logLevel)
+            journalPath: try values.string("journal.path") ?? defaultJournalPath,
+            logLevel: try values.choice("log.level", default: "info"),
+            staleAfterIntervals: try values.integer("status.staleAfterIntervals", default: 3))
     }
 }
 
-/// Typed reads of configuration strings, each failure naming its key.
+/// Typed reads of configuration strings, each checked against its `ConfigSchema` entry; each failure
+/// names its key, or the environment variable or credential file that set it. Secrets read are
+/// registered with `SecretRegistry`, so that no log line or peer text can show them.
 private struct ConfigValues {
     let reader: ConfigReader
+    /// Where keys set outside the YAML file come from.
+    let origins: [String: String]
 
-    func string(_ key: String) -> String? {
-        guard let value = reader.string(forKey: ConfigKey(key))?.trimmingCharacters(in: .whitespacesAndNewlines),
-            !value.isEmpty
-        else { return nil }
+    /// How an error names `key`: the variable or file that set it, or the key.
+    func label(_ key: String) -> String {
+        origins[key].map { "\($0), for \(key)" } ?? key
+    }
+
+    /// The value of `key`, trimmed; nil when it is not set.
+    /// - Throws: when it is set but empty, or holds a control character (CR, LF, NUL…).
+    func string(_ key: String) throws(ConfigurationError) -> String? {
+        let entry = ConfigSchema.entry(key)
+        guard let raw = reader.string(forKey: ConfigKey(key), isSecret: entry.isSecret) else { return nil }
+        let value = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !value.isEmpty else {
+            throw ConfigurationError(
+                key: label(key), problem: "is empty", fix: "Give \(key) a value, or remove the key.")
+        }
+        guard HTTPHeaders.isValidValue(value) else {
+            throw ConfigurationError(
+                key: label(key), problem: "holds a control character (such as CR, LF or NUL)",
+                fix: "Write \(key) on one line without control characters\(entry.isSecret ? "; check the secret's file for a stray line break inside it" : "").")
+        }
+        if entry.isSecret { SecretRegistry.shared.register(value) }
         return value
     }
 
     func required(_ key: String, fix: String) throws(ConfigurationError) -> String {
-        guard let value = string(key) else { throw ConfigurationError(key: key, problem: "missing", fix: fix) }
+        guard let value = try string(key) else { throw ConfigurationError(key: label(key), problem: "missing", fix: fix) }
         return value
     }
 
-    func url(_ key: String) throws(ConfigurationError) -> String {
-        let value = try required(key, fix: "Set \(key) to an http:// or https:// URL.")
-        guard let components = URLComponents(string: value), ["http", "https"].contains(components.scheme ?? ""),
-            !(components.host ?? "").isEmpty
+    /// An http:// or https:// URL; plain http:// only to a loopback host, unless `insecureFlag` is true.
+    func url(_ key: String, insecureFlag: String) throws(ConfigurationError) -> String {
+        let value = try required(key, fix: "Set \(key) to an https:// URL.")
+        let insecure = try bool(insecureFlag, default: false)
+        guard let components = URLComponents(string: value), ["http", "https"].contains(components.scheme?.lowercased() ?? ""),
+            let host = components.host, !host.isEmpty, components.user == nil, components.password == nil
         else {
             throw ConfigurationError(
-                key: key, problem: "'\(value)' is not an http:// or https:// URL",
-                fix: "Set \(key) to a URL such as https://contoso.crm.dynamics.com.")
+                key: label(key), problem: "'\(PeerText.clean(value, limit: 120))' is not an http:// or https:// URL without user information",
+                fix: "Set \(key) to a URL such as https://contoso.crm.dynamics.com; credentials go in their own keys.")
+        }
+        if components.scheme?.lowercased() == "http", !Self.isLoopback(host), !insecure {
+            throw ConfigurationError(
+                key: label(key), problem: "'\(value)' is plain http:// to \(host), which is not this host: the token would cross the network in clear",
+                fix: "Use https://, or set \(insecureFlag): true if the network between them is trusted.")
         }
         return value
     }
 
-    func integer(_ key: String, default fallback: Int, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
-        guard let text = string(key) else { return fallback }
+    static func isLoopback(_ host: String) -> Bool {
+        let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    func integer(_ key: String, default fallback: Int) throws(ConfigurationError) -> Int {
+        guard case .integer(let range) = ConfigSchema.entry(key).kind else { preconditionFailure("\(key) is not an integer") }
+        guard let text = try string(key) else { return fallback }
         guard let value = Int(text), range.contains(value) else {
             throw ConfigurationError(
-                key: key, problem: "'\(text)' is not a whole number from \(range.lowerBound) to \(range.upperBound)",
+                key: label(key), problem: "'\(PeerText.clean(text, limit: 40))' is not a whole number from \(range.lowerBound) to \(range.upperBound)",
                 fix: "Set \(key) to a number in that range, or remove it for the default \(fallback).")
         }
         return value
     }
 
     func bool(_ key: String, default fallback: Bool) throws(ConfigurationError) -> Bool {
-        guard let text = string(key) else { return fallback }
+        guard let text = try string(key) else { return fallback }
         switch text.lowercased() {
         case "true", "yes", "on", "1": return true
         case "false", "no", "off", "0": return false
         default:
             throw ConfigurationError(
-                key: key, problem: "'\(text)' is not true or false", fix: "Set \(key) to true or false, or remove it for \(fallback).")
+                key: label(key), problem: "'\(PeerText.clean(text, limit: 40))' is not true or false",
+                fix: "Set \(key) to true or false, or remove it for \(fallback).")
         }
     }
 
-    func seconds(_ key: String, default fallback: Double) throws(ConfigurationError) -> Double {
-        guard let text = string(key) else { return fallback }
-        guard let value = Double(text), value > 0, value.isFinite else {
+    func choice(_ key: String, default fallback: String) throws(ConfigurationError) -> String {
+        guard case .choice(let words) = ConfigSchema.entry(key).kind else { preconditionFailure("\(key) is not a choice") }
+        guard let text = try string(key) else { return fallback }
+        guard words.contains(text) else {
             throw ConfigurationError(
-                key: key, problem: "'\(text)' is not a positive number of seconds",
-                fix: "Set \(key) to a number of seconds such as 30, or remove it for the default \(fallback).")
+                key: label(key), problem: "'\(PeerText.clean(text, limit: 40))' is not one of \(words.joined(separator: ", "))",
+                fix: "Set \(key) to one of \(words.joined(separator: ", ")), or remove it for \(fallback).")
+        }
+        return text
+    }
+
+    func seconds(_ key: String, default fallback: Double) throws(ConfigurationError) -> Double {
+        guard case .seconds(let range) = ConfigSchema.entry(key).kind else { preconditionFailure("\(key) is not seconds") }
+        guard let text = try string(key) else { return fallback }
+        guard let value = Double(text), value.isFinite, range.contains(value) else {
+            throw ConfigurationError(
+                key: label(key), problem: "'\(PeerText.clean(text, limit: 40))' is not a number of seconds from \(Self.number(range.lowerBound)) to \(Self.number(range.upperBound))",
+                fix: "Set \(key) to a number of seconds in that range, or remove it for the default \(Self.number(fallback)).")
         }
         return value
     }
 
-    /// A duration such as `72h`, `90m`, `3d` or a number of seconds; `0` is allowed (never).
+    /// A duration such as `72h`, `90m`, `3d` or a number of seconds, within its range; `0` is allowed (never).
     func duration(_ key: String, default fallback: Double) throws(ConfigurationError) -> Double {
-        guard let text = string(key) else { return fallback }
-        guard let value = DurationText.seconds(text), value.isFinite else {
+        guard case .duration(let range) = ConfigSchema.entry(key).kind else { preconditionFailure("\(key) is not a duration") }
+        guard let text = try string(key) else { return fallback }
+        guard let value = DurationText.seconds(text), value.isFinite, value == 0 || range.contains(value) else {
             throw ConfigurationError(
-                key: key, problem: "'\(text)' is not a duration",
+                key: label(key),
+                problem: "'\(PeerText.clean(text, limit: 40))' is not 0 or a duration from \(DurationText.age(range.lowerBound)) to \(DurationText.age(range.upperBound))",
                 fix: "Set \(key) to a duration such as 72h, 90m or 3d (0 for never), or remove it for the default.")
         }
         return value
     }
 
+    private static func number(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+
     func file(_ key: String) throws(ConfigurationError) -> String? {
-        guard let path = string(key) else { return nil }
+        guard let path = try string(key) else { return nil }
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw ConfigurationError(
-                key: key, problem: "cannot read \(path)", fix: "Point \(key) at a readable file, or remove it.")
+                key: label(key), problem: "cannot read \(path)", fix: "Point \(key) at a readable file, or remove it.")
         }
         return path
     }
 
     func http(_ section: String, clientCertificate: Bool = false) throws(ConfigurationError) -> HTTPClient.Configuration {
-        var tls = TLSOptions(caFile: try file("\(section).caFile"), caPath: string("\(section).caPath"))
+        var tls = TLSOptions(caFile: try file("\(section).caFile"), caPath: try string("\(section).caPath"))
         if clientCertificate {
             tls.clientCertificateFile = try file("\(section).clientCertificate")
             tls.clientKeyFile = try file("\(section).clientKey")
-            tls.clientKeyPassword = string("\(section).clientKeyPassword")
+            tls.clientKeyPassword = try string("\(section).clientKeyPassword")
             if (tls.clientCertificateFile == nil) != (tls.clientKeyFile == nil) {
                 throw ConfigurationError(
                     key: "\(section).clientCertificate", problem: "a client certificate needs both the certificate and its key",
@@ -220,12 +349,13 @@ private struct ConfigValues {
         }
         return HTTPClient.Configuration(
             connectTimeout: try seconds("\(section).connectTimeoutSeconds", default: 10),
-            totalTimeout: try seconds("\(section).timeoutSeconds", default: 60), tls: tls)
+            totalTimeout: try seconds("\(section).timeoutSeconds", default: 60), tls: tls,
+            maxResponseBytes: try integer("\(section).maxResponseBytes", default: section == "dataverse" ? 16 << 20 : 8 << 20))
     }
 
     /// Client credentials when `dataverse.clientId` is set, else a fixed token.
     func dataverseAuth() throws(ConfigurationError) -> DataverseAuth {
-        guard let clientId = string("dataverse.clientId") else {
+        guard let clientId = try string("dataverse.clientId") else {
             return .token(
                 try required(
                     "dataverse.token",
@@ -236,20 +366,25 @@ private struct ConfigValues {
             "dataverse.clientSecret",
             fix: "Put the app registration's client secret in $CREDENTIALS_DIRECTORY/dataverse-clientSecret (LoadCredential=) or set dataverse.clientSecret.")
         let tokenURL: String
-        if string("dataverse.tokenURL") != nil {
-            tokenURL = try url("dataverse.tokenURL")
+        if try string("dataverse.tokenURL") != nil {
+            tokenURL = try url("dataverse.tokenURL", insecureFlag: "dataverse.allowInsecureHTTP")
         } else {
-            tokenURL = ClientCredentialsTokenSource.tokenURL(
-                tenantId: try required(
-                    "dataverse.tenantId",
-                    fix: "Set dataverse.tenantId to the Entra tenant (directory) id, or dataverse.tokenURL to the token endpoint."))
+            let tenant = try required(
+                "dataverse.tenantId",
+                fix: "Set dataverse.tenantId to the Entra tenant (directory) id, or dataverse.tokenURL to the token endpoint.")
+            guard tenant.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }) else {
+                throw ConfigurationError(
+                    key: label("dataverse.tenantId"), problem: "'\(PeerText.clean(tenant, limit: 60))' is not a tenant id or domain",
+                    fix: "Set dataverse.tenantId to the directory id (a GUID) or the tenant's domain, such as contoso.onmicrosoft.com.")
+            }
+            tokenURL = ClientCredentialsTokenSource.tokenURL(tenantId: tenant)
         }
         return .clientCredentials(tokenURL: tokenURL, clientId: clientId, clientSecret: secret)
     }
 
     func impersonation() throws(ConfigurationError) -> Impersonation? {
-        let objectId = string("dataverse.impersonate.callerObjectId")
-        let userId = string("dataverse.impersonate.systemUserId")
+        let objectId = try guid("dataverse.impersonate.callerObjectId")
+        let userId = try guid("dataverse.impersonate.systemUserId")
         switch (objectId, userId) {
         case (nil, nil): return nil
         case (let objectId?, nil): return .callerObjectId(objectId)
@@ -261,23 +396,37 @@ private struct ConfigValues {
         }
     }
 
+    private func guid(_ key: String) throws(ConfigurationError) -> String? {
+        guard let text = try string(key) else { return nil }
+        guard UUID(uuidString: text) != nil else {
+            throw ConfigurationError(
+                key: label(key), problem: "'\(PeerText.clean(text, limit: 60))' is not a GUID",
+                fix: "Set \(key) to the id as Entra or Dynamics shows it, such as 00000000-0000-0000-0000-000000000000.")
+        }
+        return text
+    }
+
     func backOfficeCredentials() throws(ConfigurationError) -> BackOfficeCredentials {
-        switch string("backoffice.auth") ?? "bearer" {
-        case "bearer":
+        switch try choice("backoffice.auth", default: "bearer") {
+        case "basic":
+            let user = try required("backoffice.user", fix: "Set backoffice.user to the back-office user name.")
+            let password = try required(
+                "backoffice.password",
+                fix: "Put the password in $CREDENTIALS_DIRECTORY/backoffice-password (LoadCredential=) or set backoffice.password.")
+            SecretRegistry.shared.registerBasic(user: user, password: password)
+            return .basic(user: user, password: password)
+        default:
             return .bearer(
                 token: try required(
                     "backoffice.token",
                     fix: "Put the token in $CREDENTIALS_DIRECTORY/backoffice-token (LoadCredential=) or set backoffice.token."))
-        case "basic":
-            return .basic(
-                user: try required("backoffice.user", fix: "Set backoffice.user to the back-office user name."),
-                password: try required(
-                    "backoffice.password",
-                    fix: "Put the password in $CREDENTIALS_DIRECTORY/backoffice-password (LoadCredential=) or set backoffice.password."))
-        case let other:
-            throw ConfigurationError(
-                key: "backoffice.auth", problem: "'\(other)' is not an authentication method",
-                fix: "Set backoffice.auth to bearer or basic.")
         }
+    }
+}
+
+extension ConfigSchema.Entry {
+    /// Whether the value is a secret.
+    var isSecret: Bool {
+        if case .secret = kind { true } else { false }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PeerText
 
 /// sopd's log lines on stderr, one per event, in the chosen `LogFormat`. When stderr is the systemd
 /// journal, each line starts with its syslog priority (`<4>` for a warning), so that
@@ -70,9 +71,13 @@ public struct LogLineHandler: LogHandler {
     }
 
     /// The line for one event, without the priority prefix.
+    /// Every secret sopd holds is masked here once more (`SecretRegistry`), whatever the caller passed.
     static func line(format: LogFormat, level: Logger.Level, message: String, fields: Logger.Metadata, at date: Date)
         -> String
     {
+        let secrets = SecretRegistry.shared
+        let message = secrets.masked(message)
+        let fields = fields.mapValues { Logger.MetadataValue.string(secrets.masked("\($0)")) }
         let names = leadingFields.filter { fields[$0] != nil } + fields.keys.filter { !leadingFields.contains($0) }.sorted()
         switch format {
         case .logfmt:
@@ -81,7 +86,7 @@ public struct LogLineHandler: LogHandler {
             return parts.joined(separator: " ")
         case .text:
             let details = names.map { "\($0)=\(quoted("\(fields[$0]!)"))" }.joined(separator: " ")
-            return "\(date.formatted(.iso8601)) \(level) \(message)" + (details.isEmpty ? "" : " [\(details)]")
+            return "\(date.formatted(.iso8601)) \(level) \(PeerText.escaped(message))" + (details.isEmpty ? "" : " [\(details)]")
         case .json:
             var object = "{\"level\":\(jsonString("\(level)")),\"msg\":\(jsonString(message))"
             for name in names { object += ",\(jsonString(name)):\(jsonString("\(fields[name]!)"))" }
@@ -89,12 +94,25 @@ public struct LogLineHandler: LogHandler {
         }
     }
 
+    /// `value` as logfmt writes it: bare when it can be, else in double quotes with backslash escapes
+    /// (Go's), so that control characters never break the line.
     private static func quoted(_ value: String) -> String {
-        let needsQuotes = value.isEmpty || value.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0.isNewline }
+        let needsQuotes =
+            value.isEmpty || value.unicodeScalars.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "\\" || $0.value < 0x20 || $0.value == 0x7F }
         guard needsQuotes else { return value }
-        let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n")
-        return "\"\(escaped)\""
+        var text = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: text += String(format: "\\u%04x", scalar.value)
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        return text + "\""
     }
 
     private static func jsonString(_ value: String) -> String {

@@ -2,6 +2,7 @@ import Clocks
 import Foundation
 import HTTP
 import JSON
+import PeerText
 
 /// OAuth 2.0 client credentials against the Microsoft identity platform: a token for
 /// `<organization URL>/.default`, cached until shortly before it expires and fetched anew after
@@ -69,19 +70,29 @@ public final class ClientCredentialsTokenSource: AccessTokenSource, @unchecked S
         do {
             response = try http.perform(request)
         } catch {
-            throw DataverseError(code: .unavailable, message: "the token endpoint: \(error)")
+            throw DataverseError(code: .unavailable, message: "the token endpoint: \(PeerText.clean(error.description))")
         }
         let body = try? JSONParser.parse(response.body)
         guard response.isSuccess else {
             let reason = body?["error_description"]?.stringValue ?? body?["error"]?.stringValue ?? "HTTP \(response.status)"
             throw DataverseError(
                 code: response.status >= 500 ? .serverError : .unauthorized, status: response.status,
-                message: "the identity platform refused client \(clientId): \(reason.prefix(300))")
+                message: "the identity platform refused client \(clientId): \(PeerText.clean(reason))")
         }
-        guard let token = body?["access_token"]?.stringValue, let lifetime = body?["expires_in"]?.numberText.flatMap(Double.init)
+        guard let token = body?["access_token"]?.stringValue, let lifetime = body?["expires_in"]?.numberText.flatMap(Double.init),
+            lifetime.isFinite
         else { throw DataverseError(code: .invalidResponse, message: "the token answer has no access_token or expires_in") }
-        return (token, clock.now().addingTimeInterval(lifetime))
+        guard HTTPHeaders.isValidValue(token), !token.isEmpty, token.utf8.count <= Self.maximumTokenBytes else {
+            throw DataverseError(
+                code: .invalidResponse, message: "the token answer's access_token is not a usable header value (empty, too long, or with control characters)")
+        }
+        SecretRegistry.shared.register(token)
+        // A lifetime outside a minute to a day is read as its nearest bound.
+        return (token, clock.now().addingTimeInterval(min(max(lifetime, 60), 86_400)))
     }
+
+    /// The longest access token accepted (Entra's are a few kilobytes).
+    static let maximumTokenBytes = 16_384
 
     private static func formEncoded(_ value: String) -> String {
         var allowed = CharacterSet.alphanumerics

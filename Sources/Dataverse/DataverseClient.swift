@@ -1,6 +1,7 @@
 import Foundation
 import HTTP
 import JSON
+import PeerText
 
 /// A client of the Dataverse Web API (`<organization URL>/api/data/v9.2/`), speaking OData 4.0 as
 /// any standard client does. Calls block: run them on Dispatch queues, never on a Swift-concurrency thread.
@@ -100,14 +101,35 @@ public final class DataverseClient: Sendable {
     }
 
     /// Reads the page an `@odata.nextLink` points at; the link is followed unchanged.
+    /// - Throws: `DataverseError.Code.invalidResponse` when the link leaves the organization's origin
+    ///   (another scheme, host or port): the bearer token goes to the organization only.
     public func nextPage(_ nextLink: String, pageSize: Int, trackChanges: Bool = false) throws(DataverseError) -> EntityPage {
-        try page(from: send(.get, absoluteURL: nextLink, prefer: Self.preferences(pageSize, trackChanges)))
+        try page(from: send(.get, absoluteURL: sameOrigin(nextLink, "@odata.nextLink"), prefer: Self.preferences(pageSize, trackChanges)))
     }
 
     /// Reads what changed since an `@odata.deltaLink` was issued: changed rows, then deleted ones as
     /// `$deletedEntity` entries; the answer carries the next delta link.
+    /// - Throws: `DataverseError.Code.invalidResponse` when the link leaves the organization's origin.
     public func changes(since deltaLink: String) throws(DataverseError) -> EntityPage {
-        try page(from: send(.get, absoluteURL: deltaLink, prefer: ["odata.track-changes"]))
+        try page(from: send(.get, absoluteURL: sameOrigin(deltaLink, "@odata.deltaLink"), prefer: ["odata.track-changes"]))
+    }
+
+    /// `link` when it points into this organization's Web API (same scheme, host and port, under the
+    /// API path, no user information, printable); else an error naming the link.
+    private func sameOrigin(_ link: String, _ name: String) throws(DataverseError) -> String {
+        guard let target = URLComponents(string: link), let origin = URLComponents(string: apiRoot),
+            target.scheme?.lowercased() == origin.scheme?.lowercased(), target.host?.lowercased() == origin.host?.lowercased(),
+            Self.port(target) == Self.port(origin), target.user == nil, target.password == nil,
+            target.path.hasPrefix(origin.path), !link.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F })
+        else {
+            throw Self.unreadable(
+                "refused to follow the \(name) '\(PeerText.clean(link, limit: 120))': it does not point into \(apiRoot), and sopd sends its token nowhere else")
+        }
+        return link
+    }
+
+    private static func port(_ url: URLComponents) -> Int? {
+        url.port ?? (url.scheme?.lowercased() == "https" ? 443 : url.scheme?.lowercased() == "http" ? 80 : nil)
     }
 
     private static func preferences(_ pageSize: Int, _ trackChanges: Bool) -> [String] {
@@ -219,7 +241,7 @@ public final class DataverseClient: Sendable {
         do {
             return try JSONParser.parse(response.body)
         } catch {
-            throw Self.unreadable("the answer is not JSON (\(error))")
+            throw Self.unreadable("the answer is not JSON (\(error)): \(PeerText.clean(bytes: response.body, limit: 120))")
         }
     }
 
@@ -248,7 +270,7 @@ public final class DataverseClient: Sendable {
                 continue
             }
             if response.status == 429, throttled < 3 {
-                let wait = response.headers["Retry-After"].flatMap(Double.init) ?? 1
+                let wait = RetryAfter.seconds(response.headers["Retry-After"]) ?? 1
                 guard wait <= maxRetryAfterSeconds else { return response }
                 throttled += 1
                 budget.clock.sleep(seconds: wait)
@@ -263,12 +285,13 @@ public final class DataverseClient: Sendable {
     }
 
     /// Turns an error answer into a typed error, reading Dataverse's `{"error":{"code","message"}}` body.
+    /// Every text in it passes through `PeerText`: a peer may echo the request, token included.
     static func error(from response: HTTPResponse) -> DataverseError {
         let body = try? JSONParser.parse(response.body)
-        let serviceCode = body?["error"]?["code"]?.stringValue
+        let serviceCode = body?["error"]?["code"]?.stringValue.map { PeerText.clean($0, limit: 40) }
         let message =
-            body?["error"]?["message"]?.stringValue
-            ?? (response.body.isEmpty ? "HTTP \(response.status) with no body" : String(response.bodyText.prefix(300)))
+            body?["error"]?["message"]?.stringValue.map { PeerText.clean($0) }
+            ?? (response.body.isEmpty ? "HTTP \(response.status) with no body" : PeerText.clean(bytes: response.body))
         let code: DataverseError.Code =
             switch response.status {
             case 401, 403: .unauthorized
@@ -280,6 +303,6 @@ public final class DataverseClient: Sendable {
             }
         return DataverseError(
             code: code, status: response.status, serviceCode: serviceCode, message: message,
-            retryAfter: response.headers["Retry-After"].flatMap(Double.init))
+            retryAfter: RetryAfter.seconds(response.headers["Retry-After"]))
     }
 }

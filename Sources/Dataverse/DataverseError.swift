@@ -1,4 +1,5 @@
 import HTTP
+import PeerText
 
 /// A Dataverse Web API call that failed: no answer, or an error answer (`{"error":{"code","message"}}`).
 public struct DataverseError: Error, Sendable, CustomStringConvertible {
@@ -58,7 +59,7 @@ public struct DataverseError: Error, Sendable, CustomStringConvertible {
     }
 
     init(transport error: HTTPError) {
-        self.init(code: .unavailable, message: error.description)
+        self.init(code: .unavailable, message: PeerText.clean(error.description))
     }
 
     public var description: String {

@@ -27,13 +27,19 @@ enum MultipartBatch {
     }
 
     /// The answers of a batch response whose `Content-Type` names `boundary`; changesets are flattened in order.
+    /// A changeset holds answers only (OData nests no changeset in another), so a multipart part inside
+    /// a changeset is skipped, as is any part that is not an answer: nesting stays one level deep however
+    /// the body is built.
     static func decode(_ body: [UInt8], boundary: String) -> [BatchResponse] {
-        parts(String(decoding: body, as: UTF8.self), boundary: boundary).flatMap { part -> [BatchResponse] in
+        decode(String(decoding: body, as: UTF8.self), boundary: boundary, inChangeset: false)
+    }
+
+    private static func decode(_ text: String, boundary: String, inChangeset: Bool) -> [BatchResponse] {
+        parts(text, boundary: boundary).flatMap { part -> [BatchResponse] in
             let (headers, content) = split(part)
-            if let type = headers["Content-Type"], type.lowercased().hasPrefix("multipart/mixed"),
-                let inner = Self.boundary(of: type)
-            {
-                return decode(Array(content.utf8), boundary: inner)
+            if let type = headers["Content-Type"], type.lowercased().hasPrefix("multipart/mixed") {
+                guard !inChangeset, let inner = Self.boundary(of: type) else { return [] }
+                return decode(content, boundary: inner, inChangeset: true)
             }
             return response(content).map { [$0] } ?? []
         }
@@ -70,15 +76,25 @@ enum MultipartBatch {
         return (headers, String(normalized[end.upperBound...]))
     }
 
-    /// An `application/http` answer: status line, headers, body.
+    /// An `application/http` answer: status line, headers, body; nil when the status line is not
+    /// `HTTP/<version> <three digits>[ <reason>]`.
     private static func response(_ content: String) -> BatchResponse? {
         let (head, rest) = split(content)
         guard let statusLine = content.split(separator: "\n").first, statusLine.hasPrefix("HTTP/"),
-            let status = Int(statusLine.split(separator: " ")[1])
+            let status = statusCode(statusLine)
         else { return nil }
         var headers = HTTPHeaders()
         for field in head where !field.name.hasPrefix("HTTP/") { headers.add(field.name, field.value) }
         let text = rest.trimmingCharacters(in: .whitespacesAndNewlines)
         return BatchResponse(status: status, headers: headers, body: text.isEmpty ? nil : try? JSONParser.parse(text))
+    }
+
+    /// The status code of a status line: its second word, three ASCII digits.
+    private static func statusCode(_ statusLine: Substring) -> Int? {
+        let words = statusLine.split(separator: " ", maxSplits: 2)
+        guard words.count >= 2, words[1].utf8.count == 3,
+            words[1].utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+        else { return nil }
+        return Int(words[1])
     }
 }

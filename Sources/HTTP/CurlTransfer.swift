@@ -12,6 +12,12 @@ final class CurlTransfer: @unchecked Sendable {
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
     private(set) var body: [UInt8] = []
     private(set) var headers = HTTPHeaders()
+    private let maxResponseBytes: Int
+    /// Set when the answer grew past `maxResponseBytes` and the transfer was stopped.
+    private var tooLarge = false
+    private var headerBytes = 0
+    /// The most header bytes read for one answer, interim answers included.
+    static let maxHeaderBytes = 256 << 10
 
     init?(
         request: HTTPRequest, configuration: HTTPClient.Configuration,
@@ -21,6 +27,7 @@ final class CurlTransfer: @unchecked Sendable {
         self.easy = easy
         self.url = request.url
         self.completion = completion
+        self.maxResponseBytes = configuration.maxResponseBytes
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         configure(request: request, configuration: configuration)
     }
@@ -35,8 +42,8 @@ final class CurlTransfer: @unchecked Sendable {
         setLong(CURLOPT_NOSIGNAL, 1)
         setString(CURLOPT_URL, request.url)
         setString(CURLOPT_PROTOCOLS_STR, "http,https")
-        setLong(CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout * 1000))
-        setLong(CURLOPT_TIMEOUT_MS, Int((request.timeout ?? configuration.totalTimeout) * 1000))
+        setLong(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(configuration.connectTimeout))
+        setLong(CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout ?? configuration.totalTimeout))
         setString(CURLOPT_USERAGENT, configuration.userAgent)
         setString(CURLOPT_ACCEPT_ENCODING, "")
         sopd_curl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer)
@@ -72,6 +79,11 @@ final class CurlTransfer: @unchecked Sendable {
         sopd_curl_easy_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION) { data, size, count, userdata in
             let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata!).takeUnretainedValue()
             let length = size * count
+            guard transfer.body.count + length <= transfer.maxResponseBytes else {
+                // Returning less than was handed over makes libcurl stop the transfer (CURLE_WRITE_ERROR).
+                transfer.tooLarge = true
+                return 0
+            }
             if let data, length > 0 {
                 data.withMemoryRebound(to: UInt8.self, capacity: length) {
                     transfer.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
@@ -83,6 +95,11 @@ final class CurlTransfer: @unchecked Sendable {
         sopd_curl_easy_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION) { data, size, count, userdata in
             let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata!).takeUnretainedValue()
             let length = size * count
+            transfer.headerBytes += length
+            guard transfer.headerBytes <= CurlTransfer.maxHeaderBytes else {
+                transfer.tooLarge = true
+                return 0
+            }
             if let data {
                 let line = data.withMemoryRebound(to: UInt8.self, capacity: length) {
                     String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
@@ -91,6 +108,12 @@ final class CurlTransfer: @unchecked Sendable {
             }
             return length
         }
+    }
+
+    /// `seconds` as libcurl's milliseconds, within a millisecond and a day whatever the caller passed.
+    static func milliseconds(_ seconds: Double) -> Int {
+        guard seconds.isFinite else { return 86_400_000 }
+        return Int(min(max(seconds, 0.001), 86_400) * 1000)
     }
 
     private func configureTLS(_ tls: TLSOptions) {
@@ -117,6 +140,12 @@ final class CurlTransfer: @unchecked Sendable {
 
     /// Builds the outcome once curl reports the transfer finished with `code`.
     func finish(code: CURLcode) -> Result<HTTPResponse, HTTPError> {
+        if tooLarge {
+            return .failure(
+                HTTPError(
+                    code: .responseTooLarge, url: Self.redacted(url),
+                    detail: "the answer grew past \(maxResponseBytes) bytes and was cut off"))
+        }
         guard code == CURLE_OK else {
             let detail = String(cString: errorBuffer)
             return .failure(

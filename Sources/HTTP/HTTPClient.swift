@@ -16,17 +16,21 @@ public final class HTTPClient: Sendable {
         public var userAgent: String
         /// The most connections kept open to one host.
         public var maxConnectionsPerHost: Int
+        /// The longest answer body read, in bytes: a longer one is cut off while it arrives and fails
+        /// with `HTTPError.Code.responseTooLarge`, so that no peer can make sopd's memory grow without bound.
+        public var maxResponseBytes: Int
 
         /// Creates a configuration.
         public init(
             connectTimeout: Double = 10, totalTimeout: Double = 60, tls: TLSOptions = TLSOptions(),
-            userAgent: String = "sopd", maxConnectionsPerHost: Int = 16
+            userAgent: String = "sopd", maxConnectionsPerHost: Int = 16, maxResponseBytes: Int = 16 << 20
         ) {
             self.connectTimeout = connectTimeout
             self.totalTimeout = totalTimeout
             self.tls = tls
             self.userAgent = userAgent
             self.maxConnectionsPerHost = maxConnectionsPerHost
+            self.maxResponseBytes = maxResponseBytes
         }
     }
 
@@ -49,6 +53,14 @@ public final class HTTPClient: Sendable {
     public func send(
         _ request: HTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, HTTPError>) -> Void
     ) {
+        guard request.headers.areValid else {
+            completion(
+                .failure(
+                    HTTPError(
+                        code: .invalidRequest, url: CurlTransfer.redacted(request.url),
+                        detail: "a header name or value holds a control character (CR, LF or NUL); the request was not sent")))
+            return
+        }
         guard let transfer = CurlTransfer(request: request, configuration: configuration, completion: completion)
         else {
             completion(

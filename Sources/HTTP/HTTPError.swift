@@ -16,6 +16,8 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         public static let connectionLost = Code("connection lost")
         /// The request itself could not be made (bad URL, unsupported protocol, bad option).
         public static let invalidRequest = Code("invalid request")
+        /// The answer was longer than the client's `maxResponseBytes`, and was cut off.
+        public static let responseTooLarge = Code("answer too large")
         /// Any other transport failure.
         public static let other = Code("transport failure")
 

@@ -33,6 +33,20 @@ public struct HTTPHeaders: Sendable, Hashable, ExpressibleByDictionaryLiteral, S
         fields.append(Field(name: name, value: value))
     }
 
+    /// Whether `value` can be sent as a header value: no CR, LF, NUL or other control character but tab,
+    /// any of which would end the header early or add another (header injection).
+    public static func isValidValue(_ value: String) -> Bool {
+        !value.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F }
+    }
+
+    /// Whether every field's name is a token and every value passes `isValidValue`.
+    public var areValid: Bool {
+        fields.allSatisfy { field in
+            !field.name.isEmpty && field.name.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }
+                && Self.isValidValue(field.value)
+        }
+    }
+
     /// Iterates over the fields in order.
     public func makeIterator() -> IndexingIterator<[Field]> { fields.makeIterator() }
 }

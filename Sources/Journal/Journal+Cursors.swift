@@ -7,12 +7,25 @@ extension Journal {
     /// Journals transfers (unless their keys are journaled already) and moves the cursor `cursorName`
     /// to `cursor`, in one transaction: a crash leaves either both or neither. Feeds use it for the
     /// events a read produced, change tracking for the orders a delta produced.
+    /// A transfer whose key is journaled already with another payload (a back-office event id sent
+    /// twice with different bodies) is journaled dead beside it, when it is inbound (`TransferMachine.conflictingDuplicate`),
+    /// never dropped and never applied on its own.
     public func record(_ transfers: [Transfer], cursorName: String, cursor: String) throws(JournalError) {
         try write { db in
             for transfer in transfers {
-                guard try Transfer.filter(TransferColumn.idempotencyKey == transfer.idempotencyKey).fetchCount(db) == 0
-                else { continue }
                 var inserted = transfer
+                if let existing = try String.fetchOne(
+                    db.cachedStatement(sql: "SELECT payload FROM transfer WHERE idempotencyKey = ?"),
+                    arguments: [transfer.idempotencyKey])
+                {
+                    // The same key again: the same payload is a re-read; another payload of an inbound
+                    // event is a conflict kept for an operator (an outbound key names one submission,
+                    // whose first journaled document is the one sent).
+                    guard existing != transfer.payload, transfer.direction == .inbound else { continue }
+                    inserted = TransferMachine.conflictingDuplicate(transfer, now: clock.now())
+                    guard try Transfer.filter(TransferColumn.idempotencyKey == inserted.idempotencyKey).fetchCount(db) == 0
+                    else { continue }
+                }
                 try inserted.insert(db)
             }
             try db.execute(

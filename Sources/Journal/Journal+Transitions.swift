@@ -110,6 +110,14 @@ extension Journal {
         }
     }
 
+    /// Replaces the payload of a transfer journaled without one (an order that could not be mapped when
+    /// it was read, mapped now); a payload once set is never replaced.
+    public func replacePayload(_ id: Int64, with payload: String) throws(JournalError) {
+        try write { db in
+            try db.execute(sql: "UPDATE transfer SET payload = ? WHERE id = ? AND payload = ''", arguments: [payload, id])
+        }
+    }
+
     /// Marks one outbound transfer's version as returned to the salesperson, so that the order's
     /// next submission is a new version.
     public func markReturned(transferId: Int64) throws(JournalError) {

@@ -1,6 +1,7 @@
 import Daemon
 import Foundation
 import JSON
+import PeerText
 import Journal
 import Sync
 import Transfers
@@ -68,6 +69,7 @@ public struct JournalOps: Sendable {
         if let next = transfer.nextAttemptAt { lines.append("  next attempt: \(next.formatted(.iso8601))") }
         lines.append("  journaled:  \(transfer.createdAt.formatted(.iso8601)), last change \(transfer.updatedAt.formatted(.iso8601))")
         lines.append("  payload:    \(transfer.payload)")
+        lines = lines.map(PeerText.shown)
         lines.append("")
         lines.append(
             attempts.isEmpty

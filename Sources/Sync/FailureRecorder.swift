@@ -1,6 +1,7 @@
 import Clocks
 import Foundation
 import Journal
+import PeerText
 import Transfers
 
 /// The one path by which a failed attempt, outbound or inbound, reaches the journal: the retry
@@ -26,18 +27,21 @@ struct FailureRecorder: Sendable {
         var outcome: String
     }
 
-    /// Journals `failure` of `transfer`'s attempt that started at `started` and took `durationMs`.
+    /// Journals `failure` of `transfer`'s attempt that started at `started` and took `durationMs`; its
+    /// reason passes through `PeerText` once more (secrets masked, control characters escaped, at most
+    /// 1000 characters).
     /// - Returns: What became of the transfer.
     func record(_ failure: Failure, of transfer: Transfer, started: Date, durationMs: Int) throws(JournalError)
         -> FailureDisposition
     {
         guard let id = transfer.id else { throw JournalError("the journal returned a transfer without id") }
+        let reason = PeerText.clean(failure.reason, limit: 1000)
         let disposition = policy.disposition(
             after: transfer.attempts, failure: failure.failure, journaledAt: transfer.horizonStart ?? transfer.createdAt, now: clock.now(),
             random: random.unit())
         try journal.fail(
-            id, reason: failure.reason, status: failure.status, remoteId: failure.remoteId, disposition: disposition,
-            attempt: AttemptLog(startedAt: started, durationMs: durationMs, outcome: failure.outcome, excerpt: failure.reason))
+            id, reason: reason, status: failure.status, remoteId: failure.remoteId, disposition: disposition,
+            attempt: AttemptLog(startedAt: started, durationMs: durationMs, outcome: failure.outcome, excerpt: reason))
         return disposition
     }
 }

@@ -19,12 +19,16 @@ public struct SyncSettings: Sendable {
     public var batchSize: Int
     /// Whether the outbound poll follows a change-tracking delta link instead of querying again.
     public var changeTracking: Bool
+    /// The most pages of one Dataverse read in a cycle; the rest waits for the next cycle.
+    public var maxPagesPerCycle: Int
+    /// The most change-feed events read in one cycle; the rest waits for the next cycle.
+    public var maxEventsPerCycle: Int
 
     /// Creates settings.
     public init(
         pageSize: Int = 500, maxInFlight: Int = 8, changesPageSize: Int = 100, retry: RetryPolicy = RetryPolicy(),
         returnRefusedOrders: Bool = true, retentionSeconds: Double = 30 * 86_400, batchSize: Int = 100,
-        changeTracking: Bool = false
+        changeTracking: Bool = false, maxPagesPerCycle: Int = 1000, maxEventsPerCycle: Int = 10_000
     ) {
         self.pageSize = pageSize
         self.maxInFlight = maxInFlight
@@ -34,5 +38,7 @@ public struct SyncSettings: Sendable {
         self.retentionSeconds = retentionSeconds
         self.batchSize = batchSize
         self.changeTracking = changeTracking
+        self.maxPagesPerCycle = maxPagesPerCycle
+        self.maxEventsPerCycle = maxEventsPerCycle
     }
 }

@@ -12,6 +12,10 @@ public struct RetryPolicy: Sendable, Equatable {
     /// How long after it was journaled a transfer that still fails is given up, in seconds; 0 never.
     public var giveUpAfterSeconds: Double
 
+    /// The longest wait before a retry, whatever the settings or a peer's `Retry-After` say: one day,
+    /// so that every retry time is a date the journal can store and read back.
+    public static let maximumDelaySeconds: Double = 86_400
+
     /// Creates a policy; the defaults wait up to 2, 4, 8 … 300 seconds and give up 72 hours after
     /// the transfer was journaled.
     public init(baseSeconds: Double = 2, capSeconds: Double = 300, giveUpAfterSeconds: Double = 72 * 3600) {
@@ -34,8 +38,8 @@ public struct RetryPolicy: Sendable, Equatable {
             return .dead
         }
         var delay = backoff(after: attempt, random: random)
-        if case .retryable(let retryAfter?) = failure { delay = max(delay, retryAfter) }
-        return .retry(at: now.addingTimeInterval(delay))
+        if case .retryable(let retryAfter?) = failure, retryAfter.isFinite { delay = max(delay, retryAfter) }
+        return .retry(at: now.addingTimeInterval(delay.isFinite ? min(max(delay, 0), Self.maximumDelaySeconds) : Self.maximumDelaySeconds))
     }
 
     /// Whether a transfer journaled at `journaledAt` is past the give-up horizon at `now`.

@@ -91,6 +91,24 @@ public enum TransferMachine {
     }
 
     /// The end of an attempt: the lease is released.
+    /// A transfer whose key is journaled already with another payload (an event id the back office
+    /// sent twice with different bodies), made a dead transfer of its own: keyed by the key and a hash
+    /// of its payload, with a reason that says what happened. An operator reads both and decides.
+    public static func conflictingDuplicate(_ transfer: Transfer, now: Date) -> Transfer {
+        var duplicate = transfer
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in transfer.payload.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        duplicate.idempotencyKey = "\(transfer.idempotencyKey)#\(String(hash, radix: 16))"
+        duplicate.state = .dead
+        duplicate.lastError =
+            "conflict: the key \(transfer.idempotencyKey) was journaled before with another body; this body is kept here, not applied. Compare both (sopd journal show), then retry or discard this one."
+        duplicate.updatedAt = now
+        return duplicate
+    }
+
     private static func settle(_ transfer: Transfer, to next: TransferState, now: Date) throws(TransitionError) -> Transfer {
         guard transfer.state.canMove(to: next) else {
             throw TransitionError(

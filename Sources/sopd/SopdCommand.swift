@@ -14,7 +14,9 @@ struct SopdCommand: AsyncParsableCommand {
             SIGTERM to stop. With --sync-now it runs one cycle and exits: 0 all done, 1 a transfer in the journal is \
             failed or dead (this run's or an earlier one's), 69 Dataverse unreachable, 75 Dataverse refused the read, 78 bad configuration.
             """,
-        subcommands: [DemoCommand.self, SOPCommand.self, JournalCommand.self, StatusCommand.self, DoctorCommand.self])
+        subcommands: [
+            DemoCommand.self, SOPCommand.self, JournalCommand.self, StatusCommand.self, DoctorCommand.self, ConfigCommand.self,
+        ])
 
     @OptionGroup var options: ConfigurationOption
 

@@ -72,7 +72,7 @@ import Testing
         ("dataverse:\n  url: https://x\n  token: t\nbackoffice:\n  url: https://erp\n  token: b\n  clientCertificate: /nonexistent.pem\n", "backoffice.clientCertificate"),
         ("dataverse:\n  url: https://x\n  token: t\nbackoffice:\n  url: https://erp\n  token: b\nlog:\n  level: loud\n", "log.level"),
         ("dataverse: [unclosed\n", "--config"),
-        ("dataverse:\n  url: https://x\n  token: t\n  impersonate:\n    callerObjectId: a\n    systemUserId: b\nbackoffice:\n  url: https://erp\n  token: b\n", "dataverse.impersonate"),
+        ("dataverse:\n  url: https://x\n  token: t\n  impersonate:\n    callerObjectId: ad000000-0000-0000-0000-000000000003\n    systemUserId: ad000000-0000-0000-0000-000000000004\nbackoffice:\n  url: https://erp\n  token: b\n", "dataverse.impersonate"),
         ("dataverse:\n  url: https://x\n  token: t\nbackoffice:\n  url: https://erp\n  token: b\n  changesPageSize: 0\n", "backoffice.changesPageSize"),
     ])
     func aWrongValueIsNamed(yaml: String, key: String) async throws {

@@ -1,6 +1,14 @@
 /// Parses the `$filter` grammar the emulator supports into a `FilterExpression`.
 /// Precedence, loosest first: `or`, `and`, `not`, then comparisons and parentheses.
+/// Parentheses and `not` nest at most `maximumNesting` deep and an expression holds at most
+/// `maximumConditions` comparisons and functions, so that neither parsing nor the recursive
+/// `validate`/`matches` of the result can exhaust the stack, whatever the text.
 struct FilterParser {
+    /// The deepest nesting of parentheses and `not`.
+    static let maximumNesting = 100
+    /// The most comparisons and string functions in one expression.
+    static let maximumConditions = 1000
+
     private enum Token: Equatable {
         case word(String)
         case string(String)
@@ -10,6 +18,8 @@ struct FilterParser {
     private let source: String
     private var tokens: [(token: Token, position: Int)] = []
     private var index = 0
+    private var nesting = 0
+    private var conditions = 0
 
     /// Parses `text`.
     /// - Throws: `QueryError` with the position of the first thing it could not read.
@@ -89,10 +99,14 @@ struct FilterParser {
 
     private mutating func parseUnary() throws(QueryError) -> FilterExpression {
         if current == .word("not") {
+            try enterNesting()
+            defer { nesting -= 1 }
             index += 1
             return .not(try parseUnary())
         }
         if current == .open {
+            try enterNesting()
+            defer { nesting -= 1 }
             index += 1
             let inner = try parseOr()
             guard current == .close else { throw syntaxError() }
@@ -100,6 +114,10 @@ struct FilterParser {
             return inner
         }
         guard case .word(let name) = current else { throw syntaxError() }
+        conditions += 1
+        guard conditions <= Self.maximumConditions else {
+            throw QueryError("The $filter has more than \(Self.maximumConditions) conditions.")
+        }
         index += 1
         if let function = FilterExpression.StringFunction(rawValue: name) {
             return try parseFunction(function)
@@ -109,6 +127,13 @@ struct FilterParser {
         }
         index += 1
         return .compare(property: name, op, try parseLiteral())
+    }
+
+    private mutating func enterNesting() throws(QueryError) {
+        nesting += 1
+        guard nesting <= Self.maximumNesting else {
+            throw QueryError("The $filter nests parentheses and 'not' deeper than \(Self.maximumNesting) levels.")
+        }
     }
 
     private mutating func parseFunction(_ function: FilterExpression.StringFunction) throws(QueryError)

@@ -31,20 +31,27 @@ struct QueryOptions: Sendable {
         "$select", "$filter", "$orderby", "$top", "$expand", "$skiptoken", "$count", "$deltatoken",
     ]
 
+    /// The deepest nesting of `$expand` in `$expand`; deeper is refused, so that no query string can
+    /// exhaust the stack (sopd's deepest query nests two levels).
+    static let maximumExpandNesting = 10
+
     /// Reads the options from decoded query parameters; other parameters are refused as Dataverse refuses them.
-    static func parse(_ parameters: [(name: String, value: String)]) throws(QueryError) -> QueryOptions {
+    /// `expandNesting` is how deep in `$expand` options these are (0 for a request's own).
+    static func parse(_ parameters: [(name: String, value: String)], expandNesting: Int = 0) throws(QueryError)
+        -> QueryOptions
+    {
         var options = QueryOptions()
         for (name, value) in parameters {
             guard supported.contains(name) else {
                 if name == "$skip" { throw QueryError("The query parameter $skip is not supported; follow @odata.nextLink.") }
                 throw QueryError("The query parameter '\(name)' is not supported.")
             }
-            try options.apply(name, value)
+            try options.apply(name, value, expandNesting: expandNesting)
         }
         return options
     }
 
-    private mutating func apply(_ name: String, _ value: String) throws(QueryError) {
+    private mutating func apply(_ name: String, _ value: String, expandNesting: Int) throws(QueryError) {
         switch name {
         case "$select":
             select = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -62,6 +69,9 @@ struct QueryOptions: Sendable {
             guard let count = Int(value), count >= 0 else { throw QueryError("Invalid value '\(value)' for $top.") }
             top = count
         case "$expand":
+            guard expandNesting < Self.maximumExpandNesting else {
+                throw QueryError("$expand nests deeper than \(Self.maximumExpandNesting) levels in '\(value)'.")
+            }
             expand = try Self.splitTopLevel(value, separator: ",").map { (item) throws(QueryError) -> Expand in
                 guard let open = item.firstIndex(of: "(") else {
                     return Expand(navigation: item.trimmingCharacters(in: .whitespaces), options: QueryOptions())
@@ -76,7 +86,7 @@ struct QueryOptions: Sendable {
                 }
                 return Expand(
                     navigation: String(item[..<open]).trimmingCharacters(in: .whitespaces),
-                    options: try QueryOptions.parse(nested))
+                    options: try QueryOptions.parse(nested, expandNesting: expandNesting + 1))
             }
         case "$deltatoken":
             let parts = value.split(separator: "!")

@@ -114,10 +114,10 @@ public final class InboundPipeline: Sendable {
     /// Reads every page after the journaled cursor; each page's events and the cursor after them
     /// are committed together.
     private func readFeed() throws -> Int {
-        var cursor = try journal.cursor(Self.cursorName) ?? "0"
-        var read = 0
+        var progress = FeedProgress(cursor: try journal.cursor(Self.cursorName) ?? "0", maxEvents: settings.maxEventsPerCycle)
         while true {
-            let page = try backOffice.changes(after: cursor, limit: settings.changesPageSize)
+            let page = try backOffice.changes(after: progress.cursor, limit: settings.changesPageSize)
+            try progress.accept(page)
             let now = clock.now()
             let transfers = page.events.map { event in
                 Transfer(
@@ -126,9 +126,7 @@ public final class InboundPipeline: Sendable {
                     sequence: event.sequence, now: now)
             }
             try journal.record(transfers, cursorName: Self.cursorName, cursor: page.next)
-            read += page.events.count
-            guard !page.events.isEmpty, page.next != cursor else { return read }
-            cursor = page.next
+            guard progress.advance(past: page) else { return progress.eventsRead }
         }
     }
 

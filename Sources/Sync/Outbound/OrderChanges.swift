@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import PeerText
 import SalesRules
 
 /// The changes the outbound side writes into an order in Dynamics, as pure functions of what happened.
@@ -29,7 +30,7 @@ enum OrderChanges {
             : ". sopd will not retry it on its own; an administrator can: sopd journal retry \(transferId)."
         var changes: [String: JSONValue] = [
             "submitstatus": .int(SubmitStatus.notSent.rawValue),
-            "submitstatusdescription": .string(String("Not sent to the back office: \(reason)\(advice)".prefix(2000))),
+            "submitstatusdescription": .string(PeerText.clean("Not sent to the back office: \(reason)\(advice)", limit: 1999)),
         ]
         if returning {
             changes["statecode"] = .int(OrderState.active.rawValue)

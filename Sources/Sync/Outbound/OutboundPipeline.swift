@@ -6,6 +6,7 @@ import Foundation
 import JSON
 import Journal
 import Logging
+import PeerText
 import Transfers
 
 /// Pushes submitted orders to the back office. A pass first sends what the journal says is due
@@ -97,10 +98,11 @@ public final class OutboundPipeline: Sendable {
             count: progress != nil)
         circuits.succeeded(.dataverse)
         if let count = page.count { handled.total = (handled.total ?? 0) + count }
+        var links = PageLinks(maxPages: settings.maxPagesPerCycle)
         while true {
             report.pagesRead += 1
             deliver(page.rows.map { Work.read($0) }, into: &report, handled: handled)
-            guard let next = page.nextLink else { break }
+            guard let next = try links.follow(page.nextLink) else { break }
             page = try dataverse.nextPage(next, pageSize: settings.pageSize)
         }
     }
@@ -133,7 +135,8 @@ public final class OutboundPipeline: Sendable {
         var tracking = try dataverse.firstPage(
             SubmittedOrdersQuery.entitySet, query: DataverseQuery(select: ["salesorderid", "statecode", "lastbackofficesubmit"]),
             pageSize: 5000, trackChanges: true)
-        while let next = tracking.nextLink {
+        var links = PageLinks(maxPages: settings.maxPagesPerCycle)
+        while let next = try links.follow(tracking.nextLink) {
             tracking = try dataverse.nextPage(next, pageSize: 5000, trackChanges: true)
         }
         try readSubmitted(into: &report, handled: handled)
@@ -152,17 +155,12 @@ public final class OutboundPipeline: Sendable {
         return orders
     }
 
-    /// The transfer an order read from Dynamics becomes, or nil when it has no document.
-    private func transfer(for order: JSONValue) throws -> Transfer? {
-        guard let orderId = order["salesorderid"]?.stringValue,
-            let document = try? OrderDocumentMapper.document(from: order)
-        else { return nil }
-        return Transfer(
-            direction: .outbound, orderId: orderId, orderNumber: order["ordernumber"]?.stringValue ?? orderId,
-            idempotencyKey: TransferKey.outbound(
-                orderId: orderId, submitDate: order["submitdate"]?.stringValue,
-                returnedVersions: try journal.returnedVersions(orderId: orderId)),
-            payload: document.jsonText, now: clock.now())
+    /// The transfer an order read from Dynamics becomes. One that cannot become a document is journaled
+    /// all the same, with an empty payload (`OrderIntake`), and is given up at its first attempt.
+    private func transfer(for order: JSONValue) throws -> Transfer {
+        let intake = OrderIntake(order)
+        let returned = try intake.orderId.map { orderId in try journal.returnedVersions(orderId: orderId) } ?? 0
+        return intake.transfer(returnedVersions: returned, now: clock.now())
     }
 
     /// An order to deliver: read from Dynamics this cycle, or found due in the journal.
@@ -339,17 +337,9 @@ public final class OutboundPipeline: Sendable {
             case .journaled(let transfer):
                 return try attempt(transfer, order: nil)
             case .read(let order):
-                let orderNumber = order["ordernumber"]?.stringValue ?? order["salesorderid"]?.stringValue ?? "?"
-                guard let transfer = try transfer(for: order) else {
-                    // Nothing to journal: without a document there is nothing to send or re-send. The
-                    // order is read again next cycle.
-                    let reason = "Dataverse returned the order without an id or number"
-                    logger.error("order not sent", metadata: ["order": "\(orderNumber)", "dir": "out", "error": "\(reason)"])
-                    return .failed(.init(orderNumber: orderNumber, reason: reason, peerUnavailable: false))
-                }
-                let journaled = try journal.record(transfer)
+                let journaled = try journal.record(try transfer(for: order))
                 if let wait = journal.waitReason(journaled, now: clock.now()) {
-                    return .skipped(.init(orderNumber: orderNumber, reason: wait.description))
+                    return .skipped(.init(orderNumber: journaled.orderNumber, reason: wait.description))
                 }
                 return try attempt(journaled, order: order)
             }
@@ -399,8 +389,16 @@ public final class OutboundPipeline: Sendable {
         let started = clock.now()
         let uptime = DispatchTime.now()
         let elapsed = { Int((DispatchTime.now().uptimeNanoseconds - uptime.uptimeNanoseconds) / 1_000_000) }
-        // The journaled document is sent, not a fresh one: one key, one body, on every attempt.
-        let document = try JSONParser.parse(claimed.payload)
+        // The journaled document is sent, not a fresh one: one key, one body, on every attempt. An order
+        // that could not become a document is read again (an operator retried it after fixing it).
+        let document: JSONValue
+        switch try documentToSend(claimed, order: order) {
+        case .success(let sendable): document = sendable
+        case .failure(let reason):
+            return try recordFailure(
+                claimed, .init(failure: .permanent, reason: reason.description, status: nil, outcome: "permanent: cannot build the document"),
+                peerUnavailable: false, metadata: metadata, started: started, durationMs: elapsed(), probe: false)
+        }
         let receipt: OrderReceipt
         do {
             receipt = try backOffice.submitOrder(document, idempotencyKey: claimed.idempotencyKey)
@@ -431,6 +429,21 @@ public final class OutboundPipeline: Sendable {
         return try finish(posted, stamped: stamped)
     }
 
+    /// The document a claimed transfer sends: its journaled payload or, when the order could not be
+    /// mapped when it was read, the order read again and mapped now (and journaled, when it maps).
+    private func documentToSend(_ transfer: Transfer, order: JSONValue?) throws -> Result<JSONValue, OrderMappingError> {
+        if !transfer.payload.isEmpty { return .success(try JSONParser.parse(transfer.payload)) }
+        let current: JSONValue? =
+            if let order { order } else if UUID(uuidString: transfer.orderId) != nil { try fetch([transfer.orderId]).first } else { nil }
+        guard let current else {
+            return .failure(OrderMappingError(orderNumber: transfer.orderNumber, message: "the order is gone, or no longer waits to be sent"))
+        }
+        let intake = OrderIntake(current)
+        guard let document = intake.document else { return .failure(intake.mappingError!) }
+        try journal.replacePayload(transfer.id!, with: document.jsonText)
+        return .success(document)
+    }
+
     /// Journals a failed attempt through the one failure path, logs it, and for a transfer given up
     /// writes the reason into the order.
     /// A probe's failure, or one more failure of a peer already failing (the other attempts in flight
@@ -450,6 +463,7 @@ public final class OutboundPipeline: Sendable {
                 level: probe ? .debug : .warning, "order not delivered; it stays in the journal for a retry", metadata: details)
         case .dead:
             logger.error("order given up: dead in the journal until an operator retries it", metadata: details)
+            guard UUID(uuidString: transfer.orderId) != nil else { break }
             deadLetter(
                 transfer, reason: failure.reason,
                 refused: failure.failure == .permanent && failure.status == 422 && failure.remoteId == nil)

@@ -41,4 +41,45 @@ import Testing
         let mismatch = #expect(throws: QueryError.self) { try FilterParser.parse("statecode eq 'one'").validate(against: salesOrder) }
         #expect(mismatch?.message.contains("incompatible types") == true)
     }
+
+    /// Parentheses or `not` nested 50,000 deep overflowed the stack in the recursive descent; nesting
+    /// stops at `FilterParser.maximumNesting` with a query error.
+    @Test func refusesNestingDeeperThanTheLimit() throws {
+        let limit = FilterParser.maximumNesting
+        for text in [String(repeating: "(", count: 50_000), String(repeating: "not ", count: 50_000) + "statecode eq 1"] {
+            let error = #expect(throws: QueryError.self) { try FilterParser.parse(text) }
+            #expect(error?.message.contains("deeper than \(limit)") == true)
+        }
+        let deepest = String(repeating: "not (", count: limit / 2) + "statecode eq 1" + String(repeating: ")", count: limit / 2)
+        #expect(try FilterParser.parse(deepest).matches(["statecode": 1], in: salesOrder))
+        let tooDeep = "(" + deepest + ")"
+        #expect(throws: QueryError.self) { try FilterParser.parse(tooDeep) }
+    }
+
+    /// 40,000 conditions joined by `and` parsed, and then overflowed the stack in `validate` (the tree is as deep
+    /// as the chain is long); an expression holds at most `FilterParser.maximumConditions`.
+    @Test func refusesMoreConditionsThanTheLimit() throws {
+        func chain(_ count: Int) -> String { Array(repeating: "statecode eq 1", count: count).joined(separator: " and ") }
+        let error = #expect(throws: QueryError.self) { try FilterParser.parse(chain(40_000)) }
+        #expect(error?.message.contains("more than \(FilterParser.maximumConditions) conditions") == true)
+        let longest = try FilterParser.parse(chain(FilterParser.maximumConditions))
+        try longest.validate(against: salesOrder)
+        #expect(longest.matches(["statecode": 1], in: salesOrder))
+        #expect(throws: QueryError.self) { try FilterParser.parse(chain(FilterParser.maximumConditions + 1)) }
+    }
+
+    /// `$expand` nested 5,000 deep in `$expand` overflowed the stack; nesting stops at
+    /// `QueryOptions.maximumExpandNesting` levels (`$expand=a($expand=b)` is two).
+    @Test func refusesExpandNestedDeeperThanTheLimit() throws {
+        let limit = QueryOptions.maximumExpandNesting
+        func expand(levels: Int) -> String {
+            String(repeating: "order_details($expand=", count: levels - 1) + "productid" + String(repeating: ")", count: levels - 1)
+        }
+        let error = #expect(throws: QueryError.self) { try QueryOptions.parse([("$expand", expand(levels: 5_000))]) }
+        #expect(error?.message.contains("deeper than \(limit) levels") == true)
+        var options = try QueryOptions.parse([("$expand", expand(levels: limit))])
+        for _ in 1..<limit { options = try #require(options.expand.first).options }
+        #expect(options.expand.map(\.navigation) == ["productid"])
+        #expect(throws: QueryError.self) { try QueryOptions.parse([("$expand", expand(levels: limit + 1))]) }
+    }
 }

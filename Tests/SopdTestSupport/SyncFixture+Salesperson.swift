@@ -7,9 +7,9 @@ extension SyncFixture {
     /// What a salesperson does in Dynamics: creates an order for the first demo account on the demo
     /// price list, adds a line per `(product number, quantity)` (catalog product `dd…<n>`), and submits it.
     /// - Returns: The order's id.
-    public func submitOrderAsSalesperson(lines: [(product: Int, quantity: Int)], freight: String = "15.00") async throws
-        -> String
-    {
+    public func submitOrderAsSalesperson(
+        lines: [(product: Int, quantity: Int)], freight: String = "15.00", orderNumber: String = "SO-07001"
+    ) async throws -> String {
         let seller = EmulatorIdentities.salesUserToken
         let created = try await webAPI(
             .post, "salesorders",
@@ -17,7 +17,7 @@ extension SyncFixture {
                 "name": "Order by Sam", "customerid_account@odata.bind": .string("/accounts(\(DemoData.guid("ac", 1)))"),
                 "pricelevelid@odata.bind": .string("/pricelevels(\(DemoData.priceListId))"),
                 "transactioncurrencyid@odata.bind": .string("/transactioncurrencies(\(DemoData.currencyId))"),
-                "freightamount": .number(freight), "ordernumber": "SO-07001",
+                "freightamount": .number(freight), "ordernumber": .string(orderNumber),
             ], token: seller, headers: ["Prefer": "return=representation"])
         guard created.status == 201, let orderId = try JSONParser.parse(created.body)["salesorderid"]?.stringValue else {
             throw BuiltProcessError(message: "creating the order failed: \(created.status) \(created.bodyText)")

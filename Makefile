@@ -9,7 +9,7 @@ ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 RELEASE_FLAGS := -c release --static-swift-stdlib --product sopd
 RELEASE_BIN = $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/sopd
 
-.PHONY: deps build release demo test test-repeat bench emulator units-check install uninstall deb clean
+.PHONY: deps build release demo test test-repeat bench fuzz emulator units-check install uninstall deb clean
 
 ## deps: install the Debian packages the build needs (as root), or say which are missing.
 deps:
@@ -68,6 +68,35 @@ test-repeat: deps
 bench: deps
 	$(SWIFT) build -c release
 	$$($(SWIFT) build -c release --show-bin-path)/sopd-bench $(ARGS)
+
+## fuzz: libFuzzer (with AddressSanitizer) on the parsers, FUZZ_SECONDS (60) per target, one after the other, from
+## the seeds in Fuzz/Corpus plus what earlier runs found in .build/fuzz-corpus; crashes land in .build/fuzz-artifacts.
+## FUZZ_TARGETS="FuzzJSON FuzzBatch" picks some; FUZZ_MERGE=1 merges new coverage into Fuzz/Corpus (docs/fuzzing.md).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= FuzzJSON FuzzBatch FuzzBackOffice FuzzFilter FuzzQueryOptions
+FUZZ_MERGE ?= 0
+FUZZ_BUILD := $(SWIFT) build --package-path Fuzz --scratch-path "$(CURDIR)/.build/fuzz" -c release \
+  -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing
+fuzz: deps
+	$(FUZZ_BUILD)
+	@bin=$$($(FUZZ_BUILD) --show-bin-path); failed=""; \
+	for target in $(FUZZ_TARGETS); do \
+	  corpus=.build/fuzz-corpus/$$target; artifacts=.build/fuzz-artifacts/$$target; log=.build/fuzz-artifacts/$$target.log; \
+	  mkdir -p $$corpus $$artifacts; \
+	  echo "$$target: fuzzing for $(FUZZ_SECONDS) s (log: $$log)"; \
+	  if SWIFT_BACKTRACE=enable=no "$$bin/$$target" -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
+	      -dict=Fuzz/Dictionaries/$$target.dict -artifact_prefix=$$artifacts/ $$corpus Fuzz/Corpus/$$target >$$log 2>&1; then \
+	    echo "$$target: $$(grep -E '^Done [0-9]+ runs' $$log)"; \
+	    if [ "$(FUZZ_MERGE)" = 1 ]; then \
+	      SWIFT_BACKTRACE=enable=no "$$bin/$$target" -merge=1 Fuzz/Corpus/$$target $$corpus >>$$log 2>&1 \
+	        && echo "$$target: merged into Fuzz/Corpus/$$target: $$(grep -oE 'MERGE-OUTER: [0-9]+ new files' $$log | tail -1)"; \
+	    fi; \
+	  else \
+	    failed="$$failed $$target"; \
+	    grep -E 'ERROR:|SUMMARY:|Fatal error|Test unit written|^==[0-9]+== ' $$log | head -8; \
+	  fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzzing found a problem in:$$failed — replay: $$bin/TARGET .build/fuzz-artifacts/TARGET/crash-…" >&2; exit 1; fi
 
 ## emulator: serve both emulators with demo data on fixed ports 8401 (Dataverse) and 8402 (back office).
 emulator: deps

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A built executable of this package (`sopd`, `sop-emulator`) run as a separate process, as ops would
-/// run it. Started with `posix_spawn` and reaped with `wait4` here (which also reports its peak memory): Foundation's `Process` can miss
+/// run it. Started with `posix_spawn` and reaped with `wait4` here: Foundation's `Process` can miss
 /// a child's exit on a busy machine and then spin in `waitUntilExit` for ever.
 public final class BuiltProcess: @unchecked Sendable {
     /// What a finished process left behind.
@@ -12,7 +12,9 @@ public final class BuiltProcess: @unchecked Sendable {
         public var standardOutput: String
         /// Everything written to stderr.
         public var standardError: String
-        /// The peak resident set size of the process, in MiB.
+        /// The peak resident set size of the process, in MiB: the kernel's high-water mark of its memory
+        /// (`VmHWM` in `/proc/PID/status`), read every 10 ms while it runs. `wait4`'s `ru_maxrss` is not
+        /// used: it also counts the spawning process's memory, which `posix_spawn`'s vfork shares until exec.
         public var peakResidentMiB: Double
     }
 
@@ -97,14 +99,21 @@ public final class BuiltProcess: @unchecked Sendable {
         lock.withLock {
             if let exitStatus { return exitStatus }
             var status: Int32 = 0
-            var usage = rusage()
-            let result = wait4(pid, &status, blocking ? 0 : WNOHANG, &usage)
+            let result = wait4(pid, &status, blocking ? 0 : WNOHANG, nil)
             guard result == pid else { return nil }
-            peakResidentMiB = Double(usage.ru_maxrss) / 1024
             let low = status & 0x7f
             exitStatus = low == 0 ? (status >> 8) & 0xff : 128 + low
             return exitStatus
         }
+    }
+
+    /// Reads the process's memory high-water mark while it runs (an ended process has none).
+    private func sampleHighWater() {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kibibytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+        else { return }
+        lock.withLock { peakResidentMiB = max(peakResidentMiB, kibibytes / 1024) }
     }
 
     /// Waits for the process to end, killing it after `timeout` seconds. Blocking.
@@ -115,7 +124,11 @@ public final class BuiltProcess: @unchecked Sendable {
         let readers = DispatchGroup()
         DispatchQueue(label: "test.stdout").async(group: readers) { standardOutput = self.output.readDataToEndOfFile() }
         DispatchQueue(label: "test.stderr").async(group: readers) { standardError = self.errors.readDataToEndOfFile() }
-        while isRunning && Date() < deadline { usleep(10_000) }
+        while Date() < deadline {
+            sampleHighWater()
+            guard isRunning else { break }
+            usleep(10_000)
+        }
         if isRunning {
             kill(pid, SIGKILL)
             _ = reap(blocking: true)

@@ -350,7 +350,7 @@ private struct ConfigValues {
         return HTTPClient.Configuration(
             connectTimeout: try seconds("\(section).connectTimeoutSeconds", default: 10),
             totalTimeout: try seconds("\(section).timeoutSeconds", default: 60), tls: tls,
-            maxResponseBytes: try integer("\(section).maxResponseBytes", default: section == "dataverse" ? 16 << 20 : 8 << 20))
+            maxResponseBytes: try integer("\(section).maxResponseBytes", default: section == "dataverse" ? 16 << 20 : 2 << 20))
     }
 
     /// Client credentials when `dataverse.clientId` is set, else a fixed token.

@@ -46,8 +46,11 @@ import Testing
         func answer(_ statusLine: String) -> String {
             "--b\r\nContent-Type: application/http\r\n\r\n\(statusLine)\r\nOData-Version: 4.0\r\n\r\n\r\n"
         }
-        let body = ["HTTP/1.1", "HTTP/1.1 ", "HTTP/1.1 2x4 OK", "HTTP/1.1 -20 OK", "HTTP/1.1 2040 OK", "HTTP/1.1 204 No Content"]
-            .map(answer).joined() + "--b--\r\n"
+        let statusLines = [
+            "HTTP/1.1", "HTTP/1.1 ", "HTTP/1.1 2x4 OK", "HTTP/1.1 -20 OK", "HTTP/1.1 2040 OK",
+            "HTTP/1.1 204 No Content",
+        ]
+        let body = statusLines.map(answer).joined() + "--b--\r\n"
         let answers = MultipartBatch.decode(Array(body.utf8), boundary: "b")
         #expect(answers.map(\.status) == [204])
         #expect(answers.first?.headers["OData-Version"] == "4.0")

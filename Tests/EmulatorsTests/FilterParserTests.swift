@@ -46,11 +46,15 @@ import Testing
     /// stops at `FilterParser.maximumNesting` with a query error.
     @Test func refusesNestingDeeperThanTheLimit() throws {
         let limit = FilterParser.maximumNesting
-        for text in [String(repeating: "(", count: 50_000), String(repeating: "not ", count: 50_000) + "statecode eq 1"] {
+        let hostile = [
+            String(repeating: "(", count: 50_000), String(repeating: "not ", count: 50_000) + "statecode eq 1",
+        ]
+        for text in hostile {
             let error = #expect(throws: QueryError.self) { try FilterParser.parse(text) }
             #expect(error?.message.contains("deeper than \(limit)") == true)
         }
-        let deepest = String(repeating: "not (", count: limit / 2) + "statecode eq 1" + String(repeating: ")", count: limit / 2)
+        let deepest =
+            String(repeating: "not (", count: limit / 2) + "statecode eq 1" + String(repeating: ")", count: limit / 2)
         #expect(try FilterParser.parse(deepest).matches(["statecode": 1], in: salesOrder))
         let tooDeep = "(" + deepest + ")"
         #expect(throws: QueryError.self) { try FilterParser.parse(tooDeep) }
@@ -59,7 +63,9 @@ import Testing
     /// 40,000 conditions joined by `and` parsed, and then overflowed the stack in `validate` (the tree is as deep
     /// as the chain is long); an expression holds at most `FilterParser.maximumConditions`.
     @Test func refusesMoreConditionsThanTheLimit() throws {
-        func chain(_ count: Int) -> String { Array(repeating: "statecode eq 1", count: count).joined(separator: " and ") }
+        func chain(_ count: Int) -> String {
+            Array(repeating: "statecode eq 1", count: count).joined(separator: " and ")
+        }
         let error = #expect(throws: QueryError.self) { try FilterParser.parse(chain(40_000)) }
         #expect(error?.message.contains("more than \(FilterParser.maximumConditions) conditions") == true)
         let longest = try FilterParser.parse(chain(FilterParser.maximumConditions))
@@ -73,7 +79,8 @@ import Testing
     @Test func refusesExpandNestedDeeperThanTheLimit() throws {
         let limit = QueryOptions.maximumExpandNesting
         func expand(levels: Int) -> String {
-            String(repeating: "order_details($expand=", count: levels - 1) + "productid" + String(repeating: ")", count: levels - 1)
+            String(repeating: "order_details($expand=", count: levels - 1) + "productid"
+                + String(repeating: ")", count: levels - 1)
         }
         let error = #expect(throws: QueryError.self) { try QueryOptions.parse([("$expand", expand(levels: 5_000))]) }
         #expect(error?.message.contains("deeper than \(limit) levels") == true)

@@ -9,9 +9,7 @@ import Transfers
 /// The back office as a broken or hostile peer, over loopback: whatever `POST /orders` answers, a
 /// cycle ends, each order it touched is journaled failed or dead with a clear reason that holds no
 /// secret and no control character, no date in the journal is unreadable, and sopd goes on.
-/// One case at a time: a hundred cycles at once would hold more blocked Dispatch threads than
-/// libdispatch gives a process.
-@Suite(.serialized) struct HostileBackOfficeTests {
+@Suite struct HostileBackOfficeTests {
     /// One answer to `POST /orders`, and what the journaled reason must say.
     struct Case: CustomTestStringConvertible, Sendable {
         var name: String
@@ -82,8 +80,13 @@ import Transfers
         #expect(Self.cases.count >= 100)
     }
 
-    @Test(arguments: cases)
-    func aHostileAnswerFailsItsTransferCleanly(_ hostile: Case) async throws {
+    /// Every case, one after the other: each holds emulator servers or processes, and a hundred at once
+    /// would hold more Dispatch threads than libdispatch gives a process.
+    @Test func aHostileAnswerFailsItsTransferCleanly() async throws {
+        for hostile in Self.cases { try await check(hostile) }
+    }
+
+    private func check(_ hostile: Case) async throws {
         let peer = try HostilePeer { request in
             request.target.hasPrefix("/changes") ? .http(200, #"{"events":[],"next":"0"}"#) : hostile.reply(request)
         }
@@ -93,6 +96,7 @@ import Transfers
         let runtime = try fixture.runtime(["backoffice.url": peer.url, "backoffice.maxResponseBytes": "262144", "sync.maxInFlight": "2"], logger: log.logger)
 
         let report = await runtime.engine.runCycle()
+        await fixture.suite.stop()
 
         #expect(report.delivered.isEmpty, "\(hostile.name)")
         let outbound = try runtime.journal.transfers(matching: TransferFilter(direction: .outbound, limit: 1000))

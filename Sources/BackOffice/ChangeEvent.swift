@@ -18,14 +18,26 @@ public struct ChangeEvent: Sendable, Equatable {
     public var dynamicsOrderId: String?
     /// The Dynamics order number, if the back office knows it.
     public var orderNumber: String?
-    /// The type's details.
+    /// The type's details, every string cleaned (`PeerText`).
     public var data: JSONValue
     /// The event as received.
     public var json: JSONValue
 
+    /// `value` with every string passed through `PeerText.clean` (at most 1000 characters): the
+    /// details reach Dynamics as notes, descriptions and numbers.
+    static func cleaned(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let text): .string(PeerText.clean(text, limit: 1000))
+        case .array(let items): .array(items.map(cleaned))
+        case .object(let fields): .object(fields.mapValues(cleaned))
+        default: value
+        }
+    }
+
     /// Reads an event; nil when it lacks an id, a sequence (0 or more), a type or an order id, when one
     /// of them or the order number is not a printable identifier (`PeerText.identifier`), or when
-    /// `dynamicsOrderId` is not a GUID (it becomes part of Dataverse URLs).
+    /// `dynamicsOrderId` or a line's `dynamicsLineId` is not a GUID (they become part of Dataverse URLs).
+    /// Every string of `data` passes through `PeerText`.
     public init?(_ json: JSONValue) {
         guard let id = PeerText.identifier(json["id"]?.stringValue), let sequence = json["sequence"]?.intValue,
             sequence >= 0, let type = PeerText.identifier(json["type"]?.stringValue),
@@ -35,13 +47,15 @@ public struct ChangeEvent: Sendable, Equatable {
         let orderNumber = json["orderNumber"]?.stringValue
         if let dynamicsOrderId, UUID(uuidString: dynamicsOrderId) == nil { return nil }
         if let orderNumber, PeerText.identifier(orderNumber) == nil { return nil }
+        let lineIds = (json["data"]?["lines"]?.arrayValue ?? []).compactMap { $0["dynamicsLineId"] }.filter { !$0.isNull }
+        guard lineIds.allSatisfy({ $0.stringValue.flatMap(UUID.init(uuidString:)) != nil }) else { return nil }
         self.id = id
         self.sequence = sequence
         self.type = type
         self.orderId = orderId
         self.dynamicsOrderId = dynamicsOrderId
         self.orderNumber = orderNumber
-        self.data = json["data"] ?? .null
+        self.data = Self.cleaned(json["data"] ?? .null)
         self.json = json
     }
 }

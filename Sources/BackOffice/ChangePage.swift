@@ -16,7 +16,8 @@ public struct ChangePage: Sendable {
 
     /// Reads a change-feed answer (`{"events":[…],"next":"…"}`) that followed `cursor`.
     /// - Throws: `BackOfficeError.Code.invalidResponse` when the body is not such an answer, when an event
-    ///   lacks an id, sequence, type or order id, or when an id or the cursor is not a printable identifier.
+    ///   lacks an id, sequence, type or order id, when an id or the cursor is not a printable identifier, or
+    ///   when a Dynamics order or line id is not a GUID.
     public init(decoding body: [UInt8], after cursor: String, status: Int? = nil) throws(BackOfficeError) {
         func unreadable(_ message: String) -> BackOfficeError {
             BackOfficeError(code: .invalidResponse, status: status, message: message)
@@ -32,7 +33,7 @@ public struct ChangePage: Sendable {
         for (index, item) in items.enumerated() {
             guard let event = ChangeEvent(item) else {
                 throw unreadable(
-                    "event \(index) after cursor \(PeerText.clean(cursor, limit: 80)) lacks an id, sequence, type or orderId, or one of them is not a printable identifier: \(PeerText.clean(item.jsonText, limit: 160))")
+                    "event \(index) after cursor \(PeerText.clean(cursor, limit: 80)) lacks an id, sequence, type or orderId, or one of them is not a printable identifier, or a Dynamics order or line id is not a GUID: \(PeerText.clean(item.jsonText, limit: 160))")
             }
             events.append(event)
         }

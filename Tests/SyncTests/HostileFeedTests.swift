@@ -38,6 +38,7 @@ import Transfers
         Case(name: "an event id with an escape sequence", page: { _ in page([event(1, id: "\\u001b[2J")], next: "1") }, reason: "not a printable identifier"),
         Case(name: "an event id that is not UTF-8", page: { _ in .http(200, Array(#"{"events":[{"id":"e"#.utf8) + [0xC3, 0x28] + Array(#"","sequence":1,"type":"accepted","orderId":"BO-1"}],"next":"1"}"#.utf8)) }, reason: "not a printable identifier"),
         Case(name: "a dynamicsOrderId that is not a GUID", page: { _ in page([event(1, extra: #","dynamicsOrderId":"x) or (1 eq 1""#)], next: "1") }, reason: "not a printable identifier"),
+        Case(name: "a dynamicsLineId that is not a GUID", page: { _ in page([event(1, extra: #","data":{"lines":[{"dynamicsLineId":"x)/../accounts(1"}]}"#)], next: "1") }, reason: "is not a GUID"),
         Case(name: "a negative sequence", page: { _ in page([#"{"id":"e","sequence":-1,"type":"accepted","orderId":"BO-1"}"#], next: "1") }, reason: "lacks an id, sequence"),
         Case(name: "a sequence as text", page: { _ in page([#"{"id":"e","sequence":"1","type":"accepted","orderId":"BO-1"}"#], next: "1") }, reason: "lacks an id, sequence"),
         Case(name: "an order number of 500 characters", page: { _ in page([event(1, extra: #","orderNumber":"\#(String(repeating: "N", count: 500))""#)], next: "1") }, reason: "not a printable identifier"),

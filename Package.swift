@@ -40,7 +40,7 @@ let package = Package(
         .target(
             name: "Sync",
             dependencies: [
-                "Dataverse", "BackOffice", "Journal", "SalesRules", "JSON", "Clocks", "Transfers", "PeerText",
+                "Dataverse", "BackOffice", "Journal", "SalesRules", "JSON", "Clocks", "Transfers", "PeerText", "HTTP",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -107,6 +107,7 @@ let package = Package(
         .testTarget(name: "DataverseTests", dependencies: ["Dataverse", "Emulators", "HTTP", "JSON", "SopdTestSupport"]),
         .testTarget(name: "BackOfficeTests", dependencies: ["BackOffice", "Emulators", "HTTP", "JSON", "SopdTestSupport"]),
         .testTarget(name: "TransfersTests", dependencies: ["Transfers"]),
+        .testTarget(name: "PeerTextTests", dependencies: ["PeerText"]),
         .testTarget(
             name: "JournalTests",
             dependencies: ["Journal", "Transfers", "Clocks", "SopdTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -57,7 +57,8 @@ public final class BackOfficeClient: Sendable {
         do {
             response = try http.perform(request)
         } catch {
-            throw BackOfficeError(code: .unavailable, message: PeerText.clean(error.description))
+            // A request that could not be made (a bad header value, a bad URL) fails the same way every time.
+            throw BackOfficeError(code: error.code == .invalidRequest ? .refused : .unavailable, message: PeerText.clean(error.description))
         }
         guard response.isSuccess else { throw Self.error(from: response) }
         return response

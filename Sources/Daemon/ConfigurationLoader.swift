@@ -26,20 +26,20 @@ public enum ConfigurationLoader {
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
         async throws(ConfigurationError) -> SopdConfiguration
     {
-        var origins = try environmentOrigins(environment)
+        try checkKnown(environment.keys.filter { $0.hasPrefix(environmentPrefix) }, source: "environment variable") {
+            ConfigSchema.environmentName($0)
+        }
+        var origins = environmentOrigins(environment)
         var providers: [any ConfigProvider] = [environmentProvider(environment)]
         if let credentials = environment["CREDENTIALS_DIRECTORY"], !credentials.isEmpty {
             do {
+                // Other files may be there for other uses (a TLS key loaded with LoadCredential=, say): only
+                // the files named after a key are read.
                 let names = try FileManager.default.contentsOfDirectory(atPath: credentials)
-                try checkKnown(names.filter { !$0.hasPrefix(".") }, source: "credential file in \(credentials)") {
-                    ConfigSchema.credentialName($0)
-                }
                 for entry in ConfigSchema.entries where names.contains(ConfigSchema.credentialName(entry.key)) {
                     origins[entry.key] = origins[entry.key] ?? "\(credentials)/\(ConfigSchema.credentialName(entry.key))"
                 }
                 providers.append(try await DirectoryFilesProvider(directoryPath: FilePath(credentials)))
-            } catch let error as ConfigurationError {
-                throw error
             } catch {
                 throw ConfigurationError(
                     key: "CREDENTIALS_DIRECTORY", problem: "cannot read \(credentials) (\(Self.reason(error)))",
@@ -68,7 +68,7 @@ public enum ConfigurationLoader {
     public static func opsSettings(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
         async throws(ConfigurationError) -> OpsSettings
     {
-        let origins = try environmentOrigins(environment)
+        let origins = environmentOrigins(environment)
         var providers: [any ConfigProvider] = [environmentProvider(environment)]
         if FileManager.default.isReadableFile(atPath: path) {
             do {
@@ -107,10 +107,8 @@ public enum ConfigurationLoader {
         return EnvironmentVariablesProvider(environmentVariables: ours, secretsSpecifier: .all)
     }
 
-    /// Which keys the environment sets, by the variable that sets them; an unknown `SOPD_*` variable is an error.
-    private static func environmentOrigins(_ environment: [String: String]) throws(ConfigurationError) -> [String: String] {
-        let names = environment.keys.filter { $0.hasPrefix(environmentPrefix) }
-        try checkKnown(Array(names), source: "environment variable") { ConfigSchema.environmentName($0) }
+    /// Which keys the environment sets, by the variable that sets them.
+    private static func environmentOrigins(_ environment: [String: String]) -> [String: String] {
         var origins: [String: String] = [:]
         for entry in ConfigSchema.entries where environment[ConfigSchema.environmentName(entry.key)] != nil {
             origins[entry.key] = "\(ConfigSchema.environmentName(entry.key)) (environment)"
@@ -159,9 +157,10 @@ public enum ConfigurationLoader {
         return keys
     }
 
-    /// An error's explanation, one line and bounded.
+    /// An error's explanation: its first line only (a YAML error goes on with the offending line, which
+    /// may hold a secret), bounded.
     static func reason(_ error: any Error) -> String {
-        PeerText.clean("\(error)", limit: 200)
+        PeerText.clean(String("\(error)".split(separator: "\n", omittingEmptySubsequences: false).first ?? ""), limit: 200)
     }
 
     static func configuration(from reader: ConfigReader, origins: [String: String]) throws(ConfigurationError) -> SopdConfiguration {
@@ -192,14 +191,15 @@ public enum ConfigurationLoader {
             maxPagesPerCycle: try values.integer("dataverse.maxPagesPerCycle", default: 1000),
             maxEventsPerCycle: try values.integer("backoffice.maxEventsPerCycle", default: 10_000))
         let interval = try values.seconds("sync.intervalSeconds", default: 60)
+        // Read by sopd status (OpsSettings); checked here too, so that the daemon and config check refuse a bad one.
+        _ = try values.integer("status.staleAfterIntervals", default: 3)
         return SopdConfiguration(
             dataverse: dataverse, backOffice: backOffice, sync: sync, intervalSeconds: interval,
             inboundIntervalSeconds: try values.seconds("sync.inboundIntervalSeconds", default: interval),
             retrySweepSeconds: try values.seconds("sync.retrySweepSeconds", default: 15),
             stopTimeoutSeconds: try values.seconds("sync.stopTimeoutSeconds", default: 20),
             journalPath: try values.string("journal.path") ?? defaultJournalPath,
-            logLevel: try values.choice("log.level", default: "info"),
-            staleAfterIntervals: try values.integer("status.staleAfterIntervals", default: 3))
+            logLevel: try values.choice("log.level", default: "info"))
     }
 }
 
@@ -253,15 +253,17 @@ private struct ConfigValues {
         }
         if components.scheme?.lowercased() == "http", !Self.isLoopback(host), !insecure {
             throw ConfigurationError(
-                key: label(key), problem: "'\(value)' is plain http:// to \(host), which is not this host: the token would cross the network in clear",
+                key: label(key), problem: "'\(PeerText.clean(value, limit: 120))' is plain http:// to \(PeerText.clean(host, limit: 80)), which is not this host: the token would cross the network in clear",
                 fix: "Use https://, or set \(insecureFlag): true if the network between them is trusted.")
         }
         return value
     }
 
+    /// `localhost`, `::1`, or an IPv4 address in 127.0.0.0/8.
     static func isLoopback(_ host: String) -> Bool {
         let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        return host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false).map { UInt8($0) }
+        return host == "localhost" || host == "::1" || (octets.count == 4 && octets.allSatisfy { $0 != nil } && octets[0] == 127)
     }
 
     func integer(_ key: String, default fallback: Int) throws(ConfigurationError) -> Int {

@@ -49,8 +49,6 @@ public struct SopdConfiguration: Sendable {
     public var journalPath: String
     /// The least severe log level written (`log.level`).
     public var logLevel: String
-    /// How many intervals without a successful cycle make `sopd status` say STALE (`status.staleAfterIntervals`).
-    public var staleAfterIntervals: Int
 }
 
 extension SopdConfiguration.Dataverse {

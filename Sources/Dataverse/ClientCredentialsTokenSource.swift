@@ -61,7 +61,7 @@ public final class ClientCredentialsTokenSource: AccessTokenSource, @unchecked S
     private func fetch() throws(DataverseError) -> (token: String, expiresAt: Date) {
         let form = [
             ("grant_type", "client_credentials"), ("client_id", clientId), ("client_secret", clientSecret), ("scope", scope),
-        ].map { "\($0.0)=\(Self.formEncoded($0.1))" }.joined(separator: "&")
+        ].map { "\($0.0)=\(SecretRegistry.formEncoded($0.1))" }.joined(separator: "&")
         let request = HTTPRequest(
             method: .post, url: tokenURL,
             headers: ["Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"],
@@ -86,17 +86,12 @@ public final class ClientCredentialsTokenSource: AccessTokenSource, @unchecked S
             throw DataverseError(
                 code: .invalidResponse, message: "the token answer's access_token is not a usable header value (empty, too long, or with control characters)")
         }
-        SecretRegistry.shared.register(token)
-        // A lifetime outside a minute to a day is read as its nearest bound.
-        return (token, clock.now().addingTimeInterval(min(max(lifetime, 60), 86_400)))
+        SecretRegistry.shared.register(token, replacing: "access token from \(tokenURL) for \(clientId)")
+        // A lifetime is read within a minute past the refresh margin and a day, so that the cache always serves.
+        return (token, clock.now().addingTimeInterval(min(max(lifetime, refreshMargin + 60), 86_400)))
     }
 
     /// The longest access token accepted (Entra's are a few kilobytes).
     static let maximumTokenBytes = 16_384
 
-    private static func formEncoded(_ value: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
-    }
 }

@@ -59,7 +59,8 @@ public struct DataverseError: Error, Sendable, CustomStringConvertible {
     }
 
     init(transport error: HTTPError) {
-        self.init(code: .unavailable, message: PeerText.clean(error.description))
+        // A request that could not be made (a bad header value, a bad URL) fails the same way every time.
+        self.init(code: error.code == .invalidRequest ? .rejected : .unavailable, message: PeerText.clean(error.description))
     }
 
     public var description: String {

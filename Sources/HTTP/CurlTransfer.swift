@@ -13,8 +13,8 @@ final class CurlTransfer: @unchecked Sendable {
     private(set) var body: [UInt8] = []
     private(set) var headers = HTTPHeaders()
     private let maxResponseBytes: Int
-    /// Set when the answer grew past `maxResponseBytes` and the transfer was stopped.
-    private var tooLarge = false
+    /// Why the transfer was stopped: its body grew past `maxResponseBytes`, or its headers past `maxHeaderBytes`.
+    private var tooLarge: String?
     private var headerBytes = 0
     /// The most header bytes read for one answer, interim answers included.
     static let maxHeaderBytes = 256 << 10
@@ -81,7 +81,7 @@ final class CurlTransfer: @unchecked Sendable {
             let length = size * count
             guard transfer.body.count + length <= transfer.maxResponseBytes else {
                 // Returning less than was handed over makes libcurl stop the transfer (CURLE_WRITE_ERROR).
-                transfer.tooLarge = true
+                transfer.tooLarge = "it grew past \(transfer.maxResponseBytes) bytes"
                 return 0
             }
             if let data, length > 0 {
@@ -97,7 +97,7 @@ final class CurlTransfer: @unchecked Sendable {
             let length = size * count
             transfer.headerBytes += length
             guard transfer.headerBytes <= CurlTransfer.maxHeaderBytes else {
-                transfer.tooLarge = true
+                transfer.tooLarge = "its headers grew past \(CurlTransfer.maxHeaderBytes) bytes"
                 return 0
             }
             if let data {
@@ -140,11 +140,9 @@ final class CurlTransfer: @unchecked Sendable {
 
     /// Builds the outcome once curl reports the transfer finished with `code`.
     func finish(code: CURLcode) -> Result<HTTPResponse, HTTPError> {
-        if tooLarge {
+        if let tooLarge {
             return .failure(
-                HTTPError(
-                    code: .responseTooLarge, url: Self.redacted(url),
-                    detail: "the answer grew past \(maxResponseBytes) bytes and was cut off"))
+                HTTPError(code: .responseTooLarge, url: Self.redacted(url), detail: "the answer was cut off: \(tooLarge)"))
         }
         guard code == CURLE_OK else {
             let detail = String(cString: errorBuffer)

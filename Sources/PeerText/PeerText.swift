@@ -20,9 +20,10 @@ public enum PeerText {
     }
 
     /// Bytes a peer sent, made safe to show as `clean(_:limit:)` does; bytes that are not UTF-8 show as `\xNN`.
+    /// Masking comes before the cut, over a window longer than any secret, so that no secret is cut in two and shown in part.
     public static func clean(bytes: some Collection<UInt8>, limit: Int = defaultLimit) -> String {
-        clean(visibleDecoding(bytes.prefix(limit * 4 + 64)), limit: limit)
-            + (bytes.count > limit * 4 + 64 ? "…" : "")
+        let window = limit * 4 + 65_536
+        return clean(visibleDecoding(bytes.prefix(window)), limit: limit) + (bytes.count > window ? "…" : "")
     }
 
     /// An identifier or cursor as a peer sent it, or nil when it cannot be one: empty, longer than
@@ -60,9 +61,12 @@ public enum PeerText {
         return result
     }
 
+    /// At most `limit` Unicode scalars (not characters: one character can hold a million combining marks).
     static func bounded(_ text: String, limit: Int) -> String {
-        guard text.count > limit else { return text }
-        return text.prefix(limit) + "…"
+        guard text.unicodeScalars.count > limit else { return text }
+        var result = String.UnicodeScalarView()
+        result.append(contentsOf: text.unicodeScalars.prefix(limit))
+        return String(result) + "…"
     }
 
     /// UTF-8 decoding that shows each byte of an invalid sequence as `\xNN` instead of hiding it as U+FFFD.

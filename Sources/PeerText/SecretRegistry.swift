@@ -13,16 +13,48 @@ public final class SecretRegistry: Sendable {
     /// Shorter values are not masked: they would hide ordinary words and numbers.
     public static let minimumLength = 6
 
-    private let forms = Mutex<Set<String>>([])
+    private let state = Mutex(State())
+
+    private struct State {
+        var fixed: Set<String> = []
+        /// Secrets that replace one another (access tokens): the current and the previous one's forms per slot.
+        var rotating: [String: [Set<String>]] = [:]
+        /// Every form, longest first, as `masked` walks them.
+        var ordered: [String] = []
+
+        mutating func reorder() {
+            ordered = fixed.union(rotating.values.joined().joined()).sorted { $0.count > $1.count }
+        }
+    }
 
     /// Creates an empty registry; the process uses `shared`.
     public init() {}
 
     /// Adds `secret` and its encodings.
     public func register(_ secret: String) {
-        guard secret.count >= Self.minimumLength else { return }
-        let encoded = Self.encodings(of: secret).filter { $0.count >= Self.minimumLength }
-        forms.withLock { $0.formUnion(encoded) }
+        let encoded = Self.forms(of: secret)
+        guard !encoded.isEmpty else { return }
+        state.withLock {
+            $0.fixed.formUnion(encoded)
+            $0.reorder()
+        }
+    }
+
+    /// Adds `secret` as the current value of `slot` (an access token, say), keeping the previous
+    /// value's forms too (it may still be in flight) and forgetting older ones: a token endpoint that
+    /// issues a token per request cannot make the registry grow.
+    public func register(_ secret: String, replacing slot: String) {
+        let encoded = Self.forms(of: secret)
+        guard !encoded.isEmpty else { return }
+        state.withLock {
+            $0.rotating[slot] = (($0.rotating[slot] ?? []).suffix(1)) + [encoded]
+            $0.reorder()
+        }
+    }
+
+    private static func forms(of secret: String) -> Set<String> {
+        guard secret.count >= minimumLength else { return [] }
+        return encodings(of: secret).filter { $0.count >= minimumLength }
     }
 
     /// Adds the HTTP basic credentials of `user` and `password`: the password, and the base64 of the pair.
@@ -33,29 +65,29 @@ public final class SecretRegistry: Sendable {
 
     /// `text` with every registered secret replaced by `mask`.
     public func masked(_ text: String) -> String {
-        let current = forms.withLock { $0 }
-        guard !current.isEmpty else { return text }
+        let ordered = state.withLock { $0.ordered }
+        guard !ordered.isEmpty else { return text }
         var result = text
         // Longest first, so that an encoding containing another form is masked whole.
-        for form in current.sorted(by: { $0.count > $1.count }) where result.contains(form) {
+        for form in ordered where result.contains(form) {
             result = result.replacingOccurrences(of: form, with: Self.mask)
         }
         return result
     }
 
-    /// Whether any registered secret occurs in `text`.
-    public func leaks(_ text: String) -> Bool {
-        forms.withLock { $0 }.contains { text.contains($0) }
+    /// `value` percent-encoded as a form or a URL component carries it (RFC 3986 unreserved characters
+    /// as they are): the encoding sopd sends a client secret in, and one of the forms masked.
+    public static func formEncoded(_ value: String) -> String {
+        var unreserved = CharacterSet.alphanumerics
+        unreserved.insert(charactersIn: "-._~")
+        return value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? value
     }
 
     static func encodings(of secret: String) -> Set<String> {
-        var unreserved = CharacterSet.alphanumerics
-        unreserved.insert(charactersIn: "-._~")
-        var forms: Set<String> = [secret, Data(secret.utf8).base64EncodedString()]
-        if let percent = secret.addingPercentEncoding(withAllowedCharacters: unreserved) {
-            forms.insert(percent)
-            forms.insert(percent.replacingOccurrences(of: "%20", with: "+"))
-        }
+        let percent = formEncoded(secret)
+        var forms: Set<String> = [
+            secret, Data(secret.utf8).base64EncodedString(), percent, percent.replacingOccurrences(of: "%20", with: "+"),
+        ]
         if let query = secret.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) { forms.insert(query) }
         let json = secret.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "/", with: "\\/")

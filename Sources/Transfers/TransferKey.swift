@@ -21,6 +21,17 @@ public enum TransferKey {
         "\(TransferDirection.inbound.rawValue):\(eventId)"
     }
 
+    /// The key of a second body journaled under `key` (`TransferMachine.conflictingDuplicate`): the key,
+    /// `#`, and a hash of that body, such as `in:evt-000042#8c3f…`.
+    public static func conflictingDuplicate(of key: String, payloadHash: UInt64) -> String {
+        "\(key)#\(String(payloadHash, radix: 16))"
+    }
+
+    /// Whether `key` names a conflicting duplicate.
+    public static func isConflictingDuplicate(_ key: String) -> Bool {
+        key.contains("#")
+    }
+
     /// The back-office event id an inbound key names, or nil for a key of another shape.
     public static func eventId(inbound key: String) -> String? {
         let prefix = "\(TransferDirection.inbound.rawValue):"

@@ -90,7 +90,6 @@ public enum TransferMachine {
             status: status, outcome: log.outcome, excerpt: log.excerpt)
     }
 
-    /// The end of an attempt: the lease is released.
     /// A transfer whose key is journaled already with another payload (an event id the back office
     /// sent twice with different bodies), made a dead transfer of its own: keyed by the key and a hash
     /// of its payload, with a reason that says what happened. An operator reads both and decides.
@@ -101,14 +100,15 @@ public enum TransferMachine {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01B3
         }
-        duplicate.idempotencyKey = "\(transfer.idempotencyKey)#\(String(hash, radix: 16))"
+        duplicate.idempotencyKey = TransferKey.conflictingDuplicate(of: transfer.idempotencyKey, payloadHash: hash)
         duplicate.state = .dead
         duplicate.lastError =
-            "conflict: the key \(transfer.idempotencyKey) was journaled before with another body; this body is kept here, not applied. Compare both (sopd journal show), then retry or discard this one."
+            "conflict: the key \(transfer.idempotencyKey) was journaled before with another body; this body is kept here, not applied. Compare both (sopd journal show); sopd journal retry applies this one."
         duplicate.updatedAt = now
         return duplicate
     }
 
+    /// The end of an attempt: the lease is released.
     private static func settle(_ transfer: Transfer, to next: TransferState, now: Date) throws(TransitionError) -> Transfer {
         guard transfer.state.canMove(to: next) else {
             throw TransitionError(

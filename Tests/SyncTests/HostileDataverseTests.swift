@@ -87,7 +87,7 @@ import Transfers
         #expect(reads.allSatisfy { !$0.headers.contains { $0.hasPrefix("X-Injected") } })
     }
 
-    @Test func anOrderThatCannotBeMappedIsJournaledDeadAndToldInDynamics() async throws {
+    @Test func anOrderThatCannotBeMappedIsJournaledDeadAndGoesBackToTheSalesperson() async throws {
         let fixture = try await SyncFixture(seedDemoData: true)
         let store = fixture.suite.dataverse.store
         let orderId = try await fixture.submitOrderAsSalesperson(lines: [(product: 1, quantity: 2)], orderNumber: "")
@@ -104,10 +104,11 @@ import Transfers
         let row = try #require(store.row("salesorder", id: orderId))
         #expect(row["submitstatus"] == .int(SubmitStatus.notSent.rawValue))
         #expect(row["submitstatusdescription"]?.stringValue?.contains("has no ordernumber") == true)
+        #expect(row["statecode"] == .int(OrderState.active.rawValue), "back with the salesperson, as a refused order")
         #expect(!fixture.suite.backOffice.receivedOrders.contains { $0.document["dynamics"]?["salesOrderId"]?.stringValue == orderId })
 
         let again = await runtime.engine.runCycle()
-        #expect(!again.failed.contains { $0.reason.contains("has no ordernumber") }, "read again, it stays dead until it changes")
+        #expect(!again.failed.contains { $0.reason.contains("has no ordernumber") }, "not read again until submitted again")
         #expect(try runtime.journal.transfers(matching: TransferFilter(direction: .outbound, limit: 100)).filter { $0.orderId == orderId }.count == 1)
     }
 }

@@ -109,7 +109,8 @@ import Testing
             Case(name: "environment: huge timeout", environment: ["SOPD_BACKOFFICE_TIMEOUT_SECONDS": "1e16"], key: "SOPD_BACKOFFICE_TIMEOUT_SECONDS", problem: "is not a number of seconds"),
             Case(name: "environment: token with CR LF", environment: ["SOPD_BACKOFFICE_TOKEN": "tok\r\nX-Injected: yes"], key: "SOPD_BACKOFFICE_TOKEN", problem: "control character"),
             Case(name: "environment: removed maxAttempts", environment: ["SOPD_SYNC_RETRY_MAX_ATTEMPTS": "3"], key: "SOPD_SYNC_RETRY_MAX_ATTEMPTS", problem: "no longer read"),
-            Case(name: "credentials: unknown file", credentials: ["backoffice-tokn": "x"], key: "backoffice-tokn", problem: "Did you mean backoffice-token?"),
+            Case(name: "credentials: a misspelled file is not read", keys: ["backoffice.token": nil], credentials: ["backoffice-tokn": "bo-token-51d2e8"], key: "backoffice.token", problem: "missing"),
+            Case(name: "plain http to a host that only starts like loopback", keys: ["backoffice.url": "http://127.attacker.example/api"], key: "backoffice.url", problem: "plain http://"),
             Case(name: "credentials: token with a line break inside", keys: ["backoffice.token": nil], credentials: ["backoffice-token": "tok\nX-Injected: yes\n"], key: "backoffice-token, for backoffice.token", problem: "control character"),
             Case(name: "credentials: empty secret file", keys: ["dataverse.token": nil], credentials: ["dataverse-token": "\n"], key: "dataverse-token, for dataverse.token", problem: "is empty"),
         ]

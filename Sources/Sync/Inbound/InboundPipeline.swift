@@ -137,6 +137,9 @@ public final class InboundPipeline: Sendable {
         guard let id = transfer.id, let json = try? JSONParser.parse(transfer.payload), let event = ChangeEvent(json) else {
             return
         }
+        // A second body of an event id waits, dead, for an operator; the first one applied, so the order's
+        // later events do not wait for it.
+        if transfer.state == .dead, TransferKey.isConflictingDuplicate(transfer.idempotencyKey) { return }
         var wait: String? =
             if let earlier = blocked[event.orderId] {
                 "waits for \(earlier) of the same order, which did not apply"

@@ -34,6 +34,11 @@ struct OrderIntake {
                 throw OrderMappingError(
                     orderNumber: nil, message: "the row's salesorderid '\(PeerText.clean(id ?? "", limit: 60))' is not a GUID")
             }
+            // The submit date becomes part of the idempotency key, a header value.
+            if let submitDate = row["submitdate"]?.stringValue, PeerText.identifier(submitDate) == nil {
+                throw OrderMappingError(
+                    orderNumber: nil, message: "the row's submitdate '\(PeerText.clean(submitDate, limit: 60))' is not a date")
+            }
             document = try OrderDocumentMapper.document(from: row)
             mappingError = nil
         } catch {
@@ -44,9 +49,10 @@ struct OrderIntake {
 
     /// The transfer to journal; `returnedVersions` counts the earlier versions the back office returned.
     func transfer(returnedVersions: Int, now: Date) -> Transfer {
+        let submitDate = row["submitdate"]?.stringValue.flatMap(PeerText.identifier)
         let key =
             if let orderId {
-                TransferKey.outbound(orderId: orderId, submitDate: row["submitdate"]?.stringValue, returnedVersions: returnedVersions)
+                TransferKey.outbound(orderId: orderId, submitDate: submitDate, returnedVersions: returnedVersions)
             } else {
                 "\(TransferDirection.outbound.rawValue):unidentified:\(DeterministicID.make(row.jsonText))"
             }

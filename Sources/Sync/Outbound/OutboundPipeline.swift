@@ -3,6 +3,7 @@ import Clocks
 import Dataverse
 import Dispatch
 import Foundation
+import HTTP
 import JSON
 import Journal
 import Logging
@@ -105,6 +106,11 @@ public final class OutboundPipeline: Sendable {
             guard let next = try links.follow(page.nextLink) else { break }
             page = try dataverse.nextPage(next, pageSize: settings.pageSize)
         }
+        if links.stoppedShort {
+            logger.notice(
+                "read dataverse.maxPagesPerCycle pages of submitted orders; the rest waits for the next cycle",
+                metadata: ["dir": "out", "pages": "\(settings.maxPagesPerCycle)"])
+        }
     }
 
     /// With change tracking: follow the journaled delta link, so that an idle poll is one small
@@ -121,7 +127,7 @@ public final class OutboundPipeline: Sendable {
                     row["@odata.context"] == nil && row["statecode"]?.intValue == 1 && (row["lastbackofficesubmit"]?.isNull ?? true)
                 }.compactMap { $0["salesorderid"]?.stringValue }
                 let orders = try fetch(waiting)
-                let transfers = try orders.compactMap { order in try transfer(for: order) }
+                let transfers = try orders.map { order in try transfer(for: order) }
                 try journal.record(transfers, cursorName: Self.deltaCursorName, cursor: delta.deltaLink ?? link)
                 deliver(orders.map { Work.read($0) }, into: &report, handled: handled)
                 return
@@ -390,14 +396,26 @@ public final class OutboundPipeline: Sendable {
         let uptime = DispatchTime.now()
         let elapsed = { Int((DispatchTime.now().uptimeNanoseconds - uptime.uptimeNanoseconds) / 1_000_000) }
         // The journaled document is sent, not a fresh one: one key, one body, on every attempt. An order
-        // that could not become a document is read again (an operator retried it after fixing it).
+        // that could not become a document is read again (an operator retried it after fixing it); it goes
+        // back to the salesperson as a refused one does.
         let document: JSONValue
-        switch try documentToSend(claimed, order: order) {
-        case .success(let sendable): document = sendable
-        case .failure(let reason):
+        do {
+            switch try documentToSend(claimed, order: order) {
+            case .success(let sendable): document = sendable
+            case .failure(let reason):
+                return try recordFailure(
+                    claimed,
+                    .init(failure: .permanent, reason: reason.description, status: nil, outcome: "permanent: cannot build the document"),
+                    peerUnavailable: false, metadata: metadata, started: started, durationMs: elapsed(), probe: false, returnable: true)
+            }
+        } catch let error as DataverseError {
+            circuits.ended(.dataverse, with: [error])
+            let failure = FailureClass(error)
             return try recordFailure(
-                claimed, .init(failure: .permanent, reason: reason.description, status: nil, outcome: "permanent: cannot build the document"),
-                peerUnavailable: false, metadata: metadata, started: started, durationMs: elapsed(), probe: false)
+                claimed,
+                .init(failure: failure, reason: "reading the order again: \(error)", status: error.status, outcome: "\(failure.label): read \(error.code)"),
+                peerUnavailable: error.code == .unavailable, metadata: metadata, started: started, durationMs: elapsed(),
+                probe: probe || circuits.wasFailingBefore(.dataverse))
         }
         let receipt: OrderReceipt
         do {
@@ -418,8 +436,10 @@ public final class OutboundPipeline: Sendable {
         }
         metadata["status"] = "\(receipt.status)"
         metadata["backoffice_id"] = "\(receipt.orderId)"
+        // An ETag that is no header value is not sent: the stamp reads the row's ETag again.
+        let etag = order?["@odata.etag"]?.stringValue.flatMap { HTTPHeaders.isValidValue($0) ? $0 : nil }
         let posted = Posted(
-            transfer: claimed, receipt: receipt, etag: order?["@odata.etag"]?.stringValue, started: started, uptime: uptime,
+            transfer: claimed, receipt: receipt, etag: etag, started: started, uptime: uptime,
             metadata: metadata, probe: probe)
         if settings.batchSize > 1 { return .posted(posted) }
         let stamped = Result { () throws(DataverseError) in
@@ -448,9 +468,10 @@ public final class OutboundPipeline: Sendable {
     /// writes the reason into the order.
     /// A probe's failure, or one more failure of a peer already failing (the other attempts in flight
     /// when an outage starts), logs at debug: the peer's circuit tells the operator.
+    /// `returnable`: the order may go back to the salesperson when given up (it cannot become a document).
     private func recordFailure(
         _ transfer: Transfer, _ failure: FailureRecorder.Failure, peerUnavailable: Bool, metadata: Logger.Metadata,
-        started: Date, durationMs: Int, probe: Bool
+        started: Date, durationMs: Int, probe: Bool, returnable: Bool = false
     ) throws -> OrderOutcome {
         let disposition = try failures.record(failure, of: transfer, started: started, durationMs: durationMs)
         var details = metadata
@@ -466,7 +487,7 @@ public final class OutboundPipeline: Sendable {
             guard UUID(uuidString: transfer.orderId) != nil else { break }
             deadLetter(
                 transfer, reason: failure.reason,
-                refused: failure.failure == .permanent && failure.status == 422 && failure.remoteId == nil)
+                refused: returnable || (failure.failure == .permanent && failure.status == 422 && failure.remoteId == nil))
         }
         return .failed(.init(orderNumber: transfer.orderNumber, reason: failure.reason, peerUnavailable: peerUnavailable))
     }

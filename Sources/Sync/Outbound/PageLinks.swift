@@ -7,6 +7,8 @@ struct PageLinks {
     let maxPages: Int
     private var pages = 1
     private var seen: Set<String> = []
+    /// Whether the read stopped at `maxPages` with a next link left.
+    private(set) var stoppedShort = false
 
     init(maxPages: Int) { self.maxPages = maxPages }
 
@@ -14,7 +16,11 @@ struct PageLinks {
     /// (the rest waits for the next cycle).
     /// - Throws: `DataverseError.Code.invalidResponse` when `link` was already followed in this read.
     mutating func follow(_ link: String?) throws(DataverseError) -> String? {
-        guard let link, pages < maxPages else { return nil }
+        guard let link else { return nil }
+        guard pages < maxPages else {
+            stoppedShort = true
+            return nil
+        }
         guard seen.insert(link).inserted else {
             throw DataverseError(
                 code: .invalidResponse,

@@ -94,25 +94,13 @@ public struct LogLineHandler: LogHandler {
         }
     }
 
-    /// `value` as logfmt writes it: bare when it can be, else in double quotes with backslash escapes
-    /// (Go's), so that control characters never break the line.
+    /// `value` as logfmt writes it: bare when it can be, else a double-quoted string with the escapes of
+    /// JSON (which are Go's too), so that control characters never break the line.
     private static func quoted(_ value: String) -> String {
-        let needsQuotes =
-            value.isEmpty || value.unicodeScalars.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "\\" || $0.value < 0x20 || $0.value == 0x7F }
-        guard needsQuotes else { return value }
-        var text = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F: text += String(format: "\\u%04x", scalar.value)
-            default: text.unicodeScalars.append(scalar)
-            }
+        let bare = !value.isEmpty && !value.unicodeScalars.contains {
+            $0 == " " || $0 == "=" || $0 == "\"" || $0 == "\\" || $0.value < 0x20 || $0.value == 0x7F
         }
-        return text + "\""
+        return bare ? value : jsonString(value)
     }
 
     private static func jsonString(_ value: String) -> String {
@@ -124,7 +112,7 @@ public struct LogLineHandler: LogHandler {
             case "\n": text += "\\n"
             case "\r": text += "\\r"
             case "\t": text += "\\t"
-            case _ where scalar.value < 0x20: text += String(format: "\\u%04x", scalar.value)
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: text += String(format: "\\u%04x", scalar.value)
             default: text.unicodeScalars.append(scalar)
             }
         }

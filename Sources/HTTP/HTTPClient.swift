@@ -53,24 +53,16 @@ public final class HTTPClient: Sendable {
     public func send(
         _ request: HTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, HTTPError>) -> Void
     ) {
-        guard request.headers.areValid else {
-            completion(
-                .failure(
-                    HTTPError(
-                        code: .invalidRequest, url: CurlTransfer.redacted(request.url),
-                        detail: "a header name or value holds a control character (CR, LF or NUL); the request was not sent")))
+        let refusal: (code: HTTPError.Code, detail: String)
+        if !request.headers.areValid {
+            refusal = (.invalidRequest, "a header name or value holds a control character (CR, LF or NUL); the request was not sent")
+        } else if let transfer = CurlTransfer(request: request, configuration: configuration, completion: completion) {
+            loop.add(transfer)
             return
+        } else {
+            refusal = (.other, "libcurl could not create a transfer handle")
         }
-        guard let transfer = CurlTransfer(request: request, configuration: configuration, completion: completion)
-        else {
-            completion(
-                .failure(
-                    HTTPError(
-                        code: .other, url: CurlTransfer.redacted(request.url),
-                        detail: "libcurl could not create a transfer handle")))
-            return
-        }
-        loop.add(transfer)
+        completion(.failure(HTTPError(code: refusal.code, url: CurlTransfer.redacted(request.url), detail: refusal.detail)))
     }
 
     /// Sends `request` and waits for the answer. Call it from Dispatch queues, never from a

@@ -66,24 +66,13 @@ public final class HostilePeer: @unchecked Sendable {
     /// Starts listening; `respond` answers every request.
     public init(_ respond: @escaping @Sendable (Request) -> Reply) throws {
         self.respond = respond
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var reuse: Int32 = 1
-        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
-        }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-        }
-        guard descriptor >= 0, bound == 0, listen(descriptor, 64) == 0 else {
+        let (descriptor, port) = try ClosedPort.bindLoopback()
+        guard listen(descriptor, 64) == 0 else {
+            close(descriptor)
             throw BuiltProcessError(message: "cannot listen on loopback")
         }
         listener = descriptor
-        url = "http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+        url = "http://127.0.0.1:\(port)"
         let thread = Thread { self.acceptLoop() }
         thread.stackSize = 1 << 20
         thread.start()

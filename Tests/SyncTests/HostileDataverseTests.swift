@@ -57,13 +57,13 @@ import Transfers
     private func check(_ hostile: Case) async throws {
         let elsewhere = try HostilePeer { _ in .http(200, #"{"value":[]}"#) }
         defer { elsewhere.stop() }
-        let pages = Counter()
-        let organization = Box()
+        let pages = Locked(0)
+        let organization = Locked("")
         let peer = try HostilePeer { request in
             guard request.target.hasPrefix("\(Self.api)/salesorders") else {
                 return request.target.contains("WhoAmI") ? .http(500, "{}") : .http(204)
             }
-            return hostile.page(pages.next(), organization.value, elsewhere.url)
+            return hostile.page(pages.withLock { $0 += 1; return $0 }, organization.value, elsewhere.url)
         }
         defer { peer.stop() }
         organization.value = peer.url
@@ -110,22 +110,5 @@ import Transfers
         let again = await runtime.engine.runCycle()
         #expect(!again.failed.contains { $0.reason.contains("has no ordernumber") }, "not read again until submitted again")
         #expect(try runtime.journal.transfers(matching: TransferFilter(direction: .outbound, limit: 100)).filter { $0.orderId == orderId }.count == 1)
-    }
-}
-
-/// Pages served so far, across the peer's threads.
-private final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    func next() -> Int { lock.withLock { count += 1; return count } }
-}
-
-/// A value set after the peer that reads it was made.
-private final class Box: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored = ""
-    var value: String {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
     }
 }

@@ -14,15 +14,18 @@ import Testing
     @Test(arguments: [true, false])
     func anEndlessBodyOrAnEndlessFeedLeavesSopdUnderTheBound(endlessBody: Bool) async throws {
         let emulator = try await EmulatorProcess.start()
-        let feed = FeedPosition()
+        let served = Locked(0)
         let backOffice = try HostilePeer { request in
             if request.target.hasPrefix("/orders") {
-                guard endlessBody else { return .http(201, #"{"id":"BO-\#(feed.take(0))"}"#) }
+                guard endlessBody else { return .http(201, #"{"id":"BO-1"}"#) }
                 return .endless(
                     head: Array("HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n\r\n{\"id\":\"".utf8),
                     chunk: [UInt8](repeating: UInt8(ascii: "A"), count: 65_536))
             }
-            let first = feed.take(100)
+            let first = served.withLock { count in
+                defer { count += 100 }
+                return count + 1
+            }
             let events = (first..<first + 100).map {
                 #"{"id":"noise-\#($0)","sequence":\#($0),"type":"noise","orderId":"BO-\#($0)","data":{"pad":"\#(String(repeating: "x", count: 200))"}}"#
             }
@@ -45,22 +48,9 @@ import Testing
         if endlessBody {
             #expect(backOffice.requests.contains { $0.target.hasPrefix("/orders") }, "the endless answer was tried")
         } else {
-            #expect(feed.served == 2000, "the feed was read up to backoffice.maxEventsPerCycle, then the cycle ended")
+            #expect(served.value == 2000, "the feed was read up to backoffice.maxEventsPerCycle, then the cycle ended")
         }
         #expect(run.peakResidentMiB > 10, "the peak was measured")
         #expect(run.peakResidentMiB < Self.boundMiB, "peak \(run.peakResidentMiB) MiB")
-    }
-}
-
-/// The feed's next sequence, across the peer's threads.
-private final class FeedPosition: @unchecked Sendable {
-    private let lock = NSLock()
-    private var next = 1
-    private(set) var served = 0
-    func take(_ count: Int) -> Int {
-        lock.withLock {
-            defer { next += count; served += count }
-            return next
-        }
     }
 }

@@ -22,13 +22,13 @@ import Testing
     }
 
     @Test func noSecretReachesALogLineACommandOrTheJournal() async throws {
-        let tokenRequests = Recorded()
+        let tokenRequest = Locked("")
         let dataverse = try HostilePeer { request in
-            let echo = #"Authorization: \#(request.header("Authorization") ?? "") form: \#(tokenRequests.last)"#
+            let echo = #"Authorization: \#(request.header("Authorization") ?? "") form: \#(tokenRequest.value)"#
                 .replacingOccurrences(of: "\"", with: "'")
             switch request.target {
             case let target where target.hasPrefix("/token"):
-                tokenRequests.last = String(decoding: request.body, as: UTF8.self)
+                tokenRequest.value = String(decoding: request.body, as: UTF8.self)
                 return .http(200, #"{"access_token":"\#(Self.accessToken)","expires_in":3600,"token_type":"Bearer"}"#)
             case let target where target.contains("WhoAmI"):
                 return .http(200, #"{"UserId":"\#(Self.userId)","BusinessUnitId":"\#(Self.userId)","OrganizationId":"\#(Self.organizationId)"}"#)
@@ -112,15 +112,5 @@ import Testing
                 #expect(file.firstRange(of: Data(marker.utf8)) == nil, "the journal's files hold \(marker)")
             }
         }
-    }
-}
-
-/// The last token request's form, across the peer's threads.
-private final class Recorded: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = ""
-    var last: String {
-        get { lock.withLock { value } }
-        set { lock.withLock { value = newValue } }
     }
 }

@@ -134,12 +134,12 @@ public final class InboundPipeline: Sendable {
     /// is later, it is dead, another sopd holds it), or an earlier event of the same order did not
     /// apply (`blocked`); then it blocks the later ones too.
     private func apply(_ transfer: Transfer, blocked: inout [String: String], into report: inout InboundReport) {
-        guard let id = transfer.id, let json = try? JSONParser.parse(transfer.payload), let event = ChangeEvent(json) else {
-            return
-        }
         // A second body of an event id waits, dead, for an operator; the first one applied, so the order's
         // later events do not wait for it.
         if transfer.state == .dead, TransferKey.isConflictingDuplicate(transfer.idempotencyKey) { return }
+        guard let id = transfer.id, let json = try? JSONParser.parse(transfer.payload), let event = ChangeEvent(json) else {
+            return
+        }
         var wait: String? =
             if let earlier = blocked[event.orderId] {
                 "waits for \(earlier) of the same order, which did not apply"

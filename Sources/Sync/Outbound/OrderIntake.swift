@@ -21,10 +21,14 @@ struct OrderIntake {
     let document: JSONValue?
     /// Why it does not map, when it does not.
     let mappingError: OrderMappingError?
+    /// The `submitdate`, part of the key, when it is a printable identifier.
+    private let submitDate: String?
     private let row: JSONValue
 
     init(_ row: JSONValue) {
         self.row = row
+        let submitted = row["submitdate"]?.stringValue
+        submitDate = PeerText.identifier(submitted)
         let id = row["salesorderid"]?.stringValue
         orderId = id.flatMap { UUID(uuidString: $0) != nil ? $0 : nil }
         orderNumber =
@@ -35,9 +39,9 @@ struct OrderIntake {
                     orderNumber: nil, message: "the row's salesorderid '\(PeerText.clean(id ?? "", limit: 60))' is not a GUID")
             }
             // The submit date becomes part of the idempotency key, a header value.
-            if let submitDate = row["submitdate"]?.stringValue, PeerText.identifier(submitDate) == nil {
+            if let submitted, submitDate == nil {
                 throw OrderMappingError(
-                    orderNumber: nil, message: "the row's submitdate '\(PeerText.clean(submitDate, limit: 60))' is not a date")
+                    orderNumber: nil, message: "the row's submitdate '\(PeerText.clean(submitted, limit: 60))' is not a date")
             }
             document = try OrderDocumentMapper.document(from: row)
             mappingError = nil
@@ -49,7 +53,6 @@ struct OrderIntake {
 
     /// The transfer to journal; `returnedVersions` counts the earlier versions the back office returned.
     func transfer(returnedVersions: Int, now: Date) -> Transfer {
-        let submitDate = row["submitdate"]?.stringValue.flatMap(PeerText.identifier)
         let key =
             if let orderId {
                 TransferKey.outbound(orderId: orderId, submitDate: submitDate, returnedVersions: returnedVersions)

@@ -1,9 +1,10 @@
 # sopd — README's two commands are `make demo` and `make test`.
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
-APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev pkg-config openssl systemd
+# prometheus brings promtool, which judges the metrics and the alert rules in the tests.
+APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev pkg-config openssl systemd prometheus
 PREFIX ?= /usr
 DESTDIR ?=
-VERSION ?= 0.5.0
+VERSION ?= $(shell sed -n 's/.*static let version = "\(.*\)"/\1/p' Sources/Daemon/BuildInfo.swift)
 ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 # Installed binaries carry the Swift runtime inside, so the host needs no Swift toolchain.
 RELEASE_FLAGS := -c release --static-swift-stdlib --product sopd

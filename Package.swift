@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
         .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -30,6 +32,14 @@ let package = Package(
         .target(name: "JSON"),
         .target(name: "PeerText"),
         .target(name: "HTTP", dependencies: ["CCurl", "CCurlShim"]),
+        .target(
+            name: "HTTPListener",
+            dependencies: [
+                .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "FlyingSocks", package: "FlyingFox"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "SalesRules"),
         .target(name: "Clocks"),
         .target(name: "ChildProcess"),
@@ -42,13 +52,18 @@ let package = Package(
             dependencies: [
                 "Dataverse", "BackOffice", "Journal", "SalesRules", "JSON", "Clocks", "Transfers", "PeerText", "HTTP",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         .target(
             name: "Daemon",
             dependencies: [
                 "Sync", "SalesRules", "Journal", "JSON", "HTTP", "Dataverse", "BackOffice", "Clocks", "Transfers", "PeerText",
+                "HTTPListener",
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -63,7 +78,7 @@ let package = Package(
         .target(
             name: "Emulators",
             dependencies: [
-                "SalesRules", "JSON", "BackOffice", "Clocks",
+                "SalesRules", "JSON", "BackOffice", "Clocks", "HTTPListener",
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "FlyingSocks", package: "FlyingFox"),
                 .product(name: "Logging", package: "swift-log"),
@@ -120,7 +135,10 @@ let package = Package(
             ]),
         .testTarget(
             name: "DaemonTests",
-            dependencies: ["Daemon", "Dataverse", "BackOffice", "SopdTestSupport", .product(name: "Logging", package: "swift-log")]),
+            dependencies: [
+                "Daemon", "Dataverse", "BackOffice", "SopdTestSupport", "PeerText", "Emulators", "Journal", "HTTP", "Sync",
+                "Transfers", "HTTPListener", .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "OperationsTests",
             dependencies: ["Operations", "Daemon", "Journal", "Transfers", "Emulators", "SopdTestSupport"]),

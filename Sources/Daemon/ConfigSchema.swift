@@ -24,6 +24,8 @@ public enum ConfigSchema {
         case seconds(ClosedRange<Double>)
         /// A duration (`72h`, `90m`, `3d`, or seconds) in the range, or 0 for never.
         case duration(ClosedRange<Double>)
+        /// An `ip:port` to listen on (`[ip6]:port` for IPv6), or empty for off.
+        case listenAddress
     }
 
     /// One key.
@@ -85,6 +87,7 @@ public enum ConfigSchema {
         Entry(key: "journal.path", kind: .text),
         Entry(key: "journal.retentionDays", kind: .integer(1...3650)),
         Entry(key: "status.staleAfterIntervals", kind: .integer(1...10_000)),
+        Entry(key: "metrics.listen", kind: .listenAddress),
         Entry(key: "log.level", kind: .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"])),
     ]
 

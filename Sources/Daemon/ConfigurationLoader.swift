@@ -3,6 +3,7 @@ import Configuration
 import Dataverse
 import Foundation
 import HTTP
+import HTTPListener
 import PeerText
 import Sync
 import SystemPackage
@@ -199,8 +200,13 @@ public enum ConfigurationLoader {
             retrySweepSeconds: try values.seconds("sync.retrySweepSeconds", default: 15),
             stopTimeoutSeconds: try values.seconds("sync.stopTimeoutSeconds", default: 20),
             journalPath: try values.string("journal.path") ?? defaultJournalPath,
-            logLevel: try values.choice("log.level", default: "info"))
+            logLevel: try values.choice("log.level", default: "info"),
+            metricsListen: try values.listenAddress("metrics.listen", default: defaultMetricsListen))
     }
+
+    /// Where the metrics and health endpoint listens when `metrics.listen` is not set: loopback, on
+    /// the port node_exporter's neighbours leave free for it.
+    public static let defaultMetricsListen = ListenAddress(host: "127.0.0.1", port: 9464)
 }
 
 /// Typed reads of configuration strings, each checked against its `ConfigSchema` entry; each failure
@@ -264,6 +270,20 @@ private struct ConfigValues {
         let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         let octets = host.split(separator: ".", omittingEmptySubsequences: false).map { UInt8($0) }
         return host == "localhost" || host == "::1" || (octets.count == 4 && octets.allSatisfy { $0 != nil } && octets[0] == 127)
+    }
+
+    /// The address to listen on, `fallback` when the key is not set, nil when it is set empty (off).
+    func listenAddress(_ key: String, default fallback: ListenAddress) throws(ConfigurationError) -> ListenAddress? {
+        guard let raw = reader.string(forKey: ConfigKey(key)) else { return fallback }
+        guard !raw.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        let text = try required(key, fix: "")
+        switch ListenAddress.parse(text) {
+        case .success(let address): return address
+        case .failure(let reason):
+            throw ConfigurationError(
+                key: label(key), problem: "'\(PeerText.clean(text, limit: 60))' is not an address to listen on: \(reason)",
+                fix: "Set \(key) to ip:port, such as \(fallback) (loopback only), or to \"\" to turn the endpoint off.")
+        }
     }
 
     func integer(_ key: String, default fallback: Int) throws(ConfigurationError) -> Int {

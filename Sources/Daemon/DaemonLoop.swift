@@ -1,7 +1,10 @@
 import Clocks
 import Dispatch
 import Foundation
+import HTTPListener
+import Journal
 import Logging
+import Synchronization
 import Sync
 
 /// The long-running daemon. Dispatch timers on a serial control queue drive the outbound poll, the
@@ -24,7 +27,13 @@ public final class DaemonLoop: @unchecked Sendable {
     private let random: any RandomSource
     private let control = DispatchQueue(label: "sopd.control")
     private var configuration: SopdConfiguration
-    private var runtime: Runtime
+    private var runtime: Runtime {
+        didSet { published.withLock { $0 = runtime } }
+    }
+    /// The running runtime, for the monitoring endpoint's threads.
+    private let published: Mutex<Runtime>
+    /// Set once a stop begins, for the monitoring endpoint's threads.
+    private let stopRequested = Mutex(false)
     private var timers: [DispatchSourceTimer] = []
     private var signals: [any DispatchSourceSignal] = []
     private var queued: Set<SyncEngine.CycleKind> = []
@@ -41,14 +50,16 @@ public final class DaemonLoop: @unchecked Sendable {
         self.random = random
         self.configuration = configuration
         self.runtime = runtime
+        self.published = Mutex(runtime)
         self.logger = logger
         self.notifier = notifier
         self.reloadConfiguration = reload
         self.makeRuntime = makeRuntime
     }
 
-    /// Starts the timers and signal handlers, tells systemd it is ready, and returns once stopped.
-    public func run() async {
+    /// Starts the timers and signal handlers, tells systemd it is ready (with where the monitoring
+    /// endpoint listens, when it does), and returns once stopped.
+    public func run(monitoringAddress: ListenAddress? = nil) async {
         control.sync {
             armTimers(startNow: true)
             for signalNumber in [SIGTERM, SIGINT, SIGUSR1, SIGHUP] {
@@ -65,12 +76,14 @@ public final class DaemonLoop: @unchecked Sendable {
                 signals.append(source)
             }
         }
-        notifier?.notify(["READY=1", "STATUS=running; first cycle under way"])
+        let endpoint = monitoringAddress.map { "; metrics on http://\($0)/metrics" } ?? ""
+        notifier?.notify(["READY=1", "STATUS=running; first cycle under way\(endpoint)"])
         logger.info(
             "sopd running",
             metadata: [
-                "interval_s": "\(configuration.intervalSeconds)", "inbound_interval_s": "\(configuration.inboundIntervalSeconds)",
-                "retry_sweep_s": "\(configuration.retrySweepSeconds)",
+                "interval_s": .stringConvertible(configuration.intervalSeconds),
+                "inbound_interval_s": .stringConvertible(configuration.inboundIntervalSeconds),
+                "retry_sweep_s": .stringConvertible(configuration.retrySweepSeconds),
             ])
         await withCheckedContinuation { continuation in
             control.sync {
@@ -150,11 +163,35 @@ public final class DaemonLoop: @unchecked Sendable {
         }
     }
 
+    /// Nil while the process is alive: its control loop answers within `seconds` and it is not
+    /// stopping; otherwise why not. For `/healthz`.
+    public func liveness(within seconds: Double = 2) async -> String? {
+        if stopRequested.withLock({ $0 }) { return "stopping" }
+        let answered = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let once = ResumeOnce(continuation)
+            control.async { once.resume(true) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { once.resume(false) }
+        }
+        return answered ? nil : "the control loop has not answered for \(Int(seconds)) s"
+    }
+
+    /// The readiness checks of the running configuration. For `/readyz`.
+    public func readiness() -> ReadinessReport {
+        let runtime = published.withLock { $0 }
+        return ReadinessReport(journalProblem: ReadinessReport.journalProblem(path: runtime.journal.path), health: runtime.engine.health)
+    }
+
+    /// The running runtime's journal, for the metrics.
+    public var journal: Journal { published.withLock { $0.journal } }
+
     private func swap(to configuration: SopdConfiguration, runtime: Runtime) {
         self.runtime.engine.afterCurrentCycle { [self] in
             control.async { [self] in
                 timers.forEach { $0.cancel() }
                 timers.removeAll()
+                if configuration.metricsListen != self.configuration.metricsListen {
+                    logger.warning("metrics.listen changes at the next restart; the endpoint stays where it is until then")
+                }
                 self.configuration = configuration
                 self.runtime = runtime
                 Runtime.logThreshold.level = Logger.Level(rawValue: configuration.logLevel) ?? .info
@@ -170,10 +207,11 @@ public final class DaemonLoop: @unchecked Sendable {
     private func stop(signal: Int32) {
         guard !stopping else { return }
         stopping = true
+        stopRequested.withLock { $0 = true }
         notifier?.notify(["STOPPING=1", "STATUS=stopping"])
         logger.notice(
             "stopping after the cycle under way",
-            metadata: ["signal": "\(signal)", "timeout_s": "\(configuration.stopTimeoutSeconds)"])
+            metadata: ["signal": .stringConvertible(signal), "timeout_s": .stringConvertible(configuration.stopTimeoutSeconds)])
         timers.forEach { $0.cancel() }
         signals.forEach { $0.cancel() }
         control.asyncAfter(deadline: .now() + configuration.stopTimeoutSeconds) { [self] in
@@ -190,5 +228,22 @@ public final class DaemonLoop: @unchecked Sendable {
         finished = true
         stopped?.resume()
         stopped = nil
+    }
+}
+
+/// Resumes a continuation with the first value it is given and ignores the rest.
+private final class ResumeOnce: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Bool, Never>?
+
+    init(_ continuation: CheckedContinuation<Bool, Never>) {
+        self.continuation = continuation
+    }
+
+    func resume(_ value: Bool) {
+        lock.withLock {
+            continuation?.resume(returning: value)
+            continuation = nil
+        }
     }
 }

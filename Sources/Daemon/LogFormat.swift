@@ -2,11 +2,12 @@ import Foundation
 
 /// How sopd writes its log lines.
 public enum LogFormat: String, Sendable, CaseIterable {
-    /// `2026-11-27T15:00:00Z info order delivered … [order=SO-01001 dir=out]`, for people at a terminal.
+    /// `2026-11-27T15:00:00.000Z info order delivered … [order=SO-01001 dir=out]`, for people at a terminal.
     case text
-    /// `level=info msg="order delivered …" order=SO-01001 dir=out`, for the journal and log shippers.
+    /// `ts=2026-11-27T15:00:00.000Z level=info msg="order delivered …" order=SO-01001 dir=out`, for the
+    /// journal and log shippers.
     case logfmt
-    /// One JSON object per line.
+    /// One JSON object per line: `ts`, `level`, `msg`, then the fields, numbers and booleans typed.
     case json
 
     /// The format when none is asked for: text at a terminal, logfmt elsewhere (the journal included).

@@ -70,27 +70,60 @@ public struct LogLineHandler: LogHandler {
         }
     }
 
-    /// The line for one event, without the priority prefix.
+    /// The line for one event, without the priority prefix. logfmt and JSON lines start with the
+    /// event's time (`ts`, RFC 3339 in UTC with milliseconds), so that files and log shippers keep it;
+    /// in JSON, numbers and booleans the caller passed as such (`.stringConvertible`) stay typed.
     /// Every secret sopd holds is masked here once more (`SecretRegistry`), whatever the caller passed.
     static func line(format: LogFormat, level: Logger.Level, message: String, fields: Logger.Metadata, at date: Date)
         -> String
     {
         let secrets = SecretRegistry.shared
         let message = secrets.masked(message)
-        let fields = fields.mapValues { Logger.MetadataValue.string(secrets.masked("\($0)")) }
+        let fields = fields.mapValues { Field($0, secrets: secrets) }
         let names = leadingFields.filter { fields[$0] != nil } + fields.keys.filter { !leadingFields.contains($0) }.sorted()
+        let time = timestamp.format(date)
         switch format {
         case .logfmt:
-            var parts = ["level=\(level)", "msg=\(quoted(message))"]
-            for name in names { parts.append("\(name)=\(quoted("\(fields[name]!)"))") }
+            var parts = ["ts=\(time)", "level=\(level)", "msg=\(quoted(message))"]
+            for name in names { parts.append("\(name)=\(quoted(fields[name]!.text))") }
             return parts.joined(separator: " ")
         case .text:
-            let details = names.map { "\($0)=\(quoted("\(fields[$0]!)"))" }.joined(separator: " ")
-            return "\(date.formatted(.iso8601)) \(level) \(PeerText.escaped(message))" + (details.isEmpty ? "" : " [\(details)]")
+            let details = names.map { "\($0)=\(quoted(fields[$0]!.text))" }.joined(separator: " ")
+            return "\(time) \(level) \(PeerText.escaped(message))" + (details.isEmpty ? "" : " [\(details)]")
         case .json:
-            var object = "{\"level\":\(jsonString("\(level)")),\"msg\":\(jsonString(message))"
-            for name in names { object += ",\(jsonString(name)):\(jsonString("\(fields[name]!)"))" }
+            var object = "{\"ts\":\"\(time)\",\"level\":\(PeerText.jsonQuoted("\(level)")),\"msg\":\(PeerText.jsonQuoted(message))"
+            for name in names { object += ",\(PeerText.jsonQuoted(name)):\(fields[name]!.json)" }
             return object + "}"
+        }
+    }
+
+    /// RFC 3339 in UTC with milliseconds: `2026-11-28T12:45:40.123Z`.
+    private static let timestamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
+    /// One field's value, masked, as text and as a JSON value.
+    private struct Field {
+        let text: String
+        let json: String
+
+        init(_ value: Logger.MetadataValue, secrets: SecretRegistry) {
+            let raw = "\(value)"
+            text = secrets.masked(raw)
+            if case .stringConvertible(let typed) = value, text == raw, let literal = Self.literal(typed) {
+                json = literal
+            } else {
+                json = PeerText.jsonQuoted(text)
+            }
+        }
+
+        /// A number or boolean as JSON writes it, or nil for anything else (and for NaN and infinities).
+        private static func literal(_ value: any CustomStringConvertible & Sendable) -> String? {
+            switch value {
+            case let flag as Bool: return flag ? "true" : "false"
+            case is any BinaryInteger: return "\(value)"
+            case let number as Double: return number.isFinite ? "\(number)" : nil
+            case let number as Float: return number.isFinite ? "\(number)" : nil
+            default: return nil
+            }
         }
     }
 
@@ -100,22 +133,6 @@ public struct LogLineHandler: LogHandler {
         let bare = !value.isEmpty && !value.unicodeScalars.contains {
             $0 == " " || $0 == "=" || $0 == "\"" || $0 == "\\" || $0.value < 0x20 || $0.value == 0x7F
         }
-        return bare ? value : jsonString(value)
-    }
-
-    private static func jsonString(_ value: String) -> String {
-        var text = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F: text += String(format: "\\u%04x", scalar.value)
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        return text + "\""
+        return bare ? value : PeerText.jsonQuoted(value)
     }
 }

@@ -6,6 +6,7 @@ import Foundation
 import Journal
 import Logging
 import Sync
+import Transfers
 
 /// sopd's parts wired from a configuration: the two HTTP clients, the peers' clients, the journal and the engine.
 public struct Runtime: Sendable {
@@ -15,27 +16,42 @@ public struct Runtime: Sendable {
     public let journal: Journal
     /// The engine that runs cycles.
     public let engine: SyncEngine
+    /// Where requests and cycles are measured.
+    public let metrics: SyncMetrics
 
     /// Builds the parts; opens (and creates) the journal.
     /// - Parameters:
     ///   - clock: The time of the data path: the journal's transitions, retries, the request budget.
     ///   - random: The jitter of retries.
+    ///   - metrics: Where requests and cycles are measured; the daemon's exposition, or nothing.
     ///   - progress: Hears how many orders a cycle handled so far, and of how many once known.
     /// - Throws: `JournalError` when the journal cannot be opened.
     public init(
         configuration: SopdConfiguration, logger: Logger, clock: any WallClock = SystemClock(),
-        random: any RandomSource = SystemRandom(), progress: (@Sendable (_ done: Int, _ total: Int?) -> Void)? = nil
+        random: any RandomSource = SystemRandom(), metrics: SyncMetrics = SyncMetrics(),
+        progress: (@Sendable (_ done: Int, _ total: Int?) -> Void)? = nil
     )
         throws(JournalError)
     {
-        dataverse = configuration.dataverse.makeClient(clock: clock)
+        dataverse = configuration.dataverse.makeClient(clock: clock, observer: Self.observer(of: .dataverse, into: metrics))
         let backOffice = BackOfficeClient(
             baseURL: configuration.backOffice.url, credentials: configuration.backOffice.credentials,
-            http: HTTPClient(configuration: configuration.backOffice.http))
+            http: HTTPClient(
+                configuration: configuration.backOffice.http, observer: Self.observer(of: .backOffice, into: metrics)))
         journal = try Journal(path: configuration.journalPath, clock: clock)
+        self.metrics = metrics
         engine = SyncEngine(
             dataverse: dataverse, backOffice: backOffice, journal: journal, settings: configuration.sync, logger: logger,
-            random: random, progress: progress)
+            random: random, metrics: metrics, progress: progress)
+    }
+
+    /// Measures every request to `peer` into `metrics`.
+    private static func observer(of peer: Peer, into metrics: SyncMetrics) -> HTTPClient.Observer {
+        { exchange in
+            metrics.requestEnded(
+                peer: peer, method: exchange.method.rawValue, seconds: exchange.seconds, status: exchange.status,
+                retryAfter: exchange.retryAfter)
+        }
     }
 
     /// The threshold every logger of this process shares; a configuration reload moves it.

@@ -2,6 +2,7 @@ import BackOffice
 import Clocks
 import Dataverse
 import HTTP
+import HTTPListener
 import Sync
 
 /// Everything sopd reads from its configuration, validated. `deploy/sopd.example.yaml` documents each key.
@@ -49,13 +50,15 @@ public struct SopdConfiguration: Sendable {
     public var journalPath: String
     /// The least severe log level written (`log.level`).
     public var logLevel: String
+    /// Where the metrics and health endpoint listens (`metrics.listen`), or nil when it is off.
+    public var metricsListen: ListenAddress?
 }
 
 extension SopdConfiguration.Dataverse {
     /// A client of the configured organization, with its own connection pool; its token cache, its
-    /// request budget and its waits for `Retry-After` keep time on `clock`.
-    public func makeClient(clock: any WallClock = SystemClock()) -> DataverseClient {
-        let client = HTTPClient(configuration: http)
+    /// request budget and its waits for `Retry-After` keep time on `clock`; `observer` hears every request.
+    public func makeClient(clock: any WallClock = SystemClock(), observer: HTTPClient.Observer? = nil) -> DataverseClient {
+        let client = HTTPClient(configuration: http, observer: observer)
         let tokens: any AccessTokenSource =
             switch auth {
             case .token(let token): StaticAccessToken(token)

@@ -8,6 +8,8 @@ public enum SyncExitCode: Int32, Sendable {
     case transfersFailed = 1
     /// A peer could not be reached (EX_UNAVAILABLE).
     case unavailable = 69
+    /// An output file could not be written, such as the metrics textfile (EX_CANTCREAT).
+    case cannotCreate = 73
     /// A temporary failure; try again later (EX_TEMPFAIL).
     case temporaryFailure = 75
     /// The configuration is missing or wrong (EX_CONFIG).

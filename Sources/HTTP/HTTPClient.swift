@@ -34,13 +34,18 @@ public final class HTTPClient: Sendable {
         }
     }
 
+    /// Hears every request that ended, answered or not, on the client's transfer thread: keep it short.
+    public typealias Observer = @Sendable (HTTPExchange) -> Void
+
     /// The settings of this client.
     public let configuration: Configuration
     private let loop: CurlMultiLoop
+    private let observer: Observer?
 
-    /// Creates a client with its own connection pool.
-    public init(configuration: Configuration = Configuration()) {
+    /// Creates a client with its own connection pool; `observer` hears how each request ended (for metrics).
+    public init(configuration: Configuration = Configuration(), observer: Observer? = nil) {
         self.configuration = configuration
+        self.observer = observer
         self.loop = CurlMultiLoop(maxConnectionsPerHost: configuration.maxConnectionsPerHost)
     }
 
@@ -53,6 +58,15 @@ public final class HTTPClient: Sendable {
     public func send(
         _ request: HTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, HTTPError>) -> Void
     ) {
+        var completion = completion
+        if let observer {
+            let started = DispatchTime.now()
+            let finish = completion
+            completion = { result in
+                observer(HTTPExchange(request: request, result: result, since: started))
+                finish(result)
+            }
+        }
         let refusal: (code: HTTPError.Code, detail: String)
         if !request.headers.areValid {
             refusal = (.invalidRequest, "a header name or value holds a control character (CR, LF or NUL); the request was not sent")

@@ -19,6 +19,7 @@ final class GroupCommit: @unchecked Sendable {
     private let condition = NSCondition()
     private var pending: [Slot] = []
     private var committing = false
+    private var committedWrites = 0
 
     init(_ database: DatabasePool) {
         self.database = database
@@ -50,6 +51,13 @@ final class GroupCommit: @unchecked Sendable {
         }
     }
 
+    /// The writes committed so far.
+    var committed: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return committedWrites
+    }
+
     private func commit(_ group: [Slot]) {
         do {
             try database.write { db in
@@ -71,6 +79,7 @@ final class GroupCommit: @unchecked Sendable {
         for slot in group {
             slot.body = nil
             slot.done = true
+            if slot.error == nil { committedWrites += 1 }
         }
         condition.unlock()
     }

@@ -27,6 +27,7 @@ extension Journal {
                     else { continue }
                 }
                 try inserted.insert(db)
+                if inserted.state == .dead { try Self.tally(db, inserted.direction, .dead) }
             }
             try db.execute(
                 sql: "INSERT INTO cursor (name, value, updatedAt) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updatedAt = excluded.updatedAt",

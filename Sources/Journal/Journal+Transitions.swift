@@ -102,6 +102,7 @@ extension Journal {
             }
             let settled = try transition(transfer, clock.now())
             try settled.update(db)
+            if let outcome = TransferOutcome(settledIn: settled.state) { try Self.tally(db, settled.direction, outcome) }
             if let attempt {
                 var record = TransferMachine.attempt(of: settled, log: attempt, status: status)
                 try record.insert(db)

@@ -15,7 +15,7 @@ public final class Journal: Sendable {
     /// Tells whether the holder of a lease is alive.
     let probe: any LeaseProbe
     private let database: DatabasePool
-    private let commits: GroupCommit
+    let commits: GroupCommit
 
     /// Opens the journal at `path`, creating it (mode 0600) and migrating its schema as needed.
     /// - Parameters:

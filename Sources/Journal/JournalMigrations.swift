@@ -87,6 +87,26 @@ enum JournalMigrations {
                 table.column("lastError", .text).notNull()
             }
         }
+        migrator.registerMigration("v8: outcome tallies") { db in
+            try db.create(table: "tally") { table in
+                table.column("direction", .text).notNull()
+                table.column("outcome", .text).notNull()
+                table.column("count", .integer).notNull()
+                table.primaryKey(["direction", "outcome"])
+            }
+            // What the journal still holds: done and dead transfers, and the attempts that failed before
+            // their transfer settled (done transfers pruned before v8 are not counted).
+            try db.execute(
+                sql: """
+                    INSERT INTO tally (direction, outcome, count)
+                    SELECT direction, CASE state WHEN 'done' THEN 'delivered' ELSE 'dead' END, COUNT(*) FROM transfer
+                    WHERE state IN ('done', 'dead') GROUP BY direction, state;
+                    INSERT INTO tally (direction, outcome, count)
+                    SELECT transfer.direction, 'failed', COUNT(*) FROM attempt JOIN transfer ON transfer.id = attempt.transferId
+                    WHERE NOT (attempt.number = transfer.attempts AND transfer.state IN ('done', 'dead'))
+                    GROUP BY transfer.direction;
+                    """)
+        }
         return migrator
     }
 }

@@ -76,6 +76,17 @@ public struct CycleReport: Sendable {
         return clean ? .allDone : .someFailed
     }
 
+    /// Whether the outbound half succeeded: Dynamics was read, no delivery failed for want of a peer,
+    /// and no peer is failing. A cycle whose deliveries all wait for a failing back office is no success.
+    public var outboundSucceeded: Bool {
+        readError == nil && !failed.contains { $0.peerUnavailable } && outages.isEmpty
+    }
+
+    /// Whether the inbound half succeeded: sopd may write back, the feed was read, and no peer is failing.
+    public var inboundSucceeded: Bool {
+        inbound.refusal == nil && inbound.readError == nil && outages.isEmpty
+    }
+
     /// Whether the cycle is worth a line at notice: something was delivered or applied, or something
     /// failed while every peer answered. A cycle that did nothing, or whose failures a failing peer's
     /// circuit already tells, is a debug line.

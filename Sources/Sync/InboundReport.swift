@@ -32,6 +32,8 @@ public struct InboundReport: Sendable {
     public var waiting: [Failure] = []
     /// Why sopd refused to pull changes back at all (the acting user or the switch), if it did.
     public var refusal: String?
+    /// Whether this pass checked the acting user and the switch (it does not while Dataverse is failing).
+    public var accessChecked = false
     /// Why the feed could not be read, if it could not.
     public var readError: String?
 

@@ -53,8 +53,8 @@ final class PeerCircuits: @unchecked Sendable {
         logger.notice(
             "\(peer.label) answers again; what waited for it goes now",
             metadata: [
-                "peer": "\(peer.rawValue)", "down_s": "\(Int(seconds))", "failures": "\(outage.failures)",
-                "waiting": "\((try? journal.backlog().waiting) ?? 0)",
+                "peer": "\(peer.rawValue)", "down_s": .stringConvertible(Int(seconds)), "failures": .stringConvertible(outage.failures),
+                "waiting": .stringConvertible((try? journal.backlog().waiting) ?? 0),
             ])
     }
 
@@ -77,7 +77,7 @@ final class PeerCircuits: @unchecked Sendable {
                 "\(peer.label) is still unavailable",
                 metadata: [
                     "peer": "\(peer.rawValue)", "failing_since": "\(outage.since.formatted(.iso8601))",
-                    "failures": "\(outage.failures)", "waiting": "\((try? journal.backlog().waiting) ?? 0)",
+                    "failures": .stringConvertible(outage.failures), "waiting": .stringConvertible((try? journal.backlog().waiting) ?? 0),
                     "error": "\(outage.lastError)",
                 ])
         case .recovered, nil:

@@ -5,6 +5,7 @@ import Dispatch
 import Foundation
 import Journal
 import Logging
+import Synchronization
 import Transfers
 
 /// Runs sync cycles (outbound, then inbound) one at a time on a serial Dispatch queue, so cycles never overlap, whether
@@ -16,17 +17,21 @@ public final class SyncEngine: Sendable {
     private let journal: Journal
     private let settings: SyncSettings
     private let logger: Logger
+    private let metrics: SyncMetrics
     private let queue = DispatchQueue(label: "sopd.cycle")
+    /// What the last check of the acting user and the switch said: nil before the first, then the refusal or "".
+    private let access = Mutex<String?>(nil)
 
     /// Creates an engine over the given peers and journal; `progress` hears how many orders a cycle
     /// handled so far, and of how many once known. The time comes from the journal's clock, the
-    /// jitter of retries from `random`.
+    /// jitter of retries from `random`; cycles are measured into `metrics`.
     public init(
         dataverse: DataverseClient, backOffice: BackOfficeClient, journal: Journal, settings: SyncSettings,
-        logger: Logger, random: any RandomSource = SystemRandom(),
+        logger: Logger, random: any RandomSource = SystemRandom(), metrics: SyncMetrics = SyncMetrics(),
         progress: (@Sendable (_ done: Int, _ total: Int?) -> Void)? = nil
     ) {
         self.journal = journal
+        self.metrics = metrics
         self.settings = settings
         self.logger = logger
         let circuits = PeerCircuits(journal: journal, policy: settings.retry, random: random, logger: logger)
@@ -41,26 +46,48 @@ public final class SyncEngine: Sendable {
     }
 
     /// One cycle: orders out, then the back office's changes in.
-    /// Each direction that ran through records its checkpoint (for `sopd status`); done transfers past
-    /// the retention are pruned.
+    /// Each direction that succeeded records its checkpoint (for `sopd status` and the metrics); done
+    /// transfers past the retention are pruned.
     private func cycle(_ kind: CycleKind) -> CycleReport {
         let started = DispatchTime.now()
-        var report = kind == .inbound ? CycleReport() : outbound.run(readingDynamics: kind != .retries)
-        if kind == .full || kind == .inbound { report.inbound = inbound.run() }
+        var report = CycleReport()
+        if kind != .inbound { report = outbound.run(readingDynamics: kind != .retries) }
+        let outboundEnded = DispatchTime.now()
+        if kind == .full || kind == .inbound {
+            report.inbound = inbound.run()
+            if report.inbound.accessChecked { access.withLock { $0 = report.inbound.refusal ?? "" } }
+        }
+        let outages = circuits.outages
+        report.outages = outages
         do {
-            if kind == .full || kind == .outbound, report.readError == nil { try journal.setCheckpoint(.outbound) }
-            if kind == .full || kind == .inbound, report.inbound.refusal == nil, report.inbound.readError == nil {
-                try journal.setCheckpoint(.inbound)
+            if kind != .inbound {
+                let succeeded = report.outboundSucceeded
+                metrics.cycleEnded(.outbound, seconds: Self.seconds(from: started, to: outboundEnded), succeeded: succeeded)
+                if succeeded, kind != .retries { try journal.setCheckpoint(.outbound) }
+            }
+            if kind == .full || kind == .inbound {
+                let succeeded = report.inboundSucceeded
+                metrics.cycleEnded(.inbound, seconds: Self.seconds(from: outboundEnded, to: .now()), succeeded: succeeded)
+                if succeeded { try journal.setCheckpoint(.inbound) }
             }
             let pruned = try journal.prune(doneBefore: journal.clock.now().addingTimeInterval(-settings.retentionSeconds))
-            if pruned > 0 { logger.info("pruned done transfers past the retention", metadata: ["count": "\(pruned)"]) }
+            if pruned > 0 { logger.info("pruned done transfers past the retention", metadata: ["count": .stringConvertible(pruned)]) }
             report.backlog = try journal.backlog()
-            report.outages = circuits.outages
         } catch {
             logger.error("cannot record the cycle in the journal", metadata: ["error": "\(error)"])
         }
-        report.duration = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        report.duration = Self.seconds(from: started, to: .now())
         return report
+    }
+
+    private static func seconds(from start: DispatchTime, to end: DispatchTime) -> Double {
+        Double(end.uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+
+    /// What the engine knows of its peers for a readiness check: the outages under way, and what the
+    /// last check of the acting user and the switch said.
+    public var health: EngineHealth {
+        EngineHealth(outages: circuits.outages, accessRefusal: access.withLock { $0 })
     }
 
     /// What a cycle does.

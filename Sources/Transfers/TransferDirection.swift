@@ -1,5 +1,5 @@
 /// Which way a transfer goes.
-public enum TransferDirection: String, Sendable, Codable {
+public enum TransferDirection: String, Sendable, Codable, CaseIterable {
     /// From Dynamics to the back office.
     case outbound = "out"
     /// From the back office to Dynamics.

@@ -24,37 +24,84 @@ struct SopdCommand: AsyncParsableCommand {
     var syncNow = false
 
     @Option(
+        name: .customLong("metrics-textfile"),
+        help: ArgumentHelp(
+            "With --sync-now: write the run's metrics to this file for node_exporter's textfile collector (atomically: a temporary file, then a rename).",
+            valueName: "path"))
+    var metricsTextfile: String?
+
+    @Option(
         name: .customLong("log-format"),
         help: "text, logfmt or json (default: text at a terminal, logfmt elsewhere; priority-prefixed in the systemd journal).")
     var logFormat: LogFormat?
+
+    func validate() throws {
+        if metricsTextfile != nil, !syncNow {
+            throw ValidationError(
+                "--metrics-textfile goes with --sync-now; the daemon serves its metrics on metrics.listen instead")
+        }
+    }
 
     func run() async throws {
         let configuration = try await options.load()
         Runtime.bootstrapLogging(level: configuration.logLevel, format: logFormat)
         let logger = Logger(label: "sopd")
+        let monitoring = Monitoring(logger: logger)
         let progress = syncNow ? ProgressLine.forTerminal() : nil
         var onProgress: (@Sendable (Int, Int?) -> Void)?
         if let progress { onProgress = { done, total in progress.update(done: done, total: total) } }
         let runtime: Runtime
         do {
-            runtime = try Runtime(configuration: configuration, logger: logger, progress: onProgress)
+            runtime = try Runtime(configuration: configuration, logger: logger, metrics: monitoring.metrics, progress: onProgress)
         } catch {
             FileHandle.standardError.write(Data("sopd: \(error)\n".utf8))
             throw ExitCode(SyncExitCode.configuration.rawValue)
         }
         guard syncNow else {
-            let options = self.options
-            let loop = DaemonLoop(
-                configuration: configuration, runtime: runtime, logger: logger, notifier: SystemdNotifier(),
-                reload: { try await ConfigurationLoader.load(path: options.config) },
-                makeRuntime: { try Runtime(configuration: $0, logger: logger) })
-            await loop.run()
+            try await runDaemon(configuration: configuration, runtime: runtime, monitoring: monitoring, logger: logger)
             return
         }
         let cycle = await runtime.engine.runCycle()
         progress?.finish()
         print(cycle.summary)
-        let status = SyncExitCode(cycle.outcome)
+        var status = SyncExitCode(cycle.outcome)
+        if let metricsTextfile {
+            do {
+                try monitoring.writeTextfile(to: metricsTextfile, journal: runtime.journal)
+            } catch {
+                FileHandle.standardError.write(Data("sopd: --metrics-textfile: \(error)\n".utf8))
+                if status == .ok { status = .cannotCreate }
+            }
+        }
         if status != .ok { throw ExitCode(status.rawValue) }
+    }
+
+    /// The daemon: the loop, and the monitoring endpoint beside it when `metrics.listen` is set.
+    private func runDaemon(
+        configuration: SopdConfiguration, runtime: Runtime, monitoring: Monitoring, logger: Logger
+    ) async throws {
+        let options = self.options
+        let loop = DaemonLoop(
+            configuration: configuration, runtime: runtime, logger: logger, notifier: SystemdNotifier(),
+            reload: { try await ConfigurationLoader.load(path: options.config) },
+            makeRuntime: { try Runtime(configuration: $0, logger: logger, metrics: monitoring.metrics) })
+        var endpoint: MetricsEndpoint?
+        if let address = configuration.metricsListen {
+            let sources = MetricsEndpoint.Sources(
+                metrics: { monitoring.text(journal: loop.journal) }, liveness: { await loop.liveness() },
+                readiness: { loop.readiness() })
+            do {
+                endpoint = try await MetricsEndpoint(address: address, sources: sources, logger: logger)
+            } catch {
+                FileHandle.standardError.write(
+                    Data("sopd: metrics.listen: \(error). Choose a free address, or set metrics.listen to \"\" to turn the endpoint off.\n".utf8))
+                throw ExitCode(SyncExitCode.configuration.rawValue)
+            }
+            logger.info(
+                "metrics and health endpoint listening",
+                metadata: ["address": "\(endpoint?.address.description ?? "")", "paths": "/metrics /healthz /readyz"])
+        }
+        await loop.run(monitoringAddress: endpoint?.address)
+        await endpoint?.stop()
     }
 }

@@ -29,14 +29,18 @@ public struct EmulatorProcess: Sendable {
     /// - Parameters:
     ///   - tokens: Whether the config carries the tokens (or they come from elsewhere).
     ///   - dataverse: More keys of the `dataverse:` section, such as `pageSize: 40`.
+    ///   - metricsListen: `metrics.listen`: by default a port the system picks, "" for none.
     ///   - extra: More YAML sections, such as `journal:` or `sync:`.
     public func writeConfig(
-        in directory: TemporaryDirectory, tokens: Bool = true, dataverse: [String] = [], extra: String = ""
+        in directory: TemporaryDirectory, tokens: Bool = true, dataverse: [String] = [], metricsListen: String = "127.0.0.1:0",
+        extra: String = ""
     ) throws -> String {
         let path = directory.file("sopd.yaml")
         let token = { (value: String) in tokens ? "\n  token: \(value)" : "" }
         let more = dataverse.map { "\n  \($0)" }.joined()
-        try "dataverse:\n  url: \(dataverseURL)\(token("sopd-app-token"))\(more)\nbackoffice:\n  url: \(backOfficeURL)\(token("backoffice-token"))\n\(extra)"
+        // A daemon's endpoint goes on a port the system picks, so that daemons of tests side by side never share one.
+        let metrics = "metrics:\n  listen: \"\(metricsListen)\"\n"
+        try "dataverse:\n  url: \(dataverseURL)\(token("sopd-app-token"))\(more)\nbackoffice:\n  url: \(backOfficeURL)\(token("backoffice-token"))\n\(metrics)\(extra)"
             .write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

@@ -55,6 +55,7 @@ public final class InboundPipeline: Sendable {
         }
         do {
             let refusal = try actingUserRefusal()
+            report.accessChecked = true
             circuits.succeeded(.dataverse)
             if let refusal {
                 report.refusal = refusal
@@ -171,7 +172,7 @@ public final class InboundPipeline: Sendable {
                 blocked[event.orderId] = blocked[event.orderId] ?? event.id
                 return
             }
-            metadata["attempt"] = "\(claimed.attempts)"
+            metadata["attempt"] = .stringConvertible(claimed.attempts)
             do {
                 try applyEvent(event, transfer: id)
                 circuits.succeeded(.dataverse)
@@ -184,10 +185,11 @@ public final class InboundPipeline: Sendable {
                 let disposition = try failures.record(
                     .init(failure: failure, reason: reason, status: status, outcome: failure.label), of: claimed,
                     started: started, durationMs: elapsed())
-                metadata["ms"] = "\(elapsed())"
-                if let status { metadata["status"] = "\(status)" }
+                metadata["ms"] = .stringConvertible(elapsed())
+                if let status { metadata["status"] = .stringConvertible(status) }
                 metadata["error"] = "\(reason)"
                 metadata["class"] = "\(failure.label)"
+                if case .retry(let at) = disposition { metadata["retry_at"] = "\(at.formatted(.iso8601))" }
                 if disposition == .dead {
                     logger.error("back-office event given up: dead in the journal until an operator retries it", metadata: metadata)
                 } else {
@@ -202,7 +204,7 @@ public final class InboundPipeline: Sendable {
             try journal.complete(
                 id, remoteId: event.orderId, status: nil,
                 attempt: .init(startedAt: started, durationMs: elapsed(), outcome: "ok"))
-            metadata["ms"] = "\(elapsed())"
+            metadata["ms"] = .stringConvertible(elapsed())
             logger.info("back-office event applied to Dynamics", metadata: metadata)
             report.applied.append(.init(eventId: event.id, type: event.type, orderNumber: transfer.orderNumber))
         } catch {
@@ -249,7 +251,7 @@ public final class InboundPipeline: Sendable {
                 try journal.recordConflict(transfer)
                 logger.notice(
                     "order changed while applying; read again and re-applied",
-                    metadata: ["order": "\(order.orderNumber)", "dir": "in", "event": "\(event.id)", "status": "412"])
+                    metadata: ["order": "\(order.orderNumber)", "dir": "in", "event": "\(event.id)", "status": .stringConvertible(412)])
                 order = try readOrder(orderId)
                 continue
             }

@@ -109,7 +109,7 @@ public final class OutboundPipeline: Sendable {
         if links.stoppedShort {
             logger.notice(
                 "read dataverse.maxPagesPerCycle pages of submitted orders; the rest waits for the next cycle",
-                metadata: ["dir": "out", "pages": "\(settings.maxPagesPerCycle)"])
+                metadata: ["dir": "out", "pages": .stringConvertible(settings.maxPagesPerCycle)])
         }
     }
 
@@ -290,7 +290,7 @@ public final class OutboundPipeline: Sendable {
     /// Journals the outcome of an order whose stamp was tried.
     private func finish(_ order: Posted, stamped: Result<Void, DataverseError>) throws -> OrderOutcome {
         var metadata = order.metadata
-        metadata["ms"] = "\(order.elapsed)"
+        metadata["ms"] = .stringConvertible(order.elapsed)
         switch stamped {
         case .failure(let error):
             let reason = "delivered as \(order.receipt.orderId), but stamping the order in Dynamics failed: \(error)"
@@ -390,7 +390,7 @@ public final class OutboundPipeline: Sendable {
             return .skipped(.init(orderNumber: transfer.orderNumber, reason: "being sent by another sopd process"))
         }
         var metadata: Logger.Metadata = [
-            "order": "\(transfer.orderNumber)", "dir": "out", "attempt": "\(claimed.attempts)",
+            "order": "\(transfer.orderNumber)", "dir": "out", "attempt": .stringConvertible(claimed.attempts),
         ]
         let started = clock.now()
         let uptime = DispatchTime.now()
@@ -423,8 +423,8 @@ public final class OutboundPipeline: Sendable {
             circuits.succeeded(.backOffice)
         } catch {
             circuits.ended(.backOffice, with: [error])
-            metadata["status"] = "\(error.status.map(String.init) ?? "none")"
-            metadata["ms"] = "\(elapsed())"
+            if let status = error.status { metadata["status"] = .stringConvertible(status) }
+            metadata["ms"] = .stringConvertible(elapsed())
             let failure = FailureClass(error)
             return try recordFailure(
                 claimed,
@@ -434,7 +434,7 @@ public final class OutboundPipeline: Sendable {
                 peerUnavailable: error.code == .unavailable, metadata: metadata, started: started, durationMs: elapsed(),
                 probe: probe || circuits.wasFailingBefore(.backOffice))
         }
-        metadata["status"] = "\(receipt.status)"
+        metadata["status"] = .stringConvertible(receipt.status)
         metadata["backoffice_id"] = "\(receipt.orderId)"
         // An ETag that is no header value is not sent: the stamp reads the row's ETag again.
         let etag = order?["@odata.etag"]?.stringValue.flatMap { HTTPHeaders.isValidValue($0) ? $0 : nil }

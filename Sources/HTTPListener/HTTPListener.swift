@@ -1,0 +1,78 @@
+import FlyingFox
+import FlyingSocks
+import Foundation
+import Logging
+
+/// An HTTP server of this process (FlyingFox), bound to one address: the emulators' servers and the
+/// daemon's metrics and health endpoint. It runs on Swift concurrency, apart from sopd's Dispatch queues.
+public final class HTTPListener: Sendable {
+    private let server: HTTPServer
+    private let task: Task<Void, any Error>
+    /// The address bound, with the port the system picked when 0 was asked for.
+    public let address: ListenAddress
+
+    /// Binds `address` and answers every request with `handler`.
+    /// - Throws: `HTTPListenerError` when the address cannot be bound (in use, not this machine's, or a privileged port).
+    public init(
+        address: ListenAddress, logger: Logger, timeout: TimeInterval = 60,
+        handler: @escaping @Sendable (FlyingFox.HTTPRequest) async -> FlyingFox.HTTPResponse
+    ) async throws(HTTPListenerError) {
+        let server: HTTPServer
+        do {
+            func make(_ socketAddress: some SocketAddress) -> HTTPServer {
+                HTTPServer(
+                    address: socketAddress, timeout: timeout, pool: NoDelaySocketPool(wrapping: HTTPServer.defaultPool()),
+                    logger: FlyingFoxLogBridge(logger: logger), handler: ClosureHTTPHandler { await handler($0) })
+            }
+            server =
+                address.isIPv6
+                ? make(try sockaddr_in6.inet6(ip6: address.host, port: address.port))
+                : make(try sockaddr_in.inet(ip4: address.host, port: address.port))
+        } catch {
+            throw HTTPListenerError(address: address, cause: "\(error)")
+        }
+        let task = Task { try await server.run() }
+        do {
+            try await server.waitUntilListening(timeout: 10)
+        } catch {
+            task.cancel()
+            let cause = await Self.failure(of: task) ?? "\(error)"
+            throw HTTPListenerError(address: address, cause: cause)
+        }
+        var bound = address
+        switch await server.listeningAddress {
+        case .ip4(_, let port), .ip6(_, let port): bound.port = port
+        default: break
+        }
+        self.server = server
+        self.task = task
+        self.address = bound
+    }
+
+    /// Why the server's run ended, as the socket said (`bind` and `EADDRINUSE`, say).
+    private static func failure(of task: Task<Void, any Error>) async -> String? {
+        guard case .failure(let error) = await task.result else { return nil }
+        if let socketError = error as? SocketError, case .failed(let type, let errno, let message) = socketError {
+            return "\(type) failed: \(message) (errno \(errno))"
+        }
+        return "\(error)"
+    }
+
+    /// Stops listening and closes every connection; when it returns, the port refuses connections.
+    public func stop() async {
+        // Clients keep idle connections open; waiting for them to close would only delay the stop.
+        task.cancel()
+        await server.stop(timeout: 0)
+        _ = await task.result
+    }
+}
+
+/// A listener could not bind its address.
+public struct HTTPListenerError: Error, CustomStringConvertible {
+    /// The address asked for.
+    public var address: ListenAddress
+    /// What the system said.
+    public var cause: String
+
+    public var description: String { "cannot listen on \(address): \(cause)" }
+}

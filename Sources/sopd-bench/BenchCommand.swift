@@ -35,7 +35,10 @@ struct BenchCommand: AsyncParsableCommand {
         }
         if all || scenario == "c" {
             let idle = try ProcessScenarios.idle(seconds: idleSeconds, folder: folder)
-            line(String(format: "c: idle daemon for %.0f s: CPU %.2f%%, RSS %.1f MiB", idleSeconds, idle.cpuPercent, idle.residentMiB))
+            line(
+                String(
+                    format: "c: idle daemon for %.0f s, scraped every 15 s (%d bytes): CPU %.2f%%, RSS %.1f MiB", idleSeconds,
+                    idle.scrapeBytes, idle.cpuPercent, idle.residentMiB))
         }
         if all || scenario == "d" {
             let run = try ProcessScenarios.backlog(orders: backlog, folder: folder)

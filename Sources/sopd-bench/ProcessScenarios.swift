@@ -1,12 +1,15 @@
-import Foundation
 import ChildProcess
+import Foundation
+import HTTP
 
 /// Scenarios (c) and (d), with the built `sopd` and `sop-emulator` as separate processes, so that the
 /// figures are sopd's own, on the shipped defaults (pages of 500 orders, stamps in batches of 100).
 enum ProcessScenarios {
-    private static func config(_ urls: [String], folder: String) throws -> String {
+    private static func config(_ urls: [String], folder: String, metricsPort: UInt16 = 0) throws -> String {
         let path = "\(folder)/sopd.yaml"
         try """
+        metrics:
+          listen: 127.0.0.1:\(metricsPort)
         dataverse:
           url: \(urls[0])
           token: sopd-app-token
@@ -29,18 +32,27 @@ enum ProcessScenarios {
         return (emulator, urls)
     }
 
-    /// (c) The daemon idle for `seconds`: its CPU share and resident set size.
-    static func idle(seconds: Double, folder: String) throws -> (cpuPercent: Double, residentMiB: Double) {
+    /// (c) The daemon idle for `seconds`, its monitoring endpoint scraped every 15 s as Prometheus
+    /// would: its CPU share, resident set size, and the scrapes' size.
+    static func idle(seconds: Double, folder: String) throws -> (cpuPercent: Double, residentMiB: Double, scrapeBytes: Int) {
         let (emulator, urls) = try emulator(orders: 0)
         defer { stop(emulator) }
-        let daemon = try BuiltProcess("sopd", ["--config", try config(urls, folder: folder)])
+        let port = try LoopbackPort.free()
+        let daemon = try BuiltProcess("sopd", ["--config", try config(urls, folder: folder, metricsPort: port)])
         Thread.sleep(forTimeInterval: 2)
+        let http = HTTPClient()
+        let scrape = HTTPRequest(method: .get, url: "http://127.0.0.1:\(port)/metrics")
+        var scrapeBytes = try http.perform(scrape).body.count
         let cpuBefore = daemon.cpuSeconds
-        Thread.sleep(forTimeInterval: seconds)
+        let start = Date()
+        while Date().timeIntervalSince(start) < seconds {
+            Thread.sleep(forTimeInterval: min(15, max(seconds - Date().timeIntervalSince(start), 0)))
+            scrapeBytes = try http.perform(scrape).body.count
+        }
         let cpu = daemon.cpuSeconds - cpuBefore
         let resident = daemon.residentMiB
         stop(daemon)
-        return (cpu / seconds * 100, resident)
+        return (cpu / seconds * 100, resident, scrapeBytes)
     }
 
     /// (d) `orders` submitted orders through one `sopd --sync-now`: its peak resident set size and time.

@@ -66,7 +66,7 @@ public final class HostilePeer: @unchecked Sendable {
     /// Starts listening; `respond` answers every request.
     public init(_ respond: @escaping @Sendable (Request) -> Reply) throws {
         self.respond = respond
-        let (descriptor, port) = try ClosedPort.bindLoopback()
+        let (descriptor, port) = try LoopbackPort.bind()
         guard listen(descriptor, 64) == 0 else {
             close(descriptor)
             throw BuiltProcessError(message: "cannot listen on loopback")

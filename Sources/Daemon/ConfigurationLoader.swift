@@ -276,7 +276,7 @@ private struct ConfigValues {
     func listenAddress(_ key: String, default fallback: ListenAddress) throws(ConfigurationError) -> ListenAddress? {
         guard let raw = reader.string(forKey: ConfigKey(key)) else { return fallback }
         guard !raw.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
-        let text = try required(key, fix: "")
+        guard let text = try string(key) else { return fallback }
         switch ListenAddress.parse(text) {
         case .success(let address): return address
         case .failure(let reason):

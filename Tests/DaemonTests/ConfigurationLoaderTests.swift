@@ -2,6 +2,7 @@ import BackOffice
 import Daemon
 import Dataverse
 import Foundation
+import HTTPListener
 import SopdTestSupport
 import Testing
 
@@ -41,6 +42,23 @@ import Testing
             return
         }
         #expect(token == "bo-secret")
+        #expect(configuration.metricsListen == ListenAddress(host: "127.0.0.1", port: 9464))
+    }
+
+    @Test func theMonitoringEndpointIsOnLoopbackByDefaultAndOffWhenEmpty() async throws {
+        let base = "dataverse:\n  url: https://x.crm.dynamics.com\n  token: t-31c9e0\nbackoffice:\n  url: https://erp\n  token: b-51d2e8\n"
+        let unset = try await ConfigurationLoader.load(path: try write(base))
+        #expect(unset.metricsListen == ConfigurationLoader.defaultMetricsListen)
+        #expect(unset.metricsListen?.isLoopback == true)
+        let off = try await ConfigurationLoader.load(path: try write(base + "metrics:\n  listen: \"\"\n"))
+        #expect(off.metricsListen == nil)
+        let offByEnvironment = try await ConfigurationLoader.load(path: try write(base), environment: ["SOPD_METRICS_LISTEN": ""])
+        #expect(offByEnvironment.metricsListen == nil)
+        let ipv6 = try await ConfigurationLoader.load(path: try write(base + "metrics:\n  listen: \"[::1]:9100\"\n"))
+        #expect(ipv6.metricsListen == ListenAddress(host: "::1", port: 9100))
+        #expect(ipv6.metricsListen?.description == "[::1]:9100")
+        let everywhere = try await ConfigurationLoader.load(path: try write(base + "metrics:\n  listen: 0.0.0.0:9464\n"))
+        #expect(everywhere.metricsListen?.isLoopback == false)
     }
 
     @Test func environmentVariablesOverrideTheFile() async throws {

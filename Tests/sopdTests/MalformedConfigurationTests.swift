@@ -113,6 +113,12 @@ import Testing
             Case(name: "plain http to a host that only starts like loopback", keys: ["backoffice.url": "http://127.attacker.example/api"], key: "backoffice.url", problem: "plain http://"),
             Case(name: "credentials: token with a line break inside", keys: ["backoffice.token": nil], credentials: ["backoffice-token": "tok\nX-Injected: yes\n"], key: "backoffice-token, for backoffice.token", problem: "control character"),
             Case(name: "credentials: empty secret file", keys: ["dataverse.token": nil], credentials: ["dataverse-token": "\n"], key: "dataverse-token, for dataverse.token", problem: "is empty"),
+            Case(name: "metrics.listen host name", keys: ["metrics.listen": "localhost:9464"], key: "metrics.listen", problem: "is not an IP address"),
+            Case(name: "metrics.listen without port", keys: ["metrics.listen": "127.0.0.1"], key: "metrics.listen", problem: "write the address as ip:port"),
+            Case(name: "metrics.listen port too big", keys: ["metrics.listen": "127.0.0.1:70000"], key: "metrics.listen", problem: "the port must be a number from 0 to 65535"),
+            Case(name: "metrics.listen IPv6 without brackets", keys: ["metrics.listen": "::1:9464"], key: "metrics.listen", problem: "write the address as ip:port"),
+            Case(name: "metrics.listen bad IPv4", keys: ["metrics.listen": "127.0.0.300:9464"], key: "metrics.listen", problem: "is not an IP address"),
+            Case(name: "environment: metrics.listen with a scheme", environment: ["SOPD_METRICS_LISTEN": "http://127.0.0.1:9464"], key: "SOPD_METRICS_LISTEN (environment), for metrics.listen", problem: "is not an address to listen on"),
         ]
         return cases
     }()

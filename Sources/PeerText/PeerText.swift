@@ -48,13 +48,23 @@ public enum PeerText {
     /// stays one line that reads as it is.
     public static func escaped(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+        return escaping(text, where: needsEscape) { "\\u{\(String($0.value, radix: 16))}" }
+    }
+
+    /// `text` with `\n`, `\r` and `\t` written as such, every other scalar that `escapes` picks written by
+    /// `written`, and `extra` scalars (quotes, say) preceded by a backslash.
+    private static func escaping(
+        _ text: String, extra: Set<Unicode.Scalar> = [], where escapes: (Unicode.Scalar) -> Bool,
+        as written: (Unicode.Scalar) -> String
+    ) -> String {
         var result = ""
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\n": result += "\\n"
             case "\r": result += "\\r"
             case "\t": result += "\\t"
-            case _ where needsEscape(scalar): result += "\\u{\(String(scalar.value, radix: 16))}"
+            case _ where extra.contains(scalar): result += "\\" + String(scalar)
+            case _ where escapes(scalar): result += written(scalar)
             default: result.unicodeScalars.append(scalar)
             }
         }
@@ -111,20 +121,10 @@ public enum PeerText {
 
     /// `value` as a JSON string literal, quotes included: `"`, `\\` and every control character escaped.
     public static func jsonQuoted(_ value: String) -> String {
-        var text = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                let hex = String(scalar.value, radix: 16)
-                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: text.unicodeScalars.append(scalar)
-            }
+        let body = escaping(value, extra: ["\"", "\\"], where: { $0.value < 0x20 || $0.value == 0x7F }) { scalar in
+            let hex = String(scalar.value, radix: 16)
+            return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
         }
-        return text + "\""
+        return "\"" + body + "\""
     }
 }

@@ -53,4 +53,14 @@ import Testing
     func anIdentifierIsPrintableAndShort(_ text: String, _ accepted: Bool) {
         #expect((PeerText.identifier(text) != nil) == accepted)
     }
+
+    @Test func aJSONQuotedValueReadsBackAsItWasWhateverItHolds() throws {
+        for value in ["plain", "said \"no\" \\ twice", "line\nbreak\r\ttab", "\u{0}\u{1b}[31m\u{7f}", "é ✓ \u{2028}", ""] {
+            let quoted = PeerText.jsonQuoted(value)
+            #expect(!quoted.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }, "\(quoted)")
+            let read = try JSONSerialization.jsonObject(with: Data("[\(quoted)]".utf8)) as? [String]
+            #expect(read == [value])
+        }
+        #expect(PeerText.jsonQuoted("\u{1b}") == #""\u001b""#)
+    }
 }

@@ -192,6 +192,9 @@ public final class DaemonLoop: @unchecked Sendable {
                 if configuration.metricsListen != self.configuration.metricsListen {
                     logger.warning("metrics.listen changes at the next restart; the endpoint stays where it is until then")
                 }
+                if configuration.dataverse.url == self.configuration.dataverse.url {
+                    runtime.engine.adoptAccessCheck(of: self.runtime.engine)
+                }
                 self.configuration = configuration
                 self.runtime = runtime
                 Runtime.logThreshold.level = Logger.Level(rawValue: configuration.logLevel) ?? .info

@@ -2,6 +2,7 @@ import FlyingFox
 import FlyingSocks
 import Foundation
 import Logging
+import Synchronization
 
 /// An HTTP server of this process (FlyingFox), bound to one address: the emulators' servers and the
 /// daemon's metrics and health endpoint. It runs on Swift concurrency, apart from sopd's Dispatch queues.
@@ -31,13 +32,25 @@ public final class HTTPListener: Sendable {
         } catch {
             throw HTTPListenerError(address: address, cause: "\(error)")
         }
-        let task = Task { try await server.run() }
-        do {
-            try await server.waitUntilListening(timeout: 10)
-        } catch {
-            task.cancel()
-            let cause = await Self.failure(of: task) ?? "\(error)"
-            throw HTTPListenerError(address: address, cause: cause)
+        // The server's run ends at once when the address cannot be bound; waitUntilListening would
+        // only time out, so both are watched.
+        let ended = Mutex<String?>(nil)
+        let task = Task {
+            do {
+                try await server.run()
+            } catch {
+                ended.withLock { $0 = Self.cause(of: error) }
+                throw error
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while await !server.isListening {
+            if let cause = ended.withLock({ $0 }) { throw HTTPListenerError(address: address, cause: cause) }
+            guard ContinuousClock.now < deadline else {
+                task.cancel()
+                throw HTTPListenerError(address: address, cause: "the server did not start listening within 10 s")
+            }
+            try? await Task.sleep(for: .milliseconds(5))
         }
         var bound = address
         switch await server.listeningAddress {
@@ -50,8 +63,7 @@ public final class HTTPListener: Sendable {
     }
 
     /// Why the server's run ended, as the socket said (`bind` and `EADDRINUSE`, say).
-    private static func failure(of task: Task<Void, any Error>) async -> String? {
-        guard case .failure(let error) = await task.result else { return nil }
+    private static func cause(of error: any Error) -> String {
         if let socketError = error as? SocketError, case .failed(let type, let errno, let message) = socketError {
             return "\(type) failed: \(message) (errno \(errno))"
         }

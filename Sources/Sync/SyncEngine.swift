@@ -84,6 +84,13 @@ public final class SyncEngine: Sendable {
         Double(end.uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     }
 
+    /// Takes what `previous` learned of the acting user and the switch, as a configuration reload
+    /// replaces an engine on the same organization: readiness then does not wait for the next inbound cycle.
+    public func adoptAccessCheck(of previous: SyncEngine) {
+        let known = previous.access.withLock { $0 }
+        access.withLock { $0 = known }
+    }
+
     /// What the engine knows of its peers for a readiness check: the outages under way, and what the
     /// last check of the acting user and the switch said.
     public var health: EngineHealth {

@@ -37,6 +37,12 @@ import Testing
         let check = try await Promtool.checkMetrics(text)
         #expect(check.status == 0, "\(check.output)")
 
+        // A reload keeps what the last check of the acting user said: still ready, with no inbound cycle since.
+        daemon.send(SIGHUP)
+        #expect(await notify.wait { $0.contains { $0.contains("STATUS=configuration reloaded") } })
+        let afterReload = try await http.response(for: HTTPRequest(method: .get, url: "\(base)/readyz"))
+        #expect(afterReload.status == 200, "\(afterReload.bodyText)")
+
         daemon.send(SIGTERM)
         #expect(try await onDispatchQueue { try daemon.waitForExit(timeout: 10) }.status == 0)
         try await emulator.stop()

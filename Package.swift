@@ -137,7 +137,7 @@ let package = Package(
             name: "DaemonTests",
             dependencies: [
                 "Daemon", "Dataverse", "BackOffice", "SopdTestSupport", "PeerText", "Emulators", "Journal", "HTTP", "Sync",
-                "Transfers", "HTTPListener", .product(name: "Logging", package: "swift-log"),
+                "Transfers", "HTTPListener", "ChildProcess", .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "OperationsTests",

@@ -1,8 +1,9 @@
 import FlyingSocks
 import Logging
 
-/// Sends FlyingFox's own log lines to swift-log instead of stdout. Its errors are about single
-/// connections (a client hanging up, a stop cancelling a read), so only critical ones rise above debug.
+/// Sends FlyingFox's own log lines to swift-log instead of stdout, at debug: its errors are about single
+/// connections (a client hanging up, a stop cancelling a read), and its critical line, the end of the
+/// server's run, is `HTTPListener`'s to tell (a bind that failed, or a listener that stopped by itself).
 struct FlyingFoxLogBridge: FlyingSocks.Logging {
     let logger: Logger
 
@@ -10,5 +11,5 @@ struct FlyingFoxLogBridge: FlyingSocks.Logging {
     func logInfo(_ info: @autoclosure () -> String) { logger.trace("\(info())") }
     func logWarning(_ warning: @autoclosure () -> String) { logger.debug("\(warning())") }
     func logError(_ error: @autoclosure () -> String) { logger.debug("\(error())") }
-    func logCritical(_ critical: @autoclosure () -> String) { logger.warning("\(critical())") }
+    func logCritical(_ critical: @autoclosure () -> String) { logger.debug("\(critical())") }
 }

@@ -9,10 +9,12 @@ import Synchronization
 public final class HTTPListener: Sendable {
     private let server: HTTPServer
     private let task: Task<Void, any Error>
+    private let state: RunState
     /// The address bound, with the port the system picked when 0 was asked for.
     public let address: ListenAddress
 
     /// Binds `address` and answers every request with `handler`.
+    /// - Parameter timeout: Seconds a handler may take before the client gets a 500.
     /// - Throws: `HTTPListenerError` when the address cannot be bound (in use, not this machine's, or a privileged port).
     public init(
         address: ListenAddress, logger: Logger, timeout: TimeInterval = 60,
@@ -34,18 +36,24 @@ public final class HTTPListener: Sendable {
         }
         // The server's run ends at once when the address cannot be bound; waitUntilListening would
         // only time out, so both are watched.
-        let ended = Mutex<String?>(nil)
+        let state = RunState()
         let task = Task {
             do {
                 try await server.run()
             } catch {
-                ended.withLock { $0 = Self.cause(of: error) }
+                let cause = HTTPListenerError.cause(of: error)
+                let (started, stopping) = state.end(cause)
+                if started, !stopping {
+                    logger.error(
+                        "the HTTP listener stopped by itself; restart sopd to open it again",
+                        metadata: ["address": "\(address)", "error": "\(cause)"])
+                }
                 throw error
             }
         }
         let deadline = ContinuousClock.now + .seconds(10)
         while await !server.isListening {
-            if let cause = ended.withLock({ $0 }) { throw HTTPListenerError(address: address, cause: cause) }
+            if let cause = state.cause { throw HTTPListenerError(address: address, cause: cause) }
             guard ContinuousClock.now < deadline else {
                 task.cancel()
                 throw HTTPListenerError(address: address, cause: "the server did not start listening within 10 s")
@@ -57,22 +65,17 @@ public final class HTTPListener: Sendable {
         case .ip4(_, let port), .ip6(_, let port): bound.port = port
         default: break
         }
+        state.started()
         self.server = server
         self.task = task
+        self.state = state
         self.address = bound
-    }
-
-    /// Why the server's run ended, as the socket said (`bind` and `EADDRINUSE`, say).
-    private static func cause(of error: any Error) -> String {
-        if let socketError = error as? SocketError, case .failed(let type, let errno, let message) = socketError {
-            return "\(type) failed: \(message) (errno \(errno))"
-        }
-        return "\(error)"
     }
 
     /// Stops listening and closes every connection; when it returns, the port refuses connections.
     public func stop() async {
         // Clients keep idle connections open; waiting for them to close would only delay the stop.
+        state.stop()
         task.cancel()
         await server.stop(timeout: 0)
         _ = await task.result
@@ -87,4 +90,40 @@ public struct HTTPListenerError: Error, CustomStringConvertible {
     public var cause: String
 
     public var description: String { "cannot listen on \(address): \(cause)" }
+
+    /// What the socket said when it failed (`bind` and `EADDRINUSE`, say).
+    static func cause(of error: any Error) -> String {
+        if let socketError = error as? SocketError, case .failed(let type, let errno, let message) = socketError {
+            return "\(type) failed: \(message) (errno \(errno))"
+        }
+        return "\(error)"
+    }
 }
+
+/// Where a listener's run stands, shared with the task that runs it: whether it started listening,
+/// whether a stop was asked for, and why the run ended.
+private final class RunState: Sendable {
+    private struct Flags {
+        var started = false
+        var stopping = false
+        var cause: String?
+    }
+
+    private let flags = Mutex(Flags())
+
+    /// Why the run ended, or nil while it runs.
+    var cause: String? { flags.withLock { $0.cause } }
+
+    func started() { flags.withLock { $0.started = true } }
+
+    func stop() { flags.withLock { $0.stopping = true } }
+
+    /// Records the end of the run; tells whether it had started and whether a stop was asked for.
+    func end(_ cause: String) -> (started: Bool, stopping: Bool) {
+        flags.withLock { flags in
+            flags.cause = cause
+            return (flags.started, flags.stopping)
+        }
+    }
+}
+

@@ -16,7 +16,7 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
         self.port = port
     }
 
-    /// Parses `host:port` or `[host]:port`, or nil with why in `reason`.
+    /// Parses `host:port` or `[host]:port`, or says what is wrong with it.
     public static func parse(_ text: String) -> Result<ListenAddress, ListenAddressError> {
         let host: Substring
         let portText: Substring
@@ -35,6 +35,9 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
         }
         guard let port = UInt16(portText) else {
             return .failure(ListenAddressError("the port must be a number from 0 to 65535"))
+        }
+        guard !host.isEmpty else {
+            return .failure(ListenAddressError("the address has no host; write one, as 127.0.0.1:\(port)"))
         }
         let address = ListenAddress(host: String(host), port: port)
         guard address.isIPLiteral else {

@@ -36,9 +36,18 @@ struct SopdCommand: AsyncParsableCommand {
     var logFormat: LogFormat?
 
     func validate() throws {
-        if metricsTextfile != nil, !syncNow {
+        guard let metricsTextfile else { return }
+        guard syncNow else {
+            throw ValidationError("--metrics-textfile goes with --sync-now; the daemon serves its metrics on metrics.listen instead")
+        }
+        var isFolder: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: metricsTextfile, isDirectory: &isFolder)
+        let attributes = try? FileManager.default.attributesOfItem(atPath: metricsTextfile)
+        guard !metricsTextfile.isEmpty, !isFolder.boolValue,
+            !exists || attributes?[.type] as? FileAttributeType == .typeRegular
+        else {
             throw ValidationError(
-                "--metrics-textfile goes with --sync-now; the daemon serves its metrics on metrics.listen instead")
+                "--metrics-textfile needs the path of a regular file, such as /var/lib/prometheus/node-exporter/sopd.prom")
         }
     }
 
@@ -93,13 +102,18 @@ struct SopdCommand: AsyncParsableCommand {
             do {
                 endpoint = try await MetricsEndpoint(address: address, sources: sources, logger: logger)
             } catch {
-                FileHandle.standardError.write(
-                    Data("sopd: metrics.listen: \(error). Choose a free address, or set metrics.listen to \"\" to turn the endpoint off.\n".utf8))
+                logger.critical(
+                    "metrics.listen: \(error). Choose a free address, or set metrics.listen to an empty string to turn the endpoint off.")
                 throw ExitCode(SyncExitCode.configuration.rawValue)
             }
             logger.info(
                 "metrics and health endpoint listening",
-                metadata: ["address": "\(endpoint?.address.description ?? "")", "paths": "/metrics /healthz /readyz"])
+                metadata: ["address": "\(address)", "paths": "/metrics /healthz /readyz"])
+            if !address.isLoopback {
+                logger.warning(
+                    "the metrics and health endpoint is reachable from other hosts and asks for no credentials; keep it behind a firewall or a proxy",
+                    metadata: ["address": "\(address)"])
+            }
         }
         await loop.run(monitoringAddress: endpoint?.address)
         await endpoint?.stop()

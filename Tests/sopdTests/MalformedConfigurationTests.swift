@@ -117,6 +117,7 @@ import Testing
             Case(name: "metrics.listen without port", keys: ["metrics.listen": "127.0.0.1"], key: "metrics.listen", problem: "write the address as ip:port"),
             Case(name: "metrics.listen port too big", keys: ["metrics.listen": "127.0.0.1:70000"], key: "metrics.listen", problem: "the port must be a number from 0 to 65535"),
             Case(name: "metrics.listen IPv6 without brackets", keys: ["metrics.listen": "::1:9464"], key: "metrics.listen", problem: "write the address as ip:port"),
+            Case(name: "metrics.listen without host", keys: ["metrics.listen": ":9464"], key: "metrics.listen", problem: "the address has no host"),
             Case(name: "metrics.listen bad IPv4", keys: ["metrics.listen": "127.0.0.300:9464"], key: "metrics.listen", problem: "is not an IP address"),
             Case(name: "environment: metrics.listen with a scheme", environment: ["SOPD_METRICS_LISTEN": "http://127.0.0.1:9464"], key: "SOPD_METRICS_LISTEN (environment), for metrics.listen", problem: "is not an address to listen on"),
         ]

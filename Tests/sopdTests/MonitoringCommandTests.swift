@@ -57,7 +57,7 @@ import Testing
         let run = try await onDispatchQueue { try BuiltProcess.run("sopd", ["--config", config]) }
         #expect(run.status == 78)
         #expect(run.standardError.contains("metrics.listen: cannot listen on 127.0.0.1:\(busy.port)"), "\(run.standardError)")
-        #expect(run.standardError.contains("set metrics.listen to \"\" to turn the endpoint off"))
+        #expect(run.standardError.contains("set metrics.listen to an empty string to turn the endpoint off"))
         try await emulator.stop()
     }
 
@@ -85,6 +85,10 @@ import Testing
         }
         #expect(unwritable.status == 73, "nothing left to send, but the metrics could not be written")
         #expect(unwritable.standardError.contains("--metrics-textfile: cannot write /nonexistent/"))
+        let folder = try await onDispatchQueue {
+            try BuiltProcess.run("sopd", ["--sync-now", "--config", config, "--metrics-textfile", textfiles.path])
+        }
+        #expect(folder.status == 64 && folder.standardError.contains("--metrics-textfile needs the path of a regular file"))
         try await emulator.stop()
     }
 }

@@ -1,4 +1,3 @@
-import FlyingFox
 import Foundation
 import HTTPListener
 import Logging
@@ -29,48 +28,47 @@ public final class MetricsEndpoint: Sendable {
         }
     }
 
-    private let listener: HTTPListener
+    private let server: BoundedHTTPServer
     /// The address bound (with the port the system picked, when 0 was asked for).
-    public var address: ListenAddress { listener.address }
+    public var address: ListenAddress { server.address }
 
-    /// Binds `address` and starts answering.
+    /// Binds `address` and starts answering, within `ConnectionLimits.monitoring`.
     /// - Throws: `HTTPListenerError` when the address cannot be bound.
     public init(address: ListenAddress, sources: Sources, logger: Logger) async throws(HTTPListenerError) {
-        listener = try await HTTPListener(address: address, logger: logger, timeout: 10) { request in
+        server = try await BoundedHTTPServer(address: address, limits: .monitoring, logger: logger) { request in
             await Self.answer(request, from: sources)
         }
     }
 
     /// Stops listening.
     public func stop() async {
-        await listener.stop()
+        await server.stop()
     }
 
-    private static func answer(_ request: FlyingFox.HTTPRequest, from sources: Sources) async -> FlyingFox.HTTPResponse {
-        guard request.method == .GET || request.method == .HEAD else {
-            return response(.methodNotAllowed, "text/plain", "only GET and HEAD are answered here\n", extra: ["Allow": "GET, HEAD"])
+    private static func answer(_ request: BoundedHTTPServer.Request, from sources: Sources) async -> BoundedHTTPServer.Response {
+        guard request.method == "GET" || request.method == "HEAD" else {
+            return response(405, "text/plain", "only GET and HEAD are answered here\n", extra: [("Allow", "GET, HEAD")])
         }
         switch request.path {
         case "/metrics":
-            return response(.ok, "text/plain; version=0.0.4; charset=utf-8", sources.metrics())
+            return response(200, "text/plain; version=0.0.4; charset=utf-8", sources.metrics())
         case "/healthz":
             if let problem = await sources.liveness() {
-                return response(.serviceUnavailable, "application/json", "{\"status\":\"unhealthy\",\"problem\":\(PeerText.jsonQuoted(problem))}\n")
+                return response(503, "application/json", "{\"status\":\"unhealthy\",\"problem\":\(PeerText.jsonQuoted(problem))}\n")
             }
-            return response(.ok, "application/json", "{\"status\":\"alive\"}\n")
+            return response(200, "application/json", "{\"status\":\"alive\"}\n")
         case "/readyz":
             let report = sources.readiness()
-            return response(report.isReady ? .ok : .serviceUnavailable, "application/json", report.json + "\n")
+            return response(report.isReady ? 200 : 503, "application/json", report.json + "\n")
         default:
-            return response(.notFound, "text/plain", "not found: sopd answers /metrics, /healthz and /readyz\n")
+            return response(404, "text/plain", "not found: sopd answers /metrics, /healthz and /readyz\n")
         }
     }
 
     private static func response(
-        _ status: HTTPStatusCode, _ contentType: String, _ body: String, extra: [String: String] = [:]
-    ) -> FlyingFox.HTTPResponse {
-        var headers: FlyingFox.HTTPHeaders = [HTTPHeader("Content-Type"): contentType, HTTPHeader("Cache-Control"): "no-store"]
-        for (name, value) in extra { headers[HTTPHeader(name)] = value }
-        return FlyingFox.HTTPResponse(statusCode: status, headers: headers, body: Data(body.utf8))
+        _ status: Int, _ contentType: String, _ body: String, extra: [(String, String)] = []
+    ) -> BoundedHTTPServer.Response {
+        BoundedHTTPServer.Response(
+            status: status, headers: [("Content-Type", contentType), ("Cache-Control", "no-store")] + extra, body: body)
     }
 }

@@ -38,6 +38,7 @@ public final class Monitoring: Sendable {
         do {
             try Data(text(journal: journal).utf8).write(to: temporary)
         } catch {
+            unlink(temporary.path)
             throw MonitoringError(
                 "cannot write \(temporary.path): \(error.localizedDescription); check that the folder exists and sopd may write in it")
         }

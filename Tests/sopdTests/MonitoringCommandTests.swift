@@ -21,14 +21,14 @@ import Testing
 
         #expect(try await http.response(for: HTTPRequest(method: .get, url: "\(base)/healthz")).status == 200)
         var ready = 0
-        for _ in 0..<200 where ready != 200 {
+        for _ in 0..<600 where ready != 200 {
             ready = try await http.response(for: HTTPRequest(method: .get, url: "\(base)/readyz")).status
             if ready != 200 { try await Task.sleep(for: .milliseconds(50)) }
         }
         #expect(ready == 200, "ready once the first cycles met both peers")
         var delivered: Double?
         var text = ""
-        for _ in 0..<200 where delivered != 8 {
+        for _ in 0..<600 where delivered != 8 {
             text = try await http.response(for: HTTPRequest(method: .get, url: "\(base)/metrics")).bodyText
             delivered = try PrometheusSamples(text).value("sopd_transfers_total", ["direction": "outbound", "outcome": "delivered"])
             if delivered != 8 { try await Task.sleep(for: .milliseconds(50)) }

@@ -178,7 +178,7 @@ public final class DaemonLoop: @unchecked Sendable {
     /// The readiness checks of the running configuration. For `/readyz`.
     public func readiness() -> ReadinessReport {
         let runtime = published.withLock { $0 }
-        return ReadinessReport(journalProblem: ReadinessReport.journalProblem(path: runtime.journal.path), health: runtime.engine.health)
+        return ReadinessReport(journalProblem: runtime.journal.writeProblem(), health: runtime.engine.health)
     }
 
     /// The running runtime's journal, for the metrics.

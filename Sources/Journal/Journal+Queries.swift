@@ -104,27 +104,44 @@ extension Journal {
         }
     }
 
-    /// What still needs something to happen, both directions together.
-    public func backlog() throws(JournalError) -> JournalBacklog {
+    /// The backlog of each direction: counts by state (dead ones only while no salesperson has them back)
+    /// and the oldest waiting transfer. The one query of what waits, for `backlog()`, `oldestWaiting()` and the metrics.
+    public func backlogByDirection() throws(JournalError) -> [TransferDirection: DirectionBacklog] {
         try read { db in
-            let row = try Row.fetchOne(
+            var backlogs: [TransferDirection: DirectionBacklog] = [:]
+            let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT COALESCE(SUM(state IN ('pending', 'sending', 'failed')), 0) AS waiting,
-                           COALESCE(SUM(state = 'failed'), 0) AS failed,
-                           COALESCE(SUM(state = 'dead' AND returnedAt IS NULL), 0) AS dead
-                    FROM transfer
+                    SELECT direction, state, COUNT(*) AS count, MIN(createdAt) AS oldest FROM transfer
+                    WHERE state IN ('pending', 'sending', 'failed') OR (state = 'dead' AND returnedAt IS NULL)
+                    GROUP BY direction, state
                     """)
-            return JournalBacklog(waiting: row?["waiting"] ?? 0, failed: row?["failed"] ?? 0, dead: row?["dead"] ?? 0)
+            for row in rows {
+                guard let direction = TransferDirection(rawValue: row["direction"]), let state = TransferState(rawValue: row["state"])
+                else { continue }
+                var backlog = backlogs[direction, default: DirectionBacklog()]
+                backlog.counts[state] = row["count"]
+                if state != .dead, let oldest: Date = row["oldest"] {
+                    backlog.oldestWaiting = min(backlog.oldestWaiting ?? oldest, oldest)
+                }
+                backlogs[direction] = backlog
+            }
+            return backlogs
+        }
+    }
+
+    /// What still needs something to happen, both directions together.
+    public func backlog() throws(JournalError) -> JournalBacklog {
+        try backlogByDirection().values.reduce(into: JournalBacklog()) { total, backlog in
+            total.waiting += [TransferState.pending, .sending, .failed].reduce(0) { $0 + (backlog.counts[$1] ?? 0) }
+            total.failed += backlog.counts[.failed] ?? 0
+            total.dead += backlog.counts[.dead] ?? 0
         }
     }
 
     /// When the oldest transfer still waiting to be sent (pending, sending or failed) was journaled, or nil.
     public func oldestWaiting() throws(JournalError) -> Date? {
-        try read { db in
-            try Date.fetchOne(
-                db, sql: "SELECT MIN(createdAt) FROM transfer WHERE state IN ('pending', 'sending', 'failed')")
-        }
+        try backlogByDirection().values.compactMap(\.oldestWaiting).min()
     }
 
     /// Deletes done transfers (and their attempts) last changed before `cutoff`; dead and failed ones stay.

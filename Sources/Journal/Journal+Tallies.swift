@@ -39,36 +39,3 @@ extension Journal {
     /// settled or put back, cursors and checkpoints moved.
     public var writesCommitted: Int { commits.committed }
 }
-
-extension Journal {
-    /// The backlog of each direction: counts by state and the oldest waiting transfer.
-    public func backlogByDirection() throws(JournalError) -> [TransferDirection: DirectionBacklog] {
-        try read { db in
-            var backlogs: [TransferDirection: DirectionBacklog] = [:]
-            let counts = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT direction, state, COUNT(*) AS count FROM transfer
-                    WHERE state IN ('pending', 'sending', 'failed') OR (state = 'dead' AND returnedAt IS NULL)
-                    GROUP BY direction, state
-                    """)
-            for row in counts {
-                if let direction = TransferDirection(rawValue: row["direction"]), let state = TransferState(rawValue: row["state"]) {
-                    backlogs[direction, default: DirectionBacklog()].counts[state] = row["count"]
-                }
-            }
-            let oldest = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT direction, MIN(createdAt) AS oldest FROM transfer
-                    WHERE state IN ('pending', 'sending', 'failed') AND returnedAt IS NULL GROUP BY direction
-                    """)
-            for row in oldest {
-                if let direction = TransferDirection(rawValue: row["direction"]) {
-                    backlogs[direction, default: DirectionBacklog()].oldestWaiting = row["oldest"]
-                }
-            }
-            return backlogs
-        }
-    }
-}

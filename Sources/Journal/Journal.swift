@@ -101,9 +101,20 @@ public final class Journal: Sendable {
         }
     }
 
-    /// The schema migrations applied to the file, oldest first, and whether the file is writable by this process.
+    /// The schema migrations applied to the file, oldest first, and whether this process can write it (`writeProblem`).
     public func schema() throws(JournalError) -> (migrations: [String], writable: Bool) {
         let migrations = try read { db in try JournalMigrations.migrator.appliedMigrations(db) }
-        return (migrations, access(path, W_OK) == 0)
+        return (migrations, writeProblem() == nil)
+    }
+
+    /// Why this process cannot write the journal, or nil: the file and its folder (where SQLite keeps the
+    /// write-ahead log) must both be writable.
+    public func writeProblem() -> String? {
+        let folder = (path as NSString).deletingLastPathComponent
+        if access(path, W_OK) != 0 { return "\(path) is not writable: \(String(cString: strerror(errno)))" }
+        if access(folder.isEmpty ? "." : folder, W_OK) != 0 {
+            return "the folder \(folder) is not writable: \(String(cString: strerror(errno)))"
+        }
+        return nil
     }
 }

@@ -40,12 +40,9 @@ struct SopdCommand: AsyncParsableCommand {
         guard syncNow else {
             throw ValidationError("--metrics-textfile goes with --sync-now; the daemon serves its metrics on metrics.listen instead")
         }
-        var isFolder: ObjCBool = false
-        let exists = FileManager.default.fileExists(atPath: metricsTextfile, isDirectory: &isFolder)
-        let attributes = try? FileManager.default.attributesOfItem(atPath: metricsTextfile)
-        guard !metricsTextfile.isEmpty, !isFolder.boolValue,
-            !exists || attributes?[.type] as? FileAttributeType == .typeRegular
-        else {
+        // A path that exists must be a regular file: a rename would replace a folder's entry or a device.
+        let type = (try? FileManager.default.attributesOfItem(atPath: metricsTextfile))?[.type] as? FileAttributeType
+        guard !metricsTextfile.isEmpty, type == nil || type == .typeRegular else {
             throw ValidationError(
                 "--metrics-textfile needs the path of a regular file, such as /var/lib/prometheus/node-exporter/sopd.prom")
         }

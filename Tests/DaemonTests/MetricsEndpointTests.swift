@@ -42,9 +42,7 @@ import Transfers
         try DemoData.seedCatalog(into: fixture.suite.dataverse.store)
         let clock = ManualClock()
         let monitoring = Monitoring(logger: SyncFixture.quietLogger)
-        let runtime = try Runtime(
-            configuration: ConfigurationLoader.configuration(values: fixture.configurationValues()),
-            logger: SyncFixture.quietLogger, clock: clock, random: FixedRandom(0.5), metrics: monitoring.metrics)
+        let runtime = try fixture.runtime(clock: clock, random: FixedRandom(0.5), metrics: monitoring.metrics)
         let sources = MetricsEndpoint.Sources(
             metrics: { monitoring.text(journal: runtime.journal) }, liveness: { nil },
             readiness: { ReadinessReport(journalProblem: nil, health: runtime.engine.health) })

@@ -6,6 +6,7 @@ import Emulators
 import HTTP
 import JSON
 import Logging
+import Sync
 
 /// Both emulators in-process plus sopd's runtime configured against them, as the integration tests use them.
 public struct SyncFixture: Sendable {
@@ -39,14 +40,14 @@ public struct SyncFixture: Sendable {
     }
 
     /// sopd's runtime configured against the emulators, keeping time on `clock`, drawing jitter from
-    /// `random`, logging to `logger`.
+    /// `random`, logging to `logger`, measuring into `metrics`.
     public func runtime(
         _ overrides: [String: String] = [:], clock: any WallClock = SystemClock(), random: any RandomSource = SystemRandom(),
-        logger: Logger = quietLogger
+        logger: Logger = quietLogger, metrics: SyncMetrics = SyncMetrics()
     ) throws -> Runtime {
         try Runtime(
             configuration: ConfigurationLoader.configuration(values: configurationValues(overrides)),
-            logger: logger, clock: clock, random: random)
+            logger: logger, clock: clock, random: random, metrics: metrics)
     }
 
     /// A Dataverse client acting with `token`.

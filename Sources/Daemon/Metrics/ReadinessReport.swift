@@ -24,7 +24,7 @@ public struct ReadinessReport: Sendable, Equatable {
 
     /// The checks of a running daemon.
     /// - Parameters:
-    ///   - journalProblem: Why the journal cannot be written, or nil.
+    ///   - journalProblem: Why the journal cannot be written (`Journal.writeProblem()`), or nil.
     ///   - health: What the engine knows of its peers.
     public init(journalProblem: String?, health: EngineHealth) {
         func outage(of peer: Peer) -> String? {
@@ -56,16 +56,5 @@ public struct ReadinessReport: Sendable, Equatable {
             "\"\(check.name)\":" + (check.problem.map { PeerText.jsonQuoted(PeerText.clean($0, limit: 300)) } ?? "\"ok\"")
         }
         return object + ",\"checks\":{\(fields.joined(separator: ","))}}"
-    }
-
-    /// Why the journal at `path` cannot be written by this process, or nil: the file and its folder
-    /// (where SQLite keeps the write-ahead log) must both be writable.
-    public static func journalProblem(path: String) -> String? {
-        let folder = (path as NSString).deletingLastPathComponent
-        if access(path, W_OK) != 0 { return "\(path) is not writable: \(String(cString: strerror(errno)))" }
-        if access(folder.isEmpty ? "." : folder, W_OK) != 0 {
-            return "the folder \(folder) is not writable: \(String(cString: strerror(errno)))"
-        }
-        return nil
     }
 }

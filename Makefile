@@ -4,7 +4,7 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev pkg-config openssl systemd prometheus
 PREFIX ?= /usr
 DESTDIR ?=
-VERSION ?= $(shell sed -n 's/.*static let version = "\(.*\)"/\1/p' Sources/Daemon/BuildInfo.swift)
+VERSION ?= $(shell sed -n 's/.*static let version = "\(.*\)"/\1/p' Sources/HTTP/BuildInfo.swift)
 ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 # Installed binaries carry the Swift runtime inside, so the host needs no Swift toolchain.
 RELEASE_FLAGS := -c release --static-swift-stdlib --product sopd

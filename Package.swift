@@ -95,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "sop-emulator",
             dependencies: [
-                "Emulators",
+                "Emulators", "HTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

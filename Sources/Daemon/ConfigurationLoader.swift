@@ -23,16 +23,41 @@ public enum ConfigurationLoader {
     /// - Parameters:
     ///   - path: The YAML file.
     ///   - environment: The process environment.
+    ///   - credentialsDirectory: The folder of secret files (`--credentials-dir`), instead of `$CREDENTIALS_DIRECTORY`.
     /// - Throws: `ConfigurationError` naming the key, the problem and the fix.
-    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
-        async throws(ConfigurationError) -> SopdConfiguration
+    public static func load(
+        path: String, environment: [String: String] = ProcessInfo.processInfo.environment, credentialsDirectory: String? = nil
+    ) async throws(ConfigurationError) -> SopdConfiguration {
+        let (reader, origins) = try await reader(path: path, environment: environment, credentialsDirectory: credentialsDirectory)
+        return try configuration(from: reader, origins: origins)
+    }
+
+    /// Loads and validates only the Dataverse settings, for the commands that talk to Dataverse alone
+    /// (`sopd sop …`): the back office's settings and secrets need not be at hand.
+    public static func loadDataverse(
+        path: String, environment: [String: String] = ProcessInfo.processInfo.environment, credentialsDirectory: String? = nil
+    ) async throws(ConfigurationError) -> SopdConfiguration.Dataverse {
+        let (reader, origins) = try await reader(path: path, environment: environment, credentialsDirectory: credentialsDirectory)
+        return try ConfigValues(reader: reader, origins: origins).dataverse()
+    }
+
+    /// The layered reader of every source, and where the keys set outside the file come from.
+    private static func reader(path: String, environment: [String: String], credentialsDirectory: String?)
+        async throws(ConfigurationError) -> (ConfigReader, [String: String])
     {
         try checkKnown(environment.keys.filter { $0.hasPrefix(environmentPrefix) }, source: "environment variable") {
             ConfigSchema.environmentName($0)
         }
         var origins = environmentOrigins(environment)
         var providers: [any ConfigProvider] = [environmentProvider(environment)]
-        if let credentials = environment["CREDENTIALS_DIRECTORY"], !credentials.isEmpty {
+        let credentials = credentialsDirectory ?? environment["CREDENTIALS_DIRECTORY"]
+        let credentialsSource = credentialsDirectory == nil ? "CREDENTIALS_DIRECTORY" : "--credentials-dir"
+        if let credentials, !credentials.isEmpty {
+            if let problem = SystemErrorText.listProblem(path: credentials) {
+                throw ConfigurationError(
+                    key: credentialsSource, problem: "cannot read the folder \(credentials): \(problem)",
+                    fix: credentialsFix(credentials))
+            }
             do {
                 // Other files may be there for other uses (a TLS key loaded with LoadCredential=, say): only
                 // the files named after a key are read.
@@ -43,11 +68,16 @@ public enum ConfigurationLoader {
                 providers.append(try await DirectoryFilesProvider(directoryPath: FilePath(credentials)))
             } catch {
                 throw ConfigurationError(
-                    key: "CREDENTIALS_DIRECTORY", problem: "cannot read \(credentials) (\(Self.reason(error)))",
-                    fix: "Point CREDENTIALS_DIRECTORY at a folder of secret files sopd can read (systemd's LoadCredential= makes one), or unset it.")
+                    key: credentialsSource, problem: "cannot read the secrets in \(credentials): \(SystemErrorText.reason(error))",
+                    fix: credentialsFix(credentials))
             }
         }
-        guard FileManager.default.isReadableFile(atPath: path), let data = FileManager.default.contents(atPath: path) else {
+        if let problem = SystemErrorText.readProblem(path: path) {
+            throw ConfigurationError(
+                key: "--config", problem: "cannot read \(path): \(problem)",
+                fix: "Pass --config with the path of a readable YAML file; deploy/sopd.example.yaml documents every key.")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigurationError(
                 key: "--config", problem: "cannot read \(path)",
                 fix: "Pass --config with the path of a readable YAML file; deploy/sopd.example.yaml documents every key.")
@@ -60,7 +90,7 @@ public enum ConfigurationLoader {
                 key: "--config", problem: "\(path) is not valid YAML (\(Self.reason(error)))",
                 fix: "Fix the YAML syntax; deploy/sopd.example.yaml is a valid example.")
         }
-        return try configuration(from: ConfigReader(providers: providers), origins: origins)
+        return (ConfigReader(providers: providers), origins)
     }
 
     /// What the offline ops commands (`sopd journal …`, `sopd status`) need, read without the peers'
@@ -71,7 +101,12 @@ public enum ConfigurationLoader {
     {
         let origins = environmentOrigins(environment)
         var providers: [any ConfigProvider] = [environmentProvider(environment)]
-        if FileManager.default.isReadableFile(atPath: path) {
+        if FileManager.default.fileExists(atPath: path) {
+            if let problem = SystemErrorText.readProblem(path: path) {
+                throw ConfigurationError(
+                    key: "--config", problem: "cannot read \(path): \(problem)",
+                    fix: "Run the command as the sopd user (sudo -u sopd sopd …), which can read the configuration and the journal.")
+            }
             do {
                 providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(path)))
             } catch {
@@ -95,6 +130,14 @@ public enum ConfigurationLoader {
                 provider: InMemoryProvider(
                     values: Dictionary(uniqueKeysWithValues: values.map { (AbsoluteConfigKey(ConfigKey($0.key)), ConfigValue(.string($0.value), isSecret: false)) }))),
             origins: [:])
+    }
+
+    /// How to give sopd its secrets when `folder` cannot be read.
+    private static func credentialsFix(_ folder: String) -> String {
+        if folder.hasPrefix("/etc/sopd/credentials") {
+            return "That folder is root's (mode 0700): run the command as root (sudo sopd … --credentials-dir \(folder)), or through systemd-run -p LoadCredential=… as deploy/README.md shows."
+        }
+        return "Point it at a folder of secret files sopd can read (systemd's LoadCredential= makes one), or leave it unset."
     }
 
     /// The journal's path when `journal.path` is not set.
@@ -166,14 +209,7 @@ public enum ConfigurationLoader {
 
     static func configuration(from reader: ConfigReader, origins: [String: String]) throws(ConfigurationError) -> SopdConfiguration {
         let values = ConfigValues(reader: reader, origins: origins)
-        let dataverse = SopdConfiguration.Dataverse(
-            url: try values.url("dataverse.url", insecureFlag: "dataverse.allowInsecureHTTP"), auth: try values.dataverseAuth(),
-            http: try values.http("dataverse"), impersonation: try values.impersonation(),
-            limits: (
-                requests: try values.integer("dataverse.limits.requests", default: 6000),
-                windowSeconds: try values.seconds("dataverse.limits.windowSeconds", default: 300),
-                concurrent: try values.integer("dataverse.limits.concurrent", default: 52)
-            ))
+        let dataverse = try values.dataverse()
         let backOffice = SopdConfiguration.BackOffice(
             url: try values.url("backoffice.url", insecureFlag: "backoffice.allowInsecureHTTP"),
             credentials: try values.backOfficeCredentials(), http: try values.http("backoffice", clientCertificate: true))
@@ -350,9 +386,10 @@ private struct ConfigValues {
 
     func file(_ key: String) throws(ConfigurationError) -> String? {
         guard let path = try string(key) else { return nil }
-        guard FileManager.default.isReadableFile(atPath: path) else {
+        if let problem = SystemErrorText.readProblem(path: path) {
             throw ConfigurationError(
-                key: label(key), problem: "cannot read \(path)", fix: "Point \(key) at a readable file, or remove it.")
+                key: label(key), problem: "cannot read \(path): \(problem)",
+                fix: "Point \(key) at a file the sopd user can read, or remove it.")
         }
         return path
     }
@@ -373,6 +410,18 @@ private struct ConfigValues {
             connectTimeout: try seconds("\(section).connectTimeoutSeconds", default: 10),
             totalTimeout: try seconds("\(section).timeoutSeconds", default: 60), tls: tls,
             maxResponseBytes: try integer("\(section).maxResponseBytes", default: section == "dataverse" ? 16 << 20 : 2 << 20))
+    }
+
+    /// The `dataverse.*` settings.
+    func dataverse() throws(ConfigurationError) -> SopdConfiguration.Dataverse {
+        SopdConfiguration.Dataverse(
+            url: try url("dataverse.url", insecureFlag: "dataverse.allowInsecureHTTP"), auth: try dataverseAuth(),
+            http: try http("dataverse"), impersonation: try impersonation(),
+            limits: (
+                requests: try integer("dataverse.limits.requests", default: 6000),
+                windowSeconds: try seconds("dataverse.limits.windowSeconds", default: 300),
+                concurrent: try integer("dataverse.limits.concurrent", default: 52)
+            ))
     }
 
     /// Client credentials when `dataverse.clientId` is set, else a fixed token.

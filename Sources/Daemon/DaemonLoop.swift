@@ -1,6 +1,7 @@
 import Clocks
 import Dispatch
 import Foundation
+import HTTP
 import HTTPListener
 import Journal
 import Logging
@@ -81,6 +82,7 @@ public final class DaemonLoop: @unchecked Sendable {
         logger.info(
             "sopd running",
             metadata: [
+                "version": "\(BuildInfo.version)",
                 "interval_s": .stringConvertible(configuration.intervalSeconds),
                 "inbound_interval_s": .stringConvertible(configuration.inboundIntervalSeconds),
                 "retry_sweep_s": .stringConvertible(configuration.retrySweepSeconds),
@@ -147,9 +149,16 @@ public final class DaemonLoop: @unchecked Sendable {
         notifier?.notify(["RELOADING=1", "MONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds)"])
         let load = reloadConfiguration
         let make = makeRuntime
+        let journalPath = configuration.journalPath
         Task {
             do {
                 let configuration = try await load()
+                // A new path would open a new, empty journal: the record of what was sent would be left behind.
+                guard configuration.journalPath == journalPath else {
+                    throw ConfigurationError(
+                        key: "journal.path", problem: "changes from \(journalPath) to \(configuration.journalPath), which a reload cannot do",
+                        fix: "Put journal.path back, or move the journal file while sopd is stopped and then restart it (systemctl restart sopd).")
+                }
                 let runtime = try make(configuration)
                 control.async { self.swap(to: configuration, runtime: runtime) }
             } catch {

@@ -55,7 +55,7 @@ public struct LogLineHandler: LogHandler {
         if let extra = event.metadata { fields.merge(extra) { _, new in new } }
         var line = Self.line(format: format, level: event.level, message: "\(event.message)", fields: fields, at: Date())
         if priorityPrefix { line = "<\(Self.priority(event.level))>" + line }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        StandardErrorLines.shared.line(line)
     }
 
     /// The syslog priority of a level.

@@ -1,12 +1,17 @@
 import Foundation
 
 /// The one-line progress of a long `--sync-now` on a terminal: `sopd: 120/500 orders (240/s)`,
-/// redrawn at most ten times a second. Nothing is drawn when stderr is not a terminal.
+/// redrawn at most ten times a second under the log lines (`StandardErrorLines`). Nothing is drawn
+/// when stderr is not a terminal.
 public final class ProgressLine: @unchecked Sendable {
     private let lock = NSLock()
     private let started = Date()
     private var lastDrawn = Date.distantPast
-    private var drawn = false
+    private let output: StandardErrorLines
+
+    init(output: StandardErrorLines = .shared) {
+        self.output = output
+    }
 
     /// A progress line when stderr is a terminal, else nil.
     public static func forTerminal() -> ProgressLine? {
@@ -25,14 +30,12 @@ public final class ProgressLine: @unchecked Sendable {
             let now = Date()
             guard now.timeIntervalSince(lastDrawn) >= 0.1 else { return }
             lastDrawn = now
-            drawn = true
-            let line = Self.text(done: done, total: total, seconds: now.timeIntervalSince(started))
-            FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
+            output.setStatus(Self.text(done: done, total: total, seconds: now.timeIntervalSince(started)))
         }
     }
 
     /// Ends the line, so that what follows starts on a line of its own.
     public func finish() {
-        lock.withLock { if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) } }
+        output.clearStatus()
     }
 }

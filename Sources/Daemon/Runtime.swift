@@ -58,9 +58,11 @@ public struct Runtime: Sendable {
     public static let logThreshold = LogLineHandler.Threshold(.info)
 
     /// Sends sopd's log lines to stderr at `level`, in `format` (or the automatic one), with the
-    /// priority prefix when stderr is the systemd journal.
-    public static func bootstrapLogging(level: String, format: LogFormat? = nil) {
-        logThreshold.level = Logger.Level(rawValue: level) ?? .info
+    /// priority prefix when stderr is the systemd journal. `atLeastNotice` keeps the info lines (one
+    /// per order) off, as a `--sync-now` that draws its progress at a terminal does without `--verbose`.
+    public static func bootstrapLogging(level: String, format: LogFormat? = nil, atLeastNotice: Bool = false) {
+        let configured = Logger.Level(rawValue: level) ?? .info
+        logThreshold.level = atLeastNotice ? max(configured, .notice) : configured
         let journal = LogFormat.stderrIsJournal()
         let chosen = format ?? LogFormat.automatic(stderrIsTerminal: isatty(STDERR_FILENO) == 1)
         LoggingSystem.bootstrap { _ in LogLineHandler(threshold: logThreshold, format: chosen, priorityPrefix: journal) }

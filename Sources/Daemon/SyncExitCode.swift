@@ -1,3 +1,4 @@
+import Dataverse
 import Sync
 
 /// sopd's exit statuses, after sysexits.h.
@@ -22,7 +23,17 @@ public enum SyncExitCode: Int32, Sendable {
         case .someFailed: self = .transfersFailed
         case .dataverseUnavailable: self = .unavailable
         case .readFailed: self = .temporaryFailure
-        case .inboundRefused: self = .configuration
+        case .inboundRefused, .credentialsRefused: self = .configuration
+        }
+    }
+
+    /// The status for a failed Dataverse call outside a cycle (`sopd sop …`): 69 unreachable, 78 refused
+    /// credentials, 75 anything else.
+    public init(_ error: DataverseError) {
+        switch error.code {
+        case .unavailable: self = .unavailable
+        case .credentialsRefused: self = .configuration
+        default: self = .temporaryFailure
         }
     }
 }

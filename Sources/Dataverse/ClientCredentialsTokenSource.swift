@@ -75,9 +75,21 @@ public final class ClientCredentialsTokenSource: AccessTokenSource, @unchecked S
         let body = try? JSONParser.parse(response.body)
         guard response.isSuccess else {
             let reason = body?["error_description"]?.stringValue ?? body?["error"]?.stringValue ?? "HTTP \(response.status)"
+            // A 4xx other than 408 and 429 is the identity platform refusing the client id, secret, tenant
+            // or scope (invalid_client, unauthorized_client, invalid_scope…): asking again will not help.
+            let code: DataverseError.Code =
+                switch response.status {
+                case 500...: .serverError
+                case 408: .unavailable
+                case 429: .throttled
+                default: .credentialsRefused
+                }
             throw DataverseError(
-                code: response.status >= 500 ? .serverError : .unauthorized, status: response.status,
-                message: "the identity platform refused client \(clientId): \(PeerText.clean(reason))")
+                code: code, status: response.status,
+                message: code == .credentialsRefused
+                    ? "the identity platform refused client \(clientId): \(PeerText.clean(reason))"
+                    : "the token endpoint failed for client \(clientId): \(PeerText.clean(reason))",
+                retryAfter: RetryAfter.seconds(response.headers["Retry-After"]))
         }
         guard let token = body?["access_token"]?.stringValue, let lifetime = body?["expires_in"]?.numberText.flatMap(Double.init),
             lifetime.isFinite

@@ -12,6 +12,9 @@ public struct DataverseError: Error, Sendable, CustomStringConvertible {
         public static let unavailable = Code("Dataverse unavailable")
         /// 401 or 403: the token is missing, expired or lacks a privilege.
         public static let unauthorized = Code("not authorized")
+        /// The identity platform refused sopd's own credentials (`invalid_client`, a wrong client id,
+        /// secret or tenant): a misconfiguration that waiting does not cure.
+        public static let credentialsRefused = Code("credentials refused")
         /// 404: the row or resource does not exist.
         public static let notFound = Code("not found")
         /// 412: the row changed since it was read (ETag mismatch).

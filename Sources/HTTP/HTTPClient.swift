@@ -23,7 +23,7 @@ public final class HTTPClient: Sendable {
         /// Creates a configuration.
         public init(
             connectTimeout: Double = 10, totalTimeout: Double = 60, tls: TLSOptions = TLSOptions(),
-            userAgent: String = "sopd", maxConnectionsPerHost: Int = 16, maxResponseBytes: Int = 16 << 20
+            userAgent: String = BuildInfo.userAgent, maxConnectionsPerHost: Int = 16, maxResponseBytes: Int = 16 << 20
         ) {
             self.connectTimeout = connectTimeout
             self.totalTimeout = totalTimeout

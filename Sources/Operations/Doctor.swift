@@ -75,9 +75,12 @@ public enum Doctor {
                 ))
         } catch {
             let fix =
-                error.code == .unauthorized
-                ? "check the token (dataverse-token credential) and the application user's security role"
-                : "check dataverse.url, the network path to it, and its TLS settings"
+                switch error.code {
+                case .credentialsRefused:
+                    "check dataverse.clientId, dataverse.tenantId (or dataverse.tokenURL) and the dataverse-clientSecret credential"
+                case .unauthorized: "check the token (dataverse-token credential) and the application user's security role"
+                default: "check dataverse.url, the network path to it, and its TLS settings"
+                }
             checks.append(Check(name: "dataverse", ok: false, detail: "\(error)", fix: fix))
         }
         let backOffice = BackOfficeClient(

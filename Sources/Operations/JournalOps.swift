@@ -85,16 +85,50 @@ public struct JournalOps: Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// What `sopd journal retry` did: the transfers it put back to pending, and those it could not.
+    public struct RetryResult: Sendable {
+        /// Put back to pending, due now.
+        public var moved: [Int64]
+        /// Left alone: neither failed nor dead, with the state each is in.
+        public var notRetryable: [(id: Int64, state: TransferState)]
+        /// No transfer has these ids.
+        public var unknown: [Int64]
+
+        /// Whether every transfer asked for went back to pending.
+        public var isComplete: Bool { notRetryable.isEmpty && unknown.isEmpty }
+
+        /// What was done, one line.
+        public var text: String {
+            moved.isEmpty ? "nothing to retry" : "back to pending, sent on the next cycle: \(moved.map(String.init).joined(separator: ", "))"
+        }
+
+        /// What could not be done, one line each; empty when complete.
+        public var problems: [String] {
+            var lines: [String] = []
+            if !unknown.isEmpty {
+                lines.append("no such transfer: \(unknown.map(String.init).joined(separator: ", ")) (sopd journal list shows the ids)")
+            }
+            if !notRetryable.isEmpty {
+                let listed = notRetryable.map { "\($0.id) (\($0.state.rawValue))" }.joined(separator: ", ")
+                lines.append("not retried, only a failed or dead transfer can be: \(listed)")
+            }
+            return lines
+        }
+    }
+
     /// `sopd journal retry`: failed or dead transfers back to pending, due now.
-    public func retry(_ ids: [Int64], allDead: Bool) throws(JournalError) -> String {
+    public func retry(_ ids: [Int64], allDead: Bool) throws(JournalError) -> RetryResult {
         let targets = allDead ? try journal.transfers(matching: TransferFilter(state: .dead, limit: Int.max)).compactMap(\.id) : ids
         let moved = try journal.retry(targets)
-        let skipped = Set(targets).subtracting(moved).sorted()
-        var text = moved.isEmpty ? "nothing to retry" : "back to pending, sent on the next cycle: \(moved.map(String.init).joined(separator: ", "))"
-        if !skipped.isEmpty {
-            text += "\nnot retried (not failed or dead, or no such transfer): \(skipped.map(String.init).joined(separator: ", "))"
+        var result = RetryResult(moved: moved, notRetryable: [], unknown: [])
+        for id in Set(targets).subtracting(moved).sorted() {
+            if let transfer = try journal.transfer(id: id) {
+                result.notRetryable.append((id, transfer.state))
+            } else {
+                result.unknown.append(id)
+            }
         }
-        return text
+        return result
     }
 
     /// `sopd journal resync --order`: journals the order's last sent document again as a new version

@@ -42,6 +42,8 @@ public struct CycleReport: Sendable {
         case dataverseUnavailable
         /// Dataverse refused or failed the read.
         case readFailed
+        /// The identity platform refused sopd's client id or secret: a misconfiguration.
+        case credentialsRefused
         /// sopd refused to pull changes back: the acting user is not an integration user, or the switch is off.
         case inboundRefused
     }
@@ -70,7 +72,13 @@ public struct CycleReport: Sendable {
 
     /// How the cycle ended.
     public var outcome: Outcome {
-        if let readError { return readError.code == .unavailable ? .dataverseUnavailable : .readFailed }
+        if let readError {
+            switch readError.code {
+            case .unavailable: return .dataverseUnavailable
+            case .credentialsRefused: return .credentialsRefused
+            default: return .readFailed
+            }
+        }
         if inbound.refusal != nil { return .inboundRefused }
         let clean = failed.isEmpty && inbound.failed.isEmpty && inbound.readError == nil && !backlog.needsAttention
         return clean ? .allDone : .someFailed

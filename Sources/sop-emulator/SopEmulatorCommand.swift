@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Emulators
 import Foundation
+import HTTP
 import Logging
 
 /// `sop-emulator`: serves the Dataverse emulator and the reference back office on 127.0.0.1 until SIGTERM or SIGINT.
@@ -10,7 +11,8 @@ struct SopEmulatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sop-emulator",
         abstract: "Serve the Dataverse Web API emulator and the reference back office on 127.0.0.1.",
-        discussion: "The first two lines printed are the base URLs. See docs/emulators.md for users, tokens and data.")
+        discussion: "The first two lines printed are the base URLs. See docs/emulators.md for users, tokens and data.",
+        version: BuildInfo.version)
 
     @Option(name: .customLong("crm-port"), help: "Port of the Dataverse emulator (0 picks a free one).")
     var crmPort: UInt16 = 0

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Daemon
 import Foundation
+import PeerText
 import Journal
 import Operations
 import Transfers
@@ -26,9 +27,13 @@ struct JournalCommand: AsyncParsableCommand {
                 throw ExitCode(SyncExitCode.configuration.rawValue)
             }
             if let journal { settings.journalPath = journal }
-            guard FileManager.default.fileExists(atPath: settings.journalPath) else {
-                FileHandle.standardError.write(
-                    Data("sopd: no journal at \(settings.journalPath); pass --journal or --config with journal.path\n".utf8))
+            if let code = SystemErrorText.readError(path: settings.journalPath) {
+                let problem = SystemErrorText.reason(errno: code)
+                let hint =
+                    code == ENOENT
+                    ? "sopd has not run with this configuration yet, or journal.path points elsewhere: pass --journal or --config"
+                    : "run the command as the sopd user, which owns the journal: sudo -u sopd sopd …"
+                FileHandle.standardError.write(Data("sopd: cannot read the journal \(settings.journalPath): \(problem); \(hint)\n".utf8))
                 throw ExitCode(SyncExitCode.configuration.rawValue)
             }
             return (JournalOps(journal: try Journal(path: settings.journalPath)), settings)
@@ -72,7 +77,8 @@ struct JournalCommand: AsyncParsableCommand {
 
     struct Retry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Put failed or dead transfers back to pending; the next cycle sends them.")
+            abstract: "Put failed or dead transfers back to pending; the next cycle sends them.",
+            discussion: "Exits 1 when an id names no transfer, or one that is neither failed nor dead.")
         @OptionGroup var location: JournalOption
         @Argument(help: "Transfer ids.") var ids: [Int64] = []
         @Flag(name: .customLong("all-dead"), help: "Every dead transfer.") var allDead = false
@@ -83,7 +89,12 @@ struct JournalCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (ops, _) = try await location.open()
-            print(try ops.retry(ids, allDead: allDead))
+            let result = try ops.retry(ids, allDead: allDead)
+            print(result.text)
+            guard result.isComplete else {
+                FileHandle.standardError.write(Data(result.problems.map { "sopd: \($0)\n" }.joined().utf8))
+                throw ExitCode.failure
+            }
         }
     }
 

@@ -17,7 +17,7 @@ struct SOPCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigurationOption
 
         func run() async throws {
-            let administration = SOPAdministration(dataverse: try await options.load().dataverse.makeClient())
+            let administration = SOPAdministration(dataverse: try await options.loadDataverse().makeClient())
             let status = try await SOPCommand.dataverseCall { () throws(DataverseError) in try administration.status() }
             print(status.lines.joined(separator: "\n"))
         }
@@ -28,7 +28,7 @@ struct SOPCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigurationOption
 
         func run() async throws {
-            let administration = SOPAdministration(dataverse: try await options.load().dataverse.makeClient())
+            let administration = SOPAdministration(dataverse: try await options.loadDataverse().makeClient())
             print(try await SOPCommand.dataverseCall { () throws(DataverseError) in try administration.enable() }.message)
         }
     }
@@ -41,14 +41,15 @@ struct SOPCommand: AsyncParsableCommand {
         var force = false
 
         func run() async throws {
-            let administration = SOPAdministration(dataverse: try await options.load().dataverse.makeClient())
+            let administration = SOPAdministration(dataverse: try await options.loadDataverse().makeClient())
             let change = try await SOPCommand.dataverseCall { () throws(DataverseError) in try administration.disable(force: force) }
             print(change.message)
             if change.refused { throw ExitCode.failure }
         }
     }
 
-    /// Runs a blocking Dataverse call on a Dispatch queue; an unreachable tenant exits 69, a refusal 75.
+    /// Runs a blocking Dataverse call on a Dispatch queue; an unreachable tenant exits 69, refused
+    /// credentials 78, another refusal 75.
     static func dataverseCall<T: Sendable>(_ body: @escaping @Sendable () throws(DataverseError) -> T) async throws -> T {
         let result: Result<T, DataverseError> = await withCheckedContinuation { continuation in
             DispatchQueue(label: "sopd.sop").async {
@@ -60,7 +61,7 @@ struct SOPCommand: AsyncParsableCommand {
             return value
         case .failure(let error):
             FileHandle.standardError.write(Data("sopd: \(error)\n".utf8))
-            throw ExitCode(error.code == .unavailable ? SyncExitCode.unavailable.rawValue : SyncExitCode.temporaryFailure.rawValue)
+            throw ExitCode(SyncExitCode(error).rawValue)
         }
     }
 }

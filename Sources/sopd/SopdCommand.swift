@@ -1,6 +1,7 @@
 import ArgumentParser
 import Daemon
 import Foundation
+import HTTP
 import Logging
 
 /// `sopd`: the sales-order sync daemon for Dynamics 365 Sales.
@@ -12,8 +13,9 @@ struct SopdCommand: AsyncParsableCommand {
         discussion: """
             Without a subcommand, sopd runs as a daemon: a cycle every sync.intervalSeconds, SIGUSR1 for a cycle now, \
             SIGTERM to stop. With --sync-now it runs one cycle and exits: 0 all done, 1 a transfer in the journal is \
-            failed or dead (this run's or an earlier one's), 69 Dataverse unreachable, 75 Dataverse refused the read, 78 bad configuration.
+            failed or dead (this run's or an earlier one's), 69 Dataverse unreachable, 75 Dataverse refused the read, 78 bad configuration (a refused client secret included).
             """,
+        version: BuildInfo.version,
         subcommands: [
             DemoCommand.self, SOPCommand.self, JournalCommand.self, StatusCommand.self, DoctorCommand.self, ConfigCommand.self,
         ])
@@ -30,12 +32,20 @@ struct SopdCommand: AsyncParsableCommand {
             valueName: "path"))
     var metricsTextfile: String?
 
+    @Flag(
+        name: .long,
+        help: "With --sync-now at a terminal: write the info lines (one per order) above the progress line too; without it, only notices, warnings and errors.")
+    var verbose = false
+
     @Option(
         name: .customLong("log-format"),
         help: "text, logfmt or json (default: text at a terminal, logfmt elsewhere; priority-prefixed in the systemd journal).")
     var logFormat: LogFormat?
 
     func validate() throws {
+        if verbose && !syncNow {
+            throw ValidationError("--verbose goes with --sync-now; the daemon's lines follow log.level")
+        }
         guard let metricsTextfile else { return }
         guard syncNow else {
             throw ValidationError("--metrics-textfile goes with --sync-now; the daemon serves its metrics on metrics.listen instead")
@@ -50,10 +60,10 @@ struct SopdCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try await options.load()
-        Runtime.bootstrapLogging(level: configuration.logLevel, format: logFormat)
+        let progress = syncNow ? ProgressLine.forTerminal() : nil
+        Runtime.bootstrapLogging(level: configuration.logLevel, format: logFormat, atLeastNotice: progress != nil && !verbose)
         let logger = Logger(label: "sopd")
         let monitoring = Monitoring(logger: logger)
-        let progress = syncNow ? ProgressLine.forTerminal() : nil
         var onProgress: (@Sendable (Int, Int?) -> Void)?
         if let progress { onProgress = { done, total in progress.update(done: done, total: total) } }
         let runtime: Runtime

@@ -58,8 +58,18 @@ import Transfers
     @Test func retryAndResyncMakeNewWorkForTheNextCycle() throws {
         let journal = try journal()
         let ops = JournalOps(journal: journal)
-        #expect(try ops.retry([], allDead: true) == "back to pending, sent on the next cycle: 2")
-        #expect(try ops.retry([1, 3], allDead: false).contains("not retried (not failed or dead, or no such transfer): 1"))
+        let allDead = try ops.retry([], allDead: true)
+        #expect(allDead.text == "back to pending, sent on the next cycle: 2")
+        #expect(allDead.isComplete)
+        let some = try ops.retry([1, 3, 999], allDead: false)
+        #expect(some.moved == [3])
+        #expect(some.unknown == [999])
+        #expect(some.notRetryable.map(\.id) == [1])
+        #expect(!some.isComplete)
+        #expect(some.problems == [
+            "no such transfer: 999 (sopd journal list shows the ids)",
+            "not retried, only a failed or dead transfer can be: 1 (done)",
+        ])
         let resent = try ops.resync(orderNumber: "SO-00001")
         #expect(resent.state == .pending)
         #expect(resent.idempotencyKey == "out:id-1:2026-11-27T09:00:00Z:v2")

@@ -45,9 +45,9 @@ import Testing
             configuration: ConfigurationLoader.configuration(values: clientCredentials(fixture, secret: "n0t-the-s3cret")),
             logger: SyncFixture.quietLogger)
         let report = await runtime.engine.runCycle()
-        #expect(report.outcome == .readFailed)
+        #expect(report.outcome == .credentialsRefused, "a wrong secret is a misconfiguration, not a temporary failure")
         let error = try #require(report.readError)
-        #expect(error.code == .unauthorized)
+        #expect(error.code == .credentialsRefused)
         #expect(error.description.contains("AADSTS7000215"))
         #expect(!error.description.contains("n0t-the-s3cret"))
         #expect(fixture.suite.backOffice.receivedOrders.isEmpty)

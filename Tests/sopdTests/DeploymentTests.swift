@@ -30,4 +30,17 @@ import Testing
             #expect(score <= 2.0, "\(line)")
         }
     }
+
+    @Test func theDaemonStaysDownOnABadConfigurationAndChecksBeforeAReload() throws {
+        let unit = try String(contentsOf: Self.packageRoot.appendingPathComponent("systemd/sopd.service"), encoding: .utf8)
+        let lines = unit.split(separator: "\n").map(String.init)
+        #expect(lines.contains("RestartPreventExitStatus=78"), "exit 78 (bad configuration) is not restarted every 5 s")
+        let reloads = lines.filter { $0.hasPrefix("ExecReload=") }
+        #expect(reloads == ["ExecReload=/usr/bin/sopd config check --config /etc/sopd/sopd.yaml", "ExecReload=/bin/kill -HUP $MAINPID"])
+        for name in ["sopd.service", "sopd-sync-now.service"] {
+            let text = try String(contentsOf: Self.packageRoot.appendingPathComponent("systemd/\(name)"), encoding: .utf8)
+            #expect(!text.contains("Environment="), "\(name): journal.path in the file is the one source of the journal's path")
+            #expect(text.contains("StateDirectory=sopd"))
+        }
+    }
 }

@@ -129,4 +129,57 @@ import Transfers
         #expect(line("SO-01010").contains("Active/Pending") && line("SO-01010").contains("back with the salesperson"))
         #expect(outcome.standardOutput.contains("Journal: pending 0, sending 0, done 19, failed 0, dead 1"))
     }
+
+    @Test func atATerminalTheProgressLineStandsAloneAndOrderLinesWaitForVerbose() async throws {
+        for verbose in [false, true] {
+            let emulator = try await EmulatorProcess.start()
+            let directory = try TemporaryDirectory()
+            let config = try writeConfig(directory, dataverseURL: emulator.dataverseURL, backOfficeURL: emulator.backOfficeURL)
+            let environment = ["SOPD_DATAVERSE_TOKEN": "sopd-app-token", "SOPD_BACKOFFICE_TOKEN": "backoffice-token"]
+            let arguments = ["--sync-now", "--config", config] + (verbose ? ["--verbose"] : [])
+            let run = try await onDispatchQueue { try Self.runAtTerminal(arguments, environment: environment) }
+            #expect(run.status == 1, "\(run.screen)")
+            #expect(run.screen.contains("sopd: 9/9 orders ("), "the progress line is drawn at a terminal")
+            let lines = Self.visibleLines(run.screen)
+            let orderLines = lines.filter { $0.contains("SO-01001") }
+            if verbose {
+                #expect(!orderLines.isEmpty, "--verbose shows the per-order info lines")
+            } else {
+                #expect(orderLines.isEmpty, "without --verbose the per-order info lines stay off the terminal")
+            }
+            #expect(lines.contains { $0.contains("order given up") && $0.contains("SO-01010") }, "errors always show")
+            for line in lines where line.contains("SO-0") || line.contains("sync: ") {
+                #expect(!line.contains("orders ("), "a line joined the progress line: \(line.debugDescription)")
+            }
+            #expect(lines.contains { $0.hasPrefix("sync: 8 delivered, 1 failed") }, "the summary has a line of its own")
+            #expect(!(lines.last ?? "").contains("orders ("), "the progress line is cleared at the end")
+            #expect(try await emulator.stop().status == 0)
+        }
+    }
+
+    /// What a terminal shows of `screen`, line by line: what follows the last carriage return of each
+    /// line, without the erase-to-end-of-line sequences (the last line drawn over a line wins).
+    private static func visibleLines(_ screen: String) -> [String] {
+        screen.components(separatedBy: "\r\n").map {
+            ($0.components(separatedBy: "\r").last ?? "").replacingOccurrences(of: "\u{1B}[K", with: "")
+        }.filter { !$0.isEmpty }
+    }
+
+    /// Runs the built `sopd` on a pseudo-terminal (util-linux's `script`), as at an operator's terminal;
+    /// the screen is everything written to it, stdout and stderr together.
+    private static func runAtTerminal(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, screen: String) {
+        let binary = BuiltProcess.binaryDirectory.appendingPathComponent("sopd").path
+        let command = ([binary] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["--quiet", "--return", "--command", command, "/dev/null"]
+        process.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "TERM": "xterm"].merging(environment) { _, new in new }
+        process.standardInput = FileHandle.nullDevice
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let screen = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, screen)
+    }
 }

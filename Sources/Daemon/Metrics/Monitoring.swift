@@ -1,6 +1,8 @@
 import Foundation
+import HTTP
 import Journal
 import Logging
+import PeerText
 import Sync
 
 /// The process's metrics: recorded through `SyncMetrics` into one `PrometheusExposition`, kept across
@@ -40,10 +42,10 @@ public final class Monitoring: Sendable {
         } catch {
             unlink(temporary.path)
             throw MonitoringError(
-                "cannot write \(temporary.path): \(error.localizedDescription); check that the folder exists and sopd may write in it")
+                "cannot write \(temporary.path): \(SystemErrorText.reason(error)); check that the folder exists and sopd may write in it")
         }
         guard rename(temporary.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = SystemErrorText.reason(errno: errno)
             unlink(temporary.path)
             throw MonitoringError("cannot rename \(temporary.path) to \(path): \(reason)")
         }

@@ -1,48 +1,79 @@
 # sopd — README's two commands are `make demo` and `make test`.
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 # prometheus brings promtool, which judges the metrics and the alert rules in the tests.
-APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev pkg-config openssl systemd prometheus
+# groff-base checks that the manual pages render.
+APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev pkg-config openssl systemd prometheus groff-base
+# What make deb adds (the package tools and lintian), and what deb-test and vm-test add to those.
+DEB_PACKAGES := dpkg-dev binutils lintian
+ROOT_PACKAGES := debootstrap e2fsprogs qemu-system-x86 qemu-utils
 PREFIX ?= /usr
 DESTDIR ?=
 VERSION ?= $(shell sed -n 's/.*static let version = "\(.*\)"/\1/p' Sources/HTTP/BuildInfo.swift)
 ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 # Installed binaries carry the Swift runtime inside, so the host needs no Swift toolchain.
-RELEASE_FLAGS := -c release --static-swift-stdlib --product sopd
-RELEASE_BIN = $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/sopd
+# Linked with full RELRO and immediate binding, as Debian's hardening flags ask.
+RELEASE_FLAGS := -c release --static-swift-stdlib -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
+RELEASE_DIR = $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)
+# The manual pages' date: the last commit's, so that a rebuild of the same tree gives the same pages.
+MAN_DATE := $(shell git log -1 --format=%cs 2>/dev/null || date -u +%F)
+GENERATE_MANUAL := $(SWIFT) package generate-manual --configuration debug --date $(MAN_DATE) \
+  --authors "sopd maintainers<maintainers@sopd.example>"
+MANUAL_OUTPUT := .build/plugins/GenerateManual/outputs
+# The Debian packages' version and history; deb-test passes another changelog for its rebuilt package.
+DEB_CHANGELOG ?= deploy/debian/changelog
+DEB_OUT ?= .build/deb
 
-.PHONY: deps build release demo test test-repeat bench fuzz emulator units-check install uninstall deb clean
+.PHONY: deps build release man demo test test-repeat bench fuzz emulator units-check install-files install uninstall deb deb-test vm-test clean
 
 ## deps: install the Debian packages the build needs (as root), or say which are missing.
 deps:
-	@missing=""; \
-	for package in $(APT_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	  else \
-	    echo "missing Debian packages:$$missing — run 'sudo make deps' or 'sudo apt-get install$$missing'" >&2; exit 1; \
-	  fi; \
-	fi
+	@$(call apt-install,$(APT_PACKAGES))
+
+# Installs the Debian packages among $(1) that are missing (as root), or says which they are.
+define apt-install
+missing=""; \
+for package in $(1); do \
+  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
+done; \
+if [ -n "$$missing" ]; then \
+  if [ "$$(id -u)" = 0 ]; then \
+    echo "installing:$$missing"; \
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+  else \
+    echo "missing Debian packages:$$missing — run 'sudo make deps' or 'sudo apt-get install$$missing'" >&2; exit 1; \
+  fi; \
+fi
+endef
 
 ## build: a debug build of everything.
 build: deps
 	$(SWIFT) build
 
-## release: an optimised, self-contained build of sopd.
+## release: optimised, self-contained builds of sopd and sop-emulator.
 release: deps
-	$(SWIFT) build $(RELEASE_FLAGS)
+	$(SWIFT) build $(RELEASE_FLAGS) --product sopd
+	$(SWIFT) build $(RELEASE_FLAGS) --product sop-emulator
+
+## man: the manual pages in .build/man: sopd.8 and sop-emulator.1 written by swift-argument-parser's
+## generate-manual plugin from the commands themselves (so --help and the page agree), and sopd.yaml.5
+## from the documentation in deploy/sopd.example.yaml. Read one with: man .build/man/sopd.8
+man: deps
+	$(GENERATE_MANUAL) --section 8 >/dev/null
+	mkdir -p .build/man
+	cp $(MANUAL_OUTPUT)/sopd/sopd.8 .build/man/sopd.8
+	$(GENERATE_MANUAL) --section 1 >/dev/null
+	cp $(MANUAL_OUTPUT)/sop-emulator/sop-emulator.1 .build/man/sop-emulator.1
+	awk -v date="$$(LC_ALL=C date -u -d $(MAN_DATE) '+%B %-d, %Y')" -f deploy/man/sopd-yaml.5.awk deploy/sopd.example.yaml > .build/man/sopd.yaml.5
 
 ## demo: the main job on embedded defaults against both emulators, in-process.
 demo: deps
 	$(SWIFT) build --product sopd
 	$$($(SWIFT) build --show-bin-path)/sopd demo
 
-## test: every test; the black-box tests need the built executables, hence the build first.
+## test: every test; the black-box tests need the built executables and manual pages, hence those first.
 test: deps
 	$(SWIFT) build
+	$(MAKE) --no-print-directory man
 	$(SWIFT) test
 
 ## test-repeat: the whole suite N times in a row (N=20 by default), stopping at the first failure; BUSY=K keeps
@@ -111,15 +142,24 @@ units-check:
 	@test -x "$(SOPD_BIN)" || { echo "no built sopd at $(SOPD_BIN): run make build first" >&2; exit 1; }
 	bash deploy/check-units.sh "$(SOPD_BIN)"
 
-## install: the release binary, the units, an example configuration (0640) and the sopd user.
-install: release
-	install -D -m 0755 "$(RELEASE_BIN)" "$(DESTDIR)$(PREFIX)/bin/sopd"
+## install-files: the release binaries, manual pages, units, documentation and an example configuration
+## under DESTDIR, without the user or systemd (what the Debian package is built from).
+install-files: release man
+	install -D -m 0755 "$(RELEASE_DIR)/sopd" "$(DESTDIR)$(PREFIX)/bin/sopd"
+	install -D -m 0755 "$(RELEASE_DIR)/sop-emulator" "$(DESTDIR)$(PREFIX)/bin/sop-emulator"
+	install -D -m 0644 .build/man/sopd.8 "$(DESTDIR)$(PREFIX)/share/man/man8/sopd.8"
+	install -D -m 0644 .build/man/sopd.yaml.5 "$(DESTDIR)$(PREFIX)/share/man/man5/sopd.yaml.5"
+	install -D -m 0644 .build/man/sop-emulator.1 "$(DESTDIR)$(PREFIX)/share/man/man1/sop-emulator.1"
 	install -D -m 0644 -t "$(DESTDIR)/lib/systemd/system" systemd/sopd.service systemd/sopd-sync-now.service systemd/sopd-sync-now.timer
 	install -D -m 0644 -t "$(DESTDIR)$(PREFIX)/share/doc/sopd" README.md docs/backoffice-api.yaml deploy/sopd.example.yaml
 	install -m 0644 deploy/README.md "$(DESTDIR)$(PREFIX)/share/doc/sopd/DEPLOY.md"
 	install -d -m 0750 "$(DESTDIR)/etc/sopd"
 	install -d -m 0700 "$(DESTDIR)/etc/sopd/credentials"
 	test -e "$(DESTDIR)/etc/sopd/sopd.yaml" || install -m 0640 deploy/sopd.example.yaml "$(DESTDIR)/etc/sopd/sopd.yaml"
+
+## install: install-files on this host (stripped binaries), then the sopd user and a systemd reload.
+install: install-files
+	strip --strip-unneeded "$(DESTDIR)$(PREFIX)/bin/sopd" "$(DESTDIR)$(PREFIX)/bin/sop-emulator"
 	if [ -z "$(DESTDIR)" ]; then \
 	  getent passwd sopd >/dev/null || useradd --system --user-group --home-dir /var/lib/sopd --no-create-home --shell /usr/sbin/nologin sopd; \
 	  chown root:sopd /etc/sopd /etc/sopd/sopd.yaml; \
@@ -130,20 +170,41 @@ install: release
 ## uninstall: removes what install put in place; keeps /etc/sopd and the journal in /var/lib/sopd.
 uninstall:
 	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable --now sopd.service sopd-sync-now.timer 2>/dev/null || true; fi
-	rm -f "$(DESTDIR)$(PREFIX)/bin/sopd" "$(DESTDIR)/lib/systemd/system/sopd.service" \
+	rm -f "$(DESTDIR)$(PREFIX)/bin/sopd" "$(DESTDIR)$(PREFIX)/bin/sop-emulator" "$(DESTDIR)$(PREFIX)/share/man/man8/sopd.8" \
+	  "$(DESTDIR)$(PREFIX)/share/man/man5/sopd.yaml.5" "$(DESTDIR)$(PREFIX)/share/man/man1/sop-emulator.1" \
+	  "$(DESTDIR)/lib/systemd/system/sopd.service" \
 	  "$(DESTDIR)/lib/systemd/system/sopd-sync-now.service" "$(DESTDIR)/lib/systemd/system/sopd-sync-now.timer"
 	rm -rf "$(DESTDIR)$(PREFIX)/share/doc/sopd"
 	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 	@echo "uninstalled; kept /etc/sopd and the journal in /var/lib/sopd (remove them by hand when no longer needed)"
 
-## deb: a Debian package (.build/sopd_VERSION_ARCH.deb) whose scripts create the user and reload systemd.
-deb: release
-	rm -rf .build/deb && mkdir -p .build/deb/root/DEBIAN
-	$(MAKE) --no-print-directory install DESTDIR="$(CURDIR)/.build/deb/root" PREFIX=/usr
-	sed -e "s/@VERSION@/$(VERSION)/" -e "s/@ARCH@/$(ARCH)/" deploy/debian/control.in > .build/deb/root/DEBIAN/control
-	echo /etc/sopd/sopd.yaml > .build/deb/root/DEBIAN/conffiles
-	install -m 0755 deploy/debian/postinst deploy/debian/prerm deploy/debian/postrm .build/deb/root/DEBIAN/
-	dpkg-deb --root-owner-group --build .build/deb/root ".build/sopd_$(VERSION)_$(ARCH).deb"
+## deb: the Debian packages sopd and sop-emulator in $(DEB_OUT), by Debian policy (deploy/debian/build-deb.sh):
+## stripped binaries (debug symbols beside them), man pages, copyright, changelog, computed Depends.
+deb: install-files-deb
+	bash deploy/debian/build-deb.sh "$(DEB_OUT)/stage" "$(DEB_OUT)" "$(DEB_CHANGELOG)"
+	rm -rf "$(DEB_OUT)/stage"
+	@findings=$$(lintian --tag-display-limit 0 "$(DEB_OUT)"/sopd_*.deb "$(DEB_OUT)"/sop-emulator_*.deb 2>&1 | grep -v 'root privileges'); \
+	if [ -n "$$findings" ]; then echo "$$findings"; echo "lintian: the findings above need a fix or an explained override" >&2; exit 1; fi; \
+	echo "lintian: no errors or warnings"
+
+install-files-deb:
+	@$(call apt-install,$(APT_PACKAGES) $(DEB_PACKAGES))
+	rm -rf "$(DEB_OUT)" && mkdir -p "$(DEB_OUT)/stage"
+	$(MAKE) --no-print-directory install-files DESTDIR="$(CURDIR)/$(DEB_OUT)/stage" PREFIX=/usr
+
+## deb-test: builds the packages, then in a fresh Debian 12 root (debootstrap, cached in .build/debian-root):
+## install with apt (Depends resolved), files, modes and owners, sopd --version and config check, an
+## upgrade to a rebuilt package, and a purge that leaves nothing of sopd but what it says it kept.
+deb-test:
+	@$(call apt-install,$(APT_PACKAGES) $(DEB_PACKAGES) $(ROOT_PACKAGES))
+	bash deploy/debian/deb-test.sh
+
+## vm-test: a Debian 12 VM (debootstrap, qemu; KVM when it works) that installs the packages and runs
+## sopd.service under systemd against sop-emulator: READY, STATUS, watchdog, reloads, security, stop,
+## the timer. Bounded (15 minutes); outside make test. Output in .build/vm/.
+vm-test:
+	@$(call apt-install,$(APT_PACKAGES) $(DEB_PACKAGES) $(ROOT_PACKAGES))
+	bash deploy/vm/vm-test.sh
 
 clean:
 	rm -rf .build .sopd

@@ -52,7 +52,8 @@ initrd=$root/boot/initrd.img-$version
 # a nested host may refuse one of the MSRs of `-cpu host` (IA32_ARCH_CAPABILITIES, seen on AMD EPYC), hence the
 # second choice without that feature.
 kvm_starts() {
-  echo quit | timeout 20 qemu-system-x86_64 -accel kvm -cpu "$1" -nodefaults -display none -S -monitor stdio \
+  # In a subshell, so that bash's own "Aborted" line for a refused CPU goes to /dev/null too.
+  ( echo quit | timeout 20 qemu-system-x86_64 -accel kvm -cpu "$1" -nodefaults -display none -S -monitor stdio ) \
     > /dev/null 2>&1
 }
 cpu=""

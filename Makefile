@@ -136,7 +136,7 @@ emulator: deps
 	$$($(SWIFT) build --show-bin-path)/sop-emulator --crm-port 8401 --backoffice-port 8402 --seed-demo-data
 
 ## units-check: systemd-analyze verify on the units, and an exposure of 2.0 or lower for each service
-## (needs a built sopd: make build; SOPD_BIN=PATH names another one).
+## (needs a built sopd and its manual pages: make build man; SOPD_BIN=PATH names another sopd).
 SOPD_BIN ?= $(shell $(SWIFT) build --show-bin-path 2>/dev/null)/sopd
 units-check:
 	@test -x "$(SOPD_BIN)" || { echo "no built sopd at $(SOPD_BIN): run make build first" >&2; exit 1; }

@@ -124,6 +124,36 @@ import Testing
             try await ConfigurationLoader.load(path: "/nonexistent/sopd.yaml", environment: [:])
         }
         #expect(error?.key == "--config")
+        #expect(error?.problem == "cannot read /nonexistent/sopd.yaml: No such file or directory")
+    }
+
+    @Test func unreadableFilesAndFoldersSayWhyInTheSystemsWords() async throws {
+        let folder = try TemporaryDirectory()
+        let asFolder = await #expect(throws: ConfigurationError.self) {
+            try await ConfigurationLoader.load(path: folder.path, environment: [:])
+        }
+        #expect(asFolder?.problem == "cannot read \(folder.path): Is a directory")
+        let path = try write("dataverse:\n  url: https://x.crm.dynamics.com\nbackoffice:\n  url: https://erp\n")
+        let missing = await #expect(throws: ConfigurationError.self) {
+            try await ConfigurationLoader.load(path: path, environment: [:], credentialsDirectory: "/nonexistent/credentials")
+        }
+        #expect(missing?.key == "--credentials-dir")
+        #expect(missing?.problem == "cannot read the folder /nonexistent/credentials: No such file or directory")
+        let fromEnvironment = await #expect(throws: ConfigurationError.self) {
+            try await ConfigurationLoader.load(path: path, environment: ["CREDENTIALS_DIRECTORY": "/nonexistent/credentials"])
+        }
+        #expect(fromEnvironment?.key == "CREDENTIALS_DIRECTORY")
+        #expect(!(fromEnvironment?.description.contains("NSCocoaErrorDomain") ?? true))
+    }
+
+    @Test func theSOPCommandsNeedOnlyTheDataverseSettings() async throws {
+        let path = try write("dataverse:\n  url: https://x.crm.dynamics.com\n  token: t\nbackoffice:\n  url: https://erp\n")
+        let dataverse = try await ConfigurationLoader.loadDataverse(path: path, environment: [:])
+        #expect(dataverse.url == "https://x.crm.dynamics.com")
+        let whole = await #expect(throws: ConfigurationError.self) {
+            try await ConfigurationLoader.load(path: path, environment: [:])
+        }
+        #expect(whole?.key == "backoffice.token", "the daemon needs the back office's token; sopd sop … does not")
     }
 
     @Test func secretsNeverAppearInErrors() async throws {

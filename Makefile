@@ -5,7 +5,7 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev pkg-config openssl systemd prometheus groff-base
 # What make deb adds (the package tools and lintian), and what deb-test and vm-test add to those.
 DEB_PACKAGES := dpkg-dev binutils lintian
-ROOT_PACKAGES := debootstrap e2fsprogs qemu-system-x86 qemu-utils
+ROOT_PACKAGES := debootstrap e2fsprogs zstd qemu-system-x86 qemu-utils
 PREFIX ?= /usr
 DESTDIR ?=
 VERSION ?= $(shell sed -n 's/.*static let version = "\(.*\)"/\1/p' Sources/HTTP/BuildInfo.swift)

@@ -36,7 +36,11 @@ import Testing
         let lines = unit.split(separator: "\n").map(String.init)
         #expect(lines.contains("RestartPreventExitStatus=78"), "exit 78 (bad configuration) is not restarted every 5 s")
         let reloads = lines.filter { $0.hasPrefix("ExecReload=") }
-        #expect(reloads == ["ExecReload=/usr/bin/sopd config check --config /etc/sopd/sopd.yaml", "ExecReload=/bin/kill -HUP $MAINPID"])
+        #expect(
+            reloads == [
+                "ExecReload=+/usr/bin/sopd config check --config /etc/sopd/sopd.yaml --credentials-dir /etc/sopd/credentials",
+                "ExecReload=/bin/kill -HUP $MAINPID",
+            ])
         for name in ["sopd.service", "sopd-sync-now.service"] {
             let text = try String(contentsOf: Self.packageRoot.appendingPathComponent("systemd/\(name)"), encoding: .utf8)
             #expect(!text.contains("Environment="), "\(name): journal.path in the file is the one source of the journal's path")

@@ -12,20 +12,8 @@ work=.build/deb-test
 root=$work/root
 cache=.build/debian-root/bookworm-minbase.tar
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-passed=0
-failed=0
-
-check() {
-  local what=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-    echo "ok: $what"
-  else
-    failed=$((failed + 1))
-    echo "FAILED: $what" >&2
-  fi
-}
+# shellcheck source=deploy/checks.sh
+source "$repo/deploy/checks.sh"
 in_root() { chroot "$root" "$@"; }
 # The mode and owner of $1 in the root, by the root's own users and groups.
 mode_owner() {
@@ -33,7 +21,6 @@ mode_owner() {
   actual=$(chroot "$root" stat -c '%a %U:%G' "$1")
   [ "$actual" = "$2" ] || { echo "  $1 is $actual, not $2" >&2; return 1; }
 }
-contains() { grep -q -- "$2" <<< "$1"; }
 unmount() {
   for point in proc dev/pts dev; do mountpoint -q "$root/$point" && umount -l "$root/$point"; done
   return 0
@@ -77,7 +64,7 @@ echo "== install $version with apt"
 in_root apt-get update -q > "$work/apt-update.log"
 in_root apt-get install "${apt_options[@]}" "/tmp/debs/sopd_${version}_${arch}.deb" "/tmp/debs/sop-emulator_${version}_${arch}.deb" \
   > "$work/install.log" 2>&1
-cat "$work/install.log" | grep -E '^(sopd:|Setting up sop)' || true
+grep -E '^(sopd:|Setting up sop)' "$work/install.log" || true
 check "both packages installed" in_root dpkg-query -W -f='${Status}\n' sopd sop-emulator
 depends=$(in_root dpkg-query -W -f='${Depends}' sopd)
 echo "  Depends: $depends"
@@ -174,5 +161,4 @@ echo "  files named *sop* left: ${left:-none}"
 check "nothing of sopd is left on disk" test -z "$left"
 check "the sopd user is left, as the purge said" in_root getent passwd sopd
 
-echo "deb-test: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary deb-test

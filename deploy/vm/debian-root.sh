@@ -7,8 +7,10 @@
 # how a test pre-installs what its own .debs depend on: `dpkg -i /opt/vmtest/*.deb` then works offline inside.
 #
 # Cache, in .build/vm/cache/ (so `make clean` removes it): the downloaded .debs (debs/), and a tarball of the finished
-# root for each package list and version of this script (root-KEY.tar.zst): a rerun with the same packages unpacks it
-# in seconds and asks the mirror for nothing. OUT_DIR is rebuilt only when its package list changed.
+# root for each package list and configuration (root-KEY.tar.zst): a rerun with the same packages unpacks it
+# in seconds and asks the mirror for nothing. OUT_DIR is rebuilt only when its package list changed. The packages
+# are those of the suite when the tarball was made (no security updates): to take newer ones, remove
+# .build/vm/cache/root-*.
 #
 # Needs: root, debootstrap, tar, zstd, and a Debian mirror: MIRROR=URL, else the bookworm one in /etc/apt, else
 # http://deb.debian.org/debian.
@@ -29,6 +31,9 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 vm=$repo/.build/vm
 cache=$vm/cache
 mkdir -p "$cache/debs" "$vm/tmp"
+for package in "${@:2}"; do
+  [[ $package =~ ^[a-z0-9][a-z0-9+.-]+$ ]] || { echo "$0: not a Debian package name: '$package'" >&2; exit 2; }
+done
 out=$(mkdir -p "$1" && cd "$1" && pwd)
 shift
 marker=$out/.sopd-vm-root
@@ -37,13 +42,31 @@ case $out in / | /bin | /boot | /dev | /etc | /home | /lib* | /opt | /proc | /ro
   echo "$0: refusing to build a root filesystem in $out" >&2; exit 2 ;;
 esac
 
-# The package list, sorted and without repeats; the cache key also covers this script, which configures the root.
+# What the root gets beyond debootstrap: a machine that boots from /dev/vda under systemd, with nothing that reaches
+# for the network. Its code is part of the cache key, so a change here makes the root anew.
+configure_root() {
+  echo sopd-vm > "$1/etc/hostname"
+  printf '127.0.0.1\tlocalhost\n127.0.1.1\tsopd-vm\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' > "$1/etc/hosts"
+  printf '# <file system> <mount point> <type> <options> <dump> <pass>\n/dev/vda / ext4 rw,errors=remount-ro 0 1\n' \
+    > "$1/etc/fstab"
+  # Empty: boot.sh writes a fresh machine ID into each image it makes.
+  : > "$1/etc/machine-id"
+  rm -f "$1/var/lib/dbus/machine-id"
+  # Timers and services that reach for the network or run maintenance in the middle of a test.
+  for unit in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer \
+      systemd-timesyncd.service; do
+    ln -sf /dev/null "$1/etc/systemd/system/$unit"
+  done
+  # The downloaded .debs stay in the cache, not in the root (debootstrap usually leaves none there anyway).
+  rm -f "$1"/var/cache/apt/archives/*.deb "$1"/var/cache/apt/*.bin
+  ls "$1"/boot/vmlinuz-* "$1"/boot/initrd.img-* > /dev/null 2>&1 \
+    || { echo "$0: no kernel and initramfs in $1/boot" >&2; exit 1; }
+}
+
+# The package list, sorted and without repeats; the cache key covers it and configure_root.
 base=(systemd-sysv udev linux-image-amd64)
-for package in "$@"; do
-  [[ $package =~ ^[a-z0-9][a-z0-9+.-]+$ ]] || { echo "$0: not a Debian package name: '$package'" >&2; exit 2; }
-done
 packages=$(printf '%s\n' "${base[@]}" "$@" | sort -u | paste -sd, -)
-key=$( { echo "$suite $packages"; cat "$0"; } | sha256sum | cut -c1-16)
+key=$( { echo "$suite minbase $packages"; declare -f configure_root; } | sha256sum | cut -c1-16)
 tarball=$cache/root-$key.tar.zst
 
 if [ -f "$marker" ] && [ "$(cat "$marker")" = "$key" ]; then
@@ -56,12 +79,14 @@ if [ -n "$(ls -A "$out")" ] && [ ! -f "$marker" ]; then
 fi
 
 # Never leaves anything mounted inside OUT_DIR (debootstrap mounts /proc and /sys there), nor a temporary file.
+# shellcheck disable=SC2317 # also called by the trap
 unmount_below() {
   local mounts
   mounts=$(awk -v prefix="$1/" 'index($2 "/", prefix) == 1 { print $2 }' /proc/self/mounts | sort -r)
   [ -z "$mounts" ] || echo "$mounts" | xargs -r -n1 umount -l
 }
 partial=""
+# shellcheck disable=SC2317 # called by the trap
 cleanup() {
   unmount_below "$out"
   [ -z "$partial" ] || rm -f "$partial"
@@ -76,7 +101,12 @@ echo incomplete > "$marker"
 started=$SECONDS
 if [ -f "$tarball" ]; then
   echo "debian-root: unpacking the cached root $tarball into $out"
-  tar -C "$out" --zstd --numeric-owner --xattrs --xattrs-include='*' -xpf "$tarball"
+  if ! tar -C "$out" --zstd --numeric-owner --xattrs --xattrs-include='*' -xpf "$tarball"; then
+    rm -f "$tarball"
+    echo "$0: the cached root $tarball did not unpack; removed it, so the next run makes it anew" >&2
+    exit 1
+  fi
+  touch "$tarball"
 else
   if [ -z "${MIRROR:-}" ]; then
     # The first deb822 stanza of type deb that carries the suite, else a one-line source, else Debian's redirector.
@@ -88,7 +118,7 @@ else
       END        { if (deb && has && uri != "") print uri }' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1)
   fi
   if [ -z "${MIRROR:-}" ]; then
-    MIRROR=$(sed -nE "s/^deb[ \t]+(\[[^]]*\][ \t]+)?([^ \t]+)[ \t]+$suite[ \t].*/\2/p" \
+    MIRROR=$(sed -nE "s/^deb[ \t]+(\[[^]]*\][ \t]+)?([^ \t]+)[ \t]+${suite}[ \t].*/\2/p" \
       /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -1)
   fi
   MIRROR=${MIRROR:-http://deb.debian.org/debian}
@@ -102,23 +132,7 @@ else
   fi
   unmount_below "$out"
 
-  # Configuration: a machine that boots from /dev/vda under systemd, with nothing that reaches for the network.
-  echo sopd-vm > "$out/etc/hostname"
-  printf '127.0.0.1\tlocalhost\n127.0.1.1\tsopd-vm\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' > "$out/etc/hosts"
-  printf '# <file system> <mount point> <type> <options> <dump> <pass>\n/dev/vda / ext4 rw,errors=remount-ro 0 1\n' \
-    > "$out/etc/fstab"
-  # Empty: boot.sh writes a fresh machine ID into each image it makes.
-  : > "$out/etc/machine-id"
-  rm -f "$out/var/lib/dbus/machine-id"
-  # Timers and services that reach for the network or run maintenance in the middle of a test.
-  for unit in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer \
-      systemd-timesyncd.service; do
-    ln -sf /dev/null "$out/etc/systemd/system/$unit"
-  done
-  # The downloaded .debs stay in the cache, not in the root (debootstrap usually leaves none there anyway).
-  rm -f "$out"/var/cache/apt/archives/*.deb "$out"/var/cache/apt/*.bin
-  ls "$out"/boot/vmlinuz-* "$out"/boot/initrd.img-* > /dev/null 2>&1 \
-    || { echo "$0: no kernel and initramfs in $out/boot" >&2; exit 1; }
+  configure_root "$out"
   rm -f "$marker"
 
   echo "debian-root: caching the root as $tarball"
@@ -127,6 +141,11 @@ else
   mv "$partial" "$tarball"
   partial=""
   echo "$packages" > "$cache/root-$key.packages"
+  # The three roots used last stay cached (each some 200 MB); older ones go. (Our own file names: ls is safe.)
+  # shellcheck disable=SC2012
+  for stale in $(ls -t "$cache"/root-*.tar.zst | tail -n +4); do
+    rm -f "$stale" "${stale%.tar.zst}.packages"
+  done
 fi
 echo "$key" > "$marker"
 echo "debian-root: $out ready in $((SECONDS - started)) s ($packages)"

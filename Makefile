@@ -82,6 +82,7 @@ N ?= 20
 BUSY ?= 0
 test-repeat: deps
 	$(SWIFT) build --build-tests
+	$(MAKE) --no-print-directory man
 	@busy=""; \
 	if [ "$(BUSY)" != 0 ]; then \
 	  command -v stress-ng >/dev/null || { echo "BUSY=$(BUSY) needs stress-ng: apt-get install stress-ng" >&2; exit 1; }; \

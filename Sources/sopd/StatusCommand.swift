@@ -9,7 +9,7 @@ struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Backlog, oldest waiting transfer, last successful cycles and cursors.",
-        discussion: "Exits 0 when all is well, 1 when transfers are dead or failed, 2 when no cycle succeeded for status.staleAfterIntervals intervals, 3 when a peer is unavailable.")
+        discussion: "Exits 0 when all is well, 1 when transfers are dead or failed, 2 when no cycle succeeded for status.staleAfterIntervals intervals, 3 when a peer is unavailable, 78 when there is no journal at journal.path (sopd has not run with that configuration yet) or it may not be read (run as the sopd user).")
 
     @OptionGroup var location: JournalCommand.JournalOption
     @Flag(help: "JSON.") var json = false

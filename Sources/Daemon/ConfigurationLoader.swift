@@ -101,12 +101,13 @@ public enum ConfigurationLoader {
     {
         let origins = environmentOrigins(environment)
         var providers: [any ConfigProvider] = [environmentProvider(environment)]
-        if FileManager.default.fileExists(atPath: path) {
-            if let problem = SystemErrorText.readProblem(path: path) {
-                throw ConfigurationError(
-                    key: "--config", problem: "cannot read \(path): \(problem)",
-                    fix: "Run the command as the sopd user (sudo -u sopd sopd …), which can read the configuration and the journal.")
-            }
+        let readError = SystemErrorText.readError(path: path)
+        if let readError, readError != ENOENT {
+            throw ConfigurationError(
+                key: "--config", problem: "cannot read \(path): \(SystemErrorText.reason(errno: readError))",
+                fix: "Run the command as the sopd user (sudo -u sopd sopd …), which can read the configuration and the journal.")
+        }
+        if readError == nil {
             do {
                 providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(path)))
             } catch {

@@ -27,13 +27,9 @@ public enum SyncExitCode: Int32, Sendable {
         }
     }
 
-    /// The status for a failed Dataverse call outside a cycle (`sopd sop …`): 69 unreachable, 78 refused
-    /// credentials, 75 anything else.
+    /// The status for a failed Dataverse call outside a cycle (`sopd sop …`), as a cycle's read would
+    /// give it: 69 unreachable, 78 refused credentials, 75 anything else.
     public init(_ error: DataverseError) {
-        switch error.code {
-        case .unavailable: self = .unavailable
-        case .credentialsRefused: self = .configuration
-        default: self = .temporaryFailure
-        }
+        self.init(CycleReport.Outcome(readError: error))
     }
 }

@@ -46,6 +46,15 @@ public struct CycleReport: Sendable {
         case credentialsRefused
         /// sopd refused to pull changes back: the acting user is not an integration user, or the switch is off.
         case inboundRefused
+
+        /// How a cycle ends when Dataverse could not be read, or any other Dataverse call failed.
+        public init(readError: DataverseError) {
+            switch readError.code {
+            case .unavailable: self = .dataverseUnavailable
+            case .credentialsRefused: self = .credentialsRefused
+            default: self = .readFailed
+            }
+        }
     }
 
     /// Orders delivered.
@@ -72,13 +81,7 @@ public struct CycleReport: Sendable {
 
     /// How the cycle ended.
     public var outcome: Outcome {
-        if let readError {
-            switch readError.code {
-            case .unavailable: return .dataverseUnavailable
-            case .credentialsRefused: return .credentialsRefused
-            default: return .readFailed
-            }
-        }
+        if let readError { return Outcome(readError: readError) }
         if inbound.refusal != nil { return .inboundRefused }
         let clean = failed.isEmpty && inbound.failed.isEmpty && inbound.readError == nil && !backlog.needsAttention
         return clean ? .allDone : .someFailed

@@ -18,7 +18,7 @@ in_root() { chroot "$root" "$@"; }
 # The mode and owner of $1 in the root, by the root's own users and groups.
 mode_owner() {
   local actual
-  actual=$(chroot "$root" stat -c '%a %U:%G' "$1")
+  actual=$(in_root stat -c '%a %U:%G' "$1")
   [ "$actual" = "$2" ] || { echo "  $1 is $actual, not $2" >&2; return 1; }
 }
 unmount() {

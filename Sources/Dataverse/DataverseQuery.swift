@@ -6,7 +6,8 @@ public struct DataverseQuery: Sendable, Hashable {
         public var navigation: String
         /// `$select` inside the expansion.
         public var select: [String]
-        /// `$orderby` inside the expansion.
+        /// `$orderby` inside the expansion. Dataverse refuses it (`0x80060888`) when the query nests `$expand`
+        /// anywhere, and inside the expansion of a single-valued navigation property.
         public var orderBy: String?
         /// Nested expansions.
         public var expand: [Expand]

@@ -87,6 +87,35 @@ import Transfers
         #expect(reads.allSatisfy { !$0.headers.contains { $0.hasPrefix("X-Injected") } })
     }
 
+    /// An order whose `order_details@odata.nextLink` leaves the organization is not sent with the lines it
+    /// has: it is given up with the reason, the token stays home, and the other orders go out.
+    @Test func anOrderWhoseLinesCannotBeReadToTheEndIsNotSent() async throws {
+        let elsewhere = try HostilePeer { _ in .http(200, #"{"value":[]}"#) }
+        defer { elsewhere.stop() }
+        let order: @Sendable (Int, String?) -> String = { number, linesLink in
+            let id = "d1000000-0000-0000-0000-00000000\(number)"
+            let link = linesLink.map { #","order_details@odata.nextLink":"\#($0)""# } ?? ""
+            return #"{"salesorderid":"\#(id)","ordernumber":"SO-0\#(number)","submitdate":"2026-11-21T09:00:00Z","customerid_account":{"name":"Fabrikam"},"transactioncurrencyid":{"isocurrencycode":"EUR"},"order_details":[{"lineitemnumber":1,"quantity":1,"priceperunit":5,"productdescription":"Bolt"}]\#(link)}"#
+        }
+        let peer = try HostilePeer { request in
+            guard request.target.hasPrefix("\(Self.api)/salesorders?") else {
+                return request.target.contains("WhoAmI") ? .http(500, "{}") : .http(204)
+            }
+            return Self.collection([order(7201, "\(elsewhere.url)\(Self.api)/salesorders(x)/order_details?$skiptoken=2"), order(7202, nil)])
+        }
+        defer { peer.stop() }
+        let fixture = try await SyncFixture()
+        let runtime = try fixture.runtime(["dataverse.url": peer.url])
+
+        let report = await runtime.engine.runCycle()
+        await fixture.suite.stop()
+
+        #expect(elsewhere.requests.isEmpty, "the token went to another host")
+        #expect(fixture.suite.backOffice.receivedOrders.map { $0.document["orderNumber"] } == ["SO-07202"])
+        let failure = try #require(report.failed.first { $0.orderNumber == "SO-07201" })
+        #expect(failure.reason.contains("not all lines of order SO-07201 could be read"))
+    }
+
     @Test func anOrderThatCannotBeMappedIsJournaledDeadAndGoesBackToTheSalesperson() async throws {
         let fixture = try await SyncFixture(seedDemoData: true)
         let store = fixture.suite.dataverse.store

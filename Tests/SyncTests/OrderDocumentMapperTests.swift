@@ -33,6 +33,17 @@ import Transfers
         #expect(lines[1]["description"] == "Installation")
     }
 
+    @Test func linesGoOutInLineNumberOrderAndNeverCutShort() throws {
+        var members = row.objectValue!
+        members["order_details"] = [["lineitemnumber": 3], ["lineitemnumber": nil, "quantity": 9], ["lineitemnumber": 1], ["lineitemnumber": 2]]
+        let lines = try #require(try OrderDocumentMapper.document(from: .object(members))["lines"]?.arrayValue)
+        #expect(lines.map { $0["lineNumber"] } == [1, 2, 3, 4], "the unnumbered line goes last, numbered by its place")
+        #expect(lines[3]["quantity"] == 9)
+
+        members["order_details@odata.nextLink"] = "https://contoso.crm.dynamics.com/api/data/v9.2/salesorders(x)/order_details?$skiptoken=2"
+        #expect(throws: OrderMappingError.self) { try OrderDocumentMapper.document(from: .object(members)) }
+    }
+
     @Test func aRowWithoutOrderNumberCannotBecomeADocument() {
         var members = row.objectValue!
         members["ordernumber"] = nil

@@ -144,6 +144,36 @@ import Transfers
         await fixture.suite.stop()
     }
 
+    /// Dataverse pages an order's lines when the read nests `$expand` (as sopd's does) and returns them in
+    /// no particular order; sopd reads them to the end and sends them in `lineitemnumber` order.
+    @Test func anOrderWithMoreLinesThanAPageReachesTheBackOfficeWhole() async throws {
+        let fixture = try await SyncFixture()
+        let store = fixture.suite.dataverse.store
+        try DemoData.seedCatalog(into: store)
+        let orderId = try DemoData.addOrder(
+            to: store, number: 7100, status: .inProgress, lines: (0..<7).map { .product($0, quantity: Decimal($0 + 1)) })
+        for (index, line) in store.rows("salesorderdetail").enumerated() {
+            let id = try #require(line["salesorderdetailid"]?.stringValue)
+            try store.update("salesorderdetail", id: id, body: ["lineitemnumber": .int(7 - index)], ifMatch: nil, caller: nil)
+        }
+        try DemoData.addOrder(to: store, number: 7101, status: .inProgress, lines: [.product(1, quantity: 1)])
+        let runtime = try fixture.runtime(["dataverse.pageSize": "3"])
+
+        let report = await runtime.engine.runCycle()
+
+        #expect(report.outcome == .allDone)
+        #expect(report.delivered.map(\.orderNumber).sorted() == ["SO-07100", "SO-07101"])
+        let received = try #require(
+            fixture.suite.backOffice.receivedOrders.first { $0.document["dynamics"]?["salesOrderId"]?.stringValue == orderId })
+        let lines = try #require(received.document["lines"]?.arrayValue)
+        #expect(lines.compactMap { $0["lineNumber"]?.intValue } == Array(1...7))
+        #expect(lines.map { $0["quantity"]?.numberText } == (1...7).reversed().map { "\($0)" }, "line 1 is the last line created")
+        #expect(
+            fixture.suite.dataverse.requestCounts["GET"] == 1 + 2 + 3,
+            "one read of the orders, two more pages of SO-07100's 7 lines, and WhoAmI, systemuser and organization before pulling changes")
+        await fixture.suite.stop()
+    }
+
     @Test func anUnreachableDataverseIsAPeerUnavailableExit() async throws {
         let fixture = try await SyncFixture(seedDemoData: true)
         let closed = try ClosedPort()

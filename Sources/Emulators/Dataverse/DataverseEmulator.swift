@@ -254,7 +254,7 @@ public final class DataverseEmulator: Sendable {
 
     /// Answers one HTTP request. Links in answers start with the `Host` the client used.
     public func handle(_ request: FlyingFox.HTTPRequest) async -> FlyingFox.HTTPResponse {
-        let baseURL = "http://\(request.header("Host") ?? "127.0.0.1")"
+        let baseURL = request.baseURL
         if request.method.rawValue == "POST", request.target.path(percentEncoded: false).hasSuffix("/oauth2/v2.0/token") {
             return await issueToken(request, baseURL: baseURL)
         }
@@ -367,9 +367,15 @@ public final class DataverseEmulator: Sendable {
         }
         let setName: String
         var id: String?
-        if let open = segment.firstIndex(of: "("), segment.hasSuffix(")") {
+        var navigation: String?
+        if let open = segment.firstIndex(of: "("), let close = segment.firstIndex(of: ")"), open < close {
             setName = String(segment[..<open])
-            id = String(segment[segment.index(after: open)..<segment.index(before: segment.endIndex)])
+            id = String(segment[segment.index(after: open)..<close])
+            let rest = segment[segment.index(after: close)...]
+            if !rest.isEmpty {
+                guard rest.hasPrefix("/"), rest.count > 1 else { throw .resourceNotFound(String(rest)) }
+                navigation = String(rest.dropFirst())
+            }
         } else {
             setName = segment
         }
@@ -381,6 +387,10 @@ public final class DataverseEmulator: Sendable {
             id = key.lowercased()
         }
         let preferences = Preferences(request.header("Prefer"))
+        if let navigation, let id {
+            guard method == "GET" else { throw .methodNotAllowed(method, segment) }
+            return try queryRelated(entity, id: id, navigation: navigation, request: request, preferences: preferences, root: root)
+        }
         var options = method == "GET" ? try parseOptions(request, entity: entity) : QueryOptions()
         options.formattedValues = preferences.formattedValues
         let fields = ["POST", "PATCH"].contains(method) ? try Self.parseObject(body) : [:]
@@ -390,7 +400,10 @@ public final class DataverseEmulator: Sendable {
             case ("GET", nil):
                 return try queryCollection(entity, request: request, options: options, preferences: preferences, root: root, in: tables)
             case ("GET", let id?):
-                let row = try tables.retrieve(entity, id: id, options: options)
+                let pageSize = min(preferences.maxPageSize ?? Self.maximumPageSize, Self.maximumPageSize)
+                let row = try tables.retrieve(
+                    entity, id: id, options: options,
+                    collections: ExpandedCollections(root: root, nested: options.nestsExpand, pageSize: pageSize))
                 return respond(status: .ok, json: Self.adding(context: "\(root)/$metadata#\(setName)/$entity", to: row))
             case ("POST", nil):
                 let newId = try SalesBehavior.create(entity, body: fields, callerId: caller, in: &tables)
@@ -483,10 +496,33 @@ public final class DataverseEmulator: Sendable {
         }
     }
 
+    /// `GET <set>(<id>)/<collection>`: the related rows of one row, as a collection read of their table; what
+    /// a `<property>@odata.nextLink` points at.
+    private func queryRelated(
+        _ entity: EntityDefinition, id: String, navigation: String, request: FlyingFox.HTTPRequest, preferences: Preferences,
+        root: String
+    ) throws(DataverseFault) -> FlyingFox.HTTPResponse {
+        guard let collection = entity.collectionNavigations[navigation], let target = store.schema.entities[collection.target]
+        else { throw .resourceNotFound(navigation) }
+        var options = try parseOptions(request, entity: target)
+        options.formattedValues = preferences.formattedValues
+        return try store.transaction { (tables) throws(DataverseFault) in
+            guard tables.row(entity.logicalName, id: id) != nil else { throw .notFound(entity.logicalName, id: id) }
+            return try queryCollection(
+                target, request: request, options: options, preferences: preferences, root: root, in: tables,
+                path: "\(entity.entitySetName)(\(id))/\(navigation)", parent: (collection.referencingLookup, id))
+        }
+    }
+
+    /// A collection read: one page of rows, with its next link, or the changes since a delta token.
+    /// - Parameters:
+    ///   - path: The resource path links repeat (the entity set, or a navigation path).
+    ///   - parent: The row the collection belongs to, for a navigation path.
     private func queryCollection(
         _ entity: EntityDefinition, request: FlyingFox.HTTPRequest, options: QueryOptions, preferences: Preferences,
-        root: String, in tables: EntityTables
+        root: String, in tables: EntityTables, path: String? = nil, parent: (lookup: String, id: String)? = nil
     ) throws(DataverseFault) -> FlyingFox.HTTPResponse {
+        let path = path ?? entity.entitySetName
         var headers = Self.odataHeaders
         let tracking = preferences.trackChanges || options.deltaToken != nil
         if tracking {
@@ -499,7 +535,7 @@ public final class DataverseEmulator: Sendable {
         let kept = request.decodedQuery.filter { $0.name != "$skiptoken" && $0.name != "$deltatoken" }
         let now = self.now
         let deltaLink = { (version: Int) in
-            "\(root)/\(entity.entitySetName)?" + Self.encodeQuery(kept + [("$deltatoken", "\(version)!\(Int(now.timeIntervalSince1970))")])
+            "\(root)/\(entity.entitySetName)?" + QueryString.encode(kept + [("$deltatoken", "\(version)!\(Int(now.timeIntervalSince1970))")])
         }
         if let token = options.deltaToken {
             let lifetime = state.lock.withLock { state.deltaTokenLifetime }
@@ -512,11 +548,13 @@ public final class DataverseEmulator: Sendable {
             return FlyingFox.HTTPResponse(statusCode: .ok, headers: headers, body: Data(JSONValue.object(answer).serialized()))
         }
         let pageSize = min(preferences.maxPageSize ?? Self.maximumPageSize, Self.maximumPageSize)
-        let page = try tables.query(entity, options: options, pageSize: pageSize)
+        let page = try tables.query(
+            entity, options: options, pageSize: pageSize, parent: parent,
+            collections: ExpandedCollections(root: root, nested: options.nestsExpand, pageSize: pageSize))
         answer["value"] = .array(page.rows)
         if options.count { answer["@odata.count"] = .int(page.count) }
         if let token = page.nextSkipToken {
-            answer["@odata.nextLink"] = .string("\(root)/\(entity.entitySetName)?" + Self.encodeQuery(kept + [("$skiptoken", token)]))
+            answer["@odata.nextLink"] = .string("\(root)/\(path)?" + QueryString.encode(kept + [("$skiptoken", token)]))
         } else if tracking {
             answer["@odata.deltaLink"] = .string(deltaLink(tables.currentVersion))
         }
@@ -605,13 +643,5 @@ public final class DataverseEmulator: Sendable {
         var response = respond(status: HTTPStatusCode(fault.status, phrase: ""), json: fault.body)
         if let seconds = fault.retryAfter { response.headers[HTTPHeader("Retry-After")] = String(seconds) }
         return response
-    }
-
-    private static func encodeQuery(_ items: [(name: String, value: String)]) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~$")
-        return items.map {
-            "\($0.name.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.name)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.value)"
-        }.joined(separator: "&")
     }
 }

@@ -56,11 +56,21 @@ public struct EntityTables: Sendable {
         }
     }
 
-    func query(_ entity: EntityDefinition, options: QueryOptions, pageSize: Int) throws(DataverseFault) -> Page {
+    /// One page of `entity`'s rows that match `options`.
+    /// - Parameters:
+    ///   - parent: Only the rows whose lookup points at this row, for a navigation path such as
+    ///     `salesorders(<id>)/order_details`.
+    ///   - collections: How expanded collections are answered.
+    func query(
+        _ entity: EntityDefinition, options: QueryOptions, pageSize: Int, parent: (lookup: String, id: String)? = nil,
+        collections: ExpandedCollections? = nil
+    ) throws(DataverseFault) -> Page {
         do {
             let ordering = RowOrdering(orderBy: options.orderBy, primaryKey: entity.primaryIdAttribute)
-            var candidates = (tables[entity.logicalName] ?? [:]).values.filter {
-                options.filter?.matches($0, in: entity) ?? true
+            let parentLookup = parent.map { "_\($0.lookup)_value" }
+            var candidates = (tables[entity.logicalName] ?? [:]).values.filter { row in
+                (parentLookup.map { row[$0]?.stringValue == parent?.id } ?? true)
+                    && (options.filter?.matches(row, in: entity) ?? true)
             }.map { (key: ordering.sortKey($0), row: $0) }
             let matching = candidates.count
             if let after = options.skipAfter {
@@ -75,7 +85,7 @@ public struct EntityTables: Sendable {
             let more = options.top == nil && candidates.count > limit
             let children = childIndex(entity, options: options)
             return Page(
-                rows: page.map { project($0.row, entity: entity, options: options, children: children) },
+                rows: page.map { project($0.row, entity: entity, options: options, collections: collections, children: children) },
                 nextSkipToken: more ? page.last.map { RowOrdering.token(after: $0.key) } : nil,
                 count: min(matching, 5000))
         }
@@ -118,12 +128,14 @@ public struct EntityTables: Sendable {
         return changed + deleted
     }
 
-    func retrieve(_ entity: EntityDefinition, id: String, options: QueryOptions) throws(DataverseFault) -> JSONValue {
+    func retrieve(
+        _ entity: EntityDefinition, id: String, options: QueryOptions, collections: ExpandedCollections? = nil
+    ) throws(DataverseFault) -> JSONValue {
         do {
             guard let row = tables[entity.logicalName]?[id.lowercased()] else {
                 throw .notFound(entity.logicalName, id: id)
             }
-            return project(row, entity: entity, options: options)
+            return project(row, entity: entity, options: options, collections: collections)
         }
     }
 
@@ -140,10 +152,11 @@ public struct EntityTables: Sendable {
     }
 
     /// The row as the Web API returns it: the selected properties (all when none are), the ETag, and expansions.
+    /// `collections` says how expanded collections are paged and linked (nil: neither, for answers to writes);
     /// `children` holds the related rows of collection-valued expansions when the caller grouped them beforehand.
     private func project(
         _ row: [String: JSONValue], entity: EntityDefinition, options: QueryOptions,
-        children: [String: [JSONValue: [[String: JSONValue]]]] = [:]
+        collections: ExpandedCollections? = nil, children: [String: [JSONValue: [[String: JSONValue]]]] = [:]
     ) -> JSONValue {
         var output: [String: JSONValue] = [:]
         for property in options.select ?? entity.propertyNames { output[property] = row[property] ?? .null }
@@ -161,7 +174,8 @@ public struct EntityTables: Sendable {
                 let related = row["_\(single.lookup)_value"]?.stringValue.flatMap {
                     tables[target.logicalName]?[$0]
                 }
-                output[item.navigation] = related.map { project($0, entity: target, options: item.options) } ?? .null
+                output[item.navigation] =
+                    related.map { project($0, entity: target, options: item.options, collections: collections) } ?? .null
             } else if let collection = entity.collectionNavigations[item.navigation],
                 let target = schema.entities[collection.target]
             {
@@ -173,8 +187,16 @@ public struct EntityTables: Sendable {
                 let related = candidates.filter {
                     item.options.filter?.matches($0, in: target) ?? true
                 }.sorted { ordering.isOrderedBefore(ordering.sortKey($0), ordering.sortKey($1)) }
+                let pageSize = collections?.nested == true ? collections?.pageSize : nil
+                let served = related.prefix(pageSize ?? item.options.top ?? Int.max)
                 output[item.navigation] = .array(
-                    related.prefix(item.options.top ?? Int.max).map { project($0, entity: target, options: item.options) })
+                    served.map { project($0, entity: target, options: item.options, collections: collections) })
+                if let collections, let id = id.stringValue, !collections.nested || served.count < related.count {
+                    output["\(item.navigation)@odata.nextLink"] = .string(
+                        collections.link(
+                            entitySet: entity.entitySetName, id: id, navigation: item.navigation, parameters: item.parameters,
+                            skipToken: collections.nested ? served.last.map { RowOrdering.token(after: ordering.sortKey($0)) } : nil))
+                }
             }
         }
         return .object(output)

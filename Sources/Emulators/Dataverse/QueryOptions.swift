@@ -11,6 +11,8 @@ struct QueryOptions: Sendable {
     struct Expand: Sendable {
         var navigation: String
         var options: QueryOptions
+        /// The options as written, decoded, for the `<navigation>@odata.nextLink` of a paged collection.
+        var parameters: [(name: String, value: String)] = []
     }
 
     var select: [String]?
@@ -86,7 +88,7 @@ struct QueryOptions: Sendable {
                 }
                 return Expand(
                     navigation: String(item[..<open]).trimmingCharacters(in: .whitespaces),
-                    options: try QueryOptions.parse(nested, expandNesting: expandNesting + 1))
+                    options: try QueryOptions.parse(nested, expandNesting: expandNesting + 1), parameters: nested)
             }
         case "$deltatoken":
             let parts = value.split(separator: "!")
@@ -127,8 +129,22 @@ struct QueryOptions: Sendable {
         return parts
     }
 
-    /// Checks every property and navigation against the schema.
-    func validate(against entity: EntityDefinition, in schema: DataverseSchema) throws(QueryError) {
+    /// Whether an `$expand` anywhere in these options has an `$expand` of its own. Dataverse then pages every
+    /// expanded collection (`<property>@odata.nextLink`) and refuses `$top` and `$orderby` in them.
+    var nestsExpand: Bool {
+        expand.contains { !$0.options.expand.isEmpty || $0.options.nestsExpand }
+    }
+
+    /// The refusal Dataverse gives `$top` or `$orderby` inside the `$expand` of a single-valued navigation
+    /// property, or of a collection when the query nests `$expand` ("Join tables using the Web API",
+    /// https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/join-tables#expand-collection-valued-navigation-properties).
+    static let expandOptionsRefused =
+        "Only $select and $filter clause can be provided while doing $expand on many-to-one relationship or nested one-to-many relationship."
+
+    /// Checks every property and navigation against the schema, and the documented limits of `$expand`.
+    /// - Parameter nestedQuery: Whether the whole request nests `$expand` (nil: work it out from these options).
+    func validate(against entity: EntityDefinition, in schema: DataverseSchema, nestedQuery: Bool? = nil) throws(QueryError) {
+        let nested = nestedQuery ?? nestsExpand
         for property in select ?? [] { _ = try QueryError.requireProperty(property, in: entity) }
         for order in orderBy { _ = try QueryError.requireProperty(order.property, in: entity) }
         try filter?.validate(against: entity)
@@ -138,7 +154,11 @@ struct QueryOptions: Sendable {
                     "Could not find a property named '\(item.navigation)' on type 'Microsoft.Dynamics.CRM.\(entity.logicalName)'."
                 )
             }
-            try item.options.validate(against: target, in: schema)
+            let singleValued = entity.singleNavigations[item.navigation] != nil
+            if (singleValued || nested) && (item.options.top != nil || !item.options.orderBy.isEmpty) {
+                throw QueryError(Self.expandOptionsRefused)
+            }
+            try item.options.validate(against: target, in: schema, nestedQuery: nested)
         }
     }
 }

@@ -2,14 +2,16 @@ import FlyingFox
 import Foundation
 
 extension FlyingFox.HTTPRequest {
-    /// The query parameters, percent-decoded, in order. `+` stays a plus sign, as OData expects.
+    /// The query parameters, decoded as a form (`QueryString.decode`), in order.
     var decodedQuery: [(name: String, value: String)] {
-        target.query(percentEncoded: true).split(separator: "&").map { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = String(parts[0]).removingPercentEncoding ?? String(parts[0])
-            let value = parts.count > 1 ? (String(parts[1]).removingPercentEncoding ?? String(parts[1])) : ""
-            return (name, value)
-        }
+        QueryString.decode(target.query(percentEncoded: true))
+    }
+
+    /// The scheme and authority the client used, for absolute links: `X-Forwarded-Proto` (set by a TLS
+    /// front such as `sop-emulator --tls-cert`) or `http`, and the `Host` header.
+    var baseURL: String {
+        let scheme = header("X-Forwarded-Proto")?.lowercased() == "https" ? "https" : "http"
+        return "\(scheme)://\(header("Host") ?? "127.0.0.1")"
     }
 
     /// The value of header `name`, or nil.

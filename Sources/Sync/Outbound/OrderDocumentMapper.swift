@@ -13,9 +13,14 @@ public enum OrderDocumentMapper {
         guard let orderNumber = order["ordernumber"]?.stringValue, !orderNumber.isEmpty else {
             throw OrderMappingError(orderNumber: nil, message: "order \(orderId) has no ordernumber")
         }
+        guard order[SubmittedOrdersQuery.lines + "@odata.nextLink"] == nil else {
+            throw OrderMappingError(
+                orderNumber: orderNumber,
+                message: "not all lines of order \(orderNumber) could be read (its order_details@odata.nextLink was not followed to the end), so it is not sent with lines missing")
+        }
         let account = order["customerid_account"] ?? .null
         let owner = order["owninguser"] ?? .null
-        let lines = (order["order_details"]?.arrayValue ?? []).enumerated().map { index, line in
+        let lines = Self.sortedLines(order[SubmittedOrdersQuery.lines]?.arrayValue ?? []).enumerated().map { index, line in
             Self.line(line, position: index + 1)
         }
         return [
@@ -58,6 +63,19 @@ public enum OrderDocumentMapper {
         ]
     }
 
+    /// Lines in `lineitemnumber` order (Dataverse returns paged lines unordered); lines without a number
+    /// keep their place after the numbered ones.
+    private static func sortedLines(_ lines: [JSONValue]) -> [JSONValue] {
+        lines.enumerated().sorted { left, right in
+            switch (left.element["lineitemnumber"]?.intValue, right.element["lineitemnumber"]?.intValue) {
+            case (let a?, let b?) where a != b: return a < b
+            case (.some, nil): return true
+            case (nil, .some): return false
+            default: return left.offset < right.offset
+            }
+        }.map(\.element)
+    }
+
     private static func address(_ order: JSONValue, prefix: String) -> JSONValue {
         [
             "name": order[prefix + "name"] ?? .null, "line1": order[prefix + "line1"] ?? .null,
@@ -69,7 +87,7 @@ public enum OrderDocumentMapper {
     private static func line(_ line: JSONValue, position: Int) -> JSONValue {
         let product = line["productid"] ?? .null
         return [
-            "lineNumber": line["lineitemnumber"] ?? .int(position),
+            "lineNumber": line["lineitemnumber"]?.intValue.map(JSONValue.int) ?? .int(position),
             "dynamicsLineId": line["salesorderdetailid"] ?? .null,
             "product": product.isNull
                 ? .null

@@ -102,7 +102,7 @@ public final class OutboundPipeline: Sendable {
         var links = PageLinks(maxPages: settings.maxPagesPerCycle)
         while true {
             report.pagesRead += 1
-            deliver(page.rows.map { Work.read($0) }, into: &report, handled: handled)
+            deliver(try lines(pageSize: settings.pageSize).complete(page.rows).map { Work.read($0) }, into: &report, handled: handled)
             guard let next = try links.follow(page.nextLink) else { break }
             page = try dataverse.nextPage(next, pageSize: settings.pageSize)
         }
@@ -156,9 +156,15 @@ public final class OutboundPipeline: Sendable {
             var query = SubmittedOrdersQuery.query
             let named = ids[start..<min(start + 50, ids.count)].map { "salesorderid eq \($0)" }.joined(separator: " or ")
             query.filter = "\(query.filter ?? "true") and (\(named))"
-            orders += try dataverse.firstPage(SubmittedOrdersQuery.entitySet, query: query, pageSize: 50).rows
+            orders += try lines(pageSize: 50).complete(
+                dataverse.firstPage(SubmittedOrdersQuery.entitySet, query: query, pageSize: 50).rows)
         }
         return orders
+    }
+
+    /// What reads the rest of the lines of orders read `pageSize` rows per page.
+    private func lines(pageSize: Int) -> OrderLinePages {
+        OrderLinePages(dataverse: dataverse, pageSize: pageSize, maxPages: settings.maxPagesPerCycle, logger: logger)
     }
 
     /// The transfer an order read from Dynamics becomes. One that cannot become a document is journaled

@@ -3,7 +3,18 @@ import Dataverse
 /// The Web API read of orders waiting for the back office: submitted (`statecode eq 1`) and never
 /// sent (`lastbackofficesubmit eq null`), as Business Central's own integration picks them up, with
 /// everything the order document needs in one request per page.
+///
+/// The lines' `$expand` nests the product and the unit, so Dataverse pages each order's lines with the
+/// request's `odata.maxpagesize` and refuses `$orderby` and `$top` inside it (`0x80060888`, "Join tables
+/// using the Web API",
+/// https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/join-tables#expand-collection-valued-navigation-properties).
+/// So the lines come in no particular order, and an order with more lines than a page carries an
+/// `order_details@odata.nextLink`: `OrderLinePages` reads them to the end and `OrderDocumentMapper` sorts
+/// them by `lineitemnumber`.
 public enum SubmittedOrdersQuery {
+    /// The collection of an order's lines.
+    public static let lines = "order_details"
+
     /// The entity set read.
     public static let entitySet = "salesorders"
 
@@ -24,13 +35,12 @@ public enum SubmittedOrdersQuery {
             .init("transactioncurrencyid", select: ["isocurrencycode"]),
             .init("pricelevelid", select: ["name"]),
             .init(
-                "order_details",
+                lines,
                 select: [
                     "salesorderdetailid", "lineitemnumber", "quantity", "priceperunit", "volumediscountamount",
                     "manualdiscountamount", "tax", "baseamount", "extendedamount", "productdescription",
                     "isproductoverridden", "_productid_value",
                 ],
-                orderBy: "lineitemnumber",
                 expand: [
                     .init("productid", select: ["productnumber", "name"]),
                     .init("uomid", select: ["name"]),

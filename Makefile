@@ -131,10 +131,20 @@ fuzz: deps
 	done; \
 	if [ -n "$$failed" ]; then echo "fuzzing found a problem in:$$failed — replay: $$bin/TARGET .build/fuzz-artifacts/TARGET/crash-…" >&2; exit 1; fi
 
-## emulator: serve both emulators with demo data on fixed ports 8401 (Dataverse) and 8402 (back office).
+## emulator: serve both emulators with demo data on fixed ports 8401 (Dataverse) and 8402 (back office), and turn
+## sales order processing integration on as an administrator would, with `sopd sop enable` (it starts off, as in Dynamics).
+EMULATOR_CONFIG := .build/sopd.emulator.yaml
 emulator: deps
 	$(SWIFT) build --product sop-emulator
-	$$($(SWIFT) build --show-bin-path)/sop-emulator --crm-port 8401 --backoffice-port 8402 --seed-demo-data
+	$(SWIFT) build --product sopd
+	printf 'dataverse:\n  url: http://127.0.0.1:8401\n  token: sopd-app-token\nbackoffice:\n  url: http://127.0.0.1:8402\n  token: backoffice-token\n' > $(EMULATOR_CONFIG)
+	bin=$$($(SWIFT) build --show-bin-path); \
+	$$bin/sop-emulator --crm-port 8401 --backoffice-port 8402 --seed-demo-data & pid=$$!; \
+	trap 'kill $$pid; wait $$pid' INT TERM; \
+	echo "make emulator: turning sales order processing integration on, as an administrator would: sopd sop enable --config $(EMULATOR_CONFIG)"; \
+	ok=; for i in $$(seq 100); do $$bin/sopd sop enable --config $(EMULATOR_CONFIG) 2>/dev/null && { ok=1; break; }; sleep 0.1; done; \
+	[ -n "$$ok" ] || { $$bin/sopd sop enable --config $(EMULATOR_CONFIG); kill $$pid; exit 1; }; \
+	wait $$pid
 
 ## units-check: systemd-analyze verify on the units, and an exposure of 2.0 or lower for each service
 ## (needs a built sopd and its manual pages: make build man; SOPD_BIN=PATH names another sopd).

@@ -16,10 +16,11 @@ public final class EmulatorSuite: Sendable {
     ///   - crmPort: The Dataverse port; 0 picks a free one.
     ///   - backOfficePort: The back-office port; 0 picks a free one.
     ///   - seedDemoData: Whether to add the catalog and the 20 demo orders.
-    ///   - sopIntegrationEnabled: The initial value of `issopintegrationenabled`.
+    ///   - sopIntegrationEnabled: The initial value of `issopintegrationenabled`: off, as in Dynamics ("By default,
+    ///     sales order processing is turned off", the seed); an administrator turns it on (`sopd sop enable`).
     ///   - logger: Where the emulators log.
     public init(
-        crmPort: UInt16 = 0, backOfficePort: UInt16 = 0, seedDemoData: Bool = false, sopIntegrationEnabled: Bool = true,
+        crmPort: UInt16 = 0, backOfficePort: UInt16 = 0, seedDemoData: Bool = false, sopIntegrationEnabled: Bool = false,
         logger: Logger = Logger(label: "sop-emulator")
     ) async throws {
         let store = EntityStore()

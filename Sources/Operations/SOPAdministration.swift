@@ -76,7 +76,9 @@ public struct SOPAdministration: Sendable {
             return Change(changed: false, refused: true, message: "refused: \(reason) (sopd sop disable --force)")
         }
         try dataverse.setSOPIntegration(organizationId: settings.organizationId, enabled: false)
-        let note = submitted > 0 ? "; \(submitted) submitted order(s) stay read-only" : ""
+        let note =
+            submitted > 0
+            ? "; \(submitted) submitted order(s) are no longer locked for salespeople, and their prices are computed again on edits" : ""
         return Change(
             changed: true, refused: false,
             message: "sales order processing integration: on -> off (organization \(settings.organizationId))\(note)")

@@ -22,11 +22,22 @@ public enum SalesOrderProcessing {
             ) : .allowed
     }
 
-    /// Whether an order in `state`, or one of its lines, may be changed by the caller. Orders that are
-    /// not Active are read-only, except to an integration user: the path by which the back office's
-    /// changes come back. The emulator checks the *calling* user (see docs/sop-rules.md).
-    public static func edit(orderState: OrderState, callerIsIntegrationUser: Bool) -> RuleVerdict {
-        orderState == .active || callerIsIntegrationUser ? .allowed : .refused(readOnlyMessage)
+    /// Whether an order in `state`, or one of its lines, may be changed by the caller.
+    /// - A Submitted order is locked by this feature, which the seed describes under "What happens when
+    ///   sales order processing is turned on": "When the order is submitted, the status for the order is
+    ///   marked as Submitted and the order is made read-only, unless it was created by an integration user".
+    ///   While the switch is off, nothing locks it.
+    /// - A closed order (Fulfilled, Canceled, Invoiced) is read-only in Dynamics whatever the switch says.
+    /// An integration user may change either: the path by which the back office's changes come back. The
+    /// emulator checks the *calling* user (see docs/sop-rules.md).
+    public static func edit(orderState: OrderState, sopIntegrationEnabled: Bool, callerIsIntegrationUser: Bool)
+        -> RuleVerdict
+    {
+        switch orderState {
+        case .active: .allowed
+        case .submitted where !sopIntegrationEnabled: .allowed
+        default: callerIsIntegrationUser ? .allowed : .refused(readOnlyMessage)
+        }
     }
 
     /// Whether the switch may be turned off: not while Submitted orders exist, unless forced, as
@@ -34,7 +45,7 @@ public enum SalesOrderProcessing {
     public static func disable(submittedOrders: Int, force: Bool) -> RuleVerdict {
         guard submittedOrders > 0, !force else { return .allowed }
         return .refused(
-            "\(submittedOrders) order(s) are Submitted; turning sales order processing off would leave them read-only with no back office to process them. Let the back office finish them first, or force it."
+            "\(submittedOrders) order(s) are Submitted; turning sales order processing off would unlock them for salespeople and have their prices computed again while the back office still processes them. Let the back office finish them first, or force it."
         )
     }
 

@@ -11,7 +11,11 @@ struct SopEmulatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sop-emulator",
         abstract: "Serve the Dataverse Web API emulator and the reference back office on 127.0.0.1.",
-        discussion: "The first two lines printed are the base URLs. See docs/emulators.md for users, tokens and data.",
+        discussion: """
+            The first two lines printed are the base URLs. Sales order processing integration \
+            (issopintegrationenabled) starts off, as in Dynamics; turn it on as an administrator would: \
+            sopd sop enable. See docs/emulators.md for users, tokens and data.
+            """,
         version: BuildInfo.version)
 
     @Option(name: .customLong("crm-port"), help: "Port of the Dataverse emulator (0 picks a free one).")
@@ -22,9 +26,6 @@ struct SopEmulatorCommand: AsyncParsableCommand {
 
     @Flag(name: .customLong("seed-demo-data"), help: "Add accounts, products, a price list and 20 orders.")
     var seedDemoData = false
-
-    @Flag(name: .customLong("sop-disabled"), help: "Start with issopintegrationenabled off.")
-    var sopDisabled = false
 
     @Option(
         name: .customLong("submitted-orders"),
@@ -37,9 +38,7 @@ struct SopEmulatorCommand: AsyncParsableCommand {
             handler.logLevel = .warning
             return handler
         }
-        let suite = try await EmulatorSuite(
-            crmPort: crmPort, backOfficePort: backOfficePort, seedDemoData: seedDemoData,
-            sopIntegrationEnabled: !sopDisabled)
+        let suite = try await EmulatorSuite(crmPort: crmPort, backOfficePort: backOfficePort, seedDemoData: seedDemoData)
         if submittedOrders > 0 {
             try DemoData.seedSubmittedOrders(submittedOrders, into: suite.dataverse.store, withCatalog: !seedDemoData)
         }

@@ -38,7 +38,9 @@ enum ProcessScenarios {
         let (emulator, urls) = try emulator(orders: 0)
         defer { stop(emulator) }
         let port = try LoopbackPort.free()
-        let daemon = try BuiltProcess("sopd", ["--config", try config(urls, folder: folder, metricsPort: port)])
+        let configPath = try config(urls, folder: folder, metricsPort: port)
+        try enableSOP(configPath)
+        let daemon = try BuiltProcess("sopd", ["--config", configPath])
         Thread.sleep(forTimeInterval: 2)
         let http = HTTPClient()
         let scrape = HTTPRequest(method: .get, url: "http://127.0.0.1:\(port)/metrics")
@@ -59,10 +61,18 @@ enum ProcessScenarios {
     static func backlog(orders: Int, folder: String) throws -> (peakMiB: Double, seconds: Double, status: Int32) {
         let (emulator, urls) = try emulator(orders: orders)
         defer { stop(emulator) }
+        let configPath = try config(urls, folder: folder)
+        try enableSOP(configPath)
         let started = Date()
-        let run = try BuiltProcess("sopd", ["--sync-now", "--config", try config(urls, folder: folder)])
-            .waitForExit(timeout: 3 * 3600)
+        let run = try BuiltProcess("sopd", ["--sync-now", "--config", configPath]).waitForExit(timeout: 3 * 3600)
         return (run.peakResidentMiB, Date().timeIntervalSince(started), run.status)
+    }
+
+    /// Turns sales order processing integration on, as an administrator does before running sopd: the
+    /// emulator starts with it off, as Dynamics does.
+    private static func enableSOP(_ configPath: String) throws {
+        let run = try BuiltProcess("sopd", ["sop", "enable", "--config", configPath]).waitForExit(timeout: 60)
+        guard run.status == 0 else { throw BenchError("sopd sop enable exited \(run.status)") }
     }
 
     private static func stop(_ process: BuiltProcess) {

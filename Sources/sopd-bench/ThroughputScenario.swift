@@ -29,7 +29,7 @@ struct ThroughputScenario {
     }
 
     private func suite() async throws -> EmulatorSuite {
-        let suite = try await EmulatorSuite(logger: quiet)
+        let suite = try await EmulatorSuite(sopIntegrationEnabled: true, logger: quiet)
         try DemoData.seedCatalog(into: suite.dataverse.store)
         for index in 0..<orders {
             try DemoData.addOrder(

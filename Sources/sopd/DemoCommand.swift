@@ -1,8 +1,10 @@
 import ArgumentParser
 import Daemon
+import Dataverse
 import Emulators
 import Foundation
 import Logging
+import Operations
 
 /// `sopd demo`: the main job on embedded defaults, against both emulators started in this process.
 struct DemoCommand: AsyncParsableCommand {
@@ -57,6 +59,13 @@ struct DemoCommand: AsyncParsableCommand {
         print("  Dataverse emulator:    \(suite.dataverseServer.baseURL)\(DataverseEmulator.apiPath)")
         print("  reference back office: \(suite.backOfficeServer.baseURL)")
         print("  journal:               \(runtime.journal.path)")
+        print("")
+        let dataverse = runtime.dataverse
+        let enabled = try await SOPCommand.dataverseCall { () throws(DataverseError) in
+            try SOPAdministration(dataverse: dataverse).enable()
+        }
+        print("Sales order processing integration starts off in Dynamics; the demo turns it on as an administrator would")
+        print("(sopd sop enable): \(enabled.message)")
         print("")
         let report = await runtime.engine.runCycle()
         let orders = suite.dataverse.store.rows("salesorder")

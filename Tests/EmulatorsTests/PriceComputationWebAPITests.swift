@@ -19,13 +19,41 @@ import Testing
     static let expected: [PricedTable: [PriceOperation: String]] = [
         .opportunity: [.create: "CCCCCCCC", .update: "CCCCCCCC", .delete: "NNNNNNNN", .recalculate: "CCCCCCCC"],
         .quote: [.create: "CCCCCCCC", .update: "CCCCCCCC", .delete: "NNNNNNNN", .recalculate: "CCCCCCCC"],
-        .salesOrder: [.create: "CXCXCCSS", .update: "CRCCCRSS", .delete: "NRNNNRNN", .recalculate: "CRCCCSCS"],
+        .salesOrder: [.create: "CXCXCCSS", .update: "CCCCCRSS", .delete: "NNNNNRNN", .recalculate: "CCCCCSCS"],
         .invoice: [.create: "CCCCCCSS", .update: "CCCCCCSS", .delete: "NNNNNNNN", .recalculate: "CCCCCCSS"],
         .opportunityProduct: [.create: "CCCCCCCC", .update: "CCCCCCCC", .delete: "CCCCCCCC", .recalculate: "NNNNNNNN"],
         .quoteProduct: [.create: "CCCCCCCC", .update: "CCCCCCCC", .delete: "CCCCCCCC", .recalculate: "NNNNNNNN"],
-        .salesOrderProduct: [.create: "CRCCCRSS", .update: "CRCCCRSS", .delete: "CRCCCRSS", .recalculate: "NNNNNNNN"],
+        .salesOrderProduct: [.create: "CCCCCRSS", .update: "CCCCCRSS", .delete: "CCCCCRSS", .recalculate: "NNNNNNNN"],
         .invoiceProduct: [.create: "CCCCCCSS", .update: "CCCCCCSS", .delete: "CCCCCCSS", .recalculate: "NNNNNNNN"],
     ]
+
+    /// The seed's words for each cell (`../shared/seed/enable-sales-order-processing-integration.txt`), which
+    /// the letters above spell out; `R` comes from "the order is made read-only" under "What happens when
+    /// sales order processing is turned on", so it appears only while the switch is on.
+    static let seedWords: [PricedTable: [PriceOperation: String]] = {
+        let always = "Calculate always"
+        let na = "Not applicable"
+        let integration = "Calculation is skipped if the IsSOPIntegrationEnabled flag is set to Yes (1) and the signed-in user is an integration user"
+        return [
+            .opportunity: [.create: always, .update: always, .delete: na, .recalculate: always],
+            .quote: [.create: always, .update: always, .delete: na, .recalculate: always],
+            .salesOrder: [
+                .create: integration,
+                .update: "Calculation is skipped if the IsSOPIntegrationEnabled flag is set to Yes (1) and the sales order is in a submitted state or the signed-in user is an integration user",
+                .delete: na,
+                .recalculate: "Calculation is skipped if the IsSOPIntegrationEnabled flag is set to Yes (1) and the sales order is in a submitted state",
+            ],
+            .invoice: [.create: integration, .update: integration, .delete: na, .recalculate: integration],
+            .opportunityProduct: [.create: always, .update: always, .delete: always, .recalculate: na],
+            .quoteProduct: [.create: always, .update: always, .delete: always, .recalculate: na],
+            .salesOrderProduct: [
+                .create: "Calculation is skipped if the IsSOPIntegrationEnabled flag is set to Yes (1) and the signed-in user is an integration user or the sales order is in a submitted state",
+                .update: "Calculation is skipped if the IsSOPIntegrationEnabled flag is set to Yes (1) and the signed-in user is an integration user or sales order is in a submitted state",
+                .delete: integration, .recalculate: na,
+            ],
+            .invoiceProduct: [.create: integration, .update: integration, .delete: integration, .recalculate: na],
+        ]
+    }()
 
     /// The price list amount of the product every line uses (P-1001).
     static let listPrice = "450.00"
@@ -42,7 +70,9 @@ import Testing
             }
             await fixture.suite.stop()
         }
-        #expect(observed == expected, "\(table.seedName) × \(operation): expected \(expected), observed \(observed)")
+        #expect(
+            observed == expected,
+            "\(table.seedName) × \(operation) (the seed: \"\(Self.seedWords[table]?[operation] ?? "")\"): expected \(expected), observed \(observed)")
     }
 
     @Test func theExpectationsAgreeWithTheRulesAsData() {

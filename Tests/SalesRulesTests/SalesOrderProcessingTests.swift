@@ -37,12 +37,20 @@ import Testing
         #expect(SalesOrderProcessing.submit(sopIntegrationEnabled: true, state: .fulfilled) != .allowed)
     }
 
-    @Test func onlyAnIntegrationUserEditsAnOrderThatIsNotActive() {
-        #expect(SalesOrderProcessing.edit(orderState: .active, callerIsIntegrationUser: false) == .allowed)
-        #expect(
-            SalesOrderProcessing.edit(orderState: .submitted, callerIsIntegrationUser: false)
-                == .refused("Cannot perform the action because the record is read only"))
-        #expect(SalesOrderProcessing.edit(orderState: .submitted, callerIsIntegrationUser: true) == .allowed)
+    /// The seed: "When sales order processing is turned on: … When the order is submitted, … the order is made
+    /// read-only, unless it was created by an integration user." With the switch off nothing locks a submitted
+    /// order; a closed one stays read-only, as inactive records are in Dynamics.
+    @Test func theLockHoldsWhileTheSwitchIsOnAndBendsOnlyForAnIntegrationUser() {
+        let readOnly = RuleVerdict.refused("Cannot perform the action because the record is read only")
+        for sop in [false, true] {
+            for integration in [false, true] {
+                #expect(SalesOrderProcessing.edit(orderState: .active, sopIntegrationEnabled: sop, callerIsIntegrationUser: integration) == .allowed)
+                #expect(SalesOrderProcessing.edit(orderState: .fulfilled, sopIntegrationEnabled: sop, callerIsIntegrationUser: integration) == (integration ? .allowed : readOnly))
+            }
+        }
+        #expect(SalesOrderProcessing.edit(orderState: .submitted, sopIntegrationEnabled: true, callerIsIntegrationUser: false) == readOnly)
+        #expect(SalesOrderProcessing.edit(orderState: .submitted, sopIntegrationEnabled: true, callerIsIntegrationUser: true) == .allowed)
+        #expect(SalesOrderProcessing.edit(orderState: .submitted, sopIntegrationEnabled: false, callerIsIntegrationUser: false) == .allowed)
     }
 
     @Test func theSwitchTurnsOffOnlyWithoutSubmittedOrdersOrWhenForced() {

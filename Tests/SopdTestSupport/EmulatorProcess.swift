@@ -1,5 +1,7 @@
 import ChildProcess
+import Emulators
 import Foundation
+import HTTP
 
 /// `sop-emulator` as a separate process, with the base URLs it announced.
 public struct EmulatorProcess: Sendable {
@@ -14,7 +16,11 @@ public struct EmulatorProcess: Sendable {
     /// - Parameters:
     ///   - demoData: Whether to seed the 20 demo orders.
     ///   - submittedOrders: How many more submitted orders to seed.
-    public static func start(demoData: Bool = true, submittedOrders: Int = 0) async throws -> EmulatorProcess {
+    ///   - sopIntegrationEnabled: Whether to turn sales order processing integration on, as an administrator
+    ///     does before running sopd (it starts off, as in Dynamics).
+    public static func start(demoData: Bool = true, submittedOrders: Int = 0, sopIntegrationEnabled: Bool = true)
+        async throws -> EmulatorProcess
+    {
         var arguments = ["--crm-port", "0", "--backoffice-port", "0", "--submitted-orders", String(submittedOrders)]
         if demoData { arguments.append("--seed-demo-data") }
         let process = try BuiltProcess("sop-emulator", arguments)
@@ -22,6 +28,14 @@ public struct EmulatorProcess: Sendable {
         guard lines.count == 2, lines[0].hasPrefix("dataverse: http://127.0.0.1:"), lines[1].hasPrefix("backoffice: ")
         else { throw BuiltProcessError(message: "sop-emulator announced \(lines) instead of its two URLs") }
         let urls = lines.map { String($0.split(separator: " ").last ?? "") }
+        if sopIntegrationEnabled {
+            let answer = try await HTTPClient().response(
+                for: HTTPRequest(
+                    method: .patch, url: "\(urls[0])/api/data/v9.2/organizations(\(EmulatorIdentities.organizationId))",
+                    headers: ["Authorization": "Bearer \(EmulatorIdentities.applicationUserToken)", "Content-Type": "application/json"],
+                    body: Array(#"{"issopintegrationenabled":true}"#.utf8)))
+            guard answer.isSuccess else { throw BuiltProcessError(message: "sop-emulator refused to turn the switch on: \(answer.status)") }
+        }
         return EmulatorProcess(process: process, dataverseURL: urls[0], backOfficeURL: urls[1])
     }
 

@@ -18,7 +18,8 @@ public struct SyncFixture: Sendable {
     /// Starts the emulators.
     /// - Parameters:
     ///   - seedDemoData: Whether to add the 20 demo orders.
-    ///   - sopIntegrationEnabled: The initial value of `issopintegrationenabled`.
+    ///   - sopIntegrationEnabled: The initial value of `issopintegrationenabled`: on, as an administrator
+    ///     turns it on for sopd, unless a test says otherwise.
     public init(seedDemoData: Bool = false, sopIntegrationEnabled: Bool = true) async throws {
         suite = try await EmulatorSuite(
             seedDemoData: seedDemoData, sopIntegrationEnabled: sopIntegrationEnabled, logger: Self.quietLogger)

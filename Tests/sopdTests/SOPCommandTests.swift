@@ -5,12 +5,20 @@ import Testing
 
 /// `sopd sop …` as an admin runs it, against `sop-emulator`.
 @Suite struct SOPCommandTests {
-    @Test func statusDisableRefusedThenForced() async throws {
-        let emulator = try await EmulatorProcess.start()
+    /// The seed: "By default, sales order processing is turned off." An administrator turns it on, then
+    /// turning it off is refused while orders are submitted, unless forced.
+    @Test func offByDefaultEnabledThenDisableRefusedThenForced() async throws {
+        let emulator = try await EmulatorProcess.start(sopIntegrationEnabled: false)
         let config = try emulator.writeConfig(in: TemporaryDirectory())
         func sopd(_ arguments: [String]) async throws -> BuiltProcess.Outcome {
             try await onDispatchQueue { try BuiltProcess.run("sopd", arguments) }
         }
+
+        let fresh = try await sopd(["sop", "status", "--config", config])
+        #expect(fresh.standardOutput.contains("sales order processing integration (issopintegrationenabled): off"))
+        let enabled = try await sopd(["sop", "enable", "--config", config])
+        #expect(enabled.status == 0)
+        #expect(enabled.standardOutput.contains("off -> on"))
 
         let status = try await sopd(["sop", "status", "--config", config])
         #expect(status.status == 0)
@@ -25,6 +33,7 @@ import Testing
         let forced = try await sopd(["--config", config, "sop", "disable", "--force"])
         #expect(forced.status == 0)
         #expect(forced.standardOutput.contains("on -> off"))
+        #expect(forced.standardOutput.contains("10 submitted order(s) are no longer locked for salespeople"))
         let after = try await sopd(["sop", "status", "--config", config])
         #expect(after.standardOutput.contains("(issopintegrationenabled): off"))
 

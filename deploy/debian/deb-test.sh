@@ -120,6 +120,8 @@ crm=$(sed -n 1p "$root/tmp/emulator.urls" | grep -o 'http://[^ ]*')
 backoffice=$(sed -n 2p "$root/tmp/emulator.urls" | grep -o 'http://[^ ]*')
 printf 'dataverse:\n  url: %s\nbackoffice:\n  url: %s\n' "$crm" "$backoffice" > "$root/tmp/trial.yaml"
 chmod 0644 "$root/tmp/trial.yaml"
+check "sopd sop enable turns the switch on (sop-emulator starts with it off, as Dynamics does)" \
+  in_root runuser -u sopd -- env SOPD_DATAVERSE_TOKEN=sopd-app-token sopd sop enable --config /tmp/trial.yaml
 set +e
 summary=$(in_root runuser -u sopd -- env SOPD_DATAVERSE_TOKEN=sopd-app-token SOPD_BACKOFFICE_TOKEN=backoffice-token \
   sopd --sync-now --config /tmp/trial.yaml 2>"$work/sync.log")

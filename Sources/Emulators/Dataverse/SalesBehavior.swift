@@ -42,10 +42,12 @@ enum SalesBehavior {
         }
     }
 
-    private static func checkEditable(_ order: [String: JSONValue]?, by caller: Caller) throws(DataverseFault) {
+    private static func checkEditable(_ order: [String: JSONValue]?, by caller: Caller, in tables: EntityTables)
+        throws(DataverseFault)
+    {
         guard let order else { return }
         if case .refused(let reason) = SalesOrderProcessing.edit(
-            orderState: state(order), callerIsIntegrationUser: caller.isIntegrationUser)
+            orderState: state(order), sopIntegrationEnabled: sopEnabled(tables), callerIsIntegrationUser: caller.isIntegrationUser)
         {
             throw refusal(reason)
         }
@@ -91,7 +93,7 @@ enum SalesBehavior {
             guard let headerId else {
                 throw .badRequest("A \(table.logicalName) needs its \(header.logicalName)id@odata.bind.")
             }
-            try checkEditable(order(of: header, row: tables.row(header.logicalName, id: headerId), in: tables), by: caller)
+            try checkEditable(order(of: header, row: tables.row(header.logicalName, id: headerId), in: tables), by: caller, in: tables)
             let id = try tables.create(entity.logicalName, body: fields, caller: callerId)
             try computePrices(table, .create, id: id, headerId: headerId, caller: caller, in: &tables)
             return id
@@ -125,17 +127,17 @@ enum SalesBehavior {
         if table == .salesOrder, let requested, requested != current {
             switch requested {
             case .submitted:
-                try checkEditable(row, by: caller)
+                try checkEditable(row, by: caller, in: tables)
                 try submit(&fields, from: current, in: tables)
             case .canceled, .fulfilled:
                 throw .badRequest(
                     "The state of an order changes to \(requested.label) through \(requested == .canceled ? "CancelSalesOrder" : "FulfillSalesOrder"), not an update."
                 )
             case .active, .invoiced:
-                try checkEditable(row, by: caller)
+                try checkEditable(row, by: caller, in: tables)
             }
         } else {
-            try checkEditable(order(of: table, row: row, in: tables), by: caller)
+            try checkEditable(order(of: table, row: row, in: tables), by: caller, in: tables)
         }
         try tables.update(entity.logicalName, id: id, body: fields, ifMatch: ifMatch, caller: callerId)
         let headerId = table.header.map { row["_\($0.logicalName)id_value"]?.stringValue } ?? id
@@ -151,7 +153,7 @@ enum SalesBehavior {
         }
         guard let row = tables.row(entity.logicalName, id: id) else { throw .notFound(entity.logicalName, id: id) }
         let caller = caller(callerId, in: tables)
-        try checkEditable(order(of: table, row: row, in: tables), by: caller)
+        try checkEditable(order(of: table, row: row, in: tables), by: caller, in: tables)
         try tables.delete(entity.logicalName, id: id, ifMatch: ifMatch)
         guard let header = table.header else { return }
         try computePrices(
@@ -191,7 +193,7 @@ enum SalesBehavior {
         guard PriceComputationTable.decide(table, .recalculate, in: context(table, order: order, caller: caller, in: tables))
             == .calculate
         else { return }
-        try checkEditable(order, by: caller)
+        try checkEditable(order, by: caller, in: tables)
         try PriceCalculator.recalculate(table, id: id, in: &tables, caller: callerId)
     }
 
@@ -245,7 +247,7 @@ enum SalesBehavior {
         guard let order = tables.row("salesorder", id: orderId) else { throw .notFound("salesorder", id: orderId) }
         guard let newStatus = OrderStatus(rawValue: status) else { throw .badRequest("\(action): unknown Status \(status).") }
         let caller = caller(callerId, in: tables)
-        try checkEditable(order, by: caller)
+        try checkEditable(order, by: caller, in: tables)
         let current = state(order)
         let verdict =
             fulfill

@@ -1,8 +1,9 @@
 # sopd — README's two commands are `make demo` and `make test`.
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 # prometheus brings promtool, which judges the metrics and the alert rules in the tests.
-# groff-base checks that the manual pages render.
-APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev pkg-config openssl systemd prometheus groff-base
+# groff-base checks that the manual pages render. libssl-dev builds sop-emulator's TLS front; python3-venv runs
+# Microsoft's Python SDK for Dataverse against it (make conformance).
+APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev libssl-dev pkg-config openssl systemd prometheus groff-base python3-venv
 # What make deb adds (the package tools and lintian), and what deb-test and vm-test add to those.
 DEB_PACKAGES := dpkg-dev binutils lintian
 ROOT_PACKAGES := debootstrap e2fsprogs zstd qemu-system-x86 qemu-utils
@@ -23,7 +24,7 @@ MANUAL_OUTPUT := .build/plugins/GenerateManual/outputs
 DEB_CHANGELOG ?= deploy/debian/changelog
 DEB_OUT ?= .build/deb
 
-.PHONY: deps build release man demo test test-repeat bench fuzz emulator units-check install-files install uninstall deb deb-test vm-test clean
+.PHONY: deps build release man demo test test-repeat conformance bench fuzz emulator units-check install-files install uninstall deb deb-test vm-test clean
 
 ## deps: install the Debian packages the build needs (as root), or say which are missing.
 deps:
@@ -75,6 +76,17 @@ test: deps
 	$(SWIFT) build
 	$(MAKE) --no-print-directory man
 	$(SWIFT) test
+	$(MAKE) --no-print-directory conformance
+
+## conformance: Microsoft's Python SDK for Dataverse (PowerPlatform-Dataverse-Client from PyPI, unpatched) against
+## sop-emulator over TLS: pytest in a virtual environment under .build/ (Tests/Conformance).
+CONFORMANCE_VENV := .build/conformance-venv
+conformance: deps
+	$(SWIFT) build --product sop-emulator
+	[ -x $(CONFORMANCE_VENV)/bin/python ] || python3 -m venv $(CONFORMANCE_VENV)
+	$(CONFORMANCE_VENV)/bin/python -m pip install -q --disable-pip-version-check -r Tests/Conformance/requirements.txt
+	SOP_EMULATOR=$$($(SWIFT) build --show-bin-path)/sop-emulator \
+	  $(CONFORMANCE_VENV)/bin/python -m pytest -q -p no:cacheprovider Tests/Conformance
 
 ## test-repeat: the whole suite N times in a row (N=20 by default), stopping at the first failure; BUSY=K keeps
 ## K more CPU workers busy meanwhile (stress-ng), as a loaded CI machine would: make test-repeat N=20 BUSY=2.

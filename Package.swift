@@ -29,6 +29,7 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .target(name: "CCurlShim", dependencies: ["CCurl"]),
+        .target(name: "CTLSFront", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         .target(name: "JSON"),
         .target(name: "PeerText"),
         .target(name: "HTTP", dependencies: ["CCurl", "CCurlShim"]),
@@ -95,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "sop-emulator",
             dependencies: [
-                "Emulators", "HTTP",
+                "Emulators", "HTTP", "CTLSFront",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -28,9 +28,33 @@ struct SopEmulatorCommand: AsyncParsableCommand {
     var seedDemoData = false
 
     @Option(
+        name: .customLong("tls-cert"),
+        help: "Serve the Dataverse emulator over HTTPS with this PEM certificate chain (with --tls-key).")
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert.")
+    var tlsKey: String?
+
+    @Option(
+        name: .customLong("tls-self-signed"),
+        help: ArgumentHelp(
+            "Serve the Dataverse emulator over HTTPS with a new self-signed certificate for localhost and 127.0.0.1, written to this folder; the third line printed is the certificate to trust (ca: PATH).",
+            valueName: "folder"))
+    var tlsSelfSignedFolder: String?
+
+    @Option(
         name: .customLong("submitted-orders"),
         help: "Add this many more submitted orders (SO-20001 …), each with three lines, for load and crash tests.")
     var submittedOrders = 0
+
+    func validate() throws {
+        if (tlsCertificate == nil) != (tlsKey == nil) {
+            throw ValidationError("--tls-cert and --tls-key go together: give both, or --tls-self-signed FOLDER.")
+        }
+        if tlsCertificate != nil, tlsSelfSignedFolder != nil {
+            throw ValidationError("--tls-self-signed makes its own certificate; give it or --tls-cert/--tls-key, not both.")
+        }
+    }
 
     func run() async throws {
         LoggingSystem.bootstrap { label in
@@ -38,11 +62,21 @@ struct SopEmulatorCommand: AsyncParsableCommand {
             handler.logLevel = .warning
             return handler
         }
-        let suite = try await EmulatorSuite(crmPort: crmPort, backOfficePort: backOfficePort, seedDemoData: seedDemoData)
+        let selfSigned = try tlsSelfSignedFolder.map { try SelfSignedCertificate(in: $0) }
+        let certificate = selfSigned.map { ($0.certificate, $0.key) } ?? tlsCertificate.flatMap { cert in tlsKey.map { (cert, $0) } }
+        let suite = try await EmulatorSuite(
+            crmPort: certificate == nil ? crmPort : 0, backOfficePort: backOfficePort, seedDemoData: seedDemoData)
         if submittedOrders > 0 {
             try DemoData.seedSubmittedOrders(submittedOrders, into: suite.dataverse.store, withCatalog: !seedDemoData)
         }
-        let banner = "dataverse: \(suite.dataverseServer.baseURL)\nbackoffice: \(suite.backOfficeServer.baseURL)\n"
+        var dataverseURL = suite.dataverseServer.baseURL
+        if let (cert, key) = certificate {
+            let front = try TLSFront(certificate: cert, key: key, port: crmPort, backendPort: suite.dataverseServer.port)
+            suite.dataverse.servedOverTLS()
+            dataverseURL = "https://127.0.0.1:\(front.port)"
+        }
+        var banner = "dataverse: \(dataverseURL)\nbackoffice: \(suite.backOfficeServer.baseURL)\n"
+        if let selfSigned { banner += "ca: \(selfSigned.certificate)\n" }
         FileHandle.standardOutput.write(Data(banner.utf8))
         await Self.waitForTermination()
         await suite.stop()

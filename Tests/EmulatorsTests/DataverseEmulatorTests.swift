@@ -133,7 +133,7 @@ import Testing
         #expect(annotated["statecode@OData.Community.Display.V1.FormattedValue"] == "Submitted")
         #expect(annotated["statuscode@OData.Community.Display.V1.FormattedValue"] == "In Progress")
         #expect(annotated["_customerid_value@OData.Community.Display.V1.FormattedValue"] == "Northwind Traders")
-        #expect(annotated["totalamount@OData.Community.Display.V1.FormattedValue"] == "1197.60")
+        #expect(annotated["totalamount@OData.Community.Display.V1.FormattedValue"] == "$1,197.60")
         await fixture.suite.stop()
     }
 }

@@ -42,12 +42,19 @@ public final class DataverseEmulator: Sendable {
         var recent: [String: [Date]] = [:]
         var inFlight: [String: Int] = [:]
         var throttled = 0
+        var scheme = "http"
     }
 
     /// Creates an emulator over `store`.
     public init(store: EntityStore = EntityStore(), logger: Logger = Logger(label: "sop-emulator.dataverse")) {
         self.store = store
         self.logger = logger
+    }
+
+    /// Makes links start with `https://`: the emulator is reached only through a TLS front
+    /// (`sop-emulator --tls-cert`), which relays the client's bytes, `Host` header included.
+    public func servedOverTLS() {
+        state.lock.withLock { state.scheme = "https" }
     }
 
     /// Lets bearer `token` act as system user `userId`.
@@ -254,7 +261,7 @@ public final class DataverseEmulator: Sendable {
 
     /// Answers one HTTP request. Links in answers start with the `Host` the client used.
     public func handle(_ request: FlyingFox.HTTPRequest) async -> FlyingFox.HTTPResponse {
-        let baseURL = request.baseURL
+        let baseURL = request.baseURL(scheme: state.lock.withLock { state.scheme })
         if request.method.rawValue == "POST", request.target.path(percentEncoded: false).hasSuffix("/oauth2/v2.0/token") {
             return await issueToken(request, baseURL: baseURL)
         }
@@ -350,9 +357,10 @@ public final class DataverseEmulator: Sendable {
         guard path.hasPrefix(Self.apiPath + "/") else { throw .resourceNotFound(path) }
         let segment = String(path.dropFirst(Self.apiPath.count + 1))
         let method = request.method.rawValue
-        if segment == "EntityDefinitions" {
+        if segment == "EntityDefinitions" || segment.hasPrefix("EntityDefinitions(") || segment.hasPrefix("EntityDefinitions/") {
             guard method == "GET" else { throw .methodNotAllowed(method, segment) }
-            return try entityDefinitions(request, root: root)
+            return respond(
+                status: .ok, json: try MetadataService(schema: store.schema, root: root).answer(segment, query: request.decodedQuery))
         }
         if segment == "WhoAmI" || segment == "WhoAmI()" {
             guard method == "GET" else { throw .methodNotAllowed(method, segment) }
@@ -365,9 +373,26 @@ public final class DataverseEmulator: Sendable {
                 try perform(action, parameters: parameters, caller: caller, root: root, in: &tables)
             }
         }
+        if let slash = segment.firstIndex(of: "/"), !segment[..<slash].contains("("),
+            segment[slash...].hasPrefix("/Microsoft.Dynamics.CRM.")
+        {
+            let setName = String(segment[..<slash])
+            let name = String(segment[slash...].dropFirst("/Microsoft.Dynamics.CRM.".count))
+            guard let entity = store.schema.entity(forSet: setName) else { throw .resourceNotFound(setName) }
+            guard let action = BulkActions(rawValue: name) else {
+                throw DataverseFault(status: 404, code: "0x8006088a", message: "Resource not found for the segment 'Microsoft.Dynamics.CRM.\(name)'.")
+            }
+            guard method == "POST" else { throw .methodNotAllowed(method, segment) }
+            let parameters = try Self.parseObject(body)
+            let answer = try transaction(onBehalfOf: onBehalfOf) { (tables) throws(DataverseFault) in
+                try action.run(on: entity, parameters: parameters, callerId: caller, root: root, in: &tables)
+            }
+            return answer.map { respond(status: .ok, json: $0) } ?? FlyingFox.HTTPResponse(statusCode: .noContent, headers: Self.noContentHeaders)
+        }
         let setName: String
         var id: String?
         var navigation: String?
+        var alternateKey: AlternateKey?
         if let open = segment.firstIndex(of: "("), let close = segment.firstIndex(of: ")"), open < close {
             setName = String(segment[..<open])
             id = String(segment[segment.index(after: open)..<close])
@@ -381,12 +406,22 @@ public final class DataverseEmulator: Sendable {
         }
         guard let entity = store.schema.entity(forSet: setName) else { throw .resourceNotFound(setName) }
         if let key = id {
-            guard FilterParser.isGUID(key) else {
-                throw .badRequest("The key '\(key)' of '\(setName)' is not a GUID.")
+            if FilterParser.isGUID(key) {
+                id = key.lowercased()
+            } else {
+                let alternate = try AlternateKey(key, of: entity)
+                alternateKey = alternate
+                id = alternate.match(in: store.rows(entity.logicalName), entity: entity)
+                if id == nil {
+                    guard method == "PATCH" else { throw .notFound(entity.logicalName, id: key) }
+                    id = UUID().uuidString.lowercased()
+                }
             }
-            id = key.lowercased()
         }
         let preferences = Preferences(request.header("Prefer"))
+        if method == "GET", id == nil, let fetch = request.decodedQuery.first(where: { $0.name == "fetchXml" })?.value {
+            return try fetchXML(entity, text: fetch, preferences: preferences, root: root)
+        }
         if let navigation, let id {
             guard method == "GET" else { throw .methodNotAllowed(method, segment) }
             return try queryRelated(entity, id: id, navigation: navigation, request: request, preferences: preferences, root: root)
@@ -424,7 +459,7 @@ public final class DataverseEmulator: Sendable {
                     throw .duplicate(entity.logicalName, id: id)
                 }
                 if tables.row(entity.logicalName, id: id) == nil && ifMatch == nil {
-                    var withKey = fields
+                    var withKey = fields.merging(alternateKey?.values ?? [:]) { own, _ in own }
                     withKey[entity.primaryIdAttribute] = .string(id)
                     _ = try SalesBehavior.create(entity, body: withKey, callerId: caller, in: &tables)
                 } else {
@@ -433,7 +468,7 @@ public final class DataverseEmulator: Sendable {
                 return try written(entity, id: id, status: .ok, preferences: preferences, root: root, in: tables)
             case ("DELETE", let id?):
                 try SalesBehavior.delete(entity, id: id, ifMatch: ifMatch, callerId: caller, in: &tables)
-                return FlyingFox.HTTPResponse(statusCode: .noContent, headers: Self.odataHeaders)
+                return FlyingFox.HTTPResponse(statusCode: .noContent, headers: Self.noContentHeaders)
             default:
                 throw .methodNotAllowed(method, segment)
             }
@@ -481,7 +516,7 @@ public final class DataverseEmulator: Sendable {
             try SalesBehavior.close(
                 orderClose: orderClose, status: status, fulfill: action == .fulfillSalesOrder, callerId: caller, in: &tables)
         }
-        return FlyingFox.HTTPResponse(statusCode: .noContent, headers: Self.odataHeaders)
+        return FlyingFox.HTTPResponse(statusCode: .noContent, headers: Self.noContentHeaders)
     }
 
     private func parseOptions(_ request: FlyingFox.HTTPRequest, entity: EntityDefinition) throws(DataverseFault)
@@ -511,6 +546,42 @@ public final class DataverseEmulator: Sendable {
             return try queryCollection(
                 target, request: request, options: options, preferences: preferences, root: root, in: tables,
                 path: "\(entity.entitySetName)(\(id))/\(navigation)", parent: (collection.referencingLookup, id))
+        }
+    }
+
+    /// `GET <set>?fetchXml=…`: one page of a FetchXML query, with `@Microsoft.Dynamics.CRM.morerecords` and the
+    /// paging cookie when the client asks for them (`Prefer: odata.include-annotations`).
+    private func fetchXML(_ entity: EntityDefinition, text: String, preferences: Preferences, root: String)
+        throws(DataverseFault) -> FlyingFox.HTTPResponse
+    {
+        var query: FetchXMLQuery
+        do {
+            query = try FetchXMLQuery(text, table: entity)
+            try query.options.validate(against: entity, in: store.schema)
+        } catch {
+            throw .badQuery(error)
+        }
+        query.options.formattedValues = preferences.formattedValues
+        let fetched = query
+        return try store.transaction { (tables) throws(DataverseFault) in
+            let skipped = fetched.top == nil ? fetched.count * (fetched.page - 1) : 0
+            let page = try tables.query(entity, options: fetched.options, pageSize: fetched.top ?? (skipped + fetched.count))
+            let rows = Array(page.rows.dropFirst(skipped))
+            let more = fetched.top == nil && page.nextSkipToken != nil
+            var answer: [String: JSONValue] = [
+                "@odata.context": .string("\(root)/$metadata#\(entity.entitySetName)"), "value": .array(rows),
+            ]
+            if preferences.pagingAnnotations {
+                answer["@Microsoft.Dynamics.CRM.morerecords"] = .bool(more)
+                if more {
+                    let key = entity.primaryIdAttribute
+                    answer["@Microsoft.Dynamics.CRM.fetchxmlpagingcookie"] = .string(
+                        FetchXMLQuery.pagingCookie(
+                            nextPage: fetched.page + 1, primaryKey: key, first: rows.first?[key]?.stringValue,
+                            last: rows.last?[key]?.stringValue))
+                }
+            }
+            return respond(status: .ok, json: .object(answer))
         }
     }
 
@@ -567,47 +638,13 @@ public final class DataverseEmulator: Sendable {
     ) throws(DataverseFault) -> FlyingFox.HTTPResponse {
         let location = "\(root)/\(entity.entitySetName)(\(id))"
         guard preferences.returnRepresentation else {
-            var headers = Self.odataHeaders
+            var headers = Self.noContentHeaders
             headers[HTTPHeader("OData-EntityId")] = location
             return FlyingFox.HTTPResponse(statusCode: .noContent, headers: headers)
         }
         let row = try tables.retrieve(entity, id: id, options: QueryOptions())
         return respond(
             status: status, json: Self.adding(context: "\(root)/$metadata#\(entity.entitySetName)/$entity", to: row))
-    }
-
-    /// The table metadata standard clients read: `LogicalName`, `EntitySetName`, `PrimaryIdAttribute`,
-    /// with `$select` and `$filter` (such as `LogicalName eq 'salesorder'`).
-    private func entityDefinitions(_ request: FlyingFox.HTTPRequest, root: String) throws(DataverseFault)
-        -> FlyingFox.HTTPResponse
-    {
-        let metadata = EntityDefinition(
-            logicalName: "EntityMetadata", entitySetName: "EntityDefinitions", primaryIdAttribute: "MetadataId",
-            attributes: [
-                "MetadataId": .guid, "LogicalName": .string, "EntitySetName": .string, "PrimaryIdAttribute": .string,
-            ], createOnly: [], singleNavigations: [:], collectionNavigations: [:])
-        let options: QueryOptions
-        do {
-            options = try QueryOptions.parse(request.decodedQuery)
-            try options.validate(against: metadata, in: store.schema)
-        } catch {
-            throw .badQuery(error)
-        }
-        let sorted = store.schema.entities.values.sorted { $0.logicalName < $1.logicalName }
-        let rows = sorted.enumerated().map { index, entity -> [String: JSONValue] in
-            [
-                "MetadataId": .string(DemoData.guid("ed", index + 1)),
-                "LogicalName": .string(entity.logicalName), "EntitySetName": .string(entity.entitySetName),
-                "PrimaryIdAttribute": .string(entity.primaryIdAttribute),
-            ]
-        }.filter { options.filter?.matches($0, in: metadata) ?? true }
-        let projected = rows.map { row -> JSONValue in
-            var output: [String: JSONValue] = ["MetadataId": row["MetadataId"]!]
-            for name in options.select ?? ["LogicalName", "EntitySetName", "PrimaryIdAttribute"] { output[name] = row[name] }
-            return .object(output)
-        }
-        return respond(
-            status: .ok, json: ["@odata.context": .string("\(root)/$metadata#EntityDefinitions"), "value": .array(projected)])
     }
 
     private func whoAmI(caller: String, root: String) -> JSONValue {
@@ -630,6 +667,9 @@ public final class DataverseEmulator: Sendable {
         }
         return members
     }
+
+    /// The headers of a 204: no body, so no `Content-Type`, as Dataverse answers.
+    static let noContentHeaders: HTTPHeaders = [HTTPHeader("OData-Version"): "4.0"]
 
     static let odataHeaders: HTTPHeaders = [
         HTTPHeader("OData-Version"): "4.0", HTTPHeader("Content-Type"): "application/json; odata.metadata=minimal",

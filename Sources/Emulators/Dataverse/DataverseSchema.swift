@@ -21,17 +21,39 @@ public struct DataverseSchema: Sendable {
         "modifiedonbehalfby": .lookup(targets: ["systemuser"]),
     ]
 
+    /// Schema names of the tables, as Dataverse spells them.
+    private static let schemaNames = [
+        "organization": "Organization", "systemuser": "SystemUser", "transactioncurrency": "TransactionCurrency",
+        "uom": "UoM", "account": "Account", "product": "Product", "pricelevel": "PriceLevel",
+        "productpricelevel": "ProductPriceLevel", "salesorder": "SalesOrder", "salesorderdetail": "SalesOrderDetail",
+        "opportunity": "Opportunity", "opportunityproduct": "OpportunityProduct", "quote": "Quote",
+        "quotedetail": "QuoteDetail", "invoice": "Invoice", "invoicedetail": "InvoiceDetail", "annotation": "Annotation",
+    ]
+
+    /// Choice columns and their options, as Dynamics 365 Sales defines them out of the box.
+    private static let picklists: [String: [(value: Int, label: String)]] = [
+        "paymenttermscode": [(1, "Net 30"), (2, "2% 10, Net 30"), (3, "Net 45"), (4, "Net 60")],
+        "freighttermscode": [(1, "FOB"), (2, "No Charge")],
+        "shippingmethodcode": [(1, "Airborne"), (2, "DHL"), (3, "FedEx"), (4, "UPS"), (5, "Postal Mail"), (6, "Full Load"), (7, "Will Call")],
+        "industrycode": [(1, "Accounting"), (2, "Agriculture and Non-petrol Natural Resource Extraction"), (3, "Broadcasting Printing and Publishing"), (4, "Brokers"), (5, "Building Supply Retail")],
+    ]
+
     private static func table(
         _ logicalName: String, set: String, columns: [String: AttributeType], createOnly: Set<String> = [],
         single: [String: EntityDefinition.SingleNavigation] = [:],
-        collections: [String: EntityDefinition.CollectionNavigation] = [:]
+        collections: [String: EntityDefinition.CollectionNavigation] = [:], alternateKeys: [[String]] = []
     ) -> EntityDefinition {
         var attributes = columns.merging(audit) { own, _ in own }
         attributes["\(logicalName)id"] = .guid
-        return EntityDefinition(
+        var definition = EntityDefinition(
             logicalName: logicalName, entitySetName: set, primaryIdAttribute: "\(logicalName)id",
             attributes: attributes, createOnly: createOnly, singleNavigations: single,
             collectionNavigations: collections)
+        definition.schemaName = schemaNames[logicalName] ?? logicalName
+        definition.primaryNameAttribute = ["name", "fullname", "subject", "currencyname"].first { attributes[$0] != nil }
+        definition.alternateKeys = alternateKeys
+        definition.picklists = picklists.filter { attributes[$0.key] == .integer }
+        return definition
     }
 
     /// A header of the price-computation table (opportunity, quote, order, invoice): state, customer,
@@ -39,7 +61,7 @@ public struct DataverseSchema: Sendable {
     private static func pricedHeader(
         _ logicalName: String, set: String, lines: String, linesNavigation: String, columns: [String: AttributeType],
         createOnly: Set<String> = [], single: [String: EntityDefinition.SingleNavigation] = [:],
-        collections: [String: EntityDefinition.CollectionNavigation] = [:]
+        collections: [String: EntityDefinition.CollectionNavigation] = [:], alternateKeys: [[String]] = []
     ) -> EntityDefinition {
         let common: [String: AttributeType] = [
             "name": .string, "description": .memo, "statecode": .integer, "statuscode": .integer,
@@ -63,7 +85,7 @@ public struct DataverseSchema: Sendable {
             ].merging(single) { _, own in own },
             collections: collections.merging([linesNavigation: .init(target: lines, referencingLookup: "\(logicalName)id")]) {
                 _, lines in lines
-            })
+            }, alternateKeys: alternateKeys)
     }
 
     /// A product line of a priced header: quantity, prices, discounts, tax and the computed amounts.
@@ -105,8 +127,9 @@ public struct DataverseSchema: Sendable {
             columns: [
                 "name": .string, "accountnumber": .string, "emailaddress1": .string, "telephone1": .string,
                 "address1_line1": .string, "address1_city": .string, "address1_postalcode": .string,
-                "address1_country": .string,
-            ]),
+                "address1_country": .string, "industrycode": .integer,
+            ],
+            alternateKeys: [["accountnumber"]]),
         table(
             "product", set: "products",
             columns: [
@@ -136,7 +159,8 @@ public struct DataverseSchema: Sendable {
                 "paymenttermscode": .integer, "freighttermscode": .integer, "shippingmethodcode": .integer,
             ],
             createOnly: ["ordernumber"],
-            collections: ["SalesOrder_Annotation": .init(target: "annotation", referencingLookup: "objectid")]),
+            collections: ["SalesOrder_Annotation": .init(target: "annotation", referencingLookup: "objectid")],
+            alternateKeys: [["ordernumber"]]),
         pricedLine("salesorderdetail", set: "salesorderdetails", header: "salesorder"),
         pricedHeader(
             "opportunity", set: "opportunities", lines: "opportunityproduct",

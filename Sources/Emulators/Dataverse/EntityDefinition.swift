@@ -30,6 +30,15 @@ public struct EntityDefinition: Sendable {
     public var singleNavigations: [String: SingleNavigation]
     /// Collection-valued navigation properties by name.
     public var collectionNavigations: [String: CollectionNavigation]
+    /// The schema name, such as `SalesOrder` (`EntityMetadata.SchemaName`).
+    public var schemaName: String = ""
+    /// The column that names a row, such as `name` (`EntityMetadata.PrimaryNameAttribute`).
+    public var primaryNameAttribute: String?
+    /// The alternate keys: each a set of columns that identifies a row in a URL, such as
+    /// `accounts(accountnumber='A-1001')`.
+    public var alternateKeys: [[String]] = []
+    /// The choice columns (`PicklistAttributeMetadata`): their options, value and label.
+    public var picklists: [String: [(value: Int, label: String)]] = [:]
 
     /// The type of the property as it appears in a row or a query: `_x_value` resolves to lookup `x`.
     func propertyType(_ property: String) -> AttributeType? {

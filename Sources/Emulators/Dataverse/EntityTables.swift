@@ -91,12 +91,18 @@ public struct EntityTables: Sendable {
         }
     }
 
-    /// What Dynamics shows for a value: state and status labels, Yes/No, a lookup's name, money with two decimals.
-    private func formattedValue(_ property: String, _ value: JSONValue, entity: EntityDefinition) -> String? {
+    /// What Dynamics shows for a value: state and status labels, choice labels, Yes/No, a lookup's name, money in
+    /// the row's currency with its symbol, thousands separators and two decimals (`$1,197.60`).
+    private func formattedValue(_ property: String, _ value: JSONValue, row: [String: JSONValue], entity: EntityDefinition)
+        -> String?
+    {
         if value.isNull { return nil }
         if entity.logicalName == "salesorder", let code = value.intValue {
             if property == "statecode" { return OrderState(rawValue: code)?.label }
             if property == "statuscode" { return OrderStatus(rawValue: code)?.label }
+        }
+        if let options = entity.picklists[property], let code = value.intValue {
+            return options.first { $0.value == code }?.label
         }
         switch entity.propertyType(property) {
         case .boolean: return value.boolValue == true ? "Yes" : "No"
@@ -107,7 +113,19 @@ public struct EntityTables: Sendable {
             }
             return nil
         case .money:
-            return value.numberText.flatMap { Decimal(string: $0) }.map { Money.literal($0) }
+            guard let amount = value.numberText.flatMap({ Decimal(string: $0) }) else { return nil }
+            let currency = row["_transactioncurrencyid_value"]?.stringValue.flatMap { tables["transactioncurrency"]?[$0] }
+            let code = currency?["isocurrencycode"]?.stringValue ?? "USD"
+            let symbol = ["USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"][code] ?? "\(code) "
+            let digits = Money.literal(abs(amount))
+            let whole = digits.split(separator: ".").first.map(String.init) ?? digits
+            let fraction = digits.split(separator: ".").dropFirst().first.map { ".\($0)" } ?? ""
+            var grouped = ""
+            for (index, character) in whole.reversed().enumerated() {
+                if index > 0, index % 3 == 0 { grouped.append(",") }
+                grouped.append(character)
+            }
+            return (amount < 0 ? "-" : "") + symbol + String(grouped.reversed()) + fraction
         default: return nil
         }
     }
@@ -164,7 +182,7 @@ public struct EntityTables: Sendable {
         if let version = row["versionnumber"]?.numberText { output["@odata.etag"] = .string("W/\"\(version)\"") }
         if options.formattedValues {
             for (property, value) in output where !property.hasPrefix("@") {
-                if let text = formattedValue(property, value, entity: entity) {
+                if let text = formattedValue(property, value, row: row, entity: entity) {
                     output["\(property)@OData.Community.Display.V1.FormattedValue"] = .string(text)
                 }
             }

@@ -8,6 +8,7 @@ indirect enum FilterExpression: Sendable, Equatable {
     case not(FilterExpression)
     case compare(property: String, ComparisonOperator, FilterLiteral)
     case function(StringFunction, property: String, argument: String)
+    case query(QueryFunctionCall)
 
     enum ComparisonOperator: String, Sendable {
         case eq, ne, gt, ge, lt, le
@@ -43,6 +44,8 @@ indirect enum FilterExpression: Sendable, Equatable {
                     "A binary operator with incompatible types was detected. Found operand types '\(type.edmName)' and '\(literal.edmName)' for operator kind '\(op.kindName)'."
                 )
             }
+        case .query(let call):
+            try call.validate(against: entity)
         case .function(let function, let property, _):
             let type = try QueryError.requireProperty(property, in: entity)
             guard type == .string || type == .memo else {
@@ -57,6 +60,7 @@ indirect enum FilterExpression: Sendable, Equatable {
         case .and(let left, let right): return left.matches(row, in: entity) && right.matches(row, in: entity)
         case .or(let left, let right): return left.matches(row, in: entity) || right.matches(row, in: entity)
         case .not(let inner): return !inner.matches(row, in: entity)
+        case .query(let call): return call.matches(row, in: entity)
         case .function(let function, let property, let argument):
             guard let text = row[property]?.stringValue?.lowercased() else { return false }
             let needle = argument.lowercased()

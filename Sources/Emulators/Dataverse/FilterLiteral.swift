@@ -10,6 +10,27 @@ enum FilterLiteral: Sendable, Equatable {
     case guid(String)
     case dateTime(String)
 
+    /// `text` read as a value of a column of `type`, as Dataverse reads the values of query functions and
+    /// FetchXML conditions; nil when it is not one.
+    init?(text: String, as type: AttributeType) {
+        switch type {
+        case .string, .memo: self = .string(text)
+        case .integer, .decimal, .money:
+            guard Decimal(string: text) != nil else { return nil }
+            self = .number(text)
+        case .boolean:
+            guard text == "true" || text == "false" || text == "1" || text == "0" else { return nil }
+            self = .boolean(text == "true" || text == "1")
+        case .guid, .lookup:
+            let bare = text.trimmingCharacters(in: ["{", "}"])
+            guard FilterParser.isGUID(bare) else { return nil }
+            self = .guid(bare)
+        case .dateTime:
+            guard text.count >= 10 else { return nil }
+            self = .dateTime(text)
+        }
+    }
+
     var edmName: String {
         switch self {
         case .null: "null"

@@ -13,7 +13,11 @@ struct FilterParser {
         case word(String)
         case string(String)
         case open, close, comma
+        /// `Microsoft.Dynamics.CRM.<name>(<arguments>)`, arguments as written.
+        case call(name: String, arguments: String)
     }
+
+    private static let queryFunctionPrefix = "Microsoft.Dynamics.CRM."
 
     private let source: String
     private var tokens: [(token: Token, position: Int)] = []
@@ -72,7 +76,15 @@ struct FilterParser {
             default:
                 let start = position
                 while position < characters.count, !" \t(),'".contains(characters[position]) { position += 1 }
-                tokens.append((.word(String(characters[start..<position])), start))
+                let word = String(characters[start..<position])
+                if word.hasPrefix(Self.queryFunctionPrefix), position < characters.count, characters[position] == "(" {
+                    let end = try Self.closingParenthesis(characters, from: position)
+                    tokens.append(
+                        (.call(name: String(word.dropFirst(Self.queryFunctionPrefix.count)), arguments: String(characters[(position + 1)..<end])), start))
+                    position = end + 1
+                    continue
+                }
+                tokens.append((.word(word), start))
             }
         }
     }
@@ -112,6 +124,11 @@ struct FilterParser {
             guard current == .close else { throw syntaxError() }
             index += 1
             return inner
+        }
+        if case .call(let name, let arguments) = current {
+            conditions += 1
+            index += 1
+            return try QueryFunctionCall.parse(name: name, arguments: arguments)
         }
         guard case .word(let name) = current else { throw syntaxError() }
         conditions += 1
@@ -167,6 +184,28 @@ struct FilterParser {
         default:
             throw syntaxError()
         }
+    }
+
+    /// The index of the `)` that closes the `(` at `open`, outside '…' and "…" literals.
+    private static func closingParenthesis(_ characters: [Character], from open: Int) throws(QueryError) -> Int {
+        var depth = 0
+        var quote: Character?
+        for position in open..<characters.count {
+            let character = characters[position]
+            if let open = quote {
+                if character == open { quote = nil }
+                continue
+            }
+            switch character {
+            case "'", "\"": quote = character
+            case "(": depth += 1
+            case ")":
+                depth -= 1
+                if depth == 0 { return position }
+            default: break
+            }
+        }
+        throw QueryError("Syntax error: unbalanced parentheses in a query function in '\(String(characters))'.")
     }
 
     static func isGUID(_ text: String) -> Bool {

@@ -7,9 +7,16 @@ struct Preferences {
     var continueOnError = false
     var trackChanges = false
     var formattedValues = false
+    /// `odata.include-annotations` asked for FetchXML's paging annotations (`Microsoft.Dynamics.CRM.morerecords`,
+    /// `…fetchxmlpagingcookie`), or for all.
+    var pagingAnnotations = false
 
     init(_ header: String?) {
-        for item in (header ?? "").split(separator: ",") {
+        let text = header ?? ""
+        pagingAnnotations =
+            text.contains("Microsoft.Dynamics.CRM.fetchxmlpagingcookie") || text.contains("Microsoft.Dynamics.CRM.morerecords")
+            || text.contains("odata.include-annotations=\"*\"")
+        for item in text.split(separator: ",") {
             let preference = item.trimmingCharacters(in: .whitespaces)
             if preference == "return=representation" { returnRepresentation = true }
             if preference == "odata.continue-on-error" { continueOnError = true }

@@ -7,11 +7,12 @@ extension FlyingFox.HTTPRequest {
         QueryString.decode(target.query(percentEncoded: true))
     }
 
-    /// The scheme and authority the client used, for absolute links: `X-Forwarded-Proto` (set by a TLS
-    /// front such as `sop-emulator --tls-cert`) or `http`, and the `Host` header.
-    var baseURL: String {
-        let scheme = header("X-Forwarded-Proto")?.lowercased() == "https" ? "https" : "http"
-        return "\(scheme)://\(header("Host") ?? "127.0.0.1")"
+    /// The scheme and authority the client used, for absolute links: `https` when a TLS front received the
+    /// request (`X-Forwarded-Proto: https`, or `scheme` when the server is only reached through one, as with
+    /// `sop-emulator --tls-cert`), and the `Host` header.
+    func baseURL(scheme: String = "http") -> String {
+        let used = header("X-Forwarded-Proto")?.lowercased() == "https" ? "https" : scheme
+        return "\(used)://\(header("Host") ?? "127.0.0.1")"
     }
 
     /// The value of header `name`, or nil.

@@ -114,4 +114,38 @@ import Testing
         #expect(body["@odata.nextLink"]?.stringValue?.hasPrefix(root + "salesorders?") == true)
         await fixture.suite.stop()
     }
+
+    /// Requests Dataverse refuses, refused with its status and code; and what it accepts from ordinary clients.
+    @Test func documentedShapesAreAnsweredAsDataverseAnswersThem() async throws {
+        let fixture = try await SyncFixture(seedDemoData: true)
+        let cases: [(path: String, status: Int, code: String?)] = [
+            ("EntityDefinitions(LogicalName='salesorder')?$select=SchemaName,PrimaryNameAttribute", 200, nil),
+            ("EntityDefinitions(LogicalName='nosuchtable')", 404, "0x80040217"),
+            ("EntityDefinitions(LogicalName='salesorder')/Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$select=LogicalName&$expand=OptionSet($select=Options)", 200, nil),
+            ("EntityDefinitions(LogicalName='salesorder')/Attributes/Microsoft.Dynamics.CRM.WidgetAttributeMetadata", 404, "0x8006088a"),
+            ("salesorders(ordernumber='SO-01001')?$select=name", 200, nil),
+            ("salesorders(ordernumber='SO-99999')", 404, "0x80040217"),
+            ("salesorders(name='x')", 400, "0x80060888"),
+            ("salesorders?$filter=Microsoft.Dynamics.CRM.In(PropertyName='statecode',PropertyValues=[\"1\",\"2\"])", 200, nil),
+            ("salesorders?$filter=Microsoft.Dynamics.CRM.LastXDays(PropertyName='createdon',PropertyValue=7)", 400, "0x80060888"),
+            ("salesorders?$filter=Microsoft.Dynamics.CRM.Between(PropertyName='totalamount',PropertyValues=['1'])", 400, "0x80060888"),
+            ("salesorders?fetchXml=" + "<fetch><entity name='account'/></fetch>".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!, 400, "0x80060888"),
+            ("salesorders?fetchXml=" + "<fetch><entity name='salesorder'>".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!, 400, "0x80060888"),
+        ]
+        for (path, status, code) in cases {
+            let response = try await fixture.webAPI(.get, path)
+            #expect(response.status == status, "\(path)")
+            if let code { #expect(try JSONParser.parse(response.body)["error"]?["code"]?.stringValue == code, "\(path)") }
+        }
+        let created = try await fixture.webAPI(.post, "accounts", body: ["name": "No body back"])
+        #expect(created.status == 204)
+        #expect(created.headers["Content-Type"] == nil, "a 204 has no body and says no Content-Type")
+        #expect(created.headers["OData-EntityId"]?.contains("/api/data/v9.2/accounts(") == true)
+        let unknown = try await fixture.webAPI(.post, "accounts/Microsoft.Dynamics.CRM.DeleteMultiple", body: ["Targets": []])
+        #expect(unknown.status == 404)
+        #expect(try JSONParser.parse(unknown.body)["error"]?["code"] == "0x8006088a")
+        let untyped = try await fixture.webAPI(.post, "accounts/Microsoft.Dynamics.CRM.CreateMultiple", body: ["Targets": [["name": "x"]]])
+        #expect(untyped.status == 400, "each target names its table with @odata.type")
+        await fixture.suite.stop()
+    }
 }

@@ -18,7 +18,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-enum { MAX_CONNECTIONS = 256, BUFFER_SIZE = 16384, HANDSHAKE_SECONDS = 10 };
+enum { MAX_CONNECTIONS = 256, BUFFER_SIZE = 16384, HANDSHAKE_SECONDS = 10, SEND_SECONDS = 60 };
 
 struct front {
     SSL_CTX *context;
@@ -38,9 +38,9 @@ static void openssl_error(const char *what, char *error, size_t error_size) {
     snprintf(error, error_size, "%s: %s", what, detail);
 }
 
-static void set_receive_timeout(int fd, int seconds) {
+static void set_timeout(int fd, int option, int seconds) {
     struct timeval timeout = {.tv_sec = seconds, .tv_usec = 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    setsockopt(fd, SOL_SOCKET, option, &timeout, sizeof timeout);
 }
 
 static int connect_backend(unsigned short port) {
@@ -54,6 +54,7 @@ static int connect_backend(unsigned short port) {
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    set_timeout(fd, SO_SNDTIMEO, SEND_SECONDS);
     return fd;
 }
 
@@ -68,20 +69,21 @@ static int write_all(int fd, const char *bytes, int count) {
     return 0;
 }
 
-/// Relays bytes both ways until either side closes.
-static void relay(SSL *tls, int client, int backend) {
+/// Relays bytes both ways until either side closes; returns whether the TLS session may still be shut down
+/// cleanly (OpenSSL forbids SSL_shutdown after a fatal error).
+static int relay(SSL *tls, int client, int backend) {
     char buffer[BUFFER_SIZE];
     for (;;) {
         if (SSL_pending(tls) == 0) {
             struct pollfd fds[2] = {{.fd = client, .events = POLLIN}, {.fd = backend, .events = POLLIN}};
             if (poll(fds, 2, -1) < 0) {
                 if (errno == EINTR) continue;
-                return;
+                return 1;
             }
             if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
                 ssize_t count = read(backend, buffer, sizeof buffer);
-                if (count <= 0) return;
-                if (SSL_write(tls, buffer, (int)count) <= 0) return;
+                if (count <= 0) return 1;
+                if (SSL_write(tls, buffer, (int)count) <= 0) return 0;
                 continue;
             }
             if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -90,9 +92,9 @@ static void relay(SSL *tls, int client, int backend) {
         if (count <= 0) {
             int reason = SSL_get_error(tls, count);
             if (reason == SSL_ERROR_WANT_READ || reason == SSL_ERROR_WANT_WRITE) continue;
-            return;
+            return reason == SSL_ERROR_ZERO_RETURN;
         }
-        if (write_all(backend, buffer, count) != 0) return;
+        if (write_all(backend, buffer, count) != 0) return 1;
     }
 }
 
@@ -103,16 +105,18 @@ static void *serve(void *argument) {
     free(connection);
     SSL *tls = SSL_new(front->context);
     if (tls) {
-        set_receive_timeout(client, HANDSHAKE_SECONDS);
+        set_timeout(client, SO_RCVTIMEO, HANDSHAKE_SECONDS);
+        set_timeout(client, SO_SNDTIMEO, SEND_SECONDS);
         SSL_set_fd(tls, client);
         if (SSL_accept(tls) == 1) {
-            set_receive_timeout(client, 0);
+            set_timeout(client, SO_RCVTIMEO, 0);
             int backend = connect_backend(front->backend_port);
+            int clean = 1;
             if (backend >= 0) {
-                relay(tls, client, backend);
+                clean = relay(tls, client, backend);
                 close(backend);
             }
-            SSL_shutdown(tls);
+            if (clean) SSL_shutdown(tls);
         }
         SSL_free(tls);
     }
@@ -127,11 +131,12 @@ static void *accept_loop(void *argument) {
     for (;;) {
         int client = accept4(front->listener, NULL, NULL, SOCK_CLOEXEC);
         if (client < 0) {
-            if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE) {
-                if (errno == EMFILE || errno == ENFILE) usleep(100000);
-                continue;
+            if (errno == EBADF || errno == EINVAL || errno == ENOTSOCK) {
+                fprintf(stderr, "sop-emulator: the TLS front stops accepting connections: %s\n", strerror(errno));
+                return NULL;
             }
-            return NULL;
+            if (errno != EINTR && errno != ECONNABORTED) usleep(100000);
+            continue;
         }
         if (atomic_fetch_add(&front->connections, 1) >= MAX_CONNECTIONS) {
             atomic_fetch_sub(&front->connections, 1);
@@ -182,7 +187,7 @@ int sopd_tls_front_start(const char *cert_path, const char *key_path, unsigned s
     }
     int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
-    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (listener >= 0) setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(port)};
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t length = sizeof address;

@@ -114,14 +114,18 @@ public final class DataverseClient: Sendable {
         try page(from: send(.get, absoluteURL: sameOrigin(deltaLink, "@odata.deltaLink"), prefer: ["odata.track-changes"]))
     }
 
-    /// `link` when it points into this organization's Web API (same scheme, host and port, under the
-    /// API path, no user information, printable); else an error naming the link.
+    /// Whether `link` points into this organization's Web API: same scheme, host and port, under the API
+    /// path, no user information, printable. The only links sopd follows with its token.
+    public func isOrganizationLink(_ link: String) -> Bool {
+        guard let target = URLComponents(string: link), let origin = URLComponents(string: apiRoot) else { return false }
+        return target.scheme?.lowercased() == origin.scheme?.lowercased() && target.host?.lowercased() == origin.host?.lowercased()
+            && Self.port(target) == Self.port(origin) && target.user == nil && target.password == nil
+            && target.path.hasPrefix(origin.path) && !link.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F })
+    }
+
+    /// `link` when it points into this organization's Web API (`isOrganizationLink`); else an error naming the link.
     private func sameOrigin(_ link: String, _ name: String) throws(DataverseError) -> String {
-        guard let target = URLComponents(string: link), let origin = URLComponents(string: apiRoot),
-            target.scheme?.lowercased() == origin.scheme?.lowercased(), target.host?.lowercased() == origin.host?.lowercased(),
-            Self.port(target) == Self.port(origin), target.user == nil, target.password == nil,
-            target.path.hasPrefix(origin.path), !link.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F })
-        else {
+        guard isOrganizationLink(link) else {
             throw Self.unreadable(
                 "refused to follow the \(name) '\(PeerText.clean(link, limit: 120))': it does not point into \(apiRoot), and sopd sends its token nowhere else")
         }

@@ -19,9 +19,3 @@ struct TLSFront {
         self.port = UInt16(bound)
     }
 }
-
-/// The TLS front could not start; the message says why and names the flag.
-struct TLSFrontError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
-}

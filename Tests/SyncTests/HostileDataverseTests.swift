@@ -116,6 +116,31 @@ import Transfers
         #expect(failure.reason.contains("not all lines of order SO-07201 could be read"))
     }
 
+    /// A page of lines that fails (a 503, or a body that is not a page) fails the read, which the next cycle
+    /// repeats: the order is not given up for a passing fault.
+    @Test func aLinePageThatFailsFailsTheReadNotTheOrder() async throws {
+        let organization = Locked("")
+        let peer = try HostilePeer { request in
+            if request.target.contains("/order_details") { return .http(200, "<html>maintenance</html>") }
+            guard request.target.hasPrefix("\(Self.api)/salesorders?") else {
+                return request.target.contains("WhoAmI") ? .http(500, "{}") : .http(204)
+            }
+            let link = "\(organization.value)\(Self.api)/salesorders(d1000000-0000-0000-0000-000000007301)/order_details?$skiptoken=2"
+            return Self.collection([#"{"salesorderid":"d1000000-0000-0000-0000-000000007301","ordernumber":"SO-07301","order_details":[],"order_details@odata.nextLink":"\#(link)"}"#])
+        }
+        defer { peer.stop() }
+        organization.value = peer.url
+        let fixture = try await SyncFixture()
+        let runtime = try fixture.runtime(["dataverse.url": peer.url])
+
+        let report = await runtime.engine.runCycle()
+        await fixture.suite.stop()
+
+        #expect(report.readError?.description.contains("is not JSON") == true)
+        #expect(try runtime.journal.transfers(matching: TransferFilter(direction: .outbound, limit: 10)).isEmpty, "nothing journaled, nothing given up")
+        #expect(fixture.suite.backOffice.receivedOrders.isEmpty)
+    }
+
     @Test func anOrderThatCannotBeMappedIsJournaledDeadAndGoesBackToTheSalesperson() async throws {
         let fixture = try await SyncFixture(seedDemoData: true)
         let store = fixture.suite.dataverse.store

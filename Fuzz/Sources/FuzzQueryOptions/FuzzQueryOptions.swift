@@ -8,13 +8,7 @@ import FuzzSupport
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzQueryOptions(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let query = String(decoding: inputBytes(data, size), as: UTF8.self)
-    let parameters = query.split(separator: "&").map { pair -> (name: String, value: String) in
-        let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-        let name = String(parts[0]).removingPercentEncoding ?? String(parts[0])
-        let value = parts.count > 1 ? (String(parts[1]).removingPercentEncoding ?? String(parts[1])) : ""
-        return (name, value)
-    }
-    guard let options = try? QueryOptions.parse(parameters) else { return 0 }
+    guard let options = try? QueryOptions.parse(QueryString.decode(query)) else { return 0 }
     _ = try? options.validate(against: salesOrder, in: .sales)
     return 0
 }

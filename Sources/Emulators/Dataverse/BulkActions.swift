@@ -32,6 +32,7 @@ enum BulkActions: String {
             let key = try Self.id(of: &fields, reference: reference, entity: entity, in: tables)
             switch self {
             case .createMultiple:
+                fields.merge(key?.values ?? [:]) { own, _ in own }
                 if let key { fields[entity.primaryIdAttribute] = .string(key.id) }
                 ids.append(try SalesBehavior.create(entity, body: fields, callerId: callerId, in: &tables))
             case .updateMultiple:

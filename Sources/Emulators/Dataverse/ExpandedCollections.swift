@@ -3,7 +3,7 @@
 /// - when the query nests `$expand` anywhere, each expanded collection is paged with the request's
 ///   `odata.maxpagesize`, and a `<property>@odata.nextLink` with a `$skiptoken` reads the rest
 ///   (`<set>(<id>)/<property>?<its options>&$skiptoken=…`); the emulator writes that link only when rows remain;
-/// - otherwise every related row comes back (up to 5000) and `<property>@odata.nextLink` names the same
+/// - otherwise every related row comes back and `<property>@odata.nextLink` names the same
 ///   collection with the expansion's options and no paging.
 struct ExpandedCollections {
     /// The Web API root links start with, such as `https://host/api/data/v9.2`.

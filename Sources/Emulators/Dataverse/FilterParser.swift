@@ -125,16 +125,15 @@ struct FilterParser {
             index += 1
             return inner
         }
-        if case .call(let name, let arguments) = current {
-            conditions += 1
-            index += 1
-            return try QueryFunctionCall.parse(name: name, arguments: arguments)
-        }
-        guard case .word(let name) = current else { throw syntaxError() }
         conditions += 1
         guard conditions <= Self.maximumConditions else {
             throw QueryError("The $filter has more than \(Self.maximumConditions) conditions.")
         }
+        if case .call(let name, let arguments) = current {
+            index += 1
+            return try QueryFunctionCall.parse(name: name, arguments: arguments)
+        }
+        guard case .word(let name) = current else { throw syntaxError() }
         index += 1
         if let function = FilterExpression.StringFunction(rawValue: name) {
             return try parseFunction(function)

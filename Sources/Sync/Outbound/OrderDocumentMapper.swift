@@ -13,7 +13,7 @@ public enum OrderDocumentMapper {
         guard let orderNumber = order["ordernumber"]?.stringValue, !orderNumber.isEmpty else {
             throw OrderMappingError(orderNumber: nil, message: "order \(orderId) has no ordernumber")
         }
-        guard order[SubmittedOrdersQuery.lines + "@odata.nextLink"] == nil else {
+        guard order[SubmittedOrdersQuery.linesNextLink] == nil else {
             throw OrderMappingError(
                 orderNumber: orderNumber,
                 message: "not all lines of order \(orderNumber) could be read (its order_details@odata.nextLink was not followed to the end), so it is not sent with lines missing")

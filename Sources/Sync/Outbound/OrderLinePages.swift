@@ -14,13 +14,13 @@ struct OrderLinePages {
     let maxPages: Int
     let logger: Logger
 
-    private static let link = SubmittedOrdersQuery.lines + "@odata.nextLink"
+    private static let link = SubmittedOrdersQuery.linesNextLink
 
     /// `rows` with each order's lines read to the end and their link removed. An order whose link cannot
     /// be followed (it leaves the organization, points back at a page already read, or runs past `maxPages`
     /// pages) keeps the link, and `OrderDocumentMapper` refuses that order: it is never sent with lines missing.
-    /// - Throws: What reading a page throws when Dataverse is unavailable or refuses the read: the cycle's
-    ///   read fails as a whole and is tried again.
+    /// - Throws: What reading a page throws (Dataverse unavailable, the read refused, an answer that is not a
+    ///   page): the cycle's read fails as a whole and is tried again, as when the orders' own page fails.
     func complete(_ rows: [JSONValue]) throws(DataverseError) -> [JSONValue] {
         var completed: [JSONValue] = []
         completed.reserveCapacity(rows.count)
@@ -34,16 +34,24 @@ struct OrderLinePages {
         var links = PageLinks(maxPages: maxPages)
         var next: String? = first
         var problem: String?
-        do throws(DataverseError) {
-            while let url = try links.follow(next) {
-                let page = try dataverse.nextPage(url, pageSize: pageSize)
-                lines += page.rows
-                next = page.nextLink
+        while problem == nil {
+            let url: String?
+            do throws(DataverseError) {
+                url = try links.follow(next)
+            } catch {
+                problem = error.message
+                url = nil
             }
-            if links.stoppedShort { problem = "its lines take more than \(maxPages) pages (dataverse.maxPagesPerCycle)" }
-        } catch where error.code == .invalidResponse {
-            problem = error.message
+            guard let url else { break }
+            guard dataverse.isOrganizationLink(url) else {
+                problem = "its \(Self.link) '\(PeerText.clean(url, limit: 120))' does not point into the organization, and sopd sends its token nowhere else"
+                break
+            }
+            let page = try dataverse.nextPage(url, pageSize: pageSize)
+            lines += page.rows
+            next = page.nextLink
         }
+        if problem == nil, links.stoppedShort { problem = "its lines take more than \(maxPages) pages (dataverse.maxPagesPerCycle)" }
         members[SubmittedOrdersQuery.lines] = .array(lines)
         if let problem {
             logger.warning(

@@ -14,6 +14,8 @@ import Dataverse
 public enum SubmittedOrdersQuery {
     /// The collection of an order's lines.
     public static let lines = "order_details"
+    /// The link to the rest of an order's lines, when Dataverse paged them.
+    public static let linesNextLink = lines + "@odata.nextLink"
 
     /// The entity set read.
     public static let entitySet = "salesorders"

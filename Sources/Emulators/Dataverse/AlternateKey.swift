@@ -13,41 +13,19 @@ struct AlternateKey {
     /// - Throws: 400 when the text is not such a list, or its columns are not an alternate key of the table.
     init(_ text: String, of entity: EntityDefinition) throws(DataverseFault) {
         var values: [String: JSONValue] = [:]
-        var rest = Substring(text)
-        while !rest.isEmpty {
-            guard let equals = rest.firstIndex(of: "=") else { throw Self.invalid(text, entity) }
-            let column = rest[..<equals].trimmingCharacters(in: .whitespaces)
-            rest = rest[rest.index(after: equals)...]
-            if rest.first == "'" {
-                var value = ""
-                var index = rest.index(after: rest.startIndex)
-                var closed = false
-                while index < rest.endIndex {
-                    if rest[index] == "'" {
-                        let next = rest.index(after: index)
-                        if next < rest.endIndex, rest[next] == "'" {
-                            value.append("'")
-                            index = rest.index(after: next)
-                            continue
-                        }
-                        closed = true
-                        index = next
-                        break
-                    }
-                    value.append(rest[index])
-                    index = rest.index(after: index)
-                }
-                guard closed else { throw Self.invalid(text, entity) }
-                values[column] = .string(value)
-                rest = rest[index...]
+        let pairs: [String]
+        do { pairs = try ODataText.splitTopLevel(text, separator: ",") } catch { throw Self.invalid(text, entity) }
+        for pair in pairs {
+            guard let equals = pair.firstIndex(of: "=") else { throw Self.invalid(text, entity) }
+            let column = pair[..<equals].trimmingCharacters(in: .whitespaces)
+            let literal = String(pair[pair.index(after: equals)...])
+            if let string = ODataText.unquoted(literal) {
+                values[column] = .string(string)
             } else {
-                let end = rest.firstIndex(of: ",") ?? rest.endIndex
-                let literal = rest[..<end].trimmingCharacters(in: .whitespaces)
-                guard Decimal(string: literal) != nil else { throw Self.invalid(text, entity) }
-                values[column] = .number(literal)
-                rest = rest[end...]
+                let number = literal.trimmingCharacters(in: .whitespaces)
+                guard Decimal(string: number) != nil else { throw Self.invalid(text, entity) }
+                values[column] = .number(number)
             }
-            if rest.first == "," { rest = rest.dropFirst() } else if !rest.isEmpty { throw Self.invalid(text, entity) }
         }
         guard entity.alternateKeys.contains(where: { Set($0) == Set(values.keys) }) else {
             throw DataverseFault(

@@ -76,13 +76,11 @@ enum BulkActions: String {
             return (id.lowercased(), [:])
         }
         guard let reference else { return nil }
-        let trimmed = reference.hasPrefix("/") ? String(reference.dropFirst()) : reference
-        guard trimmed.hasPrefix("\(entity.entitySetName)("), trimmed.hasSuffix(")") else {
+        let segments = ODataText.segments(reference.hasPrefix("/") ? String(reference.dropFirst()) : reference)
+        guard segments.count == 1, segments[0].name == entity.entitySetName, let text = segments[0].key else {
             throw .badRequest("The @odata.id '\(reference)' must name a row of \(entity.entitySetName), such as \(entity.entitySetName)(<id>).")
         }
-        let text = String(trimmed.dropFirst(entity.entitySetName.count + 1).dropLast())
-        if FilterParser.isGUID(text) { return (text.lowercased(), [:]) }
-        let key = try AlternateKey(text, of: entity)
-        return (key.match(in: tables.rows(entity.logicalName), entity: entity) ?? UUID().uuidString.lowercased(), key.values)
+        let key = try RowKey(text, of: entity)
+        return (try key.id(in: tables, entity: entity, creating: true), key.values)
     }
 }

@@ -373,11 +373,11 @@ public final class DataverseEmulator: Sendable {
                 try perform(action, parameters: parameters, caller: caller, root: root, in: &tables)
             }
         }
-        if let slash = segment.firstIndex(of: "/"), !segment[..<slash].contains("("),
-            segment[slash...].hasPrefix("/Microsoft.Dynamics.CRM.")
-        {
-            let setName = String(segment[..<slash])
-            let name = String(segment[slash...].dropFirst("/Microsoft.Dynamics.CRM.".count))
+        let segments = ODataText.segments(segment)
+        guard segments.count <= 2, !segments.contains(where: { $0.name.isEmpty }) else { throw .resourceNotFound(segment) }
+        if segments.count == 2, segments[0].key == nil, segments[1].name.hasPrefix("Microsoft.Dynamics.CRM.") {
+            let setName = segments[0].name
+            let name = String(segments[1].name.dropFirst("Microsoft.Dynamics.CRM.".count))
             guard let entity = store.schema.entity(forSet: setName) else { throw .resourceNotFound(setName) }
             guard let action = BulkActions(rawValue: name) else {
                 throw DataverseFault(status: 404, code: "0x8006088a", message: "Resource not found for the segment 'Microsoft.Dynamics.CRM.\(name)'.")
@@ -389,56 +389,34 @@ public final class DataverseEmulator: Sendable {
             }
             return answer.map { respond(status: .ok, json: $0) } ?? FlyingFox.HTTPResponse(statusCode: .noContent, headers: Self.noContentHeaders)
         }
-        let setName: String
-        var id: String?
-        var navigation: String?
-        var alternateKey: AlternateKey?
-        if let open = segment.firstIndex(of: "("), let close = segment.firstIndex(of: ")"), open < close {
-            setName = String(segment[..<open])
-            id = String(segment[segment.index(after: open)..<close])
-            let rest = segment[segment.index(after: close)...]
-            if !rest.isEmpty {
-                guard rest.hasPrefix("/"), rest.count > 1 else { throw .resourceNotFound(String(rest)) }
-                navigation = String(rest.dropFirst())
-            }
-        } else {
-            setName = segment
+        let setName = segments[0].name
+        let navigation = segments.count == 2 ? segments[1].name : nil
+        guard navigation == nil || segments[0].key != nil, segments.count < 2 || segments[1].key == nil else {
+            throw .resourceNotFound(segment)
         }
         guard let entity = store.schema.entity(forSet: setName) else { throw .resourceNotFound(setName) }
-        if let key = id {
-            if FilterParser.isGUID(key) {
-                id = key.lowercased()
-            } else {
-                let alternate = try AlternateKey(key, of: entity)
-                alternateKey = alternate
-                id = alternate.match(in: store.rows(entity.logicalName), entity: entity)
-                if id == nil {
-                    guard method == "PATCH" else { throw .notFound(entity.logicalName, id: key) }
-                    id = UUID().uuidString.lowercased()
-                }
-            }
-        }
+        let key = try segments[0].key.map { (text) throws(DataverseFault) in try RowKey(text, of: entity) }
         let preferences = Preferences(request.header("Prefer"))
-        if method == "GET", id == nil, let fetch = request.decodedQuery.first(where: { $0.name == "fetchXml" })?.value {
+        if method == "GET", key == nil, let fetch = request.decodedQuery.first(where: { $0.name == "fetchXml" })?.value {
             return try fetchXML(entity, text: fetch, preferences: preferences, root: root)
         }
-        if let navigation, let id {
+        if let navigation, let key {
             guard method == "GET" else { throw .methodNotAllowed(method, segment) }
-            return try queryRelated(entity, id: id, navigation: navigation, request: request, preferences: preferences, root: root)
+            return try queryRelated(entity, key: key, navigation: navigation, request: request, preferences: preferences, root: root)
         }
         var options = method == "GET" ? try parseOptions(request, entity: entity) : QueryOptions()
         options.formattedValues = preferences.formattedValues
         let fields = ["POST", "PATCH"].contains(method) ? try Self.parseObject(body) : [:]
         let ifMatch = request.header("If-Match")
         return try transaction(onBehalfOf: onBehalfOf) { (tables) throws(DataverseFault) in
+            let id = try key?.id(in: tables, entity: entity, creating: method == "PATCH")
             switch (method, id) {
             case ("GET", nil):
                 return try queryCollection(entity, request: request, options: options, preferences: preferences, root: root, in: tables)
             case ("GET", let id?):
-                let pageSize = min(preferences.maxPageSize ?? Self.maximumPageSize, Self.maximumPageSize)
                 let row = try tables.retrieve(
                     entity, id: id, options: options,
-                    collections: ExpandedCollections(root: root, nested: options.nestsExpand, pageSize: pageSize))
+                    collections: ExpandedCollections(root: root, nested: options.nestsExpand, pageSize: Self.pageSize(preferences)))
                 return respond(status: .ok, json: Self.adding(context: "\(root)/$metadata#\(setName)/$entity", to: row))
             case ("POST", nil):
                 let newId = try SalesBehavior.create(entity, body: fields, callerId: caller, in: &tables)
@@ -459,7 +437,7 @@ public final class DataverseEmulator: Sendable {
                     throw .duplicate(entity.logicalName, id: id)
                 }
                 if tables.row(entity.logicalName, id: id) == nil && ifMatch == nil {
-                    var withKey = fields.merging(alternateKey?.values ?? [:]) { own, _ in own }
+                    var withKey = fields.merging(key?.values ?? [:]) { own, _ in own }
                     withKey[entity.primaryIdAttribute] = .string(id)
                     _ = try SalesBehavior.create(entity, body: withKey, callerId: caller, in: &tables)
                 } else {
@@ -534,7 +512,7 @@ public final class DataverseEmulator: Sendable {
     /// `GET <set>(<id>)/<collection>`: the related rows of one row, as a collection read of their table; what
     /// a `<property>@odata.nextLink` points at.
     private func queryRelated(
-        _ entity: EntityDefinition, id: String, navigation: String, request: FlyingFox.HTTPRequest, preferences: Preferences,
+        _ entity: EntityDefinition, key: RowKey, navigation: String, request: FlyingFox.HTTPRequest, preferences: Preferences,
         root: String
     ) throws(DataverseFault) -> FlyingFox.HTTPResponse {
         guard let collection = entity.collectionNavigations[navigation], let target = store.schema.entities[collection.target]
@@ -542,6 +520,7 @@ public final class DataverseEmulator: Sendable {
         var options = try parseOptions(request, entity: target)
         options.formattedValues = preferences.formattedValues
         return try store.transaction { (tables) throws(DataverseFault) in
+            let id = try key.id(in: tables, entity: entity, creating: false)
             guard tables.row(entity.logicalName, id: id) != nil else { throw .notFound(entity.logicalName, id: id) }
             return try queryCollection(
                 target, request: request, options: options, preferences: preferences, root: root, in: tables,
@@ -618,7 +597,7 @@ public final class DataverseEmulator: Sendable {
             answer["@odata.deltaLink"] = .string(deltaLink(tables.currentVersion))
             return FlyingFox.HTTPResponse(statusCode: .ok, headers: headers, body: Data(JSONValue.object(answer).serialized()))
         }
-        let pageSize = min(preferences.maxPageSize ?? Self.maximumPageSize, Self.maximumPageSize)
+        let pageSize = Self.pageSize(preferences)
         let page = try tables.query(
             entity, options: options, pageSize: pageSize, parent: parent,
             collections: ExpandedCollections(root: root, nested: options.nestsExpand, pageSize: pageSize))
@@ -666,6 +645,11 @@ public final class DataverseEmulator: Sendable {
             throw .badRequest("The request body is not a JSON object.")
         }
         return members
+    }
+
+    /// The rows per page a read asked for (`odata.maxpagesize`), at most Dataverse's 5000.
+    private static func pageSize(_ preferences: Preferences) -> Int {
+        min(preferences.maxPageSize ?? maximumPageSize, maximumPageSize)
     }
 
     /// The headers of a 204: no body, so no `Content-Type`, as Dataverse answers.

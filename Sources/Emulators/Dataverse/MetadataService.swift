@@ -39,7 +39,7 @@ struct MetadataService {
     func answer(_ path: String, query: [(name: String, value: String)]) throws(DataverseFault) -> JSONValue {
         let options: QueryOptions
         do { options = try QueryOptions.parse(query) } catch { throw .badQuery(error) }
-        let segments = Self.segments(path)
+        let segments = ODataText.segments(path)
         guard segments.first?.name == "EntityDefinitions" else { throw .resourceNotFound(path) }
         let entityType = Self.definition("EntityMetadata", Self.entityProperties)
         guard segments.count > 1 || segments[0].key != nil else {
@@ -92,33 +92,6 @@ struct MetadataService {
     private static func logicalName(_ key: String) -> String? {
         guard key.hasPrefix("LogicalName='"), key.hasSuffix("'") else { return nil }
         return String(key.dropFirst("LogicalName='".count).dropLast()).lowercased()
-    }
-
-    /// `A(key)/B/C` as names with their keys; parentheses may hold quoted text.
-    private static func segments(_ path: String) -> [(name: String, key: String?)] {
-        var result: [(String, String?)] = []
-        var name = ""
-        var key: String?
-        var inKey = false
-        var quoted = false
-        for character in path {
-            if inKey {
-                if character == "'" { quoted.toggle() }
-                if character == ")" && !quoted { inKey = false; continue }
-                key?.append(character)
-            } else if character == "(" {
-                inKey = true
-                key = ""
-            } else if character == "/" {
-                result.append((name, key))
-                name = ""
-                key = nil
-            } else {
-                name.append(character)
-            }
-        }
-        result.append((name, key))
-        return result
     }
 
     private static func metadataId(_ entity: EntityDefinition) -> String {

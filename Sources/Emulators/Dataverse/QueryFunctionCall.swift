@@ -32,14 +32,14 @@ struct QueryFunctionCall: Sendable, Equatable {
             throw QueryError("The query function 'Microsoft.Dynamics.CRM.\(name)' is not supported by the emulator (docs/emulators.md lists those it is).")
         }
         var named: [String: [String]] = [:]
-        for argument in try split(arguments, at: ",") {
+        for argument in try ODataText.splitTopLevel(arguments, separator: ",") {
             guard let equals = argument.firstIndex(of: "=") else {
                 throw QueryError("Syntax error in the arguments of Microsoft.Dynamics.CRM.\(name): '\(argument)'.")
             }
             let key = argument[..<equals].trimmingCharacters(in: .whitespaces)
             let value = argument[argument.index(after: equals)...].trimmingCharacters(in: .whitespaces)
             if value.hasPrefix("["), value.hasSuffix("]") {
-                named[key] = try split(String(value.dropFirst().dropLast()), at: ",").map { (item) throws(QueryError) in try literal(item) }
+                named[key] = try ODataText.splitTopLevel(String(value.dropFirst().dropLast()), separator: ",").map { (item) throws(QueryError) in try literal(item) }
             } else {
                 named[key] = [try literal(value)]
             }
@@ -54,40 +54,10 @@ struct QueryFunctionCall: Sendable, Equatable {
         return .query(QueryFunctionCall(function: function, property: property, values: values))
     }
 
-    /// Splits at `separator` outside quotes and brackets.
-    private static func split(_ text: String, at separator: Character) throws(QueryError) -> [String] {
-        var parts: [String] = []
-        var current = ""
-        var quote: Character?
-        var depth = 0
-        for character in text {
-            if let open = quote {
-                if character == open { quote = nil }
-            } else if character == "'" || character == "\"" {
-                quote = character
-            } else if character == "[" {
-                depth += 1
-            } else if character == "]" {
-                depth -= 1
-            } else if character == separator, depth == 0 {
-                parts.append(current)
-                current = ""
-                continue
-            }
-            current.append(character)
-        }
-        guard quote == nil, depth == 0 else { throw QueryError("Syntax error in query function arguments '\(text)'.") }
-        if !current.trimmingCharacters(in: .whitespaces).isEmpty { parts.append(current) }
-        return parts
-    }
-
     /// A value as written: '…' with '' for a quote, "…", or a bare word.
     private static func literal(_ text: String) throws(QueryError) -> String {
+        if let quoted = ODataText.unquoted(text) { return quoted }
         let value = text.trimmingCharacters(in: .whitespaces)
-        if value.count >= 2, value.hasPrefix("'"), value.hasSuffix("'") {
-            return String(value.dropFirst().dropLast()).replacingOccurrences(of: "''", with: "'")
-        }
-        if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { return String(value.dropFirst().dropLast()) }
         guard !value.isEmpty, !value.contains(where: { "'\"[]".contains($0) }) else {
             throw QueryError("Syntax error in query function value '\(text)'.")
         }

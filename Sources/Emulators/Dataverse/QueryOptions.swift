@@ -74,13 +74,13 @@ struct QueryOptions: Sendable {
             guard expandNesting < Self.maximumExpandNesting else {
                 throw QueryError("$expand nests deeper than \(Self.maximumExpandNesting) levels in '\(value)'.")
             }
-            expand = try Self.splitTopLevel(value, separator: ",").map { (item) throws(QueryError) -> Expand in
+            expand = try ODataText.splitTopLevel(value, separator: ",").map { (item) throws(QueryError) -> Expand in
                 guard let open = item.firstIndex(of: "(") else {
                     return Expand(navigation: item.trimmingCharacters(in: .whitespaces), options: QueryOptions())
                 }
                 guard item.hasSuffix(")") else { throw QueryError("Syntax error in $expand '\(value)'.") }
                 let inner = String(item[item.index(after: open)..<item.index(before: item.endIndex)])
-                let nested = try Self.splitTopLevel(inner, separator: ";").map { (option) throws(QueryError) in
+                let nested = try ODataText.splitTopLevel(inner, separator: ";").map { (option) throws(QueryError) in
                     guard let equals = option.firstIndex(of: "=") else {
                         throw QueryError("Syntax error in $expand '\(value)'.")
                     }
@@ -102,31 +102,6 @@ struct QueryOptions: Sendable {
         default:
             skipAfter = try RowOrdering.key(fromToken: value)
         }
-    }
-
-    /// Splits at `separator` outside parentheses and string literals.
-    private static func splitTopLevel(_ text: String, separator: Character) throws(QueryError) -> [String] {
-        var parts: [String] = []
-        var current = ""
-        var depth = 0
-        var inString = false
-        for character in text {
-            if character == "'" { inString.toggle() }
-            if !inString {
-                if character == "(" { depth += 1 }
-                if character == ")" { depth -= 1 }
-                if depth < 0 { throw QueryError("Unbalanced parentheses in '\(text)'.") }
-                if character == separator && depth == 0 {
-                    parts.append(current)
-                    current = ""
-                    continue
-                }
-            }
-            current.append(character)
-        }
-        guard depth == 0 else { throw QueryError("Unbalanced parentheses in '\(text)'.") }
-        if !current.isEmpty { parts.append(current) }
-        return parts
     }
 
     /// Whether an `$expand` anywhere in these options has an `$expand` of its own. Dataverse then pages every

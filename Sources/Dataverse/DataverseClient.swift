@@ -185,7 +185,8 @@ public final class DataverseClient: Sendable {
         _ = try send(.delete, "\(entitySet)(\(id))", extraHeaders: ["If-Match": ifMatch])
     }
 
-    /// Runs an unbound action, such as `FulfillSalesOrder`, and returns its answer (null when it has none).
+    /// Runs an action at its path, unbound (`CancelSalesOrder`) or bound
+    /// (`salesorders/Microsoft.Dynamics.CRM.FulfillSalesOrder`), and returns its answer (null when it has none).
     @discardableResult
     public func execute(_ action: String, parameters: JSONValue) throws(DataverseError) -> JSONValue {
         try send(.post, action, body: parameters)

@@ -49,16 +49,30 @@ public enum SalesOrderProcessing {
         )
     }
 
-    /// Whether an order in `state` (with `status`) may be closed as fulfilled with `newStatus`
-    /// (`FulfillSalesOrder`): an open order, or one fulfilled in part, may become Complete or Partial.
-    public static func fulfill(state: OrderState, status: OrderStatus?, newStatus: OrderStatus) -> RuleVerdict {
+    /// Whether an order in `state` may be closed as fulfilled with `newStatus` (`FulfillSalesOrder`): only an open
+    /// order. "You can't update or change an order after it has been closed, or if it has been partially or
+    /// completely fulfilled" ([Create or edit an order](https://learn.microsoft.com/dynamics365/sales/create-edit-order-sales)).
+    public static func fulfill(state: OrderState, newStatus: OrderStatus) -> RuleVerdict {
         guard newStatus.state == .fulfilled else {
             return .refused("FulfillSalesOrder takes Status 100001 (Complete) or 100002 (Partial), not \(newStatus.rawValue).")
         }
-        switch state {
-        case .active, .submitted: return .allowed
-        case .fulfilled where status == .partial: return .allowed
-        default: return .refused("An order that is \(state.label)/\(status?.label ?? "?") cannot be fulfilled.")
+        return state == .active || state == .submitted
+            ? .allowed : .refused("An order that is \(state.label) is closed; it cannot be fulfilled again.")
+    }
+
+    /// Whether an order's state may change from `current` to `requested` by an update of `statecode` (SetState):
+    /// Canceled and Fulfilled are reached only through their actions; a closed order stays closed, except that a
+    /// Fulfilled one may be marked Invoiced (docs/sop-rules.md: the documentation lists no transitions).
+    public static func setState(from current: OrderState, to requested: OrderState) -> RuleVerdict {
+        switch (current, requested) {
+        case (_, .canceled), (_, .fulfilled):
+            return .refused(
+                "The state of an order changes to \(requested.label) through \(requested == .canceled ? "CancelSalesOrder" : "FulfillSalesOrder"), not an update."
+            )
+        case (.active, _), (.submitted, _), (.fulfilled, .invoiced):
+            return .allowed
+        default:
+            return .refused("An order that is \(current.label) is closed; it cannot become \(requested.label).")
         }
     }
 

@@ -31,6 +31,7 @@ import Testing
             body: [
                 "salesorderid@odata.bind": .string("/salesorders(\(orderId))"),
                 "productid@odata.bind": .string("/products(\(DemoData.guid("dd", 2)))"), "quantity": 4,
+                "uomid@odata.bind": .string("/uoms(\(DemoData.unitId))"),
             ], token: Self.seller, headers: ["Prefer": "return=representation"])
         #expect(line.status == 201)
         let lineRow = try JSONParser.parse(line.body)
@@ -61,6 +62,7 @@ import Testing
                 body: [
                     "salesorderid@odata.bind": .string("/salesorders(\(orderId))"),
                     "productid@odata.bind": .string("/products(\(DemoData.guid("dd", 1)))"), "quantity": 1,
+                    "uomid@odata.bind": .string("/uoms(\(DemoData.unitId))"),
                 ], token: Self.seller),
             try await fixture.webAPI(.patch, "salesorderdetails(\(lineId))", body: ["quantity": 40], token: Self.seller),
             try await fixture.webAPI(.delete, "salesorderdetails(\(lineId))", token: Self.seller),

@@ -28,7 +28,7 @@ extension SyncFixture {
                 body: [
                     "salesorderid@odata.bind": .string("/salesorders(\(orderId))"),
                     "productid@odata.bind": .string("/products(\(DemoData.guid("dd", line.product)))"),
-                    "quantity": .int(line.quantity), "lineitemnumber": .int(index + 1),
+                    "uomid@odata.bind": .string("/uoms(\(DemoData.unitId))"), "quantity": .int(line.quantity), "lineitemnumber": .int(index + 1),
                 ], token: seller)
             guard added.isSuccess else { throw BuiltProcessError(message: "adding a line failed: \(added.bodyText)") }
         }

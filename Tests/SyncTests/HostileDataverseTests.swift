@@ -144,7 +144,8 @@ import Transfers
     @Test func anOrderThatCannotBeMappedIsJournaledDeadAndGoesBackToTheSalesperson() async throws {
         let fixture = try await SyncFixture(seedDemoData: true)
         let store = fixture.suite.dataverse.store
-        let orderId = try await fixture.submitOrderAsSalesperson(lines: [(product: 1, quantity: 2)], orderNumber: "")
+        let orderId = try await fixture.submitOrderAsSalesperson(lines: [(product: 1, quantity: 2)])
+        try store.update("salesorder", id: orderId, body: ["ordernumber": ""], ifMatch: nil, caller: nil)
         let runtime = try fixture.runtime()
 
         let report = await runtime.engine.runCycle()

@@ -37,19 +37,30 @@ import Testing
                     ], ifMatch: "W/\"42\""))
     }
 
-    @Test func shippedAndCanceledAreTheActionsThatCloseTheOrder() throws {
+    /// A complete shipment and a cancellation close the order through their actions, addressed as their
+    /// references bind them and with a typed `OrderClose`; a partial shipment leaves the order open and
+    /// shows the date shipped.
+    @Test func completeShipmentsAndCancellationsCloseTheOrderAndPartialShipmentsDoNot() throws {
         guard case .action(let name, let parameters) = InboundWrites.write(
-            for: try event(.shipped, ["complete": false]), kind: .shipped, order: order, now: now)
-        else { Issue.record("shipped is an action"); return }
-        #expect(name == "FulfillSalesOrder")
-        #expect(parameters["Status"] == .int(OrderStatus.partial.rawValue))
+            for: try event(.shipped, ["complete": true]), kind: .shipped, order: order, now: now)
+        else { Issue.record("a complete shipment is an action"); return }
+        #expect(name == "salesorders/Microsoft.Dynamics.CRM.FulfillSalesOrder")
+        #expect(parameters["Status"] == .int(OrderStatus.complete.rawValue))
+        #expect(parameters["OrderClose"]?["@odata.type"] == "Microsoft.Dynamics.CRM.orderclose")
         #expect(parameters["OrderClose"]?["salesorderid@odata.bind"] == .string("/salesorders(\(order.id))"))
         guard case .action(let cancel, let cancelParameters) = InboundWrites.write(
             for: try event(.canceled, ["reason": "out of stock"]), kind: .canceled, order: order, now: now)
         else { Issue.record("canceled is an action"); return }
         #expect(cancel == "CancelSalesOrder")
         #expect(cancelParameters["OrderClose"]?["subject"] == "Canceled by the back office: out of stock")
+        #expect(cancelParameters["OrderClose"]?["@odata.type"] == "Microsoft.Dynamics.CRM.orderclose")
         #expect(cancelParameters["Status"] == .int(OrderStatus.noMoney.rawValue))
+        let partial = InboundWrites.write(
+            for: try event(.shipped, ["complete": false, "shippedAt": "2027-01-14T10:00:00Z"]), kind: .shipped, order: order, now: now)
+        guard case .updateOrder(let changes, let etag) = partial else { Issue.record("a partial shipment is an update"); return }
+        #expect(etag == "W/\"42\"")
+        #expect(changes["datefulfilled"] == "2027-01-14T10:00:00Z")
+        #expect(changes["statecode"] == nil, "the order stays open")
     }
 
     @Test func aReturnedOrderGoesBackToTheSalespersonUnsent() throws {
@@ -81,26 +92,38 @@ import Testing
                 return ["productid@odata.bind": "/products(p2)"]
             })
         #expect(looked == [2], "only a new line needs its product")
-        #expect(requests.map(\.method) == [.patch, .patch, .delete, .patch])
+        #expect(requests.map(\.method) == [.patch, .patch, .patch, .delete, .patch])
         #expect(requests[0].headers["If-Match"] == "W/\"1\"")
+        #expect(requests[0].body?["baseamount"] != nil, "an update may set a line's amounts")
+        let created = "salesorderdetails(\(DeterministicID.make("salesorderdetail", "BO-000001", "2")))"
         #expect(requests[1].headers["If-None-Match"] == "*")
-        #expect(requests[1].path == "salesorderdetails(\(DeterministicID.make("salesorderdetail", "BO-000001", "2")))")
-        #expect(requests[2].path == "salesorderdetails(gone)")
-        #expect(requests[3].path == "salesorders(\(order.id))")
-        #expect(requests[3].headers["If-Match"] == "W/\"42\"")
-        #expect(requests[3].body?["totalamount"] == "22.00")
+        #expect(requests[1].path == created)
+        #expect(requests[1].body?["baseamount"] == nil, "a create may not: the amounts follow")
+        #expect(requests[2].path == created)
+        #expect(requests[2].body?["extendedamount"] != nil)
+        #expect(requests[3].path == "salesorderdetails(gone)")
+        #expect(requests[4].path == "salesorders(\(order.id))")
+        #expect(requests[4].headers["If-Match"] == "W/\"42\"")
+        #expect(requests[4].body?["totalamount"] == "22.00")
     }
 
-    @Test func anInvoiceAndItsLinesHaveIdsARetryFindsAgain() throws {
+    /// One changeset of upserts with ids a retry finds again; amounts and totals after the rows exist.
+    @Test func anInvoiceAndItsLinesAreOneChangesetARetryRewrites() throws {
         let event = try event(
-            .invoiced, ["invoiceNumber": "INV-9", "lines": [["lineNumber": 1, "quantity": 1]], "totals": ["totalAmount": "5"]])
-        let invoice = InboundWrites.invoice(event, order: order)
-        #expect(invoice.id == DeterministicID.make("invoice", "INV-9"))
-        #expect(invoice.fields["customerid_account@odata.bind"] == "/accounts(a1)")
-        #expect(invoice.fields["name"] == "INV-9 for SO-01001")
-        let lines = InboundWrites.invoiceLines(event) { _ in ["isproductoverridden": true] }
-        #expect(lines.map(\.id) == [DeterministicID.make("invoicedetail", "INV-9", "1")])
-        #expect(lines.first?.fields["invoiceid@odata.bind"] == .string("/invoices(\(invoice.id))"))
+            .invoiced,
+            ["invoiceNumber": "INV-9", "lines": [["lineNumber": 1, "quantity": 1, "baseAmount": "5"]], "totals": ["totalAmount": "5"]])
+        let requests = InboundWrites.invoiceRequests(event, order: order) { _ in ["isproductoverridden": true] }
+        let invoice = "invoices(\(DeterministicID.make("invoice", "INV-9")))"
+        let line = "invoicedetails(\(DeterministicID.make("invoicedetail", "INV-9", "1")))"
+        #expect(requests.map(\.path) == [invoice, line, line, invoice])
+        #expect(requests.allSatisfy { $0.method == .patch && $0.headers["If-Match"] == nil && $0.headers["If-None-Match"] == nil }, "upserts: a retry rewrites the same rows")
+        #expect(requests[0].body?["customerid_account@odata.bind"] == "/accounts(a1)")
+        #expect(requests[0].body?["name"] == "INV-9 for SO-01001")
+        #expect(requests[0].body?["totalamount"] == nil, "totals are not valid for create")
+        #expect(requests[1].body?["invoiceid@odata.bind"] == .string("/\(invoice)"))
+        #expect(requests[1].body?["baseamount"] == nil)
+        #expect(requests[2].body?["baseamount"] == "5")
+        #expect(requests[3].body?["totalamount"] == "5")
         #expect(InboundWrites.invoicedOrder["statecode"] == .int(OrderState.invoiced.rawValue))
     }
 

@@ -366,7 +366,7 @@ public final class DataverseEmulator: Sendable {
             guard method == "GET" else { throw .methodNotAllowed(method, segment) }
             return respond(status: .ok, json: whoAmI(caller: caller, root: root))
         }
-        if let action = Action(rawValue: segment) {
+        if let action = Action(rawValue: segment), action.boundSet == nil {
             guard method == "POST" else { throw .methodNotAllowed(method, segment) }
             let parameters = try Self.parseObject(body)
             return try transaction(onBehalfOf: onBehalfOf) { (tables) throws(DataverseFault) in
@@ -379,6 +379,13 @@ public final class DataverseEmulator: Sendable {
             let setName = segments[0].name
             let name = String(segments[1].name.dropFirst("Microsoft.Dynamics.CRM.".count))
             guard let entity = store.schema.entity(forSet: setName) else { throw .resourceNotFound(setName) }
+            if let action = Action(rawValue: name), action.boundSet == setName {
+                guard method == "POST" else { throw .methodNotAllowed(method, segment) }
+                let parameters = try Self.parseObject(body)
+                return try transaction(onBehalfOf: onBehalfOf) { (tables) throws(DataverseFault) in
+                    try perform(action, parameters: parameters, caller: caller, root: root, in: &tables)
+                }
+            }
             guard let action = BulkActions(rawValue: name) else {
                 throw DataverseFault(status: 404, code: "0x8006088a", message: "Resource not found for the segment 'Microsoft.Dynamics.CRM.\(name)'.")
             }
@@ -453,13 +460,19 @@ public final class DataverseEmulator: Sendable {
         }
     }
 
-    /// The unbound actions the emulator serves.
+    /// The Sales actions the emulator serves, addressed as their references bind them.
     private enum Action: String {
         case calculatePrice = "CalculatePrice"
         case recalculatePrice = "RecalculatePrice"
         case convertSalesOrderToInvoice = "ConvertSalesOrderToInvoice"
         case fulfillSalesOrder = "FulfillSalesOrder"
         case cancelSalesOrder = "CancelSalesOrder"
+
+        /// The entity set a bound action is called on (`salesorders/Microsoft.Dynamics.CRM.FulfillSalesOrder`, bound to
+        /// the salesorder collection in its reference and in "Use Web API actions"); nil for an unbound action.
+        var boundSet: String? {
+            self == .fulfillSalesOrder ? "salesorders" : nil
+        }
     }
 
     private func perform(

@@ -16,7 +16,7 @@ public struct DataverseFault: Error, Sendable {
     public var body: JSONValue { ["error": ["code": .string(code), "message": .string(message)]] }
 
     static func badQuery(_ error: QueryError) -> DataverseFault {
-        DataverseFault(status: 400, code: "0x80060888", message: error.message)
+        DataverseFault(status: 400, code: error.code, message: error.message)
     }
 
     static func badRequest(_ message: String) -> DataverseFault {
@@ -28,7 +28,7 @@ public struct DataverseFault: Error, Sendable {
     }
 
     static func resourceNotFound(_ segment: String) -> DataverseFault {
-        DataverseFault(status: 404, code: "0x80060888", message: "Resource not found for the segment '\(segment)'.")
+        DataverseFault(status: 404, code: "0x8006088a", message: "Resource not found for the segment '\(segment)'.")
     }
 
     static let versionMismatch = DataverseFault(

@@ -39,19 +39,23 @@ public struct DataverseSchema: Sendable {
     ]
 
     private static func table(
-        _ logicalName: String, set: String, columns: [String: AttributeType], createOnly: Set<String> = [],
+        _ logicalName: String, set: String, columns: [String: AttributeType], notValidForCreate: Set<String> = [],
+        notValidForUpdate: Set<String> = [],
         single: [String: EntityDefinition.SingleNavigation] = [:],
-        collections: [String: EntityDefinition.CollectionNavigation] = [:], alternateKeys: [[String]] = []
+        collections: [String: EntityDefinition.CollectionNavigation] = [:], alternateKeys: [[String]] = [],
+        hierarchyLookup: String? = nil
     ) -> EntityDefinition {
         var attributes = columns.merging(audit) { own, _ in own }
         attributes["\(logicalName)id"] = .guid
         var definition = EntityDefinition(
             logicalName: logicalName, entitySetName: set, primaryIdAttribute: "\(logicalName)id",
-            attributes: attributes, createOnly: createOnly, singleNavigations: single,
-            collectionNavigations: collections)
+            attributes: attributes, singleNavigations: single, collectionNavigations: collections)
+        definition.notValidForCreate = notValidForCreate.union(audit.keys)
+        definition.notValidForUpdate = notValidForUpdate.union(audit.keys).union(["\(logicalName)id"])
         definition.schemaName = schemaNames[logicalName] ?? logicalName
         definition.primaryNameAttribute = ["name", "fullname", "subject", "currencyname"].first { attributes[$0] != nil }
         definition.alternateKeys = alternateKeys
+        definition.hierarchyLookup = hierarchyLookup
         definition.picklists = picklists.filter { attributes[$0.key] == .integer }
         return definition
     }
@@ -60,7 +64,7 @@ public struct DataverseSchema: Sendable {
     /// price list, currency, discounts, freight and the computed totals, plus `columns` of its own.
     private static func pricedHeader(
         _ logicalName: String, set: String, lines: String, linesNavigation: String, columns: [String: AttributeType],
-        createOnly: Set<String> = [], single: [String: EntityDefinition.SingleNavigation] = [:],
+        notValidForUpdate: Set<String> = [], single: [String: EntityDefinition.SingleNavigation] = [:],
         collections: [String: EntityDefinition.CollectionNavigation] = [:], alternateKeys: [[String]] = []
     ) -> EntityDefinition {
         let common: [String: AttributeType] = [
@@ -76,7 +80,12 @@ public struct DataverseSchema: Sendable {
             "transactioncurrencyid": .lookup(targets: ["transactioncurrency"]),
         ]
         return table(
-            logicalName, set: set, columns: common.merging(columns) { _, own in own }, createOnly: createOnly,
+            logicalName, set: set, columns: common.merging(columns) { _, own in own },
+            notValidForCreate: [
+                "statecode", "ispricelocked", "totalamount", "totallineitemamount", "totallineitemdiscountamount",
+                "totaldiscountamount", "totalamountlessfreight", "totaltax",
+            ],
+            notValidForUpdate: notValidForUpdate.union(["transactioncurrencyid"]),
             single: [
                 "customerid_account": .init(lookup: "customerid", target: "account"),
                 "owninguser": .init(lookup: "ownerid", target: "systemuser"),
@@ -100,6 +109,8 @@ public struct DataverseSchema: Sendable {
                 "productid": .lookup(targets: ["product"]), "uomid": .lookup(targets: ["uom"]),
                 "\(header)id": .lookup(targets: [header]),
             ],
+            notValidForCreate: ["baseamount", "extendedamount", "volumediscountamount"],
+            notValidForUpdate: ["volumediscountamount", "isproductoverridden"],
             single: [
                 "productid": .init(lookup: "productid", target: "product"),
                 "uomid": .init(lookup: "uomid", target: "uom"),
@@ -127,9 +138,11 @@ public struct DataverseSchema: Sendable {
             columns: [
                 "name": .string, "accountnumber": .string, "emailaddress1": .string, "telephone1": .string,
                 "address1_line1": .string, "address1_city": .string, "address1_postalcode": .string,
-                "address1_country": .string, "industrycode": .integer,
+                "address1_country": .string, "industrycode": .integer, "parentaccountid": .lookup(targets: ["account"]),
             ],
-            alternateKeys: [["accountnumber"]]),
+            single: ["parentaccountid": .init(lookup: "parentaccountid", target: "account")],
+            collections: ["child_accounts": .init(target: "account", referencingLookup: "parentaccountid")],
+            alternateKeys: [["accountnumber"]], hierarchyLookup: "parentaccountid"),
         table(
             "product", set: "products",
             columns: [
@@ -157,8 +170,8 @@ public struct DataverseSchema: Sendable {
                 "ordernumber": .string, "submitdate": .dateTime, "submitstatus": .integer,
                 "submitstatusdescription": .memo, "lastbackofficesubmit": .dateTime, "requestdeliveryby": .dateTime,
                 "paymenttermscode": .integer, "freighttermscode": .integer, "shippingmethodcode": .integer,
+                "datefulfilled": .dateTime,
             ],
-            createOnly: ["ordernumber"],
             collections: ["SalesOrder_Annotation": .init(target: "annotation", referencingLookup: "objectid")],
             alternateKeys: [["ordernumber"]]),
         pricedLine("salesorderdetail", set: "salesorderdetails", header: "salesorder"),
@@ -168,12 +181,12 @@ public struct DataverseSchema: Sendable {
         pricedLine("opportunityproduct", set: "opportunityproducts", header: "opportunity"),
         pricedHeader(
             "quote", set: "quotes", lines: "quotedetail", linesNavigation: "quote_details",
-            columns: ["quotenumber": .string], createOnly: ["quotenumber"]),
+            columns: ["quotenumber": .string], notValidForUpdate: ["quotenumber"]),
         pricedLine("quotedetail", set: "quotedetails", header: "quote"),
         pricedHeader(
             "invoice", set: "invoices", lines: "invoicedetail", linesNavigation: "invoice_details",
             columns: ["invoicenumber": .string, "salesorderid": .lookup(targets: ["salesorder"])],
-            createOnly: ["invoicenumber"], single: ["salesorderid": .init(lookup: "salesorderid", target: "salesorder")]),
+            notValidForUpdate: ["invoicenumber"], single: ["salesorderid": .init(lookup: "salesorderid", target: "salesorder")]),
         pricedLine("invoicedetail", set: "invoicedetails", header: "invoice"),
         table(
             "annotation", set: "annotations",

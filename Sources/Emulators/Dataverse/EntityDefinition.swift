@@ -1,3 +1,5 @@
+import JSON
+
 /// One table the emulator serves: its names, columns and navigation properties.
 public struct EntityDefinition: Sendable {
     /// A single-valued navigation property, backed by a lookup column.
@@ -24,8 +26,10 @@ public struct EntityDefinition: Sendable {
     public var primaryIdAttribute: String
     /// The columns by logical name (lookups by their name without `_…_value`).
     public var attributes: [String: AttributeType]
-    /// Columns that a create may set but an update ignores, as Dataverse does.
-    public var createOnly: Set<String>
+    /// Columns a create may not set (`IsValidForCreate` false in the table reference): a create ignores them.
+    public var notValidForCreate: Set<String> = []
+    /// Columns an update may not set (`IsValidForUpdate` false): an update ignores them.
+    public var notValidForUpdate: Set<String> = []
     /// Single-valued navigation properties by name.
     public var singleNavigations: [String: SingleNavigation]
     /// Collection-valued navigation properties by name.
@@ -37,8 +41,21 @@ public struct EntityDefinition: Sendable {
     /// The alternate keys: each a set of columns that identifies a row in a URL, such as
     /// `accounts(accountnumber='A-1001')`.
     public var alternateKeys: [[String]] = []
+    /// The lookup of the table's hierarchical relationship (its parent row), such as account's
+    /// `parentaccountid`: what the `Above` and `Under` query functions follow.
+    public var hierarchyLookup: String?
     /// The choice columns (`PicklistAttributeMetadata`): their options, value and label.
     public var picklists: [String: [(value: Int, label: String)]] = [:]
+
+    /// The body of a create (`creating`) or an update without the columns that operation may not set, as
+    /// Dataverse ignores them (docs/dataverse-choices.md).
+    func writable(_ body: [String: JSONValue], creating: Bool) -> [String: JSONValue] {
+        let refused = creating ? notValidForCreate : notValidForUpdate
+        return body.filter { name, _ in
+            guard name.hasSuffix("@odata.bind") else { return !refused.contains(name) }
+            return bindingLookup(String(name.dropLast("@odata.bind".count))).map { !refused.contains($0.lookup) } ?? true
+        }
+    }
 
     /// The type of the property as it appears in a row or a query: `_x_value` resolves to lookup `x`.
     func propertyType(_ property: String) -> AttributeType? {

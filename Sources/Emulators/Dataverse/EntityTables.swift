@@ -23,6 +23,8 @@ public struct EntityTables: Sendable {
     var onBehalfOf: String?
     /// Deleted rows, for change tracking: table, id and the version at deletion.
     private var deletions: [(logicalName: String, id: String, version: Int)] = []
+    /// How many rows of each auto-numbered table have been given a number (`AutoNumbering`).
+    private var autoNumbered: [String: Int] = [:]
 
     /// The current version: a delta token taken now covers every change after it.
     var currentVersion: Int { version }
@@ -68,9 +70,11 @@ public struct EntityTables: Sendable {
         do {
             let ordering = RowOrdering(orderBy: options.orderBy, primaryKey: entity.primaryIdAttribute)
             let parentLookup = parent.map { "_\($0.lookup)_value" }
+            let filter = resolvingHierarchy(options.filter, of: entity)
+            let now = Date()
             var candidates = (tables[entity.logicalName] ?? [:]).values.filter { row in
                 (parentLookup.map { row[$0]?.stringValue == parent?.id } ?? true)
-                    && (options.filter?.matches(row, in: entity) ?? true)
+                    && (filter?.matches(row, in: entity, now: now) ?? true)
             }.map { (key: ordering.sortKey($0), row: $0) }
             let matching = candidates.count
             if let after = options.skipAfter {
@@ -89,6 +93,16 @@ public struct EntityTables: Sendable {
                 nextSkipToken: more ? page.last.map { RowOrdering.token(after: $0.key) } : nil,
                 count: min(matching, 5000))
         }
+    }
+
+    /// `filter` with its hierarchy functions (`Under`, `Above`, …) given the rows they reach in `entity`'s hierarchy.
+    private func resolvingHierarchy(_ filter: FilterExpression?, of entity: EntityDefinition) -> FilterExpression? {
+        guard let filter, let lookup = entity.hierarchyLookup else { return filter }
+        var parent: [String: String] = [:]
+        for (id, row) in tables[entity.logicalName] ?? [:] {
+            if let parentId = row["_\(lookup)_value"]?.stringValue { parent[id] = parentId.lowercased() }
+        }
+        return filter.mappingCalls { $0.resolvingHierarchy(parent: parent) }
     }
 
     /// What Dynamics shows for a value: state and status labels, choice labels, Yes/No, a lookup's name, money in
@@ -202,9 +216,8 @@ public struct EntityTables: Sendable {
                 let lookup = "_\(collection.referencingLookup)_value"
                 let candidates = children[item.navigation].map { $0[id] ?? [] }
                     ?? (tables[target.logicalName] ?? [:]).values.filter { $0[lookup] == id }
-                let related = candidates.filter {
-                    item.options.filter?.matches($0, in: target) ?? true
-                }.sorted { ordering.isOrderedBefore(ordering.sortKey($0), ordering.sortKey($1)) }
+                let filter = resolvingHierarchy(item.options.filter, of: target)
+                let related = candidates.filter { filter?.matches($0, in: target) ?? true }.sorted { ordering.isOrderedBefore(ordering.sortKey($0), ordering.sortKey($1)) }
                 let pageSize = collections?.nested == true ? collections?.pageSize : nil
                 let served = related.prefix(pageSize ?? item.options.top ?? Int.max)
                 output[item.navigation] = .array(
@@ -222,7 +235,8 @@ public struct EntityTables: Sendable {
 
     // MARK: Writes
 
-    /// Creates a row from a Web API body and returns its id.
+    /// Creates a row from a Web API body and returns its id. A quote, order or invoice created
+    /// without its number is numbered as Dynamics' auto-numbering numbers it (`AutoNumbering`).
     /// - Parameters:
     ///   - logicalName: The table.
     ///   - body: Columns and `<navigation>@odata.bind` references; it may carry the primary key.
@@ -235,6 +249,11 @@ public struct EntityTables: Sendable {
             let id = row[entity.primaryIdAttribute]?.stringValue?.lowercased() ?? UUID().uuidString.lowercased()
             guard tables[logicalName]?[id] == nil else { throw .duplicate(logicalName, id: id) }
             row[entity.primaryIdAttribute] = .string(id)
+            if let numbering = AutoNumbering.columns[logicalName], row[numbering.column]?.stringValue?.isEmpty ?? true {
+                let sequence = autoNumbered[logicalName, default: 0]
+                autoNumbered[logicalName] = sequence + 1
+                row[numbering.column] = .string(AutoNumbering.number(prefix: numbering.prefix, sequence: sequence, id: id))
+            }
             let now = Self.timestamp()
             row["createdon"] = .string(now)
             if let caller {
@@ -322,7 +341,6 @@ public struct EntityTables: Sendable {
             if case .lookup = type {
                 throw .badRequest("The lookup '\(name)' is set with '\(name)_<table>@odata.bind', not as a value.")
             }
-            if !isCreate && entity.createOnly.contains(name) { continue }
             try Self.checkType(value, type, property: name)
             row[name] = value
         }

@@ -54,13 +54,24 @@ indirect enum FilterExpression: Sendable, Equatable {
         }
     }
 
-    /// Whether `row` satisfies the expression.
-    func matches(_ row: [String: JSONValue], in entity: EntityDefinition) -> Bool {
+    /// The expression with each query function's calls transformed by `transform`.
+    func mappingCalls(_ transform: (QueryFunctionCall) -> QueryFunctionCall) -> FilterExpression {
         switch self {
-        case .and(let left, let right): return left.matches(row, in: entity) && right.matches(row, in: entity)
-        case .or(let left, let right): return left.matches(row, in: entity) || right.matches(row, in: entity)
-        case .not(let inner): return !inner.matches(row, in: entity)
-        case .query(let call): return call.matches(row, in: entity)
+        case .and(let left, let right): .and(left.mappingCalls(transform), right.mappingCalls(transform))
+        case .or(let left, let right): .or(left.mappingCalls(transform), right.mappingCalls(transform))
+        case .not(let inner): .not(inner.mappingCalls(transform))
+        case .query(let call): .query(transform(call))
+        case .compare, .function: self
+        }
+    }
+
+    /// Whether `row` satisfies the expression at `now` (the time `LastXDays` counts back from).
+    func matches(_ row: [String: JSONValue], in entity: EntityDefinition, now: Date = Date()) -> Bool {
+        switch self {
+        case .and(let left, let right): return left.matches(row, in: entity, now: now) && right.matches(row, in: entity, now: now)
+        case .or(let left, let right): return left.matches(row, in: entity, now: now) || right.matches(row, in: entity, now: now)
+        case .not(let inner): return !inner.matches(row, in: entity, now: now)
+        case .query(let call): return call.matches(row, in: entity, now: now)
         case .function(let function, let property, let argument):
             guard let text = row[property]?.stringValue?.lowercased() else { return false }
             let needle = argument.lowercased()

@@ -32,7 +32,7 @@ struct MetadataService {
     private static func definition(_ name: String, _ properties: [String: AttributeType]) -> EntityDefinition {
         EntityDefinition(
             logicalName: name, entitySetName: name, primaryIdAttribute: "MetadataId", attributes: properties,
-            createOnly: [], singleNavigations: [:], collectionNavigations: [:])
+            singleNavigations: [:], collectionNavigations: [:])
     }
 
     /// Answers a GET of `path` (the segments after the API root, starting `EntityDefinitions`).
@@ -111,8 +111,6 @@ struct MetadataService {
         ]
     }
 
-    private static let audit: Set<String> = ["createdon", "modifiedon", "versionnumber", "createdby", "modifiedby", "modifiedonbehalfby"]
-
     private func attributeRows(_ entity: EntityDefinition) -> [[String: JSONValue]] {
         entity.attributes.keys.sorted().map { name in
             let type = entity.attributes[name]!
@@ -145,8 +143,8 @@ struct MetadataService {
                 "LogicalName": .string(name), "SchemaName": .string(name), "EntityLogicalName": .string(entity.logicalName),
                 "AttributeType": .string(kind), "AttributeTypeName": ["Value": .string("\(kind)Type")],
                 "IsPrimaryId": .bool(name == entity.primaryIdAttribute), "IsPrimaryName": .bool(name == entity.primaryNameAttribute),
-                "IsValidForCreate": .bool(!Self.audit.contains(name)),
-                "IsValidForUpdate": .bool(!Self.audit.contains(name) && !entity.createOnly.contains(name) && name != entity.primaryIdAttribute),
+                "IsValidForCreate": .bool(!entity.notValidForCreate.contains(name)),
+                "IsValidForUpdate": .bool(!entity.notValidForUpdate.contains(name)),
                 "IsValidForRead": true, "IsCustomAttribute": false, "AttributeOf": .null,
             ]
             if case .lookup(let targets) = type { row["Targets"] = .array(targets.map(JSONValue.string)) }

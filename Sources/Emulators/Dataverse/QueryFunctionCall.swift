@@ -5,26 +5,38 @@ import JSON
 /// `Microsoft.Dynamics.CRM.In(PropertyName='ordernumber',PropertyValues=['SO-1','SO-2'])` ("Query functions",
 /// https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/queryfunctions). Values may be
 /// single-quoted (documented) or double-quoted (as Microsoft's Python SDK writes them); they are read as the
-/// column's type, as Dataverse reads them.
+/// column's type, as Dataverse reads them. The hierarchy functions (`Under`, `Above`, …) apply to a table with a
+/// hierarchical relationship (account, through `parentaccountid`) and name its primary key; the rows they reach
+/// are found in the tables before the query runs (`hierarchy`).
 struct QueryFunctionCall: Sendable, Equatable {
     /// The functions the emulator evaluates; other documented ones are refused by name.
     enum Function: String, Sendable {
         case `in` = "In", notIn = "NotIn", between = "Between", notBetween = "NotBetween"
-        case on = "On", onOrAfter = "OnOrAfter", onOrBefore = "OnOrBefore"
+        case on = "On", onOrAfter = "OnOrAfter", onOrBefore = "OnOrBefore", lastXDays = "LastXDays"
+        case above = "Above", aboveOrEqual = "AboveOrEqual", under = "Under", underOrEqual = "UnderOrEqual"
+        case notUnder = "NotUnder"
 
         /// How many values the function takes (nil: one or more).
         var valueCount: Int? {
             switch self {
             case .in, .notIn: nil
             case .between, .notBetween: 2
-            case .on, .onOrAfter, .onOrBefore: 1
+            default: 1
             }
+        }
+
+        /// Whether the function reads the table's hierarchy.
+        var isHierarchical: Bool {
+            [.above, .aboveOrEqual, .under, .underOrEqual, .notUnder].contains(self)
         }
     }
 
     var function: Function
     var property: String
     var values: [String]
+    /// For a hierarchy function: the ids of the rows it reaches (for `NotUnder`, those it excludes), found by
+    /// `EntityTables` before the rows are read; nil until then.
+    var hierarchy: Set<String>?
 
     /// Reads `name(arguments)`.
     static func parse(name: String, arguments: String) throws(QueryError) -> FilterExpression {
@@ -51,7 +63,7 @@ struct QueryFunctionCall: Sendable, Equatable {
         guard values.count == (function.valueCount ?? max(values.count, 1)) else {
             throw QueryError("Microsoft.Dynamics.CRM.\(name) takes \(function.valueCount.map(String.init) ?? "one or more") value(s), not \(values.count).")
         }
-        return .query(QueryFunctionCall(function: function, property: property, values: values))
+        return .query(QueryFunctionCall(function: function, property: property, values: values, hierarchy: nil))
     }
 
     /// A value as written: '…' with '' for a quote, "…", or a bare word.
@@ -76,14 +88,59 @@ struct QueryFunctionCall: Sendable, Equatable {
 
     func validate(against entity: EntityDefinition) throws(QueryError) {
         let type = try QueryError.requireProperty(property, in: entity)
-        if [.on, .onOrAfter, .onOrBefore].contains(function), type != .dateTime {
+        if [.on, .onOrAfter, .onOrBefore, .lastXDays].contains(function), type != .dateTime {
             throw QueryError("Microsoft.Dynamics.CRM.\(function.rawValue) needs a date column; '\(property)' is \(type.edmName).")
+        }
+        if function == .lastXDays {
+            guard let days = Int(values[0]), days >= 0 else {
+                throw QueryError("Microsoft.Dynamics.CRM.LastXDays takes a whole number of days, not '\(values[0])'.")
+            }
+            return
+        }
+        if function.isHierarchical {
+            guard entity.hierarchyLookup != nil else {
+                throw QueryError("Microsoft.Dynamics.CRM.\(function.rawValue) needs a table with a hierarchical relationship; '\(entity.logicalName)' has none.")
+            }
+            guard property == entity.primaryIdAttribute else {
+                throw QueryError("Microsoft.Dynamics.CRM.\(function.rawValue) names the primary key '\(entity.primaryIdAttribute)', not '\(property)'.")
+            }
         }
         _ = try literals(type)
     }
 
-    func matches(_ row: [String: JSONValue], in entity: EntityDefinition) -> Bool {
+    /// The call with the rows its hierarchy function reaches from its value, following `parent` (a row's id to
+    /// its parent's) up or down; other calls are returned unchanged.
+    func resolvingHierarchy(parent: [String: String]) -> QueryFunctionCall {
+        guard function.isHierarchical, let start = values.first?.lowercased() else { return self }
+        var reached: Set<String> = []
+        switch function {
+        case .above, .aboveOrEqual:
+            var current = parent[start]
+            while let id = current, reached.insert(id).inserted { current = parent[id] }
+        default:
+            var children: [String: [String]] = [:]
+            for (child, parentId) in parent { children[parentId, default: []].append(child) }
+            var queue = children[start] ?? []
+            while let id = queue.popLast() {
+                if reached.insert(id).inserted { queue.append(contentsOf: children[id] ?? []) }
+            }
+        }
+        if function == .aboveOrEqual || function == .underOrEqual { reached.insert(start) }
+        var resolved = self
+        resolved.hierarchy = reached
+        return resolved
+    }
+
+    /// Whether `row` satisfies the call at `now` (the time `LastXDays` counts back from).
+    func matches(_ row: [String: JSONValue], in entity: EntityDefinition, now: Date) -> Bool {
         let value = row[property] ?? .null
+        if function.isHierarchical {
+            let reached = value.stringValue.map { hierarchy?.contains($0.lowercased()) == true } ?? false
+            return function == .notUnder ? !reached : reached
+        }
+        if function == .lastXDays {
+            return Self.isWithin(days: Int(values[0]) ?? 0, of: now, value.stringValue)
+        }
         guard !value.isNull, let type = entity.propertyType(property), let literals = try? literals(type) else { return false }
         let order = { (literal: FilterLiteral) in FilterLiteral.compare(value, literal, type: type) }
         switch function {
@@ -97,6 +154,17 @@ struct QueryFunctionCall: Sendable, Equatable {
             guard let day = value.stringValue?.prefix(10), case .dateTime(let text) = literals[0] else { return false }
             let wanted = text.prefix(10)
             return function == .on ? day == wanted : function == .onOrAfter ? day >= wanted : day <= wanted
+        default:
+            return false
         }
+    }
+
+    /// `LastXDays`: from the start (UTC) of the day `days` days before `now`, up to `now` (docs/dataverse-choices.md).
+    private static func isWithin(days: Int, of now: Date, _ text: String?) -> Bool {
+        guard let text, let date = try? Date(text, strategy: .iso8601) else { return false }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let start = calendar.startOfDay(for: now.addingTimeInterval(-Double(days) * 86_400))
+        return date >= start && date <= now
     }
 }

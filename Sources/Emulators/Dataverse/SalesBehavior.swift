@@ -79,63 +79,58 @@ enum SalesBehavior {
 
     // MARK: Writes
 
-    /// POST: creates a row; an order created with `statecode` 1 is submitted as it is created.
+    /// POST: creates a row, without the columns a create may not set (`EntityDefinition.writable`); a new
+    /// quote, order or invoice starts Active, since `statecode` is not valid for create.
     static func create(_ entity: EntityDefinition, body: [String: JSONValue], callerId: String, in tables: inout EntityTables)
         throws(DataverseFault) -> String
     {
+        let fields = entity.writable(body, creating: true)
         guard let table = PricedTable(rawValue: entity.logicalName) else {
-            return try tables.create(entity.logicalName, body: body, caller: callerId)
+            return try tables.create(entity.logicalName, body: fields, caller: callerId)
         }
         let caller = caller(callerId, in: tables)
-        var fields = body
         if let header = table.header {
-            let headerId = try tables.boundId(body, entity: entity, lookup: "\(header.logicalName)id")
+            let headerId = try tables.boundId(fields, entity: entity, lookup: "\(header.logicalName)id")
             guard let headerId else {
                 throw .badRequest("A \(table.logicalName) needs its \(header.logicalName)id@odata.bind.")
+            }
+            if try tables.boundId(fields, entity: entity, lookup: "productid") != nil,
+                try tables.boundId(fields, entity: entity, lookup: "uomid") == nil
+            {
+                throw refusal(
+                    "A \(table.logicalName) of an existing product needs its unit: bind uomid@odata.bind to one of the product's units.")
             }
             try checkEditable(order(of: header, row: tables.row(header.logicalName, id: headerId), in: tables), by: caller, in: tables)
             let id = try tables.create(entity.logicalName, body: fields, caller: callerId)
             try computePrices(table, .create, id: id, headerId: headerId, caller: caller, in: &tables)
             return id
         }
-        let requested = fields["statecode"]?.intValue.flatMap(OrderState.init(rawValue:)) ?? .active
-        fields["statecode"] = .int(OrderState.active.rawValue)
-        fields["statuscode"] = fields["statuscode"] ?? .int(OrderStatus.new.rawValue)
-        if table == .salesOrder, requested == .submitted {
-            try submit(&fields, from: .active, in: tables)
-        } else if requested != .active {
-            throw .badRequest("A new \(table.logicalName) starts Active; change its state afterwards.")
-        }
-        let id = try tables.create(entity.logicalName, body: fields, caller: callerId)
+        var header = fields
+        header["statecode"] = .int(OrderState.active.rawValue)
+        header["statuscode"] = header["statuscode"] ?? .int(OrderStatus.new.rawValue)
+        let id = try tables.create(entity.logicalName, body: header, caller: callerId)
         try computePrices(table, .create, id: id, headerId: id, caller: caller, in: &tables)
         return id
     }
 
-    /// PATCH of an existing row: Submit order and other state changes, the lock, then prices.
+    /// PATCH of an existing row, without the columns an update may not set: Submit order and other state
+    /// changes, the lock, then prices.
     static func update(
         _ entity: EntityDefinition, id: String, body: [String: JSONValue], ifMatch: String?, callerId: String,
         in tables: inout EntityTables
     ) throws(DataverseFault) {
+        var fields = entity.writable(body, creating: false)
         guard let table = PricedTable(rawValue: entity.logicalName) else {
-            return try tables.update(entity.logicalName, id: id, body: body, ifMatch: ifMatch, caller: callerId)
+            return try tables.update(entity.logicalName, id: id, body: fields, ifMatch: ifMatch, caller: callerId)
         }
         guard let row = tables.row(entity.logicalName, id: id) else { throw .notFound(entity.logicalName, id: id) }
         let caller = caller(callerId, in: tables)
-        var fields = body
         let current = state(row)
         let requested = fields["statecode"]?.intValue.flatMap(OrderState.init(rawValue:))
         if table == .salesOrder, let requested, requested != current {
-            switch requested {
-            case .submitted:
-                try checkEditable(row, by: caller, in: tables)
-                try submit(&fields, from: current, in: tables)
-            case .canceled, .fulfilled:
-                throw .badRequest(
-                    "The state of an order changes to \(requested.label) through \(requested == .canceled ? "CancelSalesOrder" : "FulfillSalesOrder"), not an update."
-                )
-            case .active, .invoiced:
-                try checkEditable(row, by: caller, in: tables)
-            }
+            if case .refused(let reason) = SalesOrderProcessing.setState(from: current, to: requested) { throw refusal(reason) }
+            try checkEditable(row, by: caller, in: tables)
+            if requested == .submitted { try submit(&fields, from: current, in: tables) }
         } else {
             try checkEditable(order(of: table, row: row, in: tables), by: caller, in: tables)
         }
@@ -235,11 +230,23 @@ enum SalesBehavior {
     }
 
     /// `FulfillSalesOrder` and `CancelSalesOrder`: closes the order named by the `OrderClose`
-    /// with `status`, as the lock allows. The `OrderClose` activity itself is not kept.
+    /// with `status`, as the lock allows. The `OrderClose` activity itself is not kept. CancelSalesOrder's
+    /// `OrderClose` is typed `crmbaseentity`, so it must name its type with `@odata.type` ("Use Web API actions":
+    /// "When an action requires an entity as a parameter and the type of entity is ambiguous, you must use the
+    /// @odata.type property"); FulfillSalesOrder's is typed `orderclose`, where the annotation may be left out.
     static func close(orderClose: JSONValue, status: Int, fulfill: Bool, callerId: String, in tables: inout EntityTables)
         throws(DataverseFault)
     {
         let action = fulfill ? "FulfillSalesOrder" : "CancelSalesOrder"
+        switch orderClose["@odata.type"]?.stringValue.map({ $0.hasPrefix("#") ? String($0.dropFirst()) : $0 }) {
+        case "Microsoft.Dynamics.CRM.orderclose": break
+        case nil where fulfill: break
+        case nil:
+            throw .badRequest(
+                "The OrderClose of \(action) is typed crmbaseentity: name its type with \"@odata.type\": \"Microsoft.Dynamics.CRM.orderclose\".")
+        case let other?:
+            throw .badRequest("The OrderClose of \(action) must be a Microsoft.Dynamics.CRM.orderclose, not \(other).")
+        }
         guard let reference = orderClose["salesorderid@odata.bind"]?.stringValue,
             let open = reference.lastIndex(of: "("), reference.hasSuffix(")")
         else { throw .badRequest("\(action) needs an OrderClose with salesorderid@odata.bind.") }
@@ -251,8 +258,7 @@ enum SalesBehavior {
         let current = state(order)
         let verdict =
             fulfill
-            ? SalesOrderProcessing.fulfill(
-                state: current, status: order["statuscode"]?.intValue.flatMap(OrderStatus.init(rawValue:)), newStatus: newStatus)
+            ? SalesOrderProcessing.fulfill(state: current, newStatus: newStatus)
             : SalesOrderProcessing.cancel(state: current, newStatus: newStatus)
         if case .refused(let reason) = verdict { throw refusal(reason) }
         try tables.update(

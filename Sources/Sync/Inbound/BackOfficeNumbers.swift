@@ -4,18 +4,25 @@ import JSON
 /// Maps the back office's lines, totals and events onto Dynamics columns and timeline notes. Pure;
 /// amounts are copied as their literals, digit for digit.
 enum BackOfficeNumbers {
-    /// A back-office line as `salesorderdetail`/`invoicedetail` columns; its price is overridden, since it is the back office's.
+    /// A back-office line as the `salesorderdetail`/`invoicedetail` columns a create may set; its price is
+    /// overridden, since it is the back office's. `volumediscountamount` is read-only in Dynamics (its price
+    /// list computes it): the back office's volume discount shows in the amounts (`amounts`).
     static func line(_ line: JSONValue) -> [String: JSONValue] {
         [
             "lineitemnumber": line["lineNumber"] ?? .null, "quantity": line["quantity"] ?? .null,
-            "priceperunit": line["unitPrice"] ?? .null, "volumediscountamount": line["volumeDiscountPerUnit"] ?? .null,
-            "manualdiscountamount": line["manualDiscountAmount"] ?? .null, "tax": line["tax"] ?? .null,
-            "baseamount": line["baseAmount"] ?? .null, "extendedamount": line["extendedAmount"] ?? .null,
-            "ispriceoverridden": true,
+            "priceperunit": line["unitPrice"] ?? .null, "manualdiscountamount": line["manualDiscountAmount"] ?? .null,
+            "tax": line["tax"] ?? .null, "ispriceoverridden": true,
         ]
     }
 
-    /// Back-office totals as header columns; missing ones are left alone.
+    /// A back-office line's amounts: valid for update but not for create (`IsValidForCreate` false in the
+    /// salesorderdetail and invoicedetail references), so they are written after the line exists.
+    static func amounts(_ line: JSONValue) -> [String: JSONValue] {
+        ["baseamount": line["baseAmount"] ?? .null, "extendedamount": line["extendedAmount"] ?? .null]
+    }
+
+    /// Back-office totals as header columns; missing ones are left alone. The totals are valid for update
+    /// but not for create (`IsValidForCreate` false in the salesorder and invoice references).
     static func totals(_ totals: JSONValue) -> [String: JSONValue] {
         let mapping = [
             ("lineItemAmount", "totallineitemamount"), ("lineItemDiscountAmount", "totallineitemdiscountamount"),

@@ -16,13 +16,14 @@ public enum InboundEventPolicy {
         case refuse(String)
     }
 
-    /// The verdict for an event of `kind` on an order in `state`/`status` with `submitStatus`.
+    /// The verdict for an event of `kind` on an order in `state`/`status` with `submitStatus`. A partial
+    /// shipment leaves the order open (`InboundWrites`), so line changes, the complete shipment and the
+    /// invoice still apply after it; a shipment on an order already closed as shipped, or invoiced, is shown.
     /// - Parameters:
     ///   - kind: The event's kind.
-    ///   - complete: For `shipped`: whether the shipment completes the order.
     ///   - sent: Whether the order still carries `lastbackofficesubmit`.
     public static func verdict(
-        for kind: ChangeEventKind, complete: Bool = true, state: OrderState, status: OrderStatus?,
+        for kind: ChangeEventKind, state: OrderState, status: OrderStatus?,
         submitStatus: SubmitStatus?, sent: Bool
     ) -> Verdict {
         let accepted = submitStatus == .accepted
@@ -34,14 +35,14 @@ public enum InboundEventPolicy {
             guard state == .submitted else { return .refuse("linesChanged no longer applies: \(where_)") }
             return accepted ? .apply : .refuse("out of order: linesChanged before accepted")
         case .shipped:
-            if state == .fulfilled, status == .complete || (status == .partial && !complete) { return .alreadyApplied }
-            guard state == .submitted || (state == .fulfilled && status == .partial) else {
-                return .refuse("shipped no longer applies: \(where_)")
-            }
+            if state == .fulfilled || state == .invoiced { return .alreadyApplied }
+            guard state == .submitted else { return .refuse("shipped no longer applies: \(where_)") }
             return accepted ? .apply : .refuse("out of order: shipped before accepted")
         case .invoiced:
             if state == .invoiced { return .alreadyApplied }
-            return state == .fulfilled ? .apply : .refuse("invoiced does not apply: \(where_); an order is invoiced once it shipped")
+            if state == .fulfilled || (state == .submitted && accepted) { return .apply }
+            return .refuse(
+                state == .submitted ? "out of order: invoiced before accepted" : "invoiced does not apply: \(where_)")
         case .canceled:
             if state == .canceled { return .alreadyApplied }
             return state == .submitted ? .apply : .refuse("canceled no longer applies: \(where_)")

@@ -241,8 +241,8 @@ public final class InboundPipeline: Sendable {
         var order = try readOrder(orderId)
         for attempt in 1...2 {
             let verdict = InboundEventPolicy.verdict(
-                for: kind, complete: event.data["complete"]?.boolValue ?? true, state: order.state,
-                status: order.status, submitStatus: order.submitStatus, sent: order.lastBackOfficeSubmit != nil)
+                for: kind, state: order.state, status: order.status, submitStatus: order.submitStatus,
+                sent: order.lastBackOfficeSubmit != nil)
             if case .refuse(let reason) = verdict { throw InboundError(.doesNotApply, reason) }
             if verdict == .apply, try writeMeetsConflict(event, kind: kind, order: order) {
                 guard attempt == 1 else {
@@ -293,26 +293,29 @@ public final class InboundPipeline: Sendable {
             let requests = try InboundWrites.lineRequests(event, order: order, existing: existing, productFields: productFields)
             _ = try dataverse.batch(requests, atomic: true)
         case .invoice:
-            let invoice = InboundWrites.invoice(event, order: order)
-            try dataverse.createIfAbsent("invoices", id: invoice.id, fields: invoice.fields)
-            for line in try InboundWrites.invoiceLines(event, productFields: productFields) {
-                try dataverse.createIfAbsent("invoicedetails", id: line.id, fields: line.fields)
-            }
+            _ = try dataverse.batch(InboundWrites.invoiceRequests(event, order: order, productFields: productFields), atomic: true)
             try dataverse.update("salesorders", id: order.id, changes: InboundWrites.invoicedOrder, ifMatch: order.etag)
         }
     }
 
-    /// The product of a back-office line: its Dynamics id when the back office has it, else found by
-    /// product number, else a write-in line with the description.
+    /// The product of a back-office line and its unit (the product's default unit: a line of an existing
+    /// product needs one): found by the Dynamics id the back office has, else by product number; else a
+    /// write-in line with the description.
     private func productFields(_ line: JSONValue) throws -> [String: JSONValue] {
-        if let id = line["product"]?["id"]?.stringValue { return ["productid@odata.bind": .string("/products(\(id))")] }
-        if let number = line["product"]?["number"]?.stringValue {
-            let escaped = number.replacingOccurrences(of: "'", with: "''")
+        let product = line["product"] ?? .null
+        let filters = [
+            product["id"]?.stringValue.flatMap { id in id.allSatisfy { $0.isHexDigit || $0 == "-" } ? "productid eq \(id)" : nil },
+            product["number"]?.stringValue.map { "productnumber eq '\($0.replacingOccurrences(of: "'", with: "''"))'" },
+        ]
+        for filter in filters.compactMap({ $0 }) {
             let rows = try dataverse.firstPage(
-                "products", query: DataverseQuery(select: ["productid"], filter: "productnumber eq '\(escaped)'", top: 1),
+                "products", query: DataverseQuery(select: ["productid", "_defaultuomid_value"], filter: filter, top: 1),
                 pageSize: 1
             ).rows
-            if let id = rows.first?["productid"]?.stringValue { return ["productid@odata.bind": .string("/products(\(id))")] }
+            guard let id = rows.first?["productid"]?.stringValue else { continue }
+            var fields: [String: JSONValue] = ["productid@odata.bind": .string("/products(\(id))")]
+            if let unit = rows.first?["_defaultuomid_value"]?.stringValue { fields["uomid@odata.bind"] = .string("/uoms(\(unit))") }
+            return fields
         }
         return [
             "isproductoverridden": true,

@@ -12,11 +12,11 @@ enum InboundWrites {
     enum Write: Equatable {
         /// A PATCH of the order, guarded by the ETag it was read with.
         case updateOrder([String: JSONValue], ifMatch: String)
-        /// An unbound action, such as `FulfillSalesOrder`.
+        /// An action at its path, such as `CancelSalesOrder` or `salesorders/Microsoft.Dynamics.CRM.FulfillSalesOrder`.
         case action(String, parameters: [String: JSONValue])
         /// The lines made the back office's, with the header totals, in one changeset (`lineRequests`).
         case replaceLines
-        /// The invoice and its lines, then the order to Invoiced (`invoice`, `invoiceLines`, `invoicedOrder`).
+        /// The invoice and its lines in one changeset (`invoiceRequests`), then the order to Invoiced (`invoicedOrder`).
         case invoice
     }
 
@@ -33,16 +33,19 @@ enum InboundWrites {
                 ], ifMatch: order.etag)
         case .linesChanged:
             return .replaceLines
+        case .shipped where event.data["complete"]?.boolValue == false:
+            let shippedAt = event.data["shippedAt"]?.stringValue ?? time
+            return .updateOrder(
+                [
+                    "datefulfilled": .string(shippedAt),
+                    "submitstatusdescription": .string("Partly shipped by the back office (\(event.orderId)) on \(shippedAt)"),
+                ], ifMatch: order.etag)
         case .shipped:
-            let complete = event.data["complete"]?.boolValue ?? true
             return .action(
-                "FulfillSalesOrder",
+                "salesorders/Microsoft.Dynamics.CRM.FulfillSalesOrder",
                 parameters: [
-                    "OrderClose": [
-                        "subject": .string("\(complete ? "Shipped" : "Partly shipped") by the back office (\(event.orderId))"),
-                        "salesorderid@odata.bind": .string("/salesorders(\(order.id))"),
-                    ],
-                    "Status": .int(complete ? OrderStatus.complete.rawValue : OrderStatus.partial.rawValue),
+                    "OrderClose": orderClose("Shipped by the back office (\(event.orderId))", order: order),
+                    "Status": .int(OrderStatus.complete.rawValue),
                 ])
         case .invoiced:
             return .invoice
@@ -50,10 +53,8 @@ enum InboundWrites {
             return .action(
                 "CancelSalesOrder",
                 parameters: [
-                    "OrderClose": [
-                        "subject": .string("Canceled by the back office: \(event.data["reason"]?.stringValue ?? "no reason given")"),
-                        "salesorderid@odata.bind": .string("/salesorders(\(order.id))"),
-                    ],
+                    "OrderClose": orderClose(
+                        "Canceled by the back office: \(event.data["reason"]?.stringValue ?? "no reason given")", order: order),
                     "Status": .int(OrderStatus.noMoney.rawValue),
                 ])
         case .rejected, .deleted:
@@ -67,6 +68,16 @@ enum InboundWrites {
                     ),
                 ], ifMatch: order.etag)
         }
+    }
+
+    /// The `OrderClose` parameter of `FulfillSalesOrder` and `CancelSalesOrder`. It names its type: CancelSalesOrder's
+    /// parameter is typed `crmbaseentity`, and "when an action requires an entity as a parameter and the type of
+    /// entity is ambiguous, you must use the @odata.type property" ("Use Web API actions").
+    private static func orderClose(_ subject: String, order: OrderSnapshot) -> JSONValue {
+        [
+            "@odata.type": "Microsoft.Dynamics.CRM.orderclose", "subject": .string(subject),
+            "salesorderid@odata.bind": .string("/salesorders(\(order.id))"),
+        ]
     }
 
     /// The changeset that makes the order's lines exactly the back office's: update the lines Dynamics
@@ -86,6 +97,7 @@ enum InboundWrites {
             kept.insert(id)
             var fields = BackOfficeNumbers.line(line)
             if let etag = existing[id] {
+                fields.merge(BackOfficeNumbers.amounts(line)) { _, amount in amount }
                 requests.append(BatchRequest(method: .patch, path: "salesorderdetails(\(id))", body: .object(fields), headers: ["If-Match": etag]))
                 continue
             }
@@ -93,6 +105,7 @@ enum InboundWrites {
             fields.merge(try productFields(line)) { _, product in product }
             requests.append(
                 BatchRequest(method: .patch, path: "salesorderdetails(\(id))", body: .object(fields), headers: ["If-None-Match": "*"]))
+            requests.append(BatchRequest(method: .patch, path: "salesorderdetails(\(id))", body: .object(BackOfficeNumbers.amounts(line))))
         }
         for (id, etag) in existing.sorted(by: { $0.key < $1.key }) where !kept.contains(id) {
             requests.append(BatchRequest(method: .delete, path: "salesorderdetails(\(id))", headers: ["If-Match": etag]))
@@ -104,15 +117,21 @@ enum InboundWrites {
         return requests
     }
 
-    /// The invoice of an `invoiced` event, with an id derived from the back-office invoice number so
-    /// that a retry finds it instead of making two.
-    static func invoice(_ event: ChangeEvent, order: OrderSnapshot) -> (id: String, fields: [String: JSONValue]) {
+    /// The changeset that writes the invoice of an `invoiced` event and its lines. Ids derive from the
+    /// back-office invoice number, and each row is written by upsert (`PATCH` without a condition), so a
+    /// retry rewrites the same rows instead of making two. The amounts and totals are not valid for create;
+    /// they follow in the same changeset, the invoice's totals last, so they stay the back office's.
+    /// - Parameter productFields: The product columns of a line (a lookup the pipeline makes).
+    static func invoiceRequests(
+        _ event: ChangeEvent, order: OrderSnapshot, productFields: (JSONValue) throws -> [String: JSONValue]
+    ) rethrows -> [BatchRequest] {
         let invoiceNumber = event.data["invoiceNumber"]?.stringValue ?? event.id
-        var invoice = BackOfficeNumbers.totals(event.data["totals"] ?? .null)
-        invoice["name"] = .string("\(invoiceNumber) for \(order.orderNumber)")
-        invoice["invoicenumber"] = .string(invoiceNumber)
-        invoice["description"] = .string("Invoiced by the back office on \(event.data["invoiceDate"]?.stringValue ?? "?")")
-        invoice["salesorderid@odata.bind"] = .string("/salesorders(\(order.id))")
+        let invoiceId = DeterministicID.make("invoice", invoiceNumber)
+        var invoice: [String: JSONValue] = [
+            "name": .string("\(invoiceNumber) for \(order.orderNumber)"), "invoicenumber": .string(invoiceNumber),
+            "description": .string("Invoiced by the back office on \(event.data["invoiceDate"]?.stringValue ?? "?")"),
+            "salesorderid@odata.bind": .string("/salesorders(\(order.id))"),
+        ]
         let lookups = [
             ("customerid_account", "_customerid_value", "accounts"), ("pricelevelid", "_pricelevelid_value", "pricelevels"),
             ("transactioncurrencyid", "_transactioncurrencyid_value", "transactioncurrencies"),
@@ -120,22 +139,18 @@ enum InboundWrites {
         for (navigation, column, set) in lookups {
             if let id = order.row[column]?.stringValue { invoice["\(navigation)@odata.bind"] = .string("/\(set)(\(id))") }
         }
-        return (DeterministicID.make("invoice", invoiceNumber), invoice)
-    }
-
-    /// The invoice's lines, with ids derived from the invoice number and the line number.
-    /// - Parameter productFields: The product columns of a line (a lookup the pipeline makes).
-    static func invoiceLines(_ event: ChangeEvent, productFields: (JSONValue) throws -> [String: JSONValue]) rethrows
-        -> [(id: String, fields: [String: JSONValue])]
-    {
-        let invoiceNumber = event.data["invoiceNumber"]?.stringValue ?? event.id
-        let invoiceId = DeterministicID.make("invoice", invoiceNumber)
-        return try (event.data["lines"]?.arrayValue ?? []).map { line in
+        var requests = [BatchRequest(method: .patch, path: "invoices(\(invoiceId))", body: .object(invoice))]
+        for line in event.data["lines"]?.arrayValue ?? [] {
+            let path = "invoicedetails(\(DeterministicID.make("invoicedetail", invoiceNumber, String(line["lineNumber"]?.intValue ?? 0))))"
             var fields = BackOfficeNumbers.line(line)
             fields["invoiceid@odata.bind"] = .string("/invoices(\(invoiceId))")
             fields.merge(try productFields(line)) { _, product in product }
-            return (DeterministicID.make("invoicedetail", invoiceNumber, String(line["lineNumber"]?.intValue ?? 0)), fields)
+            requests.append(BatchRequest(method: .patch, path: path, body: .object(fields)))
+            requests.append(BatchRequest(method: .patch, path: path, body: .object(BackOfficeNumbers.amounts(line))))
         }
+        requests.append(
+            BatchRequest(method: .patch, path: "invoices(\(invoiceId))", body: .object(BackOfficeNumbers.totals(event.data["totals"] ?? .null))))
+        return requests
     }
 
     /// The order's last write of an `invoiced` event: Invoiced.

@@ -293,4 +293,24 @@ import Testing
         #expect(afterCancel.status == 400, "a canceled order is closed")
         await fixture.suite.stop()
     }
+
+    /// "Web API service documents": the service document lists every entity set, and `$metadata` describes each
+    /// with its key (python-odata in `make conformance` reads it as a client would).
+    @Test func theServiceAndMetadataDocumentsDescribeEveryTable() async throws {
+        let fixture = try await SyncFixture()
+        let (status, document) = try await get(fixture, "")
+        #expect(status == 200)
+        let sets = document["value"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+        #expect(Set(sets) == Set(DataverseSchema.sales.entities.values.map(\.entitySetName)))
+        let metadata = try await fixture.webAPI(.get, "$metadata")
+        #expect(metadata.status == 200)
+        #expect(metadata.headers["Content-Type"] == "application/xml")
+        let csdl = metadata.bodyText
+        for entity in DataverseSchema.sales.entities.values {
+            #expect(csdl.contains("<EntitySet Name=\"\(entity.entitySetName)\" EntityType=\"Microsoft.Dynamics.CRM.\(entity.logicalName)\"/>"))
+            #expect(csdl.contains("<EntityType Name=\"\(entity.logicalName)\" BaseType=\"mscrm.crmbaseentity\"><Key><PropertyRef Name=\"\(entity.primaryIdAttribute)\"/></Key>"))
+        }
+        #expect(csdl.contains("<Action Name=\"FulfillSalesOrder\" IsBound=\"true\">"))
+        await fixture.suite.stop()
+    }
 }

@@ -362,6 +362,16 @@ public final class DataverseEmulator: Sendable {
             return respond(
                 status: .ok, json: try MetadataService(schema: store.schema, root: root).answer(segment, query: request.decodedQuery))
         }
+        if segment.isEmpty || segment == "$metadata" {
+            guard method == "GET" else { throw .methodNotAllowed(method, segment) }
+            let documents = ServiceDocuments(schema: store.schema, root: root)
+            guard segment.isEmpty else {
+                return FlyingFox.HTTPResponse(
+                    statusCode: .ok, headers: [.contentType: "application/xml", HTTPHeader("OData-Version"): "4.0"],
+                    body: Data(documents.metadata.utf8))
+            }
+            return respond(status: .ok, json: documents.serviceDocument)
+        }
         if segment == "WhoAmI" || segment == "WhoAmI()" {
             guard method == "GET" else { throw .methodNotAllowed(method, segment) }
             return respond(status: .ok, json: whoAmI(caller: caller, root: root))

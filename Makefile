@@ -118,7 +118,7 @@ bench: deps
 ## the seeds in Fuzz/Corpus plus what earlier runs found in .build/fuzz-corpus; crashes land in .build/fuzz-artifacts.
 ## FUZZ_TARGETS="FuzzJSON FuzzBatch" picks some; FUZZ_MERGE=1 merges new coverage into Fuzz/Corpus (docs/fuzzing.md).
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= FuzzJSON FuzzBatch FuzzBackOffice FuzzFilter FuzzQueryOptions
+FUZZ_TARGETS ?= FuzzJSON FuzzBatch FuzzBackOffice FuzzFilter FuzzQueryOptions FuzzFetchXML FuzzWebAPIPath
 FUZZ_MERGE ?= 0
 FUZZ_BUILD := $(SWIFT) build --package-path Fuzz --scratch-path "$(CURDIR)/.build/fuzz" -c release \
   -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing

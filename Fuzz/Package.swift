@@ -24,6 +24,10 @@ let package = Package(
             name: "FuzzFilter", dependencies: ["FuzzSupport", .product(name: "SopdParsers", package: "sopd")]),
         .executableTarget(
             name: "FuzzQueryOptions", dependencies: ["FuzzSupport", .product(name: "SopdParsers", package: "sopd")]),
+        .executableTarget(
+            name: "FuzzFetchXML", dependencies: ["FuzzSupport", .product(name: "SopdParsers", package: "sopd")]),
+        .executableTarget(
+            name: "FuzzWebAPIPath", dependencies: ["FuzzSupport", .product(name: "SopdParsers", package: "sopd")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -124,7 +124,8 @@ import Testing
         #expect(requests[1].body?["baseamount"] == nil)
         #expect(requests[2].body?["baseamount"] == "5")
         #expect(requests[3].body?["totalamount"] == "5")
-        #expect(InboundWrites.invoicedOrder["statecode"] == .int(OrderState.invoiced.rawValue))
+        #expect(InboundWrites.invoicedOrder(event)["statecode"] == .int(OrderState.invoiced.rawValue))
+        #expect(InboundWrites.invoicedOrder(event)["submitstatusdescription"]?.stringValue?.contains("INV-9") == true)
     }
 
     @Test func theNoteIsWrittenOncePerEvent() throws {

@@ -294,7 +294,7 @@ public final class InboundPipeline: Sendable {
             _ = try dataverse.batch(requests, atomic: true)
         case .invoice:
             _ = try dataverse.batch(InboundWrites.invoiceRequests(event, order: order, productFields: productFields), atomic: true)
-            try dataverse.update("salesorders", id: order.id, changes: InboundWrites.invoicedOrder, ifMatch: order.etag)
+            try dataverse.update("salesorders", id: order.id, changes: InboundWrites.invoicedOrder(event), ifMatch: order.etag)
         }
     }
 

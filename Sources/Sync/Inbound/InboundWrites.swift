@@ -16,7 +16,7 @@ enum InboundWrites {
         case action(String, parameters: [String: JSONValue])
         /// The lines made the back office's, with the header totals, in one changeset (`lineRequests`).
         case replaceLines
-        /// The invoice and its lines in one changeset (`invoiceRequests`), then the order to Invoiced (`invoicedOrder`).
+        /// The invoice and its lines in one changeset (`invoiceRequests`), then the order to Invoiced (`invoicedOrder(_:)`).
         case invoice
     }
 
@@ -153,10 +153,16 @@ enum InboundWrites {
         return requests
     }
 
-    /// The order's last write of an `invoiced` event: Invoiced.
-    static let invoicedOrder: [String: JSONValue] = [
-        "statecode": .int(OrderState.invoiced.rawValue), "statuscode": .int(OrderStatus.invoiced.rawValue),
-    ]
+    /// The order's last write of an `invoiced` event: Invoiced, and the invoice in `submitstatusdescription` (which a
+    /// partial shipment may have filled before).
+    static func invoicedOrder(_ event: ChangeEvent) -> [String: JSONValue] {
+        let number = event.data["invoiceNumber"]?.stringValue ?? event.id
+        return [
+            "statecode": .int(OrderState.invoiced.rawValue), "statuscode": .int(OrderStatus.invoiced.rawValue),
+            "submitstatusdescription": .string(
+                "Invoiced by the back office (\(event.orderId)) as \(number) on \(event.data["invoiceDate"]?.stringValue ?? "?")"),
+        ]
+    }
 
     /// The order's timeline note for the event; its id is derived from the event's, so it is written once.
     static func note(_ event: ChangeEvent, kind: ChangeEventKind, order: OrderSnapshot) -> (id: String, fields: [String: JSONValue]) {

@@ -2,7 +2,7 @@
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 # prometheus brings promtool, which judges the metrics and the alert rules in the tests.
 # groff-base checks that the manual pages render. libssl-dev builds sop-emulator's TLS front; python3-venv runs
-# Microsoft's Python SDK for Dataverse against it (make conformance).
+# Microsoft's Python SDK for Dataverse and schemathesis against it (make conformance).
 APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev libssl-dev pkg-config openssl systemd prometheus groff-base python3-venv
 # What make deb adds (the package tools and lintian), and what deb-test and vm-test add to those.
 DEB_PACKAGES := dpkg-dev binutils lintian
@@ -79,7 +79,8 @@ test: deps
 	$(MAKE) --no-print-directory conformance
 
 ## conformance: Microsoft's Python SDK for Dataverse (PowerPlatform-Dataverse-Client from PyPI, unpatched) against
-## sop-emulator over TLS: pytest in a virtual environment under .build/ (Tests/Conformance).
+## sop-emulator over TLS, and schemathesis against the reference back office with docs/backoffice-api.yaml: pytest
+## in a virtual environment under .build/ (Tests/Conformance).
 CONFORMANCE_VENV := .build/conformance-venv
 conformance: deps
 	$(SWIFT) build --product sop-emulator

@@ -13,6 +13,11 @@ public final class HTTPListener: Sendable {
     /// The address bound, with the port the system picked when 0 was asked for.
     public let address: ListenAddress
 
+    /// Methods passed to the handler beyond those FlyingFox knows: `QUERY` (draft-ietf-httpbis-safe-method-w-body),
+    /// which clients probe with, so that a handler can answer it 405. FlyingFox answers a method it cannot route
+    /// with an empty 404 before any handler sees it.
+    static let extraMethods: Set<HTTPMethod> = [HTTPMethod("QUERY")]
+
     /// Binds `address` and answers every request with `handler`.
     /// - Parameter timeout: Seconds a handler may take before the client gets a 500.
     /// - Throws: `HTTPListenerError` when the address cannot be bound (in use, not this machine's, or a privileged port).
@@ -25,7 +30,7 @@ public final class HTTPListener: Sendable {
             func make(_ socketAddress: some SocketAddress) -> HTTPServer {
                 HTTPServer(
                     address: socketAddress, timeout: timeout, pool: NoDelaySocketPool(wrapping: HTTPServer.defaultPool()),
-                    logger: FlyingFoxLogBridge(logger: logger), handler: ClosureHTTPHandler { await handler($0) })
+                    logger: FlyingFoxLogBridge(logger: logger))
             }
             server =
                 address.isIPv6
@@ -34,6 +39,9 @@ public final class HTTPListener: Sendable {
         } catch {
             throw HTTPListenerError(address: address, cause: "\(error)")
         }
+        await server.appendRoute(
+            HTTPRoute(methods: HTTPMethod.allMethods.union(Self.extraMethods), path: "*"),
+            to: ClosureHTTPHandler { await handler($0) })
         // The server's run ends at once when the address cannot be bound; waitUntilListening would
         // only time out, so both are watched.
         let state = RunState()

@@ -1,4 +1,5 @@
-"""Starts sop-emulator over TLS with demo data and hands Microsoft's Dataverse SDK a client for it.
+"""Starts sop-emulator over TLS with demo data and hands Microsoft's Dataverse SDK a client for it, and
+schemathesis the reference back office (plain HTTP) with its contract.
 
 The SDK refuses http:// and trusts only what requests trusts, so the emulator makes a self-signed
 certificate (--tls-self-signed) and REQUESTS_CA_BUNDLE names it. SOP_EMULATOR is the built binary.
@@ -31,12 +32,12 @@ def emulator(tmp_path_factory):
     urls = dict(line.split(": ", 1) for line in lines)
     os.environ["REQUESTS_CA_BUNDLE"] = urls["ca"]
     os.environ["CURL_CA_BUNDLE"] = urls["ca"]
-    yield urls["dataverse"]
+    yield urls
     process.terminate()
     process.wait(timeout=10)
 
 
 @pytest.fixture()
 def client(emulator):
-    with DataverseClient(emulator, EmulatorToken(), DataverseConfig(http_retries=1)) as client:
+    with DataverseClient(emulator["dataverse"], EmulatorToken(), DataverseConfig(http_retries=1)) as client:
         yield client

@@ -4,9 +4,10 @@ import Foundation
 import JSON
 import Logging
 
-/// The reference back office: implements contract v1 (`docs/backoffice-api.yaml`). It checks the
-/// credentials, validates each order document, answers a repeated `Idempotency-Key` as the first
-/// time without creating anything, and shows tests what it received.
+/// The reference back office: implements contract v1 (`docs/backoffice-api.yaml`) and enforces every rule
+/// stated there. It checks the credentials, answers a method a path does not have with 405 and `Allow`,
+/// validates each order document, answers a repeated `Idempotency-Key` as the first time without creating
+/// anything, and shows tests what it received.
 public final class BackOfficeEmulator: Sendable {
     /// The credentials the back office accepts: a bearer token, or HTTP basic user and password.
     public struct Credentials: Sendable {
@@ -109,31 +110,41 @@ public final class BackOfficeEmulator: Sendable {
 
     private func answer(_ request: FlyingFox.HTTPRequest) async -> FlyingFox.HTTPResponse {
         let path = request.target.path(percentEncoded: false)
+        let method = request.method.rawValue
         guard isAuthorized(request) else {
             return respond(
                 401, Self.error("unauthorized", "Send 'Authorization: Bearer <token>' or HTTP basic credentials."),
                 extraHeaders: [HTTPHeader("WWW-Authenticate"): "Bearer, Basic realm=\"backoffice\""])
         }
-        switch (request.method.rawValue, path) {
-        case ("POST", "/orders"):
+        guard let route = BackOfficeRoute(path: path) else {
+            return respond(404, Self.error("not_found", "No route for \(method) \(path)."))
+        }
+        guard method == route.method else {
+            return respond(
+                405, Self.error("method_not_allowed", "\(method) is not allowed on \(path); it takes \(route.method)."),
+                extraHeaders: [HTTPHeader("Allow"): route.method])
+        }
+        switch route {
+        case .orders:
             let body = (try? await request.bodyData) ?? Data()
             if let fault = nextFault() { return await fault.response() }
             return submit(body: [UInt8](body), key: request.header("Idempotency-Key"))
-        case ("GET", "/changes"):
+        case .changes:
             let query = Dictionary(request.decodedQuery.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
-            guard let after = Int(query["after"] ?? "0"), after >= 0, let limit = Int(query["limit"] ?? "100"),
-                (1...1000).contains(limit)
+            guard let after = ChangeFeed.cursor(query["after"] ?? "0"),
+                let limit = ChangeFeed.limit(query["limit"] ?? String(ChangeFeed.defaultLimit))
             else {
-                return respond(400, Self.error("invalid_cursor", "after must be a cursor from this feed (0 for the start) and limit 1 to 1000."))
+                let limits = "\(ChangeFeed.limits.lowerBound) to \(ChangeFeed.limits.upperBound)"
+                let message = "after must be a cursor from this feed's next (1 to 18 digits, 0 for the start) and limit an integer from \(limits)."
+                return respond(400, Self.error("invalid_cursor", message))
             }
             let events = feed.page(after: after, limit: limit)
             let next = events.last?["sequence"]?.intValue ?? after
             return respond(200, ["events": .array(events), "next": .string(String(next))])
-        case ("POST", _) where path.hasPrefix("/_admin/orders/") && path.hasSuffix("/events"):
-            let id = String(path.dropFirst("/_admin/orders/".count).dropLast("/events".count))
+        case .orderEvents(let id):
             let body = (try? JSONParser.parse([UInt8]((try? await request.bodyData) ?? Data()))) ?? .null
             return play(id, instruction: body)
-        case ("POST", "/_admin/faults"):
+        case .faults:
             let body = (try? JSONParser.parse([UInt8]((try? await request.bodyData) ?? Data()))) ?? .null
             guard let fault = BackOfficeFault(body) else {
                 return respond(400, Self.error("invalid_fault", "kind must be status, throttle, hang or drop."))
@@ -141,16 +152,13 @@ public final class BackOfficeEmulator: Sendable {
             let count = body["count"]?.intValue ?? 1
             inject(fault, count: count)
             return respond(201, ["queued": .int(count)])
-        case ("GET", "/_admin/orders"):
+        case .receivedOrders:
             return respond(200, ["orders": .array(receivedOrders.map(\.json))])
-        case ("GET", _) where path.hasPrefix("/orders/"):
-            let id = String(path.dropFirst("/orders/".count))
+        case .order(let id):
             guard let order = receivedOrders.first(where: { $0.id == id }) else {
                 return respond(404, Self.error("not_found", "No order \(id)."))
             }
             return respond(200, order.json)
-        default:
-            return respond(404, Self.error("not_found", "No route for \(request.method.rawValue) \(path)."))
         }
     }
 
@@ -193,6 +201,10 @@ public final class BackOfficeEmulator: Sendable {
         guard let key, !key.isEmpty else {
             return respond(400, Self.error("missing_idempotency_key", "Send an Idempotency-Key header with every order."))
         }
+        guard Self.isIdempotencyKey(key) else {
+            let message = "Idempotency-Key must be 1 to \(Self.maxIdempotencyKeyLength) visible ASCII characters, without spaces."
+            return respond(400, Self.error("invalid_idempotency_key", message))
+        }
         guard let document = try? JSONParser.parse(body), document.objectValue != nil else {
             return respond(400, Self.error("invalid_json", "The body is not a JSON object."))
         }
@@ -228,6 +240,15 @@ public final class BackOfficeEmulator: Sendable {
             state.answers[key] = answer
             return respond(answer.status, answer.body)
         }
+    }
+
+    /// The longest `Idempotency-Key` the back office keeps (contract v1).
+    static let maxIdempotencyKeyLength = 200
+
+    /// Whether `key` is an `Idempotency-Key` of contract v1: 1 to 200 visible ASCII characters (`^[!-~]+$`).
+    static func isIdempotencyKey(_ key: String) -> Bool {
+        !key.isEmpty && key.unicodeScalars.count <= maxIdempotencyKeyLength
+            && key.unicodeScalars.allSatisfy { (0x21...0x7E).contains($0.value) }
     }
 
     private static func error(_ code: String, _ message: String) -> JSONValue {

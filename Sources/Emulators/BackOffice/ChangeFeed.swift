@@ -8,8 +8,29 @@ public final class ChangeFeed: @unchecked Sendable {
     private let lock = NSLock()
     private var events: [JSONValue] = []
 
+    /// The page sizes `GET /changes` accepts as `limit`.
+    static let limits = 1...1000
+    /// The page size when `GET /changes` gives no `limit`.
+    static let defaultLimit = 100
+
     /// Creates an empty feed.
     public init() {}
+
+    /// `text` read as a cursor (`after`): 1 to 18 ASCII digits, the contract's `Cursor` pattern; nil otherwise.
+    static func cursor(_ text: String) -> Int? {
+        guard (1...18).contains(text.utf8.count), isDigits(text) else { return nil }
+        return Int(text)
+    }
+
+    /// `text` read as a page size (`limit`): an integer in ASCII digits within `limits`; nil otherwise.
+    static func limit(_ text: String) -> Int? {
+        guard !text.isEmpty, isDigits(text), let limit = Int(text), limits.contains(limit) else { return nil }
+        return limit
+    }
+
+    private static func isDigits(_ text: String) -> Bool {
+        text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
 
     /// Appends an event about `order` and returns it.
     @discardableResult

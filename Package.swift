@@ -96,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "sop-emulator",
             dependencies: [
-                "Emulators", "HTTP", "CTLSFront",
+                "Emulators", "HTTP", "CTLSFront", "ChildProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -119,7 +119,7 @@ let package = Package(
         ),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(
-            name: "HTTPTests", dependencies: ["HTTP", "SopdTestSupport", .product(name: "FlyingFox", package: "FlyingFox")]),
+            name: "HTTPTests", dependencies: ["HTTP", "SopdTestSupport", "ChildProcess", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "DataverseTests", dependencies: ["Dataverse", "Emulators", "HTTP", "JSON", "SopdTestSupport"]),
         .testTarget(name: "BackOfficeTests", dependencies: ["BackOffice", "Emulators", "HTTP", "JSON", "SopdTestSupport"]),
         .testTarget(name: "TransfersTests", dependencies: ["Transfers"]),

@@ -1,8 +1,10 @@
 import Foundation
 
-/// A built executable of this package (`sopd`, `sop-emulator`) run as a separate process, as ops would
-/// run it. Started with `posix_spawn` and reaped with `wait4` here: Foundation's `Process` can miss
-/// a child's exit on a busy machine and then spin in `waitUntilExit` for ever.
+/// A built executable of this package (`sopd`, `sop-emulator`), or a system command such as `/usr/bin/openssl`,
+/// run as a separate process, as ops would run it. Started with `posix_spawn` and reaped with `wait4` here:
+/// Foundation's `Process` can miss a child's exit on a busy machine and then spin in `waitUntilExit` for ever, and
+/// on Swift 6.3.1 its `run()` crashes now and then in a process with many open descriptors (an over-read in
+/// `findMaximumOpenFromProcSelfFD`, swift-corelibs-foundation#5472).
 public final class BuiltProcess: @unchecked Sendable {
     /// What a finished process left behind.
     public struct Outcome: Sendable {
@@ -26,27 +28,57 @@ public final class BuiltProcess: @unchecked Sendable {
     private var exitStatus: Int32?
     private var peakResidentMiB = 0.0
 
+    private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+
+    /// glibc's `posix_spawn_file_actions_addchdir_np` (2.29 and later), which Swift's Glibc module does not declare.
+    private static let addChdir: AddChdir? = dlsym(nil, "posix_spawn_file_actions_addchdir_np").map {
+        unsafeBitCast($0, to: AddChdir.self)
+    }
+
     /// The folder that holds the built products: the one the test bundle itself was built into.
     public static var binaryDirectory: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     }
 
-    /// Starts `product` with `arguments`; `environment` adds to a minimal environment.
-    public init(_ product: String, _ arguments: [String], environment: [String: String] = [:]) throws {
-        let executable = Self.binaryDirectory.appendingPathComponent(product).path
+    /// Starts `product` with `arguments`.
+    /// - Parameters:
+    ///   - product: A product of this package by name, or an executable by absolute path.
+    ///   - environment: Adds to a minimal environment (`PATH`, `HOME`).
+    ///   - directory: The working directory; the caller's when nil.
+    ///   - input: What the process reads on stdin; `/dev/null` when nil.
+    public init(
+        _ product: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
+        input: String? = nil
+    ) throws {
+        let executable = product.hasPrefix("/") ? product : Self.binaryDirectory.appendingPathComponent(product).path
         guard FileManager.default.isExecutableFile(atPath: executable) else {
-            throw BuiltProcessError(message: "\(executable) is missing: build it first (make test and make bench do)")
+            throw BuiltProcessError(
+                message: product.hasPrefix("/")
+                    ? "\(executable) is missing: make deps installs the packages the tests use"
+                    : "\(executable) is missing: build it first (make test and make bench do)")
         }
         var outPipe: [Int32] = [0, 0]
         var errPipe: [Int32] = [0, 0]
-        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else { throw BuiltProcessError(message: "cannot create pipes") }
+        var inPipe: [Int32] = [-1, -1]
+        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0, input == nil || pipe(&inPipe) == 0 else {
+            throw BuiltProcessError(message: "cannot create pipes")
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if input == nil {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+        }
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        for descriptor in outPipe + errPipe { posix_spawn_file_actions_addclose(&actions, descriptor) }
+        for descriptor in outPipe + errPipe + inPipe where descriptor >= 0 { posix_spawn_file_actions_addclose(&actions, descriptor) }
+        if let directory {
+            guard let addChdir = Self.addChdir, addChdir(&actions, directory) == 0 else {
+                throw BuiltProcessError(message: "cannot start \(executable) in \(directory): this C library cannot change directory in posix_spawn")
+            }
+        }
         let variables = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()].merging(environment) { _, new in new }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -54,10 +86,30 @@ public final class BuiltProcess: @unchecked Sendable {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
+        // Signals start as exec gives them to a fresh process: none blocked, none ignored (the test process ignores
+        // SIGTERM for its own signal sources, and a child would inherit that).
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var child: pid_t = 0
-        let spawned = posix_spawn(&child, executable, &actions, nil, argv, envp)
+        let spawned = posix_spawn(&child, executable, &actions, &attributes, argv, envp)
         close(outPipe[1])
         close(errPipe[1])
+        if let input {
+            close(inPipe[0])
+            let writer = FileHandle(fileDescriptor: inPipe[1], closeOnDealloc: true)
+            DispatchQueue(label: "test.stdin").async {
+                try? writer.write(contentsOf: Data(input.utf8))
+                try? writer.close()
+            }
+        }
         guard spawned == 0 else {
             close(outPipe[0])
             close(errPipe[0])
@@ -68,11 +120,13 @@ public final class BuiltProcess: @unchecked Sendable {
         errors = FileHandle(fileDescriptor: errPipe[0], closeOnDealloc: true)
     }
 
-    /// Runs `product` to its end. Blocking: call through `onDispatchQueue`.
-    public static func run(_ product: String, _ arguments: [String], environment: [String: String] = [:]) throws
-        -> Outcome
-    {
-        try BuiltProcess(product, arguments, environment: environment).waitForExit()
+    /// Runs `product` to its end; the parameters are those of `init`. Blocking: call through `onDispatchQueue`.
+    public static func run(
+        _ product: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
+        input: String? = nil, timeout: Double = 60
+    ) throws -> Outcome {
+        try BuiltProcess(product, arguments, environment: environment, directory: directory, input: input)
+            .waitForExit(timeout: timeout)
     }
 
     /// Reads stdout up to `count` lines, for processes that announce themselves. Blocking.

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 
 /// A certificate for `localhost` and 127.0.0.1 that signs itself, so it is its own certificate authority:
@@ -14,23 +15,20 @@ struct SelfSignedCertificate {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         certificate = "\(folder)/sop-emulator-ca.pem"
         key = "\(folder)/sop-emulator-key.pem"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "30",
-            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            "-addext", "basicConstraints=critical,CA:TRUE", "-keyout", key, "-out", certificate,
-        ]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        do { try process.run() } catch {
+        let made: BuiltProcess.Outcome
+        do {
+            made = try BuiltProcess.run(
+                "/usr/bin/openssl",
+                [
+                    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "30",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                    "-addext", "basicConstraints=critical,CA:TRUE", "-keyout", key, "-out", certificate,
+                ])
+        } catch {
             throw TLSFrontError(message: "--tls-self-signed needs the openssl command (apt-get install openssl): \(error)")
         }
-        let detail = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TLSFrontError(message: "openssl could not make a certificate: \(detail.trimmingCharacters(in: .whitespacesAndNewlines))")
+        guard made.status == 0 else {
+            throw TLSFrontError(message: "openssl could not make a certificate: \(made.standardError.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
     }
 }

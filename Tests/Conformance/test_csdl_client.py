@@ -13,11 +13,12 @@ from odata import ODataService
 def service(emulator):
     session = requests.Session()
     session.headers["Authorization"] = "Bearer sopd-app-token"
-    return ODataService(emulator + "/api/data/v9.2/", session=session, reflect_entities=True, quiet_progress=True)
+    return ODataService(emulator["dataverse"] + "/api/data/v9.2/", session=session, reflect_entities=True, quiet_progress=True)
 
 
 def test_every_entity_set_of_the_service_document_is_described(emulator):
-    listed = requests.get(emulator + "/api/data/v9.2/", headers={"Authorization": "Bearer sopd-app-token"}).json()
+    root = emulator["dataverse"] + "/api/data/v9.2/"
+    listed = requests.get(root, headers={"Authorization": "Bearer sopd-app-token"}).json()
     names = {entry["name"] for entry in listed["value"]}
     assert {"salesorders", "salesorderdetails", "accounts", "invoices"} <= names
     assert set(service(emulator).entities.keys()) == names

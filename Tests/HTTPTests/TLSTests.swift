@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import HTTP
 import Testing
@@ -6,21 +7,14 @@ import Testing
 /// default, a CA file to trust a private CA, and a client certificate for mutual TLS.
 @Suite(.serialized) struct TLSTests {
     private struct Server {
-        let process: Process
+        let process: BuiltProcess
         let url: String
         let directory: String
     }
 
     private static func openssl(_ arguments: [String], in directory: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CancellationError() }
+        let outcome = try BuiltProcess.run("/usr/bin/openssl", arguments, directory: directory)
+        guard outcome.status == 0 else { throw BuiltProcessError(message: "openssl \(arguments[0]) failed: \(outcome.standardError)") }
     }
 
     /// A CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA.
@@ -51,16 +45,12 @@ import Testing
     private static func startServer() async throws -> Server {
         let directory = try makeCertificates()
         let port = try freePort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = [
-            "s_server", "-accept", "127.0.0.1:\(port)", "-cert", "server.pem", "-key", "server.key", "-CAfile", "ca.pem",
-            "-Verify", "1", "-www", "-quiet",
-        ]
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try BuiltProcess(
+            "/usr/bin/openssl",
+            [
+                "s_server", "-accept", "127.0.0.1:\(port)", "-cert", "server.pem", "-key", "server.key", "-CAfile", "ca.pem",
+                "-Verify", "1", "-www", "-quiet",
+            ], directory: directory)
         let url = "https://127.0.0.1:\(port)/"
         for _ in 0..<100 {
             let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -80,7 +70,10 @@ import Testing
 
     @Test func verifiesThePeerTrustsACAFileAndPresentsTheClientCertificate() async throws {
         let server = try await Self.startServer()
-        defer { server.process.terminate() }
+        defer {
+            server.process.send(SIGTERM)
+            _ = try? server.process.waitForExit(timeout: 10)
+        }
 
         let untrusted = await #expect(throws: HTTPError.self) {
             try await HTTPClient().response(for: HTTPRequest(method: .get, url: server.url))

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 
 /// Prometheus's own `promtool` (Debian's `prometheus` package, installed by `make deps`), the
@@ -21,21 +22,8 @@ public enum Promtool {
             throw PromtoolMissing()
         }
         return try await onDispatchQueue {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: path)
-            process.arguments = arguments
-            if let directory { process.currentDirectoryURL = directory }
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            let stdin = Pipe()
-            process.standardInput = stdin
-            try process.run()
-            stdin.fileHandleForWriting.write(Data((input ?? "").utf8))
-            try stdin.fileHandleForWriting.close()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return Outcome(status: process.terminationStatus, output: text)
+            let outcome = try BuiltProcess.run(path, arguments, directory: directory?.path, input: input ?? "")
+            return Outcome(status: outcome.status, output: outcome.standardOutput + outcome.standardError)
         }
     }
 

@@ -12,16 +12,8 @@ import Testing
     @Test func theUnitsVerifyAndTheServicesAreHardened() async throws {
         let binary = BuiltProcess.binaryDirectory.appendingPathComponent("sopd").path
         let outcome = try await onDispatchQueue { () throws -> (Int32, String) in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/make")
-            process.arguments = ["-s", "-C", Self.packageRoot.path, "units-check", "SOPD_BIN=\(binary)"]
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, text)
+            let run = try BuiltProcess.run("/usr/bin/make", ["-s", "-C", Self.packageRoot.path, "units-check", "SOPD_BIN=\(binary)"])
+            return (run.status, run.standardOutput + run.standardError)
         }
         #expect(outcome.0 == 0, "\(outcome.1)")
         #expect(outcome.1.contains("systemd-analyze verify: ok (sopd-sync-now.service sopd-sync-now.timer sopd.service)"))

@@ -21,18 +21,8 @@ import Testing
 
     /// Runs `command` with `arguments`; its status, stdout and stderr.
     private static func run(_ command: String, _ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command)
-        process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let problems = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text, problems)
+        let outcome = try BuiltProcess.run(command, arguments)
+        return (outcome.status, outcome.standardOutput, outcome.standardError)
     }
 
     @Test func everyPageRendersWithoutAWarning() async throws {

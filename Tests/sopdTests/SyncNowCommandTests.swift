@@ -171,16 +171,9 @@ import Transfers
     private static func runAtTerminal(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, screen: String) {
         let binary = BuiltProcess.binaryDirectory.appendingPathComponent("sopd").path
         let command = ([binary] + arguments).map { "'\($0)'" }.joined(separator: " ")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-        process.arguments = ["--quiet", "--return", "--command", command, "/dev/null"]
-        process.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "TERM": "xterm"].merging(environment) { _, new in new }
-        process.standardInput = FileHandle.nullDevice
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let screen = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, screen)
+        let outcome = try BuiltProcess.run(
+            "/usr/bin/script", ["--quiet", "--return", "--command", command, "/dev/null"],
+            environment: ["TERM": "xterm"].merging(environment) { _, new in new })
+        return (outcome.status, outcome.standardOutput)
     }
 }

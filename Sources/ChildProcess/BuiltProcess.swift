@@ -45,7 +45,8 @@ public final class BuiltProcess: @unchecked Sendable {
     ///   - product: A product of this package by name, or an executable by absolute path.
     ///   - environment: Adds to a minimal environment (`PATH`, `HOME`).
     ///   - directory: The working directory; the caller's when nil.
-    ///   - input: What the process reads on stdin; `/dev/null` when nil.
+    ///   - input: What the process reads on stdin; `/dev/null` when nil. With an input, this process ignores
+    ///     SIGPIPE from then on, so that a child that exits without reading it cannot end the caller.
     public init(
         _ product: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
         input: String? = nil
@@ -54,28 +55,38 @@ public final class BuiltProcess: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw BuiltProcessError(
                 message: product.hasPrefix("/")
-                    ? "\(executable) is missing: make deps installs the packages the tests use"
+                    ? "\(executable) is missing: install the package that provides it"
                     : "\(executable) is missing: build it first (make test and make bench do)")
         }
-        var outPipe: [Int32] = [0, 0]
-        var errPipe: [Int32] = [0, 0]
-        var inPipe: [Int32] = [-1, -1]
-        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0, input == nil || pipe(&inPipe) == 0 else {
-            throw BuiltProcessError(message: "cannot create pipes")
+        // Pipe ends are closed on exec, so that children started at the same time by other threads do not hold each
+        // other's pipes open (a stdin that never ends, an output that never closes).
+        var descriptors: [Int32] = []
+        func closeAll() { descriptors.forEach { close($0) } }
+        func pipeEnds() throws -> [Int32] {
+            var ends: [Int32] = [-1, -1]
+            guard pipe(&ends) == 0, fcntl(ends[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(ends[1], F_SETFD, FD_CLOEXEC) == 0 else {
+                closeAll()
+                throw BuiltProcessError(message: "cannot create pipes: \(String(cString: strerror(errno)))")
+            }
+            descriptors += ends
+            return ends
         }
+        let outPipe = try pipeEnds()
+        let errPipe = try pipeEnds()
+        let inPipe = input == nil ? nil : try pipeEnds()
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        if input == nil {
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        } else {
+        if let inPipe {
             posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         }
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        for descriptor in outPipe + errPipe + inPipe where descriptor >= 0 { posix_spawn_file_actions_addclose(&actions, descriptor) }
         if let directory {
             guard let addChdir = Self.addChdir, addChdir(&actions, directory) == 0 else {
+                closeAll()
                 throw BuiltProcessError(message: "cannot start \(executable) in \(directory): this C library cannot change directory in posix_spawn")
             }
         }
@@ -100,20 +111,20 @@ public final class BuiltProcess: @unchecked Sendable {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var child: pid_t = 0
         let spawned = posix_spawn(&child, executable, &actions, &attributes, argv, envp)
+        guard spawned == 0 else {
+            closeAll()
+            throw BuiltProcessError(message: "cannot start \(executable): \(String(cString: strerror(spawned)))")
+        }
         close(outPipe[1])
         close(errPipe[1])
-        if let input {
+        if let input, let inPipe {
             close(inPipe[0])
+            signal(SIGPIPE, SIG_IGN)
             let writer = FileHandle(fileDescriptor: inPipe[1], closeOnDealloc: true)
             DispatchQueue(label: "test.stdin").async {
                 try? writer.write(contentsOf: Data(input.utf8))
                 try? writer.close()
             }
-        }
-        guard spawned == 0 else {
-            close(outPipe[0])
-            close(errPipe[0])
-            throw BuiltProcessError(message: "cannot start \(executable): \(String(cString: strerror(spawned)))")
         }
         pid = child
         output = FileHandle(fileDescriptor: outPipe[0], closeOnDealloc: true)

@@ -61,8 +61,9 @@ public enum SalesOrderProcessing {
     }
 
     /// Whether an order's state may change from `current` to `requested` by an update of `statecode` (SetState):
-    /// Canceled and Fulfilled are reached only through their actions; a closed order stays closed, except that a
-    /// Fulfilled one may be marked Invoiced (docs/sop-rules.md: the documentation lists no transitions).
+    /// Canceled and Fulfilled are reached only through their actions; an open order may become Active, Submitted
+    /// or Invoiced; a closed order stays closed, except that a Fulfilled one may be marked Invoiced
+    /// (docs/sop-rules.md: the documentation lists no transitions).
     public static func setState(from current: OrderState, to requested: OrderState) -> RuleVerdict {
         switch (current, requested) {
         case (_, .canceled), (_, .fulfilled):

@@ -1,6 +1,7 @@
 import ChildProcess
 import Foundation
 import HTTP
+import SopdTestSupport
 import Testing
 
 /// The client against `openssl s_server` that demands a client certificate: verification on by
@@ -43,7 +44,7 @@ import Testing
     }
 
     private static func startServer() async throws -> Server {
-        let directory = try makeCertificates()
+        let directory = try await onDispatchQueue { try makeCertificates() }
         let port = try freePort()
         let process = try BuiltProcess(
             "/usr/bin/openssl",

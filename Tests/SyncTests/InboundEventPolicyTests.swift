@@ -6,9 +6,11 @@ import Testing
 /// The inbound verdict: whether an event applies to the order as Dynamics has it now.
 @Suite struct InboundEventPolicyTests {
     private func verdict(
-        _ kind: ChangeEventKind, _ status: OrderStatus, submitStatus: SubmitStatus? = .accepted, sent: Bool = true
+        _ kind: ChangeEventKind, _ status: OrderStatus, submitStatus: SubmitStatus? = .accepted, sent: Bool = true,
+        shippedInPart: Bool = false
     ) -> InboundEventPolicy.Verdict {
-        InboundEventPolicy.verdict(for: kind, state: status.state, status: status, submitStatus: submitStatus, sent: sent)
+        InboundEventPolicy.verdict(
+            for: kind, state: status.state, status: status, submitStatus: submitStatus, sent: sent, shippedInPart: shippedInPart)
     }
 
     @Test func everyKindAppliesToASubmittedAcceptedOrder() {
@@ -37,10 +39,16 @@ import Testing
         #expect(verdict(.rejected, .invoiced) == .refuse("rejected no longer applies: the order is Invoiced/Invoiced"))
     }
 
-    /// A partial shipment leaves the order Submitted, so what follows it still applies.
-    @Test func aPartlyShippedOrderIsStillOpen() {
+    /// A partial shipment leaves the order Submitted, so what follows it still applies; but goods have left, so it
+    /// no longer goes back to the salesperson.
+    @Test func aPartlyShippedOrderIsStillOpenButNotReturned() {
         for kind in [ChangeEventKind.linesChanged, .shipped, .invoiced, .canceled] {
-            #expect(verdict(kind, .inProgress) == .apply, "\(kind)")
+            #expect(verdict(kind, .inProgress, shippedInPart: true) == .apply, "\(kind)")
+        }
+        for kind in [ChangeEventKind.rejected, .deleted] {
+            #expect(
+                verdict(kind, .inProgress, shippedInPart: true)
+                    == .refuse("\(kind.rawValue) no longer applies: the order shipped in part, so it does not go back to the salesperson"))
         }
     }
 }

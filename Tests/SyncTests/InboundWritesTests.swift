@@ -61,6 +61,10 @@ import Testing
         #expect(etag == "W/\"42\"")
         #expect(changes["datefulfilled"] == "2027-01-14T10:00:00Z")
         #expect(changes["statecode"] == nil, "the order stays open")
+        guard case .updateOrder(let unreadable, _) = InboundWrites.write(
+            for: try event(.shipped, ["complete": false, "shippedAt": "yesterday"]), kind: .shipped, order: order, now: now)
+        else { Issue.record("a partial shipment is an update"); return }
+        #expect(unreadable["datefulfilled"] == "2027-01-15T08:00:00Z", "a date that is not one is replaced by the time applied")
     }
 
     @Test func aReturnedOrderGoesBackToTheSalespersonUnsent() throws {
@@ -113,8 +117,8 @@ import Testing
             .invoiced,
             ["invoiceNumber": "INV-9", "lines": [["lineNumber": 1, "quantity": 1, "baseAmount": "5"]], "totals": ["totalAmount": "5"]])
         let requests = InboundWrites.invoiceRequests(event, order: order) { _ in ["isproductoverridden": true] }
-        let invoice = "invoices(\(DeterministicID.make("invoice", "INV-9")))"
-        let line = "invoicedetails(\(DeterministicID.make("invoicedetail", "INV-9", "1")))"
+        let invoice = "invoices(\(DeterministicID.make("invoice", order.id, "INV-9")))"
+        let line = "invoicedetails(\(DeterministicID.make("invoicedetail", order.id, "INV-9", "1")))"
         #expect(requests.map(\.path) == [invoice, line, line, invoice])
         #expect(requests.allSatisfy { $0.method == .patch && $0.headers["If-Match"] == nil && $0.headers["If-None-Match"] == nil }, "upserts: a retry rewrites the same rows")
         #expect(requests[0].body?["customerid_account@odata.bind"] == "/accounts(a1)")
@@ -126,6 +130,9 @@ import Testing
         #expect(requests[3].body?["totalamount"] == "5")
         #expect(InboundWrites.invoicedOrder(event)["statecode"] == .int(OrderState.invoiced.rawValue))
         #expect(InboundWrites.invoicedOrder(event)["submitstatusdescription"]?.stringValue?.contains("INV-9") == true)
+        let repeated = try self.event(.invoiced, ["lines": [["lineNumber": 1], ["lineNumber": 2], ["lineNumber": 1]]])
+        #expect(InboundWrites.repeatedLineNumber(repeated) == 1, "a repeated line would overwrite another")
+        #expect(InboundWrites.repeatedLineNumber(try self.event(.invoiced, ["lines": [[:], [:]]])) == nil, "numbered by position")
     }
 
     @Test func theNoteIsWrittenOncePerEvent() throws {

@@ -12,7 +12,8 @@ import Testing
     @Test func theUnitsVerifyAndTheServicesAreHardened() async throws {
         let binary = BuiltProcess.binaryDirectory.appendingPathComponent("sopd").path
         let outcome = try await onDispatchQueue { () throws -> (Int32, String) in
-            let run = try BuiltProcess.run("/usr/bin/make", ["-s", "-C", Self.packageRoot.path, "units-check", "SOPD_BIN=\(binary)"])
+            let run = try BuiltProcess.run(
+                "/usr/bin/make", ["-s", "-C", Self.packageRoot.path, "units-check", "SOPD_BIN=\(binary)"], timeout: 300)
             return (run.status, run.standardOutput + run.standardError)
         }
         #expect(outcome.0 == 0, "\(outcome.1)")

@@ -4,7 +4,8 @@ import FuzzSupport
 
 /// Any text as the path of a Dataverse emulator request after `/api/data/v9.2/`: split into segments as the router
 /// splits it, each key read as a row key (a GUID or an alternate key such as `ordernumber='SO-01001'`) of
-/// `salesorders` and `accounts`, and the whole answered as a table-definition path (`EntityDefinitions(…)/Attributes/…`).
+/// `salesorders` and `accounts`, and the text after `EntityDefinitions` answered as a table-definition path
+/// (`(LogicalName='account')/Attributes/…`).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzWebAPIPath(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let path = String(decoding: inputBytes(data, size), as: UTF8.self)

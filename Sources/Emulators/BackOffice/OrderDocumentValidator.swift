@@ -151,6 +151,7 @@ struct OrderDocumentValidator {
         if parts.count > 1 {
             let written = parts[1].drop { $0 == "+" }
             exponent = Int(written) ?? (written.hasPrefix("-") ? -digits.count - 1 : digits.count)
+            exponent = min(max(exponent, -digits.count - 1), digits.count + 1)
         }
         let wholeDigits = point[0].count + exponent
         return digits.dropFirst(max(0, wholeDigits)).allSatisfy { $0 == "0" }

@@ -97,7 +97,7 @@ public struct EntityTables: Sendable {
 
     /// `filter` with its hierarchy functions (`Under`, `Above`, …) given the rows they reach in `entity`'s hierarchy.
     private func resolvingHierarchy(_ filter: FilterExpression?, of entity: EntityDefinition) -> FilterExpression? {
-        guard let filter, let lookup = entity.hierarchyLookup else { return filter }
+        guard let filter, let lookup = entity.hierarchyLookup, filter.usesHierarchy else { return filter }
         var parent: [String: String] = [:]
         for (id, row) in tables[entity.logicalName] ?? [:] {
             if let parentId = row["_\(lookup)_value"]?.stringValue { parent[id] = parentId.lowercased() }
@@ -245,7 +245,7 @@ public struct EntityTables: Sendable {
     public mutating func create(_ logicalName: String, body: [String: JSONValue], caller: String?) throws(DataverseFault) -> String {
         let entity = try definition(logicalName)
         do {
-            var row = try resolve(body, for: entity, isCreate: true)
+            var row = try resolve(body, for: entity)
             let id = row[entity.primaryIdAttribute]?.stringValue?.lowercased() ?? UUID().uuidString.lowercased()
             guard tables[logicalName]?[id] == nil else { throw .duplicate(logicalName, id: id) }
             row[entity.primaryIdAttribute] = .string(id)
@@ -277,7 +277,7 @@ public struct EntityTables: Sendable {
             let key = id.lowercased()
             guard var row = tables[logicalName]?[key] else { throw .notFound(logicalName, id: id) }
             try checkETag(ifMatch, row: row)
-            let changes = try resolve(body, for: entity, isCreate: false)
+            let changes = try resolve(body, for: entity)
             for (name, value) in changes where name != entity.primaryIdAttribute { row[name] = value }
             stamp(&row, caller: caller, now: Self.timestamp())
             tables[logicalName]?[key] = row
@@ -317,7 +317,7 @@ public struct EntityTables: Sendable {
     }
 
     /// Turns a request body into stored columns, refusing unknown properties and values of the wrong type.
-    private func resolve(_ body: [String: JSONValue], for entity: EntityDefinition, isCreate: Bool) throws(DataverseFault)
+    private func resolve(_ body: [String: JSONValue], for entity: EntityDefinition) throws(DataverseFault)
         -> [String: JSONValue]
     {
         var row: [String: JSONValue] = [:]

@@ -65,6 +65,16 @@ indirect enum FilterExpression: Sendable, Equatable {
         }
     }
 
+    /// Whether the expression calls a hierarchy function (`Under`, `Above`, …), which needs the table's hierarchy.
+    var usesHierarchy: Bool {
+        switch self {
+        case .and(let left, let right), .or(let left, let right): left.usesHierarchy || right.usesHierarchy
+        case .not(let inner): inner.usesHierarchy
+        case .query(let call): call.function.isHierarchical
+        case .compare, .function: false
+        }
+    }
+
     /// Whether `row` satisfies the expression at `now` (the time `LastXDays` counts back from).
     func matches(_ row: [String: JSONValue], in entity: EntityDefinition, now: Date = Date()) -> Bool {
         switch self {

@@ -21,7 +21,7 @@ struct QueryFunctionCall: Sendable, Equatable {
             switch self {
             case .in, .notIn: nil
             case .between, .notBetween: 2
-            default: 1
+            case .on, .onOrAfter, .onOrBefore, .lastXDays, .above, .aboveOrEqual, .under, .underOrEqual, .notUnder: 1
             }
         }
 
@@ -154,14 +154,16 @@ struct QueryFunctionCall: Sendable, Equatable {
             guard let day = value.stringValue?.prefix(10), case .dateTime(let text) = literals[0] else { return false }
             let wanted = text.prefix(10)
             return function == .on ? day == wanted : function == .onOrAfter ? day >= wanted : day <= wanted
-        default:
+        case .lastXDays, .above, .aboveOrEqual, .under, .underOrEqual, .notUnder:
             return false
         }
     }
 
-    /// `LastXDays`: from the start (UTC) of the day `days` days before `now`, up to `now` (docs/dataverse-choices.md).
+    /// `LastXDays`: from the start (UTC) of the day `days` days before `now`, up to `now` (docs/dataverse-choices.md);
+    /// more than 100 000 days reach back to any date.
     private static func isWithin(days: Int, of now: Date, _ text: String?) -> Bool {
         guard let text, let date = try? Date(text, strategy: .iso8601) else { return false }
+        guard days <= 100_000 else { return date <= now }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let start = calendar.startOfDay(for: now.addingTimeInterval(-Double(days) * 86_400))

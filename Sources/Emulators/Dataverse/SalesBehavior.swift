@@ -105,6 +105,11 @@ enum SalesBehavior {
             try computePrices(table, .create, id: id, headerId: headerId, caller: caller, in: &tables)
             return id
         }
+        if table == .salesOrder, let status = fields["statuscode"]?.intValue.flatMap(OrderStatus.init(rawValue:)),
+            status.state != .active
+        {
+            throw refusal("A new order is Active; the status \(status.rawValue) (\(status.label)) belongs to the state \(status.state.label).")
+        }
         var header = fields
         header["statecode"] = .int(OrderState.active.rawValue)
         header["statuscode"] = header["statuscode"] ?? .int(OrderStatus.new.rawValue)
@@ -126,7 +131,11 @@ enum SalesBehavior {
         guard let row = tables.row(entity.logicalName, id: id) else { throw .notFound(entity.logicalName, id: id) }
         let caller = caller(callerId, in: tables)
         let current = state(row)
-        let requested = fields["statecode"]?.intValue.flatMap(OrderState.init(rawValue:))
+        let status = fields["statuscode"]?.intValue.flatMap(OrderStatus.init(rawValue:))
+        let requested = fields["statecode"]?.intValue.flatMap(OrderState.init(rawValue:)) ?? status?.state
+        if table == .salesOrder, let status, let requested, status.state != requested {
+            throw refusal("The status \(status.rawValue) (\(status.label)) belongs to the state \(status.state.label), not \(requested.label).")
+        }
         if table == .salesOrder, let requested, requested != current {
             if case .refused(let reason) = SalesOrderProcessing.setState(from: current, to: requested) { throw refusal(reason) }
             try checkEditable(row, by: caller, in: tables)
@@ -216,7 +225,7 @@ enum SalesBehavior {
         let schema = tables.schema
         let invoiceId = try create(schema.entities["invoice"]!, body: invoice, callerId: callerId, in: &tables)
         let lineColumns = [
-            "quantity", "priceperunit", "manualdiscountamount", "volumediscountamount", "tax", "ispriceoverridden",
+            "quantity", "priceperunit", "manualdiscountamount", "tax", "ispriceoverridden",
             "isproductoverridden", "productdescription", "lineitemnumber",
         ]
         for line in tables.rows("salesorderdetail") where line["_salesorderid_value"]?.stringValue == orderId {

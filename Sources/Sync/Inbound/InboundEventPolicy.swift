@@ -22,9 +22,11 @@ public enum InboundEventPolicy {
     /// - Parameters:
     ///   - kind: The event's kind.
     ///   - sent: Whether the order still carries `lastbackofficesubmit`.
+    ///   - shippedInPart: Whether the order shows a partial shipment (`datefulfilled`): it is not returned to the
+    ///     salesperson any more.
     public static func verdict(
         for kind: ChangeEventKind, state: OrderState, status: OrderStatus?,
-        submitStatus: SubmitStatus?, sent: Bool
+        submitStatus: SubmitStatus?, sent: Bool, shippedInPart: Bool = false
     ) -> Verdict {
         let accepted = submitStatus == .accepted
         let where_ = "the order is \(state.label)/\(status?.label ?? "?")"
@@ -48,7 +50,10 @@ public enum InboundEventPolicy {
             return state == .submitted ? .apply : .refuse("canceled no longer applies: \(where_)")
         case .rejected, .deleted:
             if state == .active, !sent { return .alreadyApplied }
-            return state == .submitted ? .apply : .refuse("\(kind.rawValue) no longer applies: \(where_)")
+            guard state == .submitted else { return .refuse("\(kind.rawValue) no longer applies: \(where_)") }
+            return shippedInPart
+                ? .refuse("\(kind.rawValue) no longer applies: the order shipped in part, so it does not go back to the salesperson")
+                : .apply
         }
     }
 }

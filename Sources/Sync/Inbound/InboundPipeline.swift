@@ -238,11 +238,14 @@ public final class InboundPipeline: Sendable {
         guard try journal.outboundTransfer(remoteId: event.orderId) != nil else {
             throw InboundError(.unknownOrder, "unknown order: sopd never sent back-office order \(event.orderId)")
         }
+        if kind == .linesChanged || kind == .invoiced, let repeated = InboundWrites.repeatedLineNumber(event) {
+            throw InboundError(.doesNotApply, "\(kind.rawValue) repeats line number \(repeated); each line needs its own")
+        }
         var order = try readOrder(orderId)
         for attempt in 1...2 {
             let verdict = InboundEventPolicy.verdict(
                 for: kind, state: order.state, status: order.status, submitStatus: order.submitStatus,
-                sent: order.lastBackOfficeSubmit != nil)
+                sent: order.lastBackOfficeSubmit != nil, shippedInPart: order.dateFulfilled != nil)
             if case .refuse(let reason) = verdict { throw InboundError(.doesNotApply, reason) }
             if verdict == .apply, try writeMeetsConflict(event, kind: kind, order: order) {
                 guard attempt == 1 else {
@@ -304,7 +307,7 @@ public final class InboundPipeline: Sendable {
     private func productFields(_ line: JSONValue) throws -> [String: JSONValue] {
         let product = line["product"] ?? .null
         let filters = [
-            product["id"]?.stringValue.flatMap { id in id.allSatisfy { $0.isHexDigit || $0 == "-" } ? "productid eq \(id)" : nil },
+            product["id"]?.stringValue.flatMap(UUID.init(uuidString:)).map { "productid eq \($0.uuidString.lowercased())" },
             product["number"]?.stringValue.map { "productnumber eq '\($0.replacingOccurrences(of: "'", with: "''"))'" },
         ]
         for filter in filters.compactMap({ $0 }) {

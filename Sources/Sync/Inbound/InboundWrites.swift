@@ -34,7 +34,8 @@ enum InboundWrites {
         case .linesChanged:
             return .replaceLines
         case .shipped where event.data["complete"]?.boolValue == false:
-            let shippedAt = event.data["shippedAt"]?.stringValue ?? time
+            let written = event.data["shippedAt"]?.stringValue
+            let shippedAt = written.flatMap { try? Date($0, strategy: .iso8601) } != nil ? written! : time
             return .updateOrder(
                 [
                     "datefulfilled": .string(shippedAt),
@@ -90,10 +91,10 @@ enum InboundWrites {
     ) rethrows -> [BatchRequest] {
         var kept: Set<String> = []
         var requests: [BatchRequest] = []
-        for line in event.data["lines"]?.arrayValue ?? [] {
+        for (position, line) in (event.data["lines"]?.arrayValue ?? []).enumerated() {
             let id =
                 line["dynamicsLineId"]?.stringValue
-                ?? DeterministicID.make("salesorderdetail", event.orderId, String(line["lineNumber"]?.intValue ?? 0))
+                ?? DeterministicID.make("salesorderdetail", event.orderId, String(lineNumber(line, position: position)))
             kept.insert(id)
             var fields = BackOfficeNumbers.line(line)
             if let etag = existing[id] {
@@ -117,16 +118,17 @@ enum InboundWrites {
         return requests
     }
 
-    /// The changeset that writes the invoice of an `invoiced` event and its lines. Ids derive from the
-    /// back-office invoice number, and each row is written by upsert (`PATCH` without a condition), so a
-    /// retry rewrites the same rows instead of making two. The amounts and totals are not valid for create;
-    /// they follow in the same changeset, the invoice's totals last, so they stay the back office's.
+    /// The changeset that writes the invoice of an `invoiced` event and its lines. Ids derive from the order
+    /// and the back-office invoice number, and each row is written by upsert (`PATCH` without a condition), so
+    /// a retry rewrites the same rows instead of making two. The amounts and totals are not valid for create;
+    /// they follow in the same changeset, the invoice's totals last (sopd writes as the integration user with
+    /// the switch on, when Dynamics does not compute an invoice's prices, so they stay the back office's).
     /// - Parameter productFields: The product columns of a line (a lookup the pipeline makes).
     static func invoiceRequests(
         _ event: ChangeEvent, order: OrderSnapshot, productFields: (JSONValue) throws -> [String: JSONValue]
     ) rethrows -> [BatchRequest] {
-        let invoiceNumber = event.data["invoiceNumber"]?.stringValue ?? event.id
-        let invoiceId = DeterministicID.make("invoice", invoiceNumber)
+        let invoiceNumber = Self.invoiceNumber(event)
+        let invoiceId = DeterministicID.make("invoice", order.id, invoiceNumber)
         var invoice: [String: JSONValue] = [
             "name": .string("\(invoiceNumber) for \(order.orderNumber)"), "invoicenumber": .string(invoiceNumber),
             "description": .string("Invoiced by the back office on \(event.data["invoiceDate"]?.stringValue ?? "?")"),
@@ -140,8 +142,9 @@ enum InboundWrites {
             if let id = order.row[column]?.stringValue { invoice["\(navigation)@odata.bind"] = .string("/\(set)(\(id))") }
         }
         var requests = [BatchRequest(method: .patch, path: "invoices(\(invoiceId))", body: .object(invoice))]
-        for line in event.data["lines"]?.arrayValue ?? [] {
-            let path = "invoicedetails(\(DeterministicID.make("invoicedetail", invoiceNumber, String(line["lineNumber"]?.intValue ?? 0))))"
+        for (position, line) in (event.data["lines"]?.arrayValue ?? []).enumerated() {
+            let number = String(lineNumber(line, position: position))
+            let path = "invoicedetails(\(DeterministicID.make("invoicedetail", order.id, invoiceNumber, number)))"
             var fields = BackOfficeNumbers.line(line)
             fields["invoiceid@odata.bind"] = .string("/invoices(\(invoiceId))")
             fields.merge(try productFields(line)) { _, product in product }
@@ -156,12 +159,33 @@ enum InboundWrites {
     /// The order's last write of an `invoiced` event: Invoiced, and the invoice in `submitstatusdescription` (which a
     /// partial shipment may have filled before).
     static func invoicedOrder(_ event: ChangeEvent) -> [String: JSONValue] {
-        let number = event.data["invoiceNumber"]?.stringValue ?? event.id
+        let number = invoiceNumber(event)
         return [
             "statecode": .int(OrderState.invoiced.rawValue), "statuscode": .int(OrderStatus.invoiced.rawValue),
             "submitstatusdescription": .string(
                 "Invoiced by the back office (\(event.orderId)) as \(number) on \(event.data["invoiceDate"]?.stringValue ?? "?")"),
         ]
+    }
+
+    /// The back-office invoice number of an `invoiced` event (its id when it has none).
+    private static func invoiceNumber(_ event: ChangeEvent) -> String {
+        event.data["invoiceNumber"]?.stringValue ?? event.id
+    }
+
+    /// A back-office line's number: its `lineNumber`, else its position in the list (from 1).
+    private static func lineNumber(_ line: JSONValue, position: Int) -> Int {
+        line["lineNumber"]?.intValue ?? position + 1
+    }
+
+    /// A line number the event's lines repeat, or nil: each line of `linesChanged` and `invoiced` names a row
+    /// of its own (new rows get ids derived from it), so an event that repeats one is refused, not merged.
+    static func repeatedLineNumber(_ event: ChangeEvent) -> Int? {
+        var seen: Set<Int> = []
+        for (position, line) in (event.data["lines"]?.arrayValue ?? []).enumerated()
+        where !seen.insert(lineNumber(line, position: position)).inserted {
+            return lineNumber(line, position: position)
+        }
+        return nil
     }
 
     /// The order's timeline note for the event; its id is derived from the event's, so it is written once.

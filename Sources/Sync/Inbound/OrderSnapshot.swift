@@ -6,7 +6,7 @@ import SalesRules
 struct OrderSnapshot: Sendable {
     /// The columns read.
     static let columns = [
-        "salesorderid", "ordernumber", "name", "statecode", "statuscode", "submitstatus", "lastbackofficesubmit",
+        "salesorderid", "ordernumber", "name", "statecode", "statuscode", "submitstatus", "lastbackofficesubmit", "datefulfilled",
         "_customerid_value", "_pricelevelid_value", "_transactioncurrencyid_value",
     ]
 
@@ -16,6 +16,8 @@ struct OrderSnapshot: Sendable {
     var status: OrderStatus?
     var submitStatus: SubmitStatus?
     var lastBackOfficeSubmit: String?
+    /// When the back office shipped part of the order (a partial shipment leaves it open).
+    var dateFulfilled: String?
     var etag: String
     var row: JSONValue
 
@@ -27,6 +29,7 @@ struct OrderSnapshot: Sendable {
         status = row["statuscode"]?.intValue.flatMap(OrderStatus.init(rawValue:))
         submitStatus = row["submitstatus"]?.intValue.flatMap(SubmitStatus.init(rawValue:))
         lastBackOfficeSubmit = row["lastbackofficesubmit"]?.stringValue
+        dateFulfilled = row["datefulfilled"]?.stringValue
         etag = row["@odata.etag"]?.stringValue ?? "*"
     }
 }

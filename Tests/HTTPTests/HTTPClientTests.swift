@@ -1,3 +1,4 @@
+import ChildProcess
 import FlyingFox
 import Foundation
 import HTTP
@@ -104,16 +105,9 @@ private typealias Request = HTTP.HTTPRequest
     /// A peer that answers a TLS handshake with plain HTTP at once. (An HTTP server reading the handshake as a
     /// request may instead wait for a line end that the handshake's random bytes may never hold.)
     @Test func tellsATLSFailureApart() async throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (listener, port) = try LoopbackPort.bind()
         defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
-        #expect(bound == 0 && listen(listener, 1) == 0)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
-        let port = UInt16(bigEndian: address.sin_port)
+        #expect(listen(listener, 1) == 0)
         DispatchQueue(label: "test.plain-peer").async {
             let connection = accept(listener, nil, nil)
             guard connection >= 0 else { return }

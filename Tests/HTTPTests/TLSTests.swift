@@ -31,21 +31,9 @@ import Testing
         return directory
     }
 
-    private static func freePort() throws -> UInt16 {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) } }
-        return UInt16(bigEndian: address.sin_port)
-    }
-
     private static func startServer() async throws -> Server {
         let directory = try await onDispatchQueue { try makeCertificates() }
-        let port = try freePort()
+        let port = try LoopbackPort.free()
         let process = try BuiltProcess(
             "/usr/bin/openssl",
             [

@@ -377,11 +377,7 @@ public final class DataverseEmulator: Sendable {
             return respond(status: .ok, json: whoAmI(caller: caller, root: root))
         }
         if let action = Action(rawValue: segment), action.boundSet == nil {
-            guard method == "POST" else { throw .methodNotAllowed(method, segment) }
-            let parameters = try Self.parseObject(body)
-            return try transaction(onBehalfOf: onBehalfOf) { (tables) throws(DataverseFault) in
-                try perform(action, parameters: parameters, caller: caller, root: root, in: &tables)
-            }
+            return try run(action, method: method, segment: segment, body: body, caller: caller, onBehalfOf: onBehalfOf, root: root)
         }
         let segments = ODataText.segments(segment)
         guard segments.count <= 2, !segments.contains(where: { $0.name.isEmpty }) else { throw .resourceNotFound(segment) }
@@ -390,15 +386,9 @@ public final class DataverseEmulator: Sendable {
             let name = String(segments[1].name.dropFirst("Microsoft.Dynamics.CRM.".count))
             guard let entity = store.schema.entity(forSet: setName) else { throw .resourceNotFound(setName) }
             if let action = Action(rawValue: name), action.boundSet == setName {
-                guard method == "POST" else { throw .methodNotAllowed(method, segment) }
-                let parameters = try Self.parseObject(body)
-                return try transaction(onBehalfOf: onBehalfOf) { (tables) throws(DataverseFault) in
-                    try perform(action, parameters: parameters, caller: caller, root: root, in: &tables)
-                }
+                return try run(action, method: method, segment: segment, body: body, caller: caller, onBehalfOf: onBehalfOf, root: root)
             }
-            guard let action = BulkActions(rawValue: name) else {
-                throw DataverseFault(status: 404, code: "0x8006088a", message: "Resource not found for the segment 'Microsoft.Dynamics.CRM.\(name)'.")
-            }
+            guard let action = BulkActions(rawValue: name) else { throw .resourceNotFound(segments[1].name) }
             guard method == "POST" else { throw .methodNotAllowed(method, segment) }
             let parameters = try Self.parseObject(body)
             let answer = try transaction(onBehalfOf: onBehalfOf) { (tables) throws(DataverseFault) in
@@ -482,6 +472,17 @@ public final class DataverseEmulator: Sendable {
         /// the salesorder collection in its reference and in "Use Web API actions"); nil for an unbound action.
         var boundSet: String? {
             self == .fulfillSalesOrder ? "salesorders" : nil
+        }
+    }
+
+    /// A POST of a Sales action, in one transaction.
+    private func run(
+        _ action: Action, method: String, segment: String, body: [UInt8], caller: String, onBehalfOf: String?, root: String
+    ) throws(DataverseFault) -> FlyingFox.HTTPResponse {
+        guard method == "POST" else { throw .methodNotAllowed(method, segment) }
+        let parameters = try Self.parseObject(body)
+        return try transaction(onBehalfOf: onBehalfOf) { (tables) throws(DataverseFault) in
+            try perform(action, parameters: parameters, caller: caller, root: root, in: &tables)
         }
     }
 

@@ -60,7 +60,7 @@ struct MetadataService {
             case "Microsoft.Dynamics.CRM.PicklistAttributeMetadata": wanted = "Picklist"
             case "Microsoft.Dynamics.CRM.StateAttributeMetadata": wanted = "State"
             case "Microsoft.Dynamics.CRM.StatusAttributeMetadata": wanted = "Status"
-            default: throw DataverseFault(status: 404, code: "0x8006088a", message: "Resource not found for the segment '\(cast)'.")
+            default: throw .resourceNotFound(cast)
             }
             rows = rows.filter { $0["AttributeType"]?.stringValue == wanted }
             return try collection(

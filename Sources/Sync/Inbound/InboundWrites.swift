@@ -34,8 +34,8 @@ enum InboundWrites {
         case .linesChanged:
             return .replaceLines
         case .shipped where event.data["complete"]?.boolValue == false:
-            let written = event.data["shippedAt"]?.stringValue
-            let shippedAt = written.flatMap { try? Date($0, strategy: .iso8601) } != nil ? written! : time
+            let shippedAt =
+                event.data["shippedAt"]?.stringValue.flatMap { text in (try? Date(text, strategy: .iso8601)).map { _ in text } } ?? time
             return .updateOrder(
                 [
                     "datefulfilled": .string(shippedAt),

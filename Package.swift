@@ -104,9 +104,8 @@ let package = Package(
         .executableTarget(
             name: "sopd-bench",
             dependencies: [
-                "Daemon", "Emulators", "Sync", "Journal", "Transfers", "Dataverse", "HTTP", "JSON", "SalesRules", "ChildProcess",
+                "Sync", "Journal", "Transfers", "Dataverse", "HTTP", "JSON", "SalesRules", "ChildProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(

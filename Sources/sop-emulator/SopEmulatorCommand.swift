@@ -12,7 +12,7 @@ struct SopEmulatorCommand: AsyncParsableCommand {
         commandName: "sop-emulator",
         abstract: "Serve the Dataverse Web API emulator and the reference back office on 127.0.0.1.",
         discussion: """
-            The first two lines printed are the base URLs. Sales order processing integration \
+            The first two lines printed are the base URLs; the last, at SIGTERM or SIGINT, counts the requests served. Sales order processing integration \
             (issopintegrationenabled) starts off, as in Dynamics; turn it on as an administrator would: \
             sopd sop enable. See docs/emulators.md for users, tokens and data.
             """,
@@ -26,6 +26,11 @@ struct SopEmulatorCommand: AsyncParsableCommand {
 
     @Flag(name: .customLong("seed-demo-data"), help: "Add accounts, products, a price list and 20 orders.")
     var seedDemoData = false
+
+    @Flag(
+        name: .customLong("sop-integration-enabled"),
+        help: "Start with sales order processing integration on, as after 'sopd sop enable' (load tests).")
+    var sopIntegrationEnabled = false
 
     @Option(
         name: .customLong("tls-cert"),
@@ -47,12 +52,34 @@ struct SopEmulatorCommand: AsyncParsableCommand {
         help: "Add this many more submitted orders (SO-20001 …), each with three lines, for load and crash tests.")
     var submittedOrders = 0
 
+    @Option(name: .customLong("latency-ms"), help: "Milliseconds both servers wait before each answer, as a distant tenant would.")
+    var latencyMilliseconds = 0.0
+
+    @Option(
+        name: .customLong("limit-requests"),
+        help: "Service protection: Dataverse requests per user per window (a $batch counts once).")
+    var limitRequests = 6000
+
+    @Option(name: .customLong("limit-window-seconds"), help: "Service protection: the sliding window, seconds.")
+    var limitWindowSeconds = 300.0
+
+    @Option(name: .customLong("limit-concurrent"), help: "Service protection: Dataverse requests per user at once.")
+    var limitConcurrent = 52
+
+    @Option(
+        name: .customLong("limit-execution-seconds"),
+        help: "Service protection: combined seconds of execution per user per window.")
+    var limitExecutionSeconds = 1200.0
+
     func validate() throws {
         if (tlsCertificate == nil) != (tlsKey == nil) {
             throw ValidationError("--tls-cert and --tls-key go together: give both, or --tls-self-signed FOLDER.")
         }
         if tlsCertificate != nil, tlsSelfSignedFolder != nil {
             throw ValidationError("--tls-self-signed makes its own certificate; give it or --tls-cert/--tls-key, not both.")
+        }
+        guard latencyMilliseconds >= 0, limitRequests >= 1, limitWindowSeconds > 0, limitConcurrent >= 1, limitExecutionSeconds > 0 else {
+            throw ValidationError("--latency-ms takes 0 or more; the --limit-… options take numbers above 0.")
         }
     }
 
@@ -65,7 +92,13 @@ struct SopEmulatorCommand: AsyncParsableCommand {
         let selfSigned = try tlsSelfSignedFolder.map { try SelfSignedCertificate(in: $0) }
         let certificate = selfSigned.map { ($0.certificate, $0.key) } ?? tlsCertificate.flatMap { cert in tlsKey.map { (cert, $0) } }
         let suite = try await EmulatorSuite(
-            crmPort: certificate == nil ? crmPort : 0, backOfficePort: backOfficePort, seedDemoData: seedDemoData)
+            crmPort: certificate == nil ? crmPort : 0, backOfficePort: backOfficePort, seedDemoData: seedDemoData,
+            sopIntegrationEnabled: sopIntegrationEnabled)
+        suite.dataverse.setServiceProtection(
+            requests: limitRequests, windowSeconds: limitWindowSeconds, concurrent: limitConcurrent,
+            executionSeconds: limitExecutionSeconds)
+        suite.dataverseServer.setLatency(latencyMilliseconds / 1000)
+        suite.backOfficeServer.setLatency(latencyMilliseconds / 1000)
         if submittedOrders > 0 {
             try DemoData.seedSubmittedOrders(submittedOrders, into: suite.dataverse.store, withCatalog: !seedDemoData)
         }
@@ -80,6 +113,8 @@ struct SopEmulatorCommand: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data(banner.utf8))
         await Self.waitForTermination()
         await suite.stop()
+        let served = "served: dataverse \(suite.dataverse.requestCount) requests, \(suite.dataverse.throttledCount) answered 429; backoffice \(suite.backOffice.requestCount) requests\n"
+        FileHandle.standardOutput.write(Data(served.utf8))
     }
 
     private static func waitForTermination() async {

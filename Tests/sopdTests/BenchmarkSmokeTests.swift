@@ -9,14 +9,22 @@ import Testing
         let outcome = try await onDispatchQueue {
             try BuiltProcess.run(
                 "sopd-bench",
-                ["--orders", "30", "--lines", "2", "--latency-ms", "2", "--idle-seconds", "1", "--backlog", "40", "--journal-transfers", "50"])
+                [
+                    "--orders", "30", "--latency-ms", "2", "--events-orders", "20", "--idle-seconds", "1", "--backlog", "40",
+                    "--journal-transfers", "50",
+                ], timeout: 300)
         }
         #expect(outcome.status == 0, "\(outcome.standardError.suffix(500))")
         let lines = outcome.standardOutput.split(separator: "\n")
-        #expect(lines.contains { $0.hasPrefix("a: 30 orders x 2 lines") && $0.contains("orders/s") && $0.contains("1.000 back-office requests/order") })
-        #expect(lines.contains { $0.hasPrefix("b: 30 orders x 2 lines, latency 2 ms") })
-        #expect(lines.contains { $0.hasPrefix("c: idle daemon") && $0.contains("RSS") })
-        #expect(lines.contains { $0.hasPrefix("d: 40 orders through one --sync-now: exit 0") })
+        #expect(
+            lines.contains {
+                $0.hasPrefix("outbound: 30 orders x 3 lines, latency 0 ms") && $0.contains("exit 0") && $0.contains("of the ceiling")
+                    && $0.contains("1.000 back-office requests/order") && $0.contains("0 answered 429")
+            }, "\(outcome.standardOutput)")
+        #expect(lines.contains { $0.hasPrefix("latency: 30 orders x 3 lines, latency 2 ms") && $0.contains("exit 0") })
+        #expect(lines.contains { $0.hasPrefix("inbound: 40 events for 20 orders") && $0.contains(": 40 applied in") })
+        #expect(lines.contains { $0.hasPrefix("idle: daemon") && $0.contains("RSS") })
+        #expect(lines.contains { $0.hasPrefix("backlog: 40 orders through one --sync-now: exit 0") })
         #expect(lines.contains { $0.hasPrefix("journal: 50 transfers") })
     }
 }

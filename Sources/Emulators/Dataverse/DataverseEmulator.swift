@@ -33,13 +33,15 @@ public final class DataverseEmulator: Sendable {
         var tokenLifetime: Double = 3600
         var tokensIssued = 0
         var expireTokensAfter: Int?
-        var limits = (requests: 6000, windowSeconds: 300.0, concurrent: 52)
+        var limits = (requests: 6000, windowSeconds: 300.0, concurrent: 52, executionSeconds: 1200.0)
         var clock: any WallClock = SystemClock()
         var outageAfter: Int?
         var interruptWriteOf: String?
         var interruptedWriteWaiting = false
         var interruptedWriteReleased = false
         var recent: [String: [Date]] = [:]
+        /// When each request of a user ended, and how long it ran: the execution-time limit's window.
+        var executed: [String: [(end: Date, seconds: Double)]] = [:]
         var inFlight: [String: Int] = [:]
         var throttled = 0
         var scheme = "http"
@@ -80,10 +82,11 @@ public final class DataverseEmulator: Sendable {
         state.lock.withLock { state.expireTokensAfter = requests }
     }
 
-    /// Sets the service protection limits per user (Dataverse: 6000 requests per 300 s, 52 at once);
-    /// tests scale them down, and keep the window's time on a clock of their own.
-    public func setServiceProtection(requests: Int, windowSeconds: Double, concurrent: Int) {
-        state.lock.withLock { state.limits = (requests, windowSeconds, concurrent) }
+    /// Sets the service protection limits per user (Dataverse: 6000 requests and 1,200 s of combined
+    /// execution time per 300 s, 52 at once); tests scale them down, and keep the window's time on a
+    /// clock of their own. A `$batch` counts once against `requests`, and its whole time against `executionSeconds`.
+    public func setServiceProtection(requests: Int, windowSeconds: Double, concurrent: Int, executionSeconds: Double = 1200) {
+        state.lock.withLock { state.limits = (requests, windowSeconds, concurrent, executionSeconds) }
     }
 
     /// Keeps the emulator's time on `clock`: access tokens' and delta tokens' lifetimes, and the service
@@ -148,13 +151,18 @@ public final class DataverseEmulator: Sendable {
     /// How many requests were answered 429 for a service protection limit.
     public var throttledCount: Int { state.lock.withLock { state.throttled } }
 
-    /// Counts a request of `user` against the limits, or the 429 that refuses it.
+    /// Counts a request of `user` against the limits, or the 429 that refuses it (codes and messages as
+    /// "Service protection API limits" lists them).
     private func admit(_ user: String) -> DataverseFault? {
         state.lock.withLock {
             let now = state.clock.now()
             let limits = state.limits
             var recent = state.recent[user, default: []]
             recent.removeAll { $0.addingTimeInterval(limits.windowSeconds) <= now }
+            var executed = state.executed[user, default: []]
+            executed.removeAll { $0.end.addingTimeInterval(limits.windowSeconds) <= now }
+            state.recent[user] = recent
+            state.executed[user] = executed
             if state.inFlight[user, default: 0] >= limits.concurrent {
                 state.throttled += 1
                 return DataverseFault(
@@ -164,21 +172,31 @@ public final class DataverseEmulator: Sendable {
             if recent.count >= limits.requests {
                 state.throttled += 1
                 let wait = max(1, Int((limits.windowSeconds - now.timeIntervalSince(recent[0])).rounded(.up)))
-                state.recent[user] = recent
                 return DataverseFault(
                     status: 429, code: "0x80072322",
                     message: "Number of requests exceeded the limit of \(limits.requests) over time window of \(Int(limits.windowSeconds)) seconds.",
                     retryAfter: wait)
             }
-            recent.append(now)
-            state.recent[user] = recent
+            if executed.reduce(0, { $0 + $1.seconds }) >= limits.executionSeconds {
+                state.throttled += 1
+                let wait = max(1, Int((limits.windowSeconds - now.timeIntervalSince(executed[0].end)).rounded(.up)))
+                return DataverseFault(
+                    status: 429, code: "0x80072321",
+                    message: "Combined execution time of incoming requests exceeded limit of \(Int(limits.executionSeconds * 1000)) milliseconds over time window of \(Int(limits.windowSeconds)) seconds. Decrease number of concurrent requests or reduce the duration of requests and try again later.",
+                    retryAfter: wait)
+            }
+            state.recent[user, default: []].append(now)
             state.inFlight[user, default: 0] += 1
             return nil
         }
     }
 
-    private func leave(_ user: String) {
-        state.lock.withLock { state.inFlight[user, default: 1] -= 1 }
+    /// Ends a request admitted by `admit`, which ran for `seconds`.
+    private func leave(_ user: String, ranFor seconds: Double) {
+        state.lock.withLock {
+            state.inFlight[user, default: 1] -= 1
+            state.executed[user, default: []].append((state.clock.now(), seconds))
+        }
     }
 
     /// How many tokens the token endpoint issued.
@@ -294,7 +312,8 @@ public final class DataverseEmulator: Sendable {
             return respond(fault: DataverseFault.badRequest("The request body could not be read."))
         }
         if let limit = admit(token) { return respond(fault: limit) }
-        defer { leave(token) }
+        let admitted = DispatchTime.now()
+        defer { leave(token, ranFor: Double(DispatchTime.now().uptimeNanoseconds - admitted.uptimeNanoseconds) / 1e9) }
         do {
             let caller = try impersonated(request, by: token) ?? token
             let onBehalfOf = caller == token ? nil : token

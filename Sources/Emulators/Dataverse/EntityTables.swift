@@ -25,12 +25,46 @@ public struct EntityTables: Sendable {
     private var deletions: [(logicalName: String, id: String, version: Int)] = []
     /// How many rows of each auto-numbered table have been given a number (`AutoNumbering`).
     private var autoNumbered: [String: Int] = [:]
+    /// The ids of the rows that point at a row through a lookup some collection navigation follows, by table,
+    /// lookup column (`_salesorderid_value`) and the row pointed at: what an expanded collection or a cascading
+    /// delete reads, instead of scanning the related table.
+    private var referencing: [String: [String: [String: Set<String>]]] = [:]
+    /// The lookup columns `referencing` keeps, by table.
+    private let referencingColumns: [String: Set<String>]
 
     /// The current version: a delta token taken now covers every change after it.
     var currentVersion: Int { version }
 
     init(schema: DataverseSchema) {
         self.schema = schema
+        var columns: [String: Set<String>] = [:]
+        for entity in schema.entities.values {
+            for collection in entity.collectionNavigations.values {
+                columns[collection.target, default: []].insert("_\(collection.referencingLookup)_value")
+            }
+        }
+        referencingColumns = columns
+    }
+
+    /// Puts `row` (nil: none) in place of row `id` of `logicalName`, keeping `referencing` true.
+    private mutating func store(_ row: [String: JSONValue]?, as id: String, in logicalName: String) {
+        let previous = tables[logicalName]?[id]
+        for column in referencingColumns[logicalName] ?? [] {
+            let old = previous?[column]?.stringValue, new = row?[column]?.stringValue
+            guard old != new else { continue }
+            if let old { referencing[logicalName, default: [:]][column, default: [:]][old]?.remove(id) }
+            if let new { referencing[logicalName, default: [:]][column, default: [:]][new, default: []].insert(id) }
+        }
+        tables[logicalName, default: [:]][id] = row
+    }
+
+    /// The rows of `logicalName` whose `column` points at row `id`.
+    private func rows(_ logicalName: String, referencing id: String, through column: String) -> [[String: JSONValue]] {
+        guard let table = tables[logicalName] else { return [] }
+        if referencingColumns[logicalName]?.contains(column) == true {
+            return (referencing[logicalName]?[column]?[id] ?? []).compactMap { table[$0] }
+        }
+        return table.values.filter { $0[column]?.stringValue == id }
     }
 
     func definition(_ logicalName: String) throws(DataverseFault) -> EntityDefinition {
@@ -83,13 +117,11 @@ public struct EntityTables: Sendable {
                 }
                 candidates.removeAll { !ordering.isOrderedBefore(after, $0.key) }
             }
-            candidates.sort { ordering.isOrderedBefore($0.key, $1.key) }
             let limit = min(options.top ?? Int.max, pageSize)
-            let page = candidates.prefix(limit)
+            let page = ordering.first(limit, of: candidates)
             let more = options.top == nil && candidates.count > limit
-            let children = childIndex(entity, options: options)
             return Page(
-                rows: page.map { project($0.row, entity: entity, options: options, collections: collections, children: children) },
+                rows: page.map { project($0.row, entity: entity, options: options, collections: collections) },
                 nextSkipToken: more ? page.last.map { RowOrdering.token(after: $0.key) } : nil,
                 count: min(matching, 5000))
         }
@@ -171,24 +203,11 @@ public struct EntityTables: Sendable {
         }
     }
 
-    /// For each collection-valued `$expand` of a query, the target rows grouped by the row they point to, so that a
-    /// page of rows reads the related table once rather than once per row.
-    private func childIndex(_ entity: EntityDefinition, options: QueryOptions) -> [String: [JSONValue: [[String: JSONValue]]]] {
-        var index: [String: [JSONValue: [[String: JSONValue]]]] = [:]
-        for item in options.expand {
-            guard let collection = entity.collectionNavigations[item.navigation] else { continue }
-            let lookup = "_\(collection.referencingLookup)_value"
-            index[item.navigation] = Dictionary(grouping: (tables[collection.target] ?? [:]).values) { $0[lookup] ?? .null }
-        }
-        return index
-    }
-
     /// The row as the Web API returns it: the selected properties (all when none are), the ETag, and expansions.
     /// `collections` says how expanded collections are paged and linked (nil: neither, for answers to writes);
-    /// `children` holds the related rows of collection-valued expansions when the caller grouped them beforehand.
     private func project(
         _ row: [String: JSONValue], entity: EntityDefinition, options: QueryOptions,
-        collections: ExpandedCollections? = nil, children: [String: [JSONValue: [[String: JSONValue]]]] = [:]
+        collections: ExpandedCollections? = nil
     ) -> JSONValue {
         var output: [String: JSONValue] = [:]
         for property in options.select ?? entity.propertyNames { output[property] = row[property] ?? .null }
@@ -214,8 +233,7 @@ public struct EntityTables: Sendable {
                 let id = row[entity.primaryIdAttribute] ?? .null
                 let ordering = RowOrdering(orderBy: item.options.orderBy, primaryKey: target.primaryIdAttribute)
                 let lookup = "_\(collection.referencingLookup)_value"
-                let candidates = children[item.navigation].map { $0[id] ?? [] }
-                    ?? (tables[target.logicalName] ?? [:]).values.filter { $0[lookup] == id }
+                let candidates = id.stringValue.map { rows(target.logicalName, referencing: $0, through: lookup) } ?? []
                 let filter = resolvingHierarchy(item.options.filter, of: target)
                 let related = candidates.filter { filter?.matches($0, in: target) ?? true }.sorted { ordering.isOrderedBefore(ordering.sortKey($0), ordering.sortKey($1)) }
                 let pageSize = collections?.nested == true ? collections?.pageSize : nil
@@ -263,7 +281,7 @@ public struct EntityTables: Sendable {
                 }
             }
             stamp(&row, caller: caller, now: now)
-            tables[logicalName, default: [:]][id] = row
+            store(row, as: id, in: logicalName)
             return id
         }
     }
@@ -280,7 +298,7 @@ public struct EntityTables: Sendable {
             let changes = try resolve(body, for: entity)
             for (name, value) in changes where name != entity.primaryIdAttribute { row[name] = value }
             stamp(&row, caller: caller, now: Self.timestamp())
-            tables[logicalName]?[key] = row
+            store(row, as: key, in: logicalName)
         }
     }
 
@@ -291,12 +309,15 @@ public struct EntityTables: Sendable {
             let key = id.lowercased()
             guard let row = tables[logicalName]?[key] else { throw .notFound(logicalName, id: id) }
             try checkETag(ifMatch, row: row)
-            tables[logicalName]?[key] = nil
+            store(nil, as: key, in: logicalName)
             version += 1
             deletions.append((logicalName, key, version))
             for collection in entity.collectionNavigations.values {
-                tables[collection.target] = tables[collection.target]?.filter {
-                    $0.value["_\(collection.referencingLookup)_value"]?.stringValue != key
+                let column = "_\(collection.referencingLookup)_value"
+                for child in rows(collection.target, referencing: key, through: column) {
+                    if let childId = child[schema.entities[collection.target]?.primaryIdAttribute ?? ""]?.stringValue {
+                        store(nil, as: childId, in: collection.target)
+                    }
                 }
             }
         }

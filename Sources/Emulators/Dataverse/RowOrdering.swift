@@ -11,8 +11,14 @@ struct RowOrdering {
         keys = orderBy + [QueryOptions.OrderBy(property: primaryKey, descending: false)]
     }
 
+    /// The row's values of the keys, text in lower case (Dataverse sorts text without regard to case), so that
+    /// comparing two keys allocates nothing.
     func sortKey(_ row: [String: JSONValue]) -> [JSONValue] {
-        keys.map { row[$0.property] ?? .null }
+        keys.map { key in
+            let value = row[key.property] ?? .null
+            if case .string(let text) = value { return .string(text.lowercased()) }
+            return value
+        }
     }
 
     func isOrderedBefore(_ left: [JSONValue], _ right: [JSONValue]) -> Bool {
@@ -21,6 +27,38 @@ struct RowOrdering {
             if order != .orderedSame { return key.descending ? order == .orderedDescending : order == .orderedAscending }
         }
         return false
+    }
+
+    /// The first `count` of `items` in this order, sorted: a page needs the first rows only, so the rest are
+    /// passed over with one comparison each against the last row kept (a max-heap) instead of being sorted.
+    func first<Row>(_ count: Int, of items: [(key: [JSONValue], row: Row)]) -> [(key: [JSONValue], row: Row)] {
+        guard count < items.count else { return items.sorted { isOrderedBefore($0.key, $1.key) } }
+        guard count > 0 else { return [] }
+        var heap: [(key: [JSONValue], row: Row)] = []
+        heap.reserveCapacity(count)
+        for item in items {
+            if heap.count < count {
+                heap.append(item)
+                var child = heap.count - 1
+                while child > 0, isOrderedBefore(heap[(child - 1) / 2].key, heap[child].key) {
+                    heap.swapAt(child, (child - 1) / 2)
+                    child = (child - 1) / 2
+                }
+            } else if isOrderedBefore(item.key, heap[0].key) {
+                heap[0] = item
+                var parent = 0
+                while true {
+                    var largest = parent
+                    for child in [2 * parent + 1, 2 * parent + 2] where child < heap.count && isOrderedBefore(heap[largest].key, heap[child].key) {
+                        largest = child
+                    }
+                    guard largest != parent else { break }
+                    heap.swapAt(parent, largest)
+                    parent = largest
+                }
+            }
+        }
+        return heap.sorted { isOrderedBefore($0.key, $1.key) }
     }
 
     static func compare(_ left: JSONValue, _ right: JSONValue) -> ComparisonResult {
@@ -33,8 +71,11 @@ struct RowOrdering {
             return x == y ? .orderedSame : (x < y ? .orderedAscending : .orderedDescending)
         case (.bool(let a), .bool(let b)):
             return a == b ? .orderedSame : (!a ? .orderedAscending : .orderedDescending)
+        case (.string(let a), .string(let b)):
+            return a == b ? .orderedSame : (a < b ? .orderedAscending : .orderedDescending)
         default:
-            return (left.stringValue ?? "").lowercased().compare((right.stringValue ?? "").lowercased())
+            let a = left.stringValue ?? "", b = right.stringValue ?? ""
+            return a == b ? .orderedSame : (a < b ? .orderedAscending : .orderedDescending)
         }
     }
 

@@ -1,0 +1,79 @@
+import Foundation
+import HTTP
+import JSON
+
+/// The inbound figures: `orders` orders sent by one `sopd --sync-now`, then accepted and shipped in the
+/// reference back office (two events each), then one more `sopd --sync-now` applies the events, under the
+/// emulator's default service protection limits (requests, execution time, concurrency).
+struct InboundScenario {
+    let orders: Int
+    let folder: String
+
+    struct Result {
+        var events: Int
+        var applied: Int
+        var seconds: Double
+        var dataverseRequests: Int
+        var throttledBySopd: Int
+        var throttledByEmulator: Int
+        var peakMiB: Double
+    }
+
+    func run() throws -> Result {
+        let emulator = try EmulatorProcess(["--submitted-orders", String(orders)])
+        let apply: SyncNowRun
+        do {
+            let configPath = try emulator.sopdConfiguration(folder: folder)
+            let send = try SyncNowRun(configPath: configPath, folder: folder)
+            guard send.count(before: "delivered") == orders else { throw BenchError("sopd sent \(send.summary)") }
+            try play(emulator.backOfficeURL)
+            apply = try SyncNowRun(configPath: configPath, folder: folder)
+        } catch {
+            _ = try? emulator.stop()
+            throw error
+        }
+        let served = try emulator.stop()
+        return Result(
+            events: 2 * orders, applied: apply.count(before: "changes"), seconds: apply.seconds,
+            dataverseRequests: Int(apply.sum("sopd_peer_request_duration_seconds_count", "peer=\"dataverse\"")),
+            throttledBySopd: Int(apply.sum("sopd_peer_throttled_total", "peer=\"dataverse\"")),
+            throttledByEmulator: served.throttled, peakMiB: apply.peakMiB)
+    }
+
+    /// Accepts, then ships in full, every order the back office received, through its admin endpoint, 8 at a time.
+    private func play(_ backOffice: String) throws {
+        let http = HTTPClient()
+        let listed = try http.perform(
+            HTTPRequest(method: .get, url: "\(backOffice)/_admin/orders", headers: ["Authorization": "Bearer backoffice-token"]))
+        let ids = try JSONParser.parse(listed.body)["orders"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+        guard ids.count == orders else { throw BenchError("the back office lists \(ids.count) orders, not \(orders)") }
+        for event in [#"{"type":"accepted"}"#, #"{"type":"shipped","complete":true}"#] {
+            let lock = NSLock()
+            nonisolated(unsafe) var next = 0
+            nonisolated(unsafe) var failure: (any Error)?
+            let group = DispatchGroup()
+            for worker in 0..<8 {
+                DispatchQueue(label: "sopd-bench.events.\(worker)").async(group: group) {
+                    while let index: Int = lock.withLock({ () -> Int? in
+                        guard next < ids.count, failure == nil else { return nil }
+                        defer { next += 1 }
+                        return next
+                    }) {
+                        do {
+                            let answer = try http.perform(
+                                HTTPRequest(
+                                    method: .post, url: "\(backOffice)/_admin/orders/\(ids[index])/events",
+                                    headers: ["Authorization": "Bearer backoffice-token", "Content-Type": "application/json"],
+                                    body: Array(event.utf8)))
+                            guard answer.status == 201 else { throw BenchError("the back office answered \(answer.status) to \(event)") }
+                        } catch {
+                            lock.withLock { failure = error }
+                        }
+                    }
+                }
+            }
+            group.wait()
+            if let failure { throw failure }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Dataverse
+import Foundation
+import HTTP
+import JSON
+import SalesRules
+import Sync
+
+/// The outbound figures, in one run against one `sop-emulator` process holding 2 × N submitted orders
+/// of three lines: first the ceiling takes N of them, then one `sopd --sync-now` on the shipped defaults
+/// takes the other N, and its rate is given as a share of the ceiling's.
+struct OutboundScenario {
+    let orders: Int
+    let latency: Double
+    let folder: String
+
+    struct Result {
+        var sopdPerSecond: Double
+        var ceilingPerSecond: Double
+        var delivered: Int
+        var dataversePerOrder: Double
+        var backOfficePerOrder: Double
+        var throttled: Int
+        var peakMiB: Double
+        var status: Int32
+    }
+
+    func run() throws -> Result {
+        let emulator = try EmulatorProcess([
+            "--submitted-orders", String(2 * orders), "--latency-ms", String(latency * 1000),
+        ])
+        let ceiling: Ceiling
+        let sopd: SyncNowRun
+        do {
+            ceiling = try Ceiling(orders: orders, emulator: emulator)
+            sopd = try SyncNowRun(configPath: try emulator.sopdConfiguration(folder: folder), folder: folder)
+        } catch {
+            _ = try? emulator.stop()
+            throw error
+        }
+        let served = try emulator.stop()
+        let delivered = sopd.count(before: "delivered")
+        return Result(
+            sopdPerSecond: Double(delivered) / sopd.seconds, ceilingPerSecond: Double(orders) / ceiling.seconds, delivered: delivered,
+            dataversePerOrder: Double(served.dataverseRequests - ceiling.dataverseRequests) / Double(max(1, delivered)),
+            backOfficePerOrder: Double(served.backOfficeRequests - ceiling.backOfficeRequests) / Double(max(1, delivered)),
+            throttled: served.throttled, peakMiB: sopd.peakMiB, status: sopd.status)
+    }
+
+    /// Exactly the requests sopd needs for `orders` orders on its defaults, with nothing of sopd around
+    /// them: the submitted orders read in pages of 500 (lines expanded), one back-office POST per order,
+    /// 8 at a time, and the stamps in `$batch`es of 100, guarded by the ETag read.
+    struct Ceiling {
+        var seconds: Double
+        var dataverseRequests = 0
+        var backOfficeRequests = 0
+
+        init(orders: Int, emulator: EmulatorProcess) throws {
+            let settings = SyncSettings()
+            let dataverse = DataverseClient(
+                organizationURL: emulator.dataverseURL, http: HTTPClient(), tokens: StaticAccessToken("sopd-app-token"))
+            let http = HTTPClient()
+            let body = JSONValue.object([
+                "orderNumber": "ORD-BENCH", "customer": ["name": "Bench customer", "number": "C-1"], "currency": "USD",
+                "dynamicsOrderId": .string(UUID().uuidString.lowercased()),
+                "lines": .array((1...3).map { number in
+                    ["lineNumber": .int(number), "quantity": 1, "unitPrice": .number("10.00"), "product": ["number": "P-1001", "name": "Product"]]
+                }),
+            ]).serialized()
+            let time = Date().formatted(.iso8601)
+            let stamp: JSONValue = [
+                "lastbackofficesubmit": .string(time), "submitstatus": .int(SubmitStatus.received.rawValue),
+                "submitstatusdescription": .string("Received by the back office as BO-000001 on \(time) (sopd)"),
+            ]
+            let started = Date()
+            var taken = 0
+            var page = try dataverse.firstPage(SubmittedOrdersQuery.entitySet, query: SubmittedOrdersQuery.query, pageSize: settings.pageSize)
+            dataverseRequests += 1
+            while taken < orders {
+                let rows = page.rows.prefix(orders - taken)
+                let posted = try Self.post(
+                    rows.count, concurrency: settings.maxInFlight, taken: taken, http: http, url: "\(emulator.backOfficeURL)/orders", body: body)
+                backOfficeRequests += posted
+                for start in stride(from: rows.startIndex, to: rows.endIndex, by: settings.batchSize) {
+                    _ = try dataverse.batch(rows[start..<min(start + settings.batchSize, rows.endIndex)].map { row in
+                        BatchRequest(
+                            method: .patch, path: "salesorders(\(row["salesorderid"]?.stringValue ?? ""))",
+                            body: stamp,
+                            headers: ["If-Match": row["@odata.etag"]?.stringValue ?? "*"])
+                    })
+                    dataverseRequests += 1
+                }
+                taken += rows.count
+                guard taken < orders, let next = page.nextLink else { break }
+                page = try dataverse.nextPage(next, pageSize: settings.pageSize)
+                dataverseRequests += 1
+            }
+            seconds = Date().timeIntervalSince(started)
+            guard taken == orders else { throw BenchError("the ceiling found \(taken) submitted orders, not \(orders)") }
+        }
+
+        /// `count` POSTs of `body`, `concurrency` at a time, each on a serial queue of its own as sopd's workers are.
+        private static func post(_ count: Int, concurrency: Int, taken: Int, http: HTTPClient, url: String, body: [UInt8]) throws -> Int {
+            let lock = NSLock()
+            nonisolated(unsafe) var next = 0
+            nonisolated(unsafe) var failure: (any Error)?
+            let group = DispatchGroup()
+            for worker in 0..<min(concurrency, count) {
+                DispatchQueue(label: "sopd-bench.ceiling.\(worker)").async(group: group) {
+                    while true {
+                        let index: Int? = lock.withLock {
+                            guard next < count, failure == nil else { return nil }
+                            defer { next += 1 }
+                            return next
+                        }
+                        guard let index else { return }
+                        do {
+                            let response = try http.perform(
+                                HTTPRequest(
+                                    method: .post, url: url,
+                                    headers: [
+                                        "Authorization": "Bearer backoffice-token", "Idempotency-Key": "bench-\(taken + index)",
+                                        "Content-Type": "application/json",
+                                    ], body: body))
+                            guard response.status == 201 || response.status == 200 else {
+                                throw BenchError("the back office answered \(response.status) to the ceiling's POST")
+                            }
+                        } catch {
+                            lock.withLock { failure = error }
+                        }
+                    }
+                }
+            }
+            group.wait()
+            if let failure { throw failure }
+            return count
+        }
+    }
+}

@@ -110,7 +110,7 @@ test-repeat: deps
 	done; \
 	echo "$(N) runs in a row passed"
 
-## bench: every sopd-bench scenario on a release build (docs/performance.md); ARGS="--scenario a" picks one.
+## bench: every sopd-bench scenario on a release build (docs/performance.md); ARGS="--scenario outbound" picks one.
 bench: deps
 	$(SWIFT) build -c release
 	$$($(SWIFT) build -c release --show-bin-path)/sopd-bench $(ARGS)

@@ -197,28 +197,57 @@ public final class DataverseClient: Sendable {
     /// changeset, all or nothing.
     /// - Returns: One answer per request, in order.
     public func batch(_ requests: [BatchRequest], atomic: Bool = false) throws(DataverseError) -> [BatchResponse] {
-        precondition(requests.count <= 1000, "Dataverse takes at most 1000 requests per $batch")
+        if atomic {
+            let answers = try batch(changesets: [requests])
+            switch answers[0] {
+            case .success(let answers): return answers
+            case .failure(let error): throw error
+            }
+        }
+        let answers = try send(requests.map { [$0] }, changesets: false)
+        guard answers.count == requests.count, answers.allSatisfy({ $0.count == 1 }) else {
+            throw Self.unreadable("the $batch answer has \(answers.count) parts for \(requests.count) requests")
+        }
+        return answers.map { $0[0] }
+    }
+
+    /// Sends `changesets` in one `$batch` (at most 1000 requests in all), each all or nothing, with
+    /// `Prefer: odata.continue-on-error`, so that one changeset that fails rolls back and fails only itself.
+    /// - Returns: Per changeset, in order, its answers or the error that rolled it back.
+    public func batch(changesets: [[BatchRequest]]) throws(DataverseError) -> [Result<[BatchResponse], DataverseError>] {
+        let parts = try send(changesets, changesets: true)
+        return changesets.indices.map { index in
+            guard index < parts.count else {
+                return .failure(Self.unreadable("the $batch answer has no part for changeset \(index + 1)"))
+            }
+            let answers = parts[index]
+            if answers.count == 1, let error = answers[0].error { return .failure(error) }
+            guard answers.count == changesets[index].count else {
+                return .failure(Self.unreadable("the $batch answer has \(answers.count) answers for changeset \(index + 1) of \(changesets[index].count) requests"))
+            }
+            return .success(answers)
+        }
+    }
+
+    /// One `$batch` of `groups`: each group a changeset when `changesets`, else each a lone request.
+    /// - Returns: The answers of each top-level part, in order.
+    private func send(_ groups: [[BatchRequest]], changesets: Bool) throws(DataverseError) -> [[BatchResponse]] {
+        precondition(groups.reduce(0) { $0 + $1.count } <= 1000, "Dataverse takes at most 1000 requests per $batch")
         let boundary = "batch_\(UUID().uuidString.lowercased())"
         var headers: HTTPHeaders = [
             "Accept": "application/json", "OData-MaxVersion": "4.0", "OData-Version": "4.0",
-            "Content-Type": "multipart/mixed; boundary=\(boundary)",
+            "Content-Type": "multipart/mixed; boundary=\(boundary)", "Prefer": "odata.continue-on-error",
         ]
-        if !atomic { headers["Prefer"] = "odata.continue-on-error" }
         if let impersonation { headers[impersonation.header.name] = impersonation.header.value }
         let response = try exchange(
             HTTPRequest(
                 method: .post, url: "\(apiRoot)/$batch", headers: headers,
-                body: MultipartBatch.encode(requests, apiRoot: apiRoot, boundary: boundary, atomic: atomic)))
+                body: MultipartBatch.encode(groups, apiRoot: apiRoot, boundary: boundary, changesets: changesets)))
         guard response.isSuccess else { throw Self.error(from: response) }
         guard let answerBoundary = response.headers["Content-Type"].flatMap(MultipartBatch.boundary(of:)) else {
             throw Self.unreadable("the $batch answer is not multipart")
         }
-        let answers = MultipartBatch.decode(response.body, boundary: answerBoundary)
-        if atomic, answers.count == 1, requests.count > 1, let error = answers[0].error { throw error }
-        guard answers.count == requests.count else {
-            throw Self.unreadable("the $batch answer has \(answers.count) parts for \(requests.count) requests")
-        }
-        return answers
+        return MultipartBatch.decodeParts(response.body, boundary: answerBoundary)
     }
 
     // MARK: Transport

@@ -3,45 +3,51 @@ import JSON
 
 /// The `multipart/mixed` wire format of OData `$batch`: requests out, answers back. Pure.
 enum MultipartBatch {
-    /// The body of a batch; `atomic` puts every request in one changeset (all or nothing).
-    static func encode(_ requests: [BatchRequest], apiRoot: String, boundary: String, atomic: Bool) -> [UInt8] {
-        let changeset = "changeset_" + boundary.dropFirst("batch_".count)
+    /// The body of a batch of `groups`: with `changesets` each group is one changeset (all or nothing),
+    /// without each is one request on its own.
+    static func encode(_ groups: [[BatchRequest]], apiRoot: String, boundary: String, changesets: Bool) -> [UInt8] {
         var text = ""
-        if atomic {
-            text += "--\(boundary)\r\nContent-Type: multipart/mixed; boundary=\(changeset)\r\n\r\n"
+        for (number, group) in groups.enumerated() {
+            let changeset = "changeset_\(number + 1)_" + boundary.dropFirst("batch_".count)
+            if changesets { text += "--\(boundary)\r\nContent-Type: multipart/mixed; boundary=\(changeset)\r\n\r\n" }
+            for (index, request) in group.enumerated() {
+                text += "--\(changesets ? changeset : boundary)\r\n"
+                text += "Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n"
+                if changesets { text += "Content-ID: \(index + 1)\r\n" }
+                text += "\r\n\(request.method.rawValue) \(apiRoot)/\(request.path) HTTP/1.1\r\n"
+                if request.body != nil { text += "Content-Type: application/json; charset=utf-8\r\n" }
+                for field in request.headers { text += "\(field.name): \(field.value)\r\n" }
+                text += "\r\n"
+                if let body = request.body { text += body.jsonText }
+                text += "\r\n"
+            }
+            if changesets { text += "--\(changeset)--\r\n" }
         }
-        for (index, request) in requests.enumerated() {
-            text += "--\(atomic ? changeset : boundary)\r\n"
-            text += "Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n"
-            if atomic { text += "Content-ID: \(index + 1)\r\n" }
-            text += "\r\n\(request.method.rawValue) \(apiRoot)/\(request.path) HTTP/1.1\r\n"
-            if request.body != nil { text += "Content-Type: application/json; charset=utf-8\r\n" }
-            for field in request.headers { text += "\(field.name): \(field.value)\r\n" }
-            text += "\r\n"
-            if let body = request.body { text += body.jsonText }
-            text += "\r\n"
-        }
-        if atomic { text += "--\(changeset)--\r\n" }
         text += "--\(boundary)--\r\n"
         return Array(text.utf8)
     }
 
-    /// The answers of a batch response whose `Content-Type` names `boundary`; changesets are flattened in order.
-    /// A changeset holds answers only (OData nests no changeset in another), so a multipart part inside
-    /// a changeset is skipped, as is any part that is not an answer: nesting stays one level deep however
-    /// the body is built.
+    /// The answers of a batch response whose `Content-Type` names `boundary`, changesets flattened in order.
     static func decode(_ body: [UInt8], boundary: String) -> [BatchResponse] {
-        decode(String(decoding: body, as: UTF8.self), boundary: boundary, inChangeset: false)
+        decodeParts(body, boundary: boundary).flatMap { $0 }
     }
 
-    private static func decode(_ text: String, boundary: String, inChangeset: Bool) -> [BatchResponse] {
-        parts(text, boundary: boundary).flatMap { part -> [BatchResponse] in
+    /// The answers of each top-level part of a batch response: a changeset's answers, or one answer (a lone
+    /// request's, or the error that rolled a changeset back). A changeset holds answers only (OData nests no
+    /// changeset in another), so a multipart part inside a changeset is skipped, as is any part that is not an
+    /// answer: nesting stays one level deep however the body is built.
+    static func decodeParts(_ body: [UInt8], boundary: String) -> [[BatchResponse]] {
+        parts(String(decoding: body, as: UTF8.self), boundary: boundary).compactMap { part -> [BatchResponse]? in
             let (headers, content) = split(part)
             if let type = headers["Content-Type"], type.lowercased().hasPrefix("multipart/mixed") {
-                guard !inChangeset, let inner = Self.boundary(of: type) else { return [] }
-                return decode(content, boundary: inner, inChangeset: true)
+                guard let inner = Self.boundary(of: type) else { return nil }
+                return parts(content, boundary: inner).compactMap { piece in
+                    let (headers, content) = split(piece)
+                    if headers["Content-Type"]?.lowercased().hasPrefix("multipart/mixed") == true { return nil }
+                    return response(content)
+                }
             }
-            return response(content).map { [$0] } ?? []
+            return response(content).map { [$0] }
         }
     }
 

@@ -34,15 +34,47 @@ extension Journal {
     public func beginAttempt(_ id: Int64, owner: String = Journal.processOwner, leaseSeconds: Double = 300)
         throws(JournalError) -> Transfer?
     {
+        try beginAttempts([id], owner: owner, leaseSeconds: leaseSeconds)[id]
+    }
+
+    /// Claims several transfers in one transaction, as `beginAttempt` claims one.
+    /// - Returns: The transfers claimed, by id; one another live sopd is sending, or done or dead, is left out.
+    public func beginAttempts(_ ids: [Int64], owner: String = Journal.processOwner, leaseSeconds: Double = 300)
+        throws(JournalError) -> [Int64: Transfer]
+    {
         try write { db in
-            guard let transfer = try Self.transfer(db, where: "id", is: id) else { throw JournalError("transfer \(id) does not exist") }
-            switch TransferMachine.claim(transfer, by: owner, now: clock.now(), leaseSeconds: leaseSeconds, probe: probe) {
-            case .claimed(let claimed):
-                try claimed.update(db)
-                return claimed
-            case .refused:
-                return nil
+            var claimed: [Int64: Transfer] = [:]
+            for id in ids {
+                guard let transfer = try Self.transfer(db, where: "id", is: id) else { throw JournalError("transfer \(id) does not exist") }
+                switch TransferMachine.claim(transfer, by: owner, now: clock.now(), leaseSeconds: leaseSeconds, probe: probe) {
+                case .claimed(let transfer):
+                    try transfer.update(db)
+                    claimed[id] = transfer
+                case .refused:
+                    continue
+                }
             }
+            return claimed
+        }
+    }
+
+    /// A delivered transfer, for `complete(_:)`.
+    public struct Completion: Sendable {
+        /// The transfer.
+        public var id: Int64
+        /// The peer's id for it.
+        public var remoteId: String?
+        /// The HTTP status of the peer's answer.
+        public var status: Int?
+        /// The attempt, for the history.
+        public var attempt: AttemptLog?
+
+        /// Creates a completion.
+        public init(id: Int64, remoteId: String?, status: Int?, attempt: AttemptLog?) {
+            self.id = id
+            self.remoteId = remoteId
+            self.status = status
+            self.attempt = attempt
         }
     }
 
@@ -51,9 +83,22 @@ extension Journal {
     public func complete(_ id: Int64, remoteId: String?, status: Int?, attempt: AttemptLog? = nil) throws(JournalError)
         -> Transfer
     {
-        try settle(id, attempt: attempt, status: status) { transfer, now throws(TransitionError) in
-            try TransferMachine.complete(transfer, remoteId: remoteId, status: status, now: now)
+        try write { db in try settle(db, id, attempt: attempt, status: status, Self.completion(remoteId: remoteId, status: status)) }
+    }
+
+    /// Records several delivered transfers in one transaction, as `complete(_:remoteId:status:attempt:)` records one.
+    public func complete(_ completions: [Completion]) throws(JournalError) {
+        try write { db in
+            for completion in completions {
+                try settle(
+                    db, completion.id, attempt: completion.attempt, status: completion.status,
+                    Self.completion(remoteId: completion.remoteId, status: completion.status))
+            }
         }
+    }
+
+    private static func completion(remoteId: String?, status: Int?) -> (Transfer, Date) throws(TransitionError) -> Transfer {
+        { transfer, now throws(TransitionError) in try TransferMachine.complete(transfer, remoteId: remoteId, status: status, now: now) }
     }
 
     /// Records a failed attempt: the transfer waits for its retry, or is dead.
@@ -68,9 +113,11 @@ extension Journal {
         _ id: Int64, reason: String, status: Int?, remoteId: String? = nil, disposition: FailureDisposition,
         attempt: AttemptLog? = nil
     ) throws(JournalError) -> Transfer {
-        try settle(id, attempt: attempt, status: status) { transfer, now throws(TransitionError) in
-            try TransferMachine.fail(
-                transfer, reason: reason, status: status, remoteId: remoteId, disposition: disposition, now: now)
+        try write { db in
+            try settle(db, id, attempt: attempt, status: status) { transfer, now throws(TransitionError) in
+                try TransferMachine.fail(
+                    transfer, reason: reason, status: status, remoteId: remoteId, disposition: disposition, now: now)
+            }
         }
     }
 
@@ -91,24 +138,22 @@ extension Journal {
         }
     }
 
-    /// Ends an attempt with `transition`'s outcome and keeps the attempt in the history.
+    /// Ends an attempt with `transition`'s outcome and keeps the attempt in the history, within a write.
     private func settle(
-        _ id: Int64, attempt: AttemptLog?, status: Int?,
+        _ db: Database, _ id: Int64, attempt: AttemptLog?, status: Int?,
         _ transition: (Transfer, Date) throws(TransitionError) -> Transfer
-    ) throws(JournalError) -> Transfer {
-        try write { db in
-            guard let transfer = try Self.transfer(db, where: "id", is: id) else {
-                throw JournalError("transfer \(id) does not exist")
-            }
-            let settled = try transition(transfer, clock.now())
-            try settled.update(db)
-            if let outcome = TransferOutcome(settledIn: settled.state) { try Self.tally(db, settled.direction, outcome) }
-            if let attempt {
-                var record = TransferMachine.attempt(of: settled, log: attempt, status: status)
-                try record.insert(db)
-            }
-            return settled
+    ) throws -> Transfer {
+        guard let transfer = try Self.transfer(db, where: "id", is: id) else {
+            throw JournalError("transfer \(id) does not exist")
         }
+        let settled = try transition(transfer, clock.now())
+        try settled.update(db)
+        if let outcome = TransferOutcome(settledIn: settled.state) { try Self.tally(db, settled.direction, outcome) }
+        if let attempt {
+            var record = TransferMachine.attempt(of: settled, log: attempt, status: status)
+            try record.insert(db)
+        }
+        return settled
     }
 
     /// Replaces the payload of a transfer journaled without one (an order that could not be mapped when

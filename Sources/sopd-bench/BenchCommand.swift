@@ -25,13 +25,19 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sopd-bench-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sopd-bench-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
         let all = scenario == "all"
         func line(_ text: String) { print(text); fflush(nil) }
+        /// A folder of its own for each scenario: a journal left by another would hold its orders already.
+        func folder(_ scenario: String) throws -> String {
+            let path = "\(root)/\(scenario)"
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            return path
+        }
         for (name, latency) in [("outbound", 0.0), ("latency", latencyMilliseconds / 1000)] where all || scenario == name {
-            let result = try OutboundScenario(orders: orders, latency: latency, folder: folder).run()
+            let result = try OutboundScenario(orders: orders, latency: latency, folder: try folder(name)).run()
             line(
                 String(
                     format: "%@: %d orders x 3 lines, latency %.0f ms, sopd --sync-now on the defaults: exit %d, %.0f orders/s = %.0f%% of the ceiling (%.0f/s); %.4f Dataverse and %.3f back-office requests/order, %d answered 429, peak RSS %.1f MiB",
@@ -40,7 +46,7 @@ struct BenchCommand: ParsableCommand {
                     result.backOfficePerOrder, result.throttled, result.peakMiB))
         }
         if all || scenario == "inbound" {
-            let result = try InboundScenario(orders: eventOrders, folder: folder).run()
+            let result = try InboundScenario(orders: eventOrders, folder: try folder("inbound")).run()
             line(
                 String(
                     format: "inbound: %d events for %d orders (accepted, then shipped), one sopd --sync-now under the default service protection limits: %d applied in %.1f s = %.0f events/s, %d Dataverse requests, 429s: %d seen by sopd, %d answered by the emulator; peak RSS %.1f MiB",
@@ -48,21 +54,21 @@ struct BenchCommand: ParsableCommand {
                     result.dataverseRequests, result.throttledBySopd, result.throttledByEmulator, result.peakMiB))
         }
         if all || scenario == "idle" {
-            let idle = try ProcessScenarios.idle(seconds: idleSeconds, folder: folder)
+            let idle = try ProcessScenarios.idle(seconds: idleSeconds, folder: try folder("idle"))
             line(
                 String(
                     format: "idle: daemon for %.0f s, scraped every 15 s (%d bytes): CPU %.2f%%, RSS %.1f MiB, %.2f Dataverse requests/s",
                     idleSeconds, idle.scrapeBytes, idle.cpuPercent, idle.residentMiB, idle.dataversePerSecond))
         }
         if all || scenario == "backlog" {
-            let run = try ProcessScenarios.backlog(orders: backlog, folder: folder)
+            let run = try ProcessScenarios.backlog(orders: backlog, folder: try folder("backlog"))
             line(
                 String(
                     format: "backlog: %d orders through one --sync-now: exit %d in %.1f s (%.0f orders/s), peak RSS %.1f MiB", backlog,
                     run.status, run.seconds, Double(run.count(before: "delivered")) / run.seconds, run.peakMiB))
         }
         if all || scenario == "journal" {
-            let rate = try JournalScenario.run(transfers: journalTransfers, workers: journalThreads, folder: folder)
+            let rate = try JournalScenario.run(transfers: journalTransfers, workers: journalThreads, folder: try folder("journal"))
             line(String(format: "journal: %d transfers from %d threads, %.0f durable transitions/s", journalTransfers, journalThreads, rate))
         }
     }

@@ -43,7 +43,7 @@ struct BatchExecutor {
         var text = ""
         partLoop: for part in parts {
             if part.isChangeset {
-                let snapshot = store.snapshot()
+                store.beginChangeset()
                 var answers: [String] = []
                 var failed: String?
                 var created: [String: String] = [:]
@@ -59,8 +59,8 @@ struct BatchExecutor {
                     }
                     answers.append(answer.text(contentID: contentID))
                 }
+                store.endChangeset(rollingBack: failed != nil)
                 if let failed {
-                    store.restore(snapshot)
                     text += "--\(answerBoundary)\r\n" + failed
                     if !continueOnError { break partLoop }
                     continue

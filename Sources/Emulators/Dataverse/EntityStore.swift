@@ -22,11 +22,11 @@ public final class EntityStore: @unchecked Sendable {
         return try body(&tables)
     }
 
-    /// A copy of every table, to roll a failed changeset back to.
-    func snapshot() -> EntityTables { lock.withLock { tables } }
+    /// Starts keeping what every write changes, so that a changeset that fails can be rolled back.
+    func beginChangeset() { lock.withLock { tables.beginChangeset() } }
 
-    /// Puts back a snapshot.
-    func restore(_ snapshot: EntityTables) { lock.withLock { tables = snapshot } }
+    /// Ends the changeset under way: its writes stay, or are rolled back.
+    func endChangeset(rollingBack: Bool) { lock.withLock { tables.endChangeset(rollingBack: rollingBack) } }
 
     /// A copy of one row, or nil.
     public func row(_ logicalName: String, id: String) -> [String: JSONValue]? {

@@ -31,6 +31,11 @@ public struct EntityTables: Sendable {
     private var referencing: [String: [String: [String: Set<String>]]] = [:]
     /// The lookup columns `referencing` keeps, by table.
     private let referencingColumns: [String: Set<String>]
+    /// While a changeset runs: the rows its writes replaced, with what they held before (nil: no row), oldest
+    /// first, and how many deletions were recorded before it. Rolling back puts them back instead of copying
+    /// every table before each changeset. Writes of other requests that run meanwhile are kept in it too: the
+    /// emulator isolates a changeset from concurrent requests no further than that.
+    private var undo: (rows: [(logicalName: String, id: String, row: [String: JSONValue]?)], deletions: Int)?
 
     /// The current version: a delta token taken now covers every change after it.
     var currentVersion: Int { version }
@@ -46,9 +51,24 @@ public struct EntityTables: Sendable {
         referencingColumns = columns
     }
 
+    /// Starts keeping what writes change, for `endChangeset(rollingBack:)`.
+    mutating func beginChangeset() {
+        undo = ([], deletions.count)
+    }
+
+    /// Ends a changeset: its writes stay, or are undone, newest first.
+    mutating func endChangeset(rollingBack: Bool) {
+        guard let log = undo else { return }
+        undo = nil
+        guard rollingBack else { return }
+        for entry in log.rows.reversed() { store(entry.row, as: entry.id, in: entry.logicalName) }
+        deletions.removeSubrange(log.deletions...)
+    }
+
     /// Puts `row` (nil: none) in place of row `id` of `logicalName`, keeping `referencing` true.
     private mutating func store(_ row: [String: JSONValue]?, as id: String, in logicalName: String) {
         let previous = tables[logicalName]?[id]
+        undo?.rows.append((logicalName, id, previous))
         for column in referencingColumns[logicalName] ?? [] {
             let old = previous?[column]?.stringValue, new = row?[column]?.stringValue
             guard old != new else { continue }
@@ -106,7 +126,9 @@ public struct EntityTables: Sendable {
             let parentLookup = parent.map { "_\($0.lookup)_value" }
             let filter = resolvingHierarchy(options.filter, of: entity)
             let now = Date()
-            var candidates = (tables[entity.logicalName] ?? [:]).values.filter { row in
+            let table = tables[entity.logicalName] ?? [:]
+            let named = filter?.keys(entity.primaryIdAttribute).map { ids in ids.compactMap { table[$0] } }
+            var candidates = (named ?? Array(table.values)).filter { row in
                 (parentLookup.map { row[$0]?.stringValue == parent?.id } ?? true)
                     && (filter?.matches(row, in: entity, now: now) ?? true)
             }.map { (key: ordering.sortKey($0), row: $0) }

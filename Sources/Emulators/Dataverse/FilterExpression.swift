@@ -54,6 +54,23 @@ indirect enum FilterExpression: Sendable, Equatable {
         }
     }
 
+    /// The ids a filter can match at most when it names rows by `key` (`key eq <guid>`, alone, in an `or`, or
+    /// on one side of an `and`), in lower case; nil when it may match any row. Lets a query look those rows up
+    /// instead of testing every row of the table.
+    func keys(_ key: String) -> Set<String>? {
+        switch self {
+        case .compare(let property, .eq, .guid(let id)) where property == key: [id.lowercased()]
+        case .or(let left, let right): left.keys(key).flatMap { ids in right.keys(key).map { ids.union($0) } }
+        case .and(let left, let right):
+            switch (left.keys(key), right.keys(key)) {
+            case (let ids?, let other?): ids.intersection(other)
+            case (let ids?, nil), (nil, let ids?): ids
+            case (nil, nil): nil
+            }
+        default: nil
+        }
+    }
+
     /// The expression with each query function's calls transformed by `transform`.
     func mappingCalls(_ transform: (QueryFunctionCall) -> QueryFunctionCall) -> FilterExpression {
         switch self {

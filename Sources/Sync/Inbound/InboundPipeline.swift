@@ -86,8 +86,7 @@ public final class InboundPipeline: Sendable {
             }
         }
         do {
-            var blocked: [String: String] = [:]
-            for transfer in try journal.unfinishedInbound() { apply(transfer, blocked: &blocked, into: &report) }
+            try applyJournaled(into: &report)
         } catch {
             report.readError = "\(error)"
         }
@@ -131,88 +130,292 @@ public final class InboundPipeline: Sendable {
         }
     }
 
-    /// Applies one journaled event, unless it must wait: the schedule says it is not due (its retry
-    /// is later, it is dead, another sopd holds it), or an earlier event of the same order did not
-    /// apply (`blocked`); then it blocks the later ones too.
-    private func apply(_ transfer: Transfer, blocked: inout [String: String], into report: inout InboundReport) {
-        // A second body of an event id waits, dead, for an operator; the first one applied, so the order's
-        // later events do not wait for it.
-        if transfer.state == .dead, TransferKey.isConflictingDuplicate(transfer.idempotencyKey) { return }
-        guard let id = transfer.id, let json = try? JSONParser.parse(transfer.payload), let event = ChangeEvent(json) else {
-            return
+    /// Events per `$batch` (each event a changeset of two or three requests) and orders per read.
+    private var eventsPerBatch: Int { max(1, min(settings.batchSize, 100)) }
+
+    /// Applies the unfinished events of the journal in rounds: each round takes the next event of every
+    /// order (an order's events apply in feed order, and one that did not apply holds back the later ones),
+    /// `eventsPerBatch` at a time: their orders read in one request, their writes in one `$batch`, each
+    /// event its own changeset (all or nothing).
+    private func applyJournaled(into report: inout InboundReport) throws(JournalError) {
+        var queues: [String: ArraySlice<Pending>] = [:]
+        var orders: [String] = []
+        for transfer in try journal.unfinishedInbound() {
+            // A second body of an event id waits, dead, for an operator; the first one applied, so the order's
+            // later events do not wait for it.
+            if transfer.state == .dead, TransferKey.isConflictingDuplicate(transfer.idempotencyKey) { continue }
+            guard transfer.id != nil, let json = try? JSONParser.parse(transfer.payload), let event = ChangeEvent(json) else { continue }
+            if queues[event.orderId] == nil { orders.append(event.orderId) }
+            queues[event.orderId, default: []].append(Pending(transfer: transfer, event: event))
         }
-        var wait: String? =
-            if let earlier = blocked[event.orderId] {
-                "waits for \(earlier) of the same order, which did not apply"
-            } else {
-                journal.waitReason(transfer, now: clock.now())?.description
+        var blocked: [String: String] = [:]
+        while true {
+            var round: [Pending] = []
+            for order in orders where blocked[order] == nil {
+                if let next = queues[order]?.popFirst() { round.append(next) }
             }
-        var probe = false
-        if wait == nil {
-            switch circuits.admit(.dataverse) {
-            case .go: break
-            case .probe: probe = true
-            case .hold(let outage): wait = "waits for Dataverse, unavailable since \(outage.since.formatted(.iso8601))"
+            guard !round.isEmpty else { break }
+            for start in stride(from: 0, to: round.count, by: eventsPerBatch) {
+                apply(Array(round[start..<min(start + eventsPerBatch, round.count)]), blocked: &blocked, into: &report)
             }
         }
-        if let wait {
-            blocked[event.orderId] = blocked[event.orderId] ?? event.id
-            report.waiting.append(.init(eventId: event.id, type: event.type, orderNumber: transfer.orderNumber, reason: wait))
-            return
+        for order in orders {
+            guard let earlier = blocked[order] else { continue }
+            for later in queues[order] ?? [] {
+                report.waiting.append(
+                    .init(
+                        eventId: later.event.id, type: later.event.type, orderNumber: later.transfer.orderNumber,
+                        reason: "waits for \(earlier) of the same order, which did not apply"))
+            }
         }
-        var metadata: Logger.Metadata = [
-            "order": "\(transfer.orderNumber)", "dir": "in", "event": "\(event.id)", "type": "\(event.type)",
-        ]
-        let started = clock.now()
-        let uptime = DispatchTime.now()
-        let elapsed = { Int((DispatchTime.now().uptimeNanoseconds - uptime.uptimeNanoseconds) / 1_000_000) }
+    }
+
+    /// A journaled event not yet applied.
+    private struct Pending {
+        var transfer: Transfer
+        var event: ChangeEvent
+    }
+
+    /// An event claimed for an attempt.
+    private struct Attempt {
+        var transfer: Transfer
+        var event: ChangeEvent
+        /// Whether the attempt probes Dataverse while it fails.
+        var probe: Bool
+        var started: Date
+        var uptime = DispatchTime.now()
+        var metadata: Logger.Metadata
+
+        /// Milliseconds since the attempt started, on the monotonic clock: a measure for the log, never a decision.
+        var elapsed: Int { Int((DispatchTime.now().uptimeNanoseconds - uptime.uptimeNanoseconds) / 1_000_000) }
+        var id: Int64 { transfer.id ?? 0 }
+    }
+
+    /// Applies events of different orders: those not due, or held for an outage, wait; the others are claimed
+    /// together, their orders read in one request, and their writes sent in one `$batch`. An event whose write
+    /// needs reads of its own (lines, invoice) or met a conflict (412) is applied on its own after.
+    private func apply(_ pending: [Pending], blocked: inout [String: String], into report: inout InboundReport) {
+        var ready: [(Pending, probe: Bool)] = []
+        for item in pending {
+            var wait = journal.waitReason(item.transfer, now: clock.now())?.description
+            var probe = false
+            if wait == nil {
+                switch circuits.admit(.dataverse) {
+                case .go: break
+                case .probe: probe = true
+                case .hold(let outage): wait = "waits for Dataverse, unavailable since \(outage.since.formatted(.iso8601))"
+                }
+            }
+            if let wait {
+                blocked[item.event.orderId] = blocked[item.event.orderId] ?? item.event.id
+                report.waiting.append(.init(eventId: item.event.id, type: item.event.type, orderNumber: item.transfer.orderNumber, reason: wait))
+                continue
+            }
+            ready.append((item, probe))
+        }
+        guard !ready.isEmpty else { return }
+        let claimed: [Int64: Transfer]
         do {
-            guard let claimed = try journal.beginAttempt(id) else {
-                if probe { circuits.abandoned(.dataverse) }
-                blocked[event.orderId] = blocked[event.orderId] ?? event.id
-                return
+            claimed = try journal.beginAttempts(ready.map { $0.0.transfer.id ?? 0 })
+        } catch {
+            if ready.contains(where: \.probe) { circuits.abandoned(.dataverse) }
+            logger.error("journal failure while applying back-office events", metadata: ["dir": "in", "error": "\(error)"])
+            for (item, _) in ready {
+                blocked[item.event.orderId] = blocked[item.event.orderId] ?? item.event.id
+                report.failed.append(.init(eventId: item.event.id, type: item.event.type, orderNumber: item.transfer.orderNumber, reason: "\(error)"))
             }
-            metadata["attempt"] = .stringConvertible(claimed.attempts)
+            return
+        }
+        var attempts: [Attempt] = []
+        for (item, probe) in ready {
+            guard let transfer = claimed[item.transfer.id ?? 0] else {
+                if probe { circuits.abandoned(.dataverse) }
+                blocked[item.event.orderId] = blocked[item.event.orderId] ?? item.event.id
+                continue
+            }
+            let metadata: Logger.Metadata = [
+                "order": "\(transfer.orderNumber)", "dir": "in", "event": "\(item.event.id)", "type": "\(item.event.type)",
+                "attempt": .stringConvertible(transfer.attempts),
+            ]
+            attempts.append(Attempt(transfer: transfer, event: item.event, probe: probe, started: clock.now(), metadata: metadata))
+        }
+        var checked: [(Attempt, kind: ChangeEventKind, orderId: String)] = []
+        for attempt in attempts {
             do {
-                try applyEvent(event, transfer: id)
+                let (kind, orderId) = try precheck(attempt.event)
+                checked.append((attempt, kind, orderId))
+            } catch {
+                if attempt.probe { circuits.abandoned(.dataverse) }
+                failed(attempt, error, blocked: &blocked, into: &report)
+            }
+        }
+        guard !checked.isEmpty else { return }
+        let orders: [String: OrderSnapshot]
+        do {
+            orders = try readOrders(checked.map(\.orderId))
+            circuits.succeeded(.dataverse)
+        } catch {
+            circuits.ended(.dataverse, with: [error])
+            for (attempt, _, _) in checked { failed(attempt, error, blocked: &blocked, into: &report) }
+            return
+        }
+        var batched: [(attempt: Attempt, kind: ChangeEventKind, changeset: [BatchRequest])] = []
+        var alone: [Attempt] = []
+        for (attempt, kind, orderId) in checked {
+            guard let order = orders[orderId.lowercased()] else {
+                failed(attempt, InboundError(.unknownOrder, "unknown order: Dynamics has no order \(orderId)"), blocked: &blocked, into: &report)
+                continue
+            }
+            let verdict = InboundEventPolicy.verdict(
+                for: kind, state: order.state, status: order.status, submitStatus: order.submitStatus,
+                sent: order.lastBackOfficeSubmit != nil, shippedInPart: order.dateFulfilled != nil)
+            if case .refuse(let reason) = verdict {
+                failed(attempt, InboundError(.doesNotApply, reason), blocked: &blocked, into: &report)
+                continue
+            }
+            var changeset: [BatchRequest] = []
+            if verdict == .apply {
+                switch InboundWrites.write(for: attempt.event, kind: kind, order: order, now: clock.now()) {
+                case .updateOrder(let changes, let etag):
+                    changeset.append(BatchRequest(method: .patch, path: "salesorders(\(order.id))", body: .object(changes), headers: ["If-Match": etag]))
+                case .action(let name, let parameters):
+                    changeset.append(BatchRequest(method: .post, path: name, body: .object(parameters)))
+                case .replaceLines, .invoice:
+                    alone.append(attempt)
+                    continue
+                }
+            }
+            let note = InboundWrites.note(attempt.event, kind: kind, order: order)
+            changeset.append(BatchRequest(method: .patch, path: "annotations(\(note.id))", body: .object(note.fields)))
+            batched.append((attempt, kind, changeset))
+        }
+        var done: [Attempt] = []
+        if !batched.isEmpty {
+            let results: [Result<[BatchResponse], DataverseError>]
+            do {
+                results = try dataverse.batch(changesets: batched.map(\.changeset))
+            } catch {
+                results = Array(repeating: .failure(error), count: batched.count)
+            }
+            circuits.ended(.dataverse, with: results.compactMap { result in if case .failure(let error) = result { error } else { nil } })
+            for (item, result) in zip(batched, results) {
+                switch result {
+                case .success:
+                    if item.kind == .rejected || item.kind == .deleted {
+                        // The next submission of this order is a new version, with a new idempotency key.
+                        do { try journal.markReturned(remoteId: item.attempt.event.orderId) } catch {
+                            failed(item.attempt, error, blocked: &blocked, into: &report)
+                            continue
+                        }
+                    }
+                    done.append(item.attempt)
+                case .failure(let error) where error.code == .concurrencyConflict:
+                    try? journal.recordConflict(item.attempt.id)
+                    logger.notice(
+                        "order changed while applying; read again and re-applied",
+                        metadata: item.attempt.metadata.merging(["status": .stringConvertible(412)]) { _, new in new })
+                    alone.append(item.attempt)
+                case .failure(let error):
+                    failed(item.attempt, error, blocked: &blocked, into: &report)
+                }
+            }
+        }
+        for attempt in alone {
+            do {
+                try applyEvent(attempt.event, transfer: attempt.id)
                 circuits.succeeded(.dataverse)
+                done.append(attempt)
             } catch {
                 circuits.ended(.dataverse, with: [error])
-                blocked[event.orderId] = blocked[event.orderId] ?? event.id
-                let failure = FailureClass(any: error)
-                let status = (error as? DataverseError)?.status
-                let reason = "\(error)"
-                let disposition = try failures.record(
-                    .init(failure: failure, reason: reason, status: status, outcome: failure.label), of: claimed,
-                    started: started, durationMs: elapsed())
-                metadata["ms"] = .stringConvertible(elapsed())
-                if let status { metadata["status"] = .stringConvertible(status) }
-                metadata["error"] = "\(reason)"
-                metadata["class"] = "\(failure.label)"
-                if case .retry(let at) = disposition { metadata["retry_at"] = "\(at.formatted(.iso8601))" }
-                if disposition == .dead {
-                    logger.error("back-office event given up: dead in the journal until an operator retries it", metadata: metadata)
-                } else {
-                    logger.log(
-                        level: probe || circuits.wasFailingBefore(.dataverse) ? .debug : .warning,
-                        "back-office event not applied; it stays in the journal for a retry",
-                        metadata: metadata)
-                }
-                report.failed.append(.init(eventId: event.id, type: event.type, orderNumber: transfer.orderNumber, reason: reason))
-                return
+                failed(attempt, error, blocked: &blocked, into: &report)
             }
+        }
+        do {
             try journal.complete(
-                id, remoteId: event.orderId, status: nil,
-                attempt: .init(startedAt: started, durationMs: elapsed(), outcome: "ok"))
-            metadata["ms"] = .stringConvertible(elapsed())
-            logger.info("back-office event applied to Dynamics", metadata: metadata)
-            report.applied.append(.init(eventId: event.id, type: event.type, orderNumber: transfer.orderNumber))
+                done.map { attempt in
+                    Journal.Completion(
+                        id: attempt.id, remoteId: attempt.event.orderId, status: nil,
+                        attempt: AttemptLog(startedAt: attempt.started, durationMs: attempt.elapsed, outcome: "ok"))
+                })
         } catch {
-            if probe { circuits.abandoned(.dataverse) }
+            logger.error("journal failure while applying back-office events", metadata: ["dir": "in", "error": "\(error)"])
+            for attempt in done {
+                blocked[attempt.event.orderId] = blocked[attempt.event.orderId] ?? attempt.event.id
+                report.failed.append(
+                    .init(eventId: attempt.event.id, type: attempt.event.type, orderNumber: attempt.transfer.orderNumber, reason: "\(error)"))
+            }
+            return
+        }
+        for attempt in done {
+            logger.info(
+                "back-office event applied to Dynamics",
+                metadata: attempt.metadata.merging(["ms": .stringConvertible(attempt.elapsed)]) { _, new in new })
+            report.applied.append(.init(eventId: attempt.event.id, type: attempt.event.type, orderNumber: attempt.transfer.orderNumber))
+        }
+    }
+
+    /// Journals a failed attempt through the one failure path and logs it; the order's later events wait.
+    private func failed(_ attempt: Attempt, _ error: any Error, blocked: inout [String: String], into report: inout InboundReport) {
+        let event = attempt.event
+        blocked[event.orderId] = blocked[event.orderId] ?? event.id
+        let failure = FailureClass(any: error)
+        let status = (error as? DataverseError)?.status
+        let reason = "\(error)"
+        var metadata = attempt.metadata
+        metadata["ms"] = .stringConvertible(attempt.elapsed)
+        if let status { metadata["status"] = .stringConvertible(status) }
+        metadata["error"] = "\(reason)"
+        metadata["class"] = "\(failure.label)"
+        do {
+            let disposition = try failures.record(
+                .init(failure: failure, reason: reason, status: status, outcome: failure.label), of: attempt.transfer,
+                started: attempt.started, durationMs: attempt.elapsed)
+            if case .retry(let at) = disposition { metadata["retry_at"] = "\(at.formatted(.iso8601))" }
+            if disposition == .dead {
+                logger.error("back-office event given up: dead in the journal until an operator retries it", metadata: metadata)
+            } else {
+                logger.log(
+                    level: attempt.probe || circuits.wasFailingBefore(.dataverse) ? .debug : .warning,
+                    "back-office event not applied; it stays in the journal for a retry", metadata: metadata)
+            }
+        } catch {
             metadata["error"] = "\(error)"
             logger.error("journal failure while applying a back-office event", metadata: metadata)
-            report.failed.append(.init(eventId: event.id, type: event.type, orderNumber: transfer.orderNumber, reason: "\(error)"))
         }
+        report.failed.append(.init(eventId: event.id, type: event.type, orderNumber: attempt.transfer.orderNumber, reason: reason))
+    }
+
+    /// The event's kind and Dynamics order, once the event names both, sopd sent that order, and its lines (if
+    /// any) each have a number of their own.
+    private func precheck(_ event: ChangeEvent) throws -> (ChangeEventKind, String) {
+        guard let kind = event.kind else {
+            throw InboundError(.unknownEventType, "unknown event type '\(event.type)'")
+        }
+        guard let orderId = event.dynamicsOrderId else {
+            throw InboundError(.unknownOrder, "unknown order: the event names no Dynamics order")
+        }
+        guard try journal.outboundTransfer(remoteId: event.orderId) != nil else {
+            throw InboundError(.unknownOrder, "unknown order: sopd never sent back-office order \(event.orderId)")
+        }
+        if kind == .linesChanged || kind == .invoiced, let repeated = InboundWrites.repeatedLineNumber(event) {
+            throw InboundError(.doesNotApply, "\(kind.rawValue) repeats line number \(repeated); each line needs its own")
+        }
+        return (kind, orderId)
+    }
+
+    /// The orders `ids` name, as read now, by id (lower case); one Dynamics does not have is left out.
+    private func readOrders(_ ids: [String]) throws(DataverseError) -> [String: OrderSnapshot] {
+        let unique = Array(Set(ids.map { $0.lowercased() })).sorted()
+        var orders: [String: OrderSnapshot] = [:]
+        for start in stride(from: 0, to: unique.count, by: 100) {
+            let named = unique[start..<min(start + 100, unique.count)].map { "salesorderid eq \($0)" }.joined(separator: " or ")
+            let rows = try dataverse.firstPage("salesorders", query: DataverseQuery(select: OrderSnapshot.columns, filter: named), pageSize: 100).rows
+            for row in rows {
+                guard let id = row["salesorderid"]?.stringValue?.lowercased() else { continue }
+                orders[id] = OrderSnapshot(id: id, row: row)
+            }
+        }
+        return orders
     }
 
     private func readOrder(_ id: String) throws -> OrderSnapshot {
@@ -229,18 +432,7 @@ public final class InboundPipeline: Sendable {
     /// Applies one event; after a 412 the order is read again, the verdict asked again, and the
     /// event applied once more.
     private func applyEvent(_ event: ChangeEvent, transfer: Int64) throws {
-        guard let kind = event.kind else {
-            throw InboundError(.unknownEventType, "unknown event type '\(event.type)'")
-        }
-        guard let orderId = event.dynamicsOrderId else {
-            throw InboundError(.unknownOrder, "unknown order: the event names no Dynamics order")
-        }
-        guard try journal.outboundTransfer(remoteId: event.orderId) != nil else {
-            throw InboundError(.unknownOrder, "unknown order: sopd never sent back-office order \(event.orderId)")
-        }
-        if kind == .linesChanged || kind == .invoiced, let repeated = InboundWrites.repeatedLineNumber(event) {
-            throw InboundError(.doesNotApply, "\(kind.rawValue) repeats line number \(repeated); each line needs its own")
-        }
+        let (kind, orderId) = try precheck(event)
         var order = try readOrder(orderId)
         for attempt in 1...2 {
             let verdict = InboundEventPolicy.verdict(

@@ -68,4 +68,21 @@ import Testing
         body += "--outer_--\r\n"
         #expect(MultipartBatch.decode(Array(body.utf8), boundary: "outer_").map(\.status) == [204])
     }
+
+    /// Changesets are answered part by part: a changeset that went through holds one answer per request, one that
+    /// rolled back a single answer, its error.
+    @Test func readsEachChangesetsAnswersApart() {
+        let ok = "Content-Type: application/http\r\nContent-ID: 1\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n\r\n"
+        let refused = """
+            Content-Type: application/http\r\nContent-ID: 1\r\n\r\nHTTP/1.1 412 Precondition Failed\r\nContent-Type: application/json\r\n\r\n\
+            {"error":{"code":"0x80060882","message":"The version of the existing record doesn't match the RowVersion property provided."}}\r\n
+            """
+        let body =
+            "--b\r\nContent-Type: multipart/mixed; boundary=c1\r\n\r\n--c1\r\n\(ok)--c1\r\n\(ok)--c1--\r\n"
+            + "--b\r\n\(refused)"
+            + "--b\r\nContent-Type: multipart/mixed; boundary=c3\r\n\r\n--c3\r\n\(ok)--c3--\r\n--b--\r\n"
+        let parts = MultipartBatch.decodeParts(Array(body.utf8), boundary: "b")
+        #expect(parts.map { $0.map(\.status) } == [[204, 204], [412], [204]])
+        #expect(parts[1].first?.error?.code == .concurrencyConflict)
+    }
 }

@@ -2,6 +2,7 @@ import Daemon
 import Dataverse
 import Emulators
 import Foundation
+import JSON
 import SopdTestSupport
 import Sync
 import Testing
@@ -52,6 +53,22 @@ import Transfers
         #expect(delivered == 40)
         #expect(fixture.suite.backOffice.receivedOrders.count == 40)
         #expect(fixture.suite.backOffice.receivedOrders.allSatisfy { $0.deliveries == 1 })
+        await fixture.suite.stop()
+    }
+
+    /// The third limit: combined execution time per window. Once the requests of the window ran for longer than
+    /// it allows, the next is refused with its code until they leave the window.
+    @Test func theEmulatorLimitsCombinedExecutionTime() async throws {
+        let fixture = try await SyncFixture()
+        fixture.suite.dataverse.setClock(clock)
+        fixture.suite.dataverse.setServiceProtection(requests: 100, windowSeconds: 300, concurrent: 52, executionSeconds: 1e-9)
+        #expect(try await fixture.webAPI(.get, "WhoAmI").status == 200)
+        let refused = try await fixture.webAPI(.get, "WhoAmI")
+        #expect(refused.status == 429)
+        #expect(try JSONParser.parse(refused.body)["error"]?["code"] == "0x80072321")
+        #expect(refused.headers["Retry-After"] == "300")
+        clock.advance(by: 301)
+        #expect(try await fixture.webAPI(.get, "WhoAmI").status == 200)
         await fixture.suite.stop()
     }
 

@@ -1,0 +1,51 @@
+import Emulators
+import Foundation
+import JSON
+import SalesRules
+import SopdTestSupport
+import Sync
+import Testing
+import Transfers
+
+/// Back-office events of many orders applied together: their orders read in one request, their writes in one
+/// `$batch`, each event its own changeset, so that one event that fails fails alone and leaves nothing behind.
+@Suite struct InboundBatchTests {
+    @Test func eventsOfManyOrdersGoInOneBatchAndEachIsAllOrNothing() async throws {
+        let fixture = try await SyncFixture()
+        let store = fixture.suite.dataverse.store
+        let backOffice = fixture.suite.backOffice
+        try DemoData.seedCatalog(into: store)
+        let orders = try (1...30).map { number in
+            try DemoData.addOrder(to: store, number: 9500 + number, status: .inProgress, lines: [.product(number, quantity: 1)])
+        }
+        let runtime = try fixture.runtime()
+        #expect(await runtime.engine.runCycle().delivered.count == 30)
+        for order in backOffice.receivedOrders {
+            try backOffice.accept(order.id)
+            try backOffice.ship(order.id, complete: true)
+        }
+        let refused = orders[7]
+        fixture.suite.dataverse.refuseNextWrite(of: refused)
+        let before = fixture.suite.dataverse.requestCount
+
+        let report = await runtime.engine.runCycle()
+
+        #expect(report.inbound.applied.count == 58)
+        #expect(report.inbound.failed.count == 1)
+        #expect(report.inbound.failed.first?.reason.contains("A validation rule refused this change") == true)
+        #expect(report.inbound.waiting.count == 1, "the refused order's shipment waits for its acceptance")
+        // The acting user's check (3), then two rounds (acceptances, shipments) of one read and one $batch each, and the outbound poll.
+        #expect(fixture.suite.dataverse.requestCount - before <= 8)
+        for order in orders where order != refused {
+            let row = try #require(store.row("salesorder", id: order))
+            #expect(row["statecode"] == .int(OrderState.fulfilled.rawValue))
+            #expect(store.rows("annotation").filter { $0["_objectid_value"]?.stringValue == order }.count == 2)
+        }
+        let row = try #require(store.row("salesorder", id: refused))
+        #expect(row["submitstatus"] == .int(SubmitStatus.received.rawValue), "the refused acceptance changed nothing")
+        #expect(
+            store.rows("annotation").allSatisfy { $0["_objectid_value"]?.stringValue != refused },
+            "the refused acceptance's note rolled back with it")
+        await fixture.suite.stop()
+    }
+}

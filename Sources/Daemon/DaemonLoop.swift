@@ -226,6 +226,8 @@ public final class DaemonLoop: @unchecked Sendable {
             metadata: ["signal": .stringConvertible(signal), "timeout_s": .stringConvertible(configuration.stopTimeoutSeconds)])
         timers.forEach { $0.cancel() }
         signals.forEach { $0.cancel() }
+        // The cycle under way sends what the budget allows now and fails the rest as retryable, rather than wait.
+        runtime.dataverse.stopWaiting()
         control.asyncAfter(deadline: .now() + configuration.stopTimeoutSeconds) { [self] in
             guard !finished else { return }
             logger.warning(

@@ -17,6 +17,8 @@ public final class DataverseClient: Sendable {
     private let impersonation: Impersonation?
     private let budget: RequestBudget
     private let maxRetryAfterSeconds: Double
+    /// Whose requests these are, for the budget's turns.
+    private let lane: RequestBudget.Lane
 
     /// Creates a client.
     /// - Parameters:
@@ -28,7 +30,7 @@ public final class DataverseClient: Sendable {
     ///   - maxRetryAfterSeconds: The longest `Retry-After` a call waits for before it gives up with `throttled`.
     public init(
         organizationURL: String, http: HTTPClient, tokens: any AccessTokenSource, impersonation: Impersonation? = nil,
-        budget: RequestBudget = RequestBudget(), maxRetryAfterSeconds: Double = 120
+        budget: RequestBudget = RequestBudget(), maxRetryAfterSeconds: Double = 120, lane: RequestBudget.Lane = .outbound
     ) {
         self.organizationURL = organizationURL.hasSuffix("/") ? String(organizationURL.dropLast()) : organizationURL
         self.apiRoot = self.organizationURL + Self.apiPath
@@ -37,6 +39,19 @@ public final class DataverseClient: Sendable {
         self.impersonation = impersonation
         self.budget = budget
         self.maxRetryAfterSeconds = maxRetryAfterSeconds
+        self.lane = lane
+    }
+
+    /// The same client, its requests counted in `lane` of the shared budget.
+    public func on(_ lane: RequestBudget.Lane) -> DataverseClient {
+        DataverseClient(
+            organizationURL: organizationURL, http: http, tokens: tokens, impersonation: impersonation, budget: budget,
+            maxRetryAfterSeconds: maxRetryAfterSeconds, lane: lane)
+    }
+
+    /// Ends the budget's waits, now and later: requests not yet sent fail with `stopping`. For a stop.
+    public func stopWaiting() {
+        budget.close()
     }
 
     // MARK: Identity and settings
@@ -280,7 +295,7 @@ public final class DataverseClient: Sendable {
     }
 
     /// Sends `request` with a bearer token, within the request budget. A 401 is answered once with a
-    /// fresh token; a 429 (a service protection limit) is waited out as `Retry-After` asks, three
+    /// fresh token; a 429 (a service protection limit) holds the whole budget as `Retry-After` asks, three
     /// times at most and never longer than `maxRetryAfterSeconds`.
     private func exchange(_ request: HTTPRequest) throws(DataverseError) -> HTTPResponse {
         var request = request
@@ -289,7 +304,9 @@ public final class DataverseClient: Sendable {
         while true {
             let token = try tokens.token()
             request.headers["Authorization"] = "Bearer \(token)"
-            budget.acquire()
+            guard budget.acquire(lane) else {
+                throw DataverseError(code: .stopping, message: "sopd is stopping; the request was not sent and is tried again at the next start")
+            }
             let response: HTTPResponse
             do {
                 response = try http.perform(request)
@@ -307,7 +324,7 @@ public final class DataverseClient: Sendable {
                 let wait = RetryAfter.seconds(response.headers["Retry-After"]) ?? 1
                 guard wait <= maxRetryAfterSeconds else { return response }
                 throttled += 1
-                budget.clock.sleep(seconds: wait)
+                budget.holdOff(seconds: wait)
                 continue
             }
             return response

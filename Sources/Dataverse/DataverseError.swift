@@ -27,6 +27,8 @@ public struct DataverseError: Error, Sendable, CustomStringConvertible {
         public static let serverError = Code("server error")
         /// A 2xx answer sopd could not read.
         public static let invalidResponse = Code("unreadable answer")
+        /// Not sent: sopd is stopping, and a stop never waits for the request budget.
+        public static let stopping = Code("not sent: sopd is stopping")
 
         public var description: String { name }
     }

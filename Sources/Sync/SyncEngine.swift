@@ -38,10 +38,10 @@ public final class SyncEngine: Sendable {
         let failures = FailureRecorder(journal: journal, policy: settings.retry, clock: journal.clock, random: random)
         self.circuits = circuits
         outbound = OutboundPipeline(
-            dataverse: dataverse, backOffice: backOffice, journal: journal, settings: settings, logger: logger,
+            dataverse: dataverse.on(.outbound), backOffice: backOffice, journal: journal, settings: settings, logger: logger,
             failures: failures, circuits: circuits, progress: progress)
         inbound = InboundPipeline(
-            dataverse: dataverse, backOffice: backOffice, journal: journal, settings: settings, logger: logger,
+            dataverse: dataverse.on(.inbound), backOffice: backOffice, journal: journal, settings: settings, logger: logger,
             failures: failures, circuits: circuits)
     }
 

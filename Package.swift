@@ -131,7 +131,7 @@ let package = Package(
             name: "SyncTests",
             dependencies: [
                 "Sync", "Daemon", "Emulators", "Journal", "Transfers", "SalesRules", "BackOffice", "Dataverse", "HTTP", "JSON",
-                "SopdTestSupport",
+                "SopdTestSupport", "Operations", .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "DaemonTests",

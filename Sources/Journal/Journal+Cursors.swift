@@ -59,6 +59,21 @@ extension Journal {
         }
     }
 
+    /// The journal's name for the count of submitted orders in Dynamics not yet read into the journal.
+    public static let unreadOrdersName = "dataverse.salesorders.unread"
+
+    /// Records how many submitted orders Dynamics still holds unread after an outbound read (Dataverse counts up to 5000).
+    public func setUnreadOrders(_ count: Int) throws(JournalError) {
+        try setCursor(Self.unreadOrdersName, to: String(count))
+    }
+
+    /// How many submitted orders Dynamics held unread after the last outbound read, and when that was; nil before one.
+    public func unreadOrders() throws(JournalError) -> (count: Int, countedAt: Date)? {
+        try cursors().first { $0.name == Self.unreadOrdersName }.flatMap { cursor in
+            Int(cursor.value).map { (count: $0, countedAt: cursor.updatedAt) }
+        }
+    }
+
     /// When the last successful cycle of `direction` ended, or nil.
     public func checkpoint(_ direction: TransferDirection) throws(JournalError) -> Date? {
         try read { db in

@@ -41,6 +41,8 @@ public struct HealthReport: Sendable {
     public var lastSuccess: [TransferDirection: Date]
     /// The feed cursors.
     public var cursors: [(name: String, value: String, updatedAt: Date)]
+    /// Submitted orders Dynamics held unread after the last outbound read, and when they were counted.
+    public var unread: (count: Int, countedAt: Date)?
     /// The peers failing now, as the running sopd journaled them.
     public var outages: [PeerOutage]
     /// The verdict.
@@ -59,7 +61,8 @@ public struct HealthReport: Sendable {
         lastSuccess[.outbound] = try journal.checkpoint(.outbound)
         lastSuccess[.inbound] = try journal.checkpoint(.inbound)
         self.lastSuccess = lastSuccess
-        cursors = try journal.cursors()
+        cursors = try journal.cursors().filter { $0.name != Journal.unreadOrdersName }
+        unread = try journal.unreadOrders()
         outages = try journal.outages()
         var problems: [String] = []
         let backlog = try journal.backlog()
@@ -110,6 +113,10 @@ public struct HealthReport: Sendable {
                     [direction.rawValue] + states.map { String(counts[direction]?[$0] ?? 0) }
                 }))
         lines.append("")
+        lines.append(
+            "not yet read: "
+                + (unread.map { "\($0.count)\($0.count >= 5000 ? " or more" : "") submitted order(s) in Dynamics, counted \(DurationText.age(now.timeIntervalSince($0.countedAt))) ago" }
+                    ?? "not counted yet"))
         lines.append("oldest waiting: " + (oldestWaiting.map { DurationText.age(now.timeIntervalSince($0)) + " ago" } ?? "none"))
         for direction in [TransferDirection.outbound, .inbound] {
             let label = direction == .outbound ? "last successful cycle out:" : "last successful cycle in: "
@@ -133,6 +140,7 @@ public struct HealthReport: Sendable {
         return [
             "verdict": .string(verdict.rawValue), "problems": .array(problems.map(JSONValue.string)),
             "backlog": .object(backlog),
+            "unreadOrders": unread.map { .int($0.count) } ?? .null,
             "oldestWaitingSeconds": oldestWaiting.map { .int(Int(now.timeIntervalSince($0))) } ?? .null,
             "outages": .array(
                 outages.map { outage in

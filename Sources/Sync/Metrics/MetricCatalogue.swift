@@ -9,6 +9,10 @@ public enum MetricCatalogue {
     public static let backlog = MetricDefinition(
         "sopd_backlog_transfers", .gauge, labels: ["direction", "state"],
         help: "Transfers in the journal that still need something to happen, by direction and state (pending, sending, failed, dead).")
+    /// Submitted orders Dynamics holds that sopd has not read yet.
+    public static let unreadOrders = MetricDefinition(
+        "sopd_unread_orders", .gauge,
+        help: "Submitted orders in Dynamics not yet sent and not yet read into the journal, as counted at the last outbound read (Dataverse counts up to 5000).")
     /// How long the oldest waiting transfer of a direction has waited.
     public static let oldestWaiting = MetricDefinition(
         "sopd_oldest_waiting_transfer_age_seconds", .gauge, labels: ["direction"],
@@ -62,7 +66,7 @@ public enum MetricCatalogue {
 
     /// Every metric, in the order docs/metrics.md lists them.
     public static let all: [MetricDefinition] = [
-        transfers, backlog, oldestWaiting, peerUp, peerFailingSince, requestDuration, throttled, retryAfter, cycleDuration,
+        transfers, backlog, unreadOrders, oldestWaiting, peerUp, peerFailingSince, requestDuration, throttled, retryAfter, cycleDuration,
         cycles, lastSuccess, journalSize, journalTransitions, buildInfo,
     ]
 

@@ -81,6 +81,7 @@ public final class SyncMetrics: Sendable {
             gauge(MetricCatalogue.peerUp, [peer.rawValue]).record(outage == nil ? 1 : 0)
             gauge(MetricCatalogue.peerFailingSince, [peer.rawValue]).record(outage?.since.timeIntervalSince1970 ?? 0)
         }
+        gauge(MetricCatalogue.unreadOrders, []).record(try journal.unreadOrders()?.count ?? 0)
         gauge(MetricCatalogue.journalSize, []).record(Double(journal.sizeOnDisk()))
         add(total: journal.writesCommitted, to: MetricCatalogue.journalTransitions, [])
     }

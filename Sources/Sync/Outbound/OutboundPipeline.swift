@@ -95,13 +95,23 @@ public final class OutboundPipeline: Sendable {
     /// Every submitted, unsent order, page by page.
     private func readSubmitted(into report: inout CycleReport, handled: Counter) throws(DataverseError) {
         var page = try dataverse.firstPage(
-            SubmittedOrdersQuery.entitySet, query: SubmittedOrdersQuery.query, pageSize: settings.pageSize,
-            count: progress != nil)
+            SubmittedOrdersQuery.entitySet, query: SubmittedOrdersQuery.query, pageSize: settings.pageSize, count: true)
         circuits.succeeded(.dataverse)
         if let count = page.count { handled.total = (handled.total ?? 0) + count }
         var links = PageLinks(maxPages: settings.maxPagesPerCycle)
+        let counted = page.count
+        var read = 0
+        defer {
+            // What the status and the metrics call not yet read: what the count found beyond the rows this read took.
+            if let counted {
+                do { try journal.setUnreadOrders(max(0, counted - read)) } catch {
+                    logger.error("cannot record the unread orders in the journal", metadata: ["dir": "out", "error": "\(error)"])
+                }
+            }
+        }
         while true {
             report.pagesRead += 1
+            read += page.rows.count
             deliver(try lines(pageSize: settings.pageSize).complete(page.rows).map { Work.read($0) }, into: &report, handled: handled)
             guard let next = try links.follow(page.nextLink) else { break }
             page = try dataverse.nextPage(next, pageSize: settings.pageSize)

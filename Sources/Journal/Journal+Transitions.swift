@@ -23,6 +23,23 @@ extension Journal {
         }
     }
 
+    /// Journals several transfers in one transaction, as `record(_:)` journals one, and returns the journaled rows
+    /// in the same order. A page of orders read again, all journaled already, is a read and takes no write lock.
+    public func record(_ transfers: [Transfer]) throws(JournalError) -> [Transfer] {
+        let existing = try read { db in
+            try transfers.map { try Self.transfer(db, where: "idempotencyKey", is: $0.idempotencyKey) }
+        }
+        guard existing.contains(where: { $0 == nil }) else { return existing.compactMap { $0 } }
+        return try write { db in
+            try transfers.map { transfer in
+                if let journaled = try Self.transfer(db, where: "idempotencyKey", is: transfer.idempotencyKey) { return journaled }
+                var inserted = transfer
+                try inserted.insert(db)
+                return inserted
+            }
+        }
+    }
+
     /// The transfer whose unique `column` (`id` or `idempotencyKey`) is `value`, through a statement the
     /// connection compiles once: the transitions of every transfer read their row this way.
     static func transfer(_ db: Database, where column: String, is value: some DatabaseValueConvertible) throws -> Transfer? {

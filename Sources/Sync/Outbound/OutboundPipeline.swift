@@ -93,7 +93,7 @@ public final class OutboundPipeline: Sendable {
     public static let deltaCursorName = "dataverse.salesorders.delta"
 
     /// Every submitted, unsent order, page by page.
-    private func readSubmitted(into report: inout CycleReport, handled: Counter) throws(DataverseError) {
+    private func readSubmitted(into report: inout CycleReport, handled: Counter) throws {
         var page = try dataverse.firstPage(
             SubmittedOrdersQuery.entitySet, query: SubmittedOrdersQuery.query, pageSize: settings.pageSize, count: true)
         circuits.succeeded(.dataverse)
@@ -112,7 +112,7 @@ public final class OutboundPipeline: Sendable {
         while true {
             report.pagesRead += 1
             read += page.rows.count
-            deliver(try lines(pageSize: settings.pageSize).complete(page.rows).map { Work.read($0) }, into: &report, handled: handled)
+            deliver(try journaled(lines(pageSize: settings.pageSize).complete(page.rows)), into: &report, handled: handled)
             guard let next = try links.follow(page.nextLink) else { break }
             page = try dataverse.nextPage(next, pageSize: settings.pageSize)
         }
@@ -139,7 +139,7 @@ public final class OutboundPipeline: Sendable {
                 let orders = try fetch(waiting)
                 let transfers = try orders.map { order in try transfer(for: order) }
                 try journal.record(transfers, cursorName: Self.deltaCursorName, cursor: delta.deltaLink ?? link)
-                deliver(orders.map { Work.read($0) }, into: &report, handled: handled)
+                deliver(try journaled(orders), into: &report, handled: handled)
                 return
             } catch let error as DataverseError where error.code == .rejected || error.code == .notFound {
                 logger.notice(
@@ -185,9 +185,15 @@ public final class OutboundPipeline: Sendable {
         return intake.transfer(returnedVersions: returned, now: clock.now())
     }
 
-    /// An order to deliver: read from Dynamics this cycle, or found due in the journal.
+    /// The orders of a read as work, journaled (those new to the journal) in one transaction.
+    private func journaled(_ orders: [JSONValue]) throws -> [Work] {
+        let transfers = try journal.record(orders.map { order in try transfer(for: order) })
+        return zip(orders, transfers).map { Work.read($0, journaled: $1) }
+    }
+
+    /// An order to deliver: read from Dynamics this cycle (and journaled), or found due in the journal.
     private enum Work: Sendable {
-        case read(JSONValue)
+        case read(JSONValue, journaled: Transfer)
         case journaled(Transfer)
     }
 
@@ -287,19 +293,48 @@ public final class OutboundPipeline: Sendable {
             answers = Array(repeating: .failure(error), count: batch.count)
         }
         circuits.ended(.dataverse, with: answers.compactMap { answer in if case .failure(let error) = answer { error } else { nil } })
-        return zip(batch, answers).map { order, answer in
-            do {
-                var outcome = answer
-                if case .failure(let error) = answer, error.code == .concurrencyConflict {
-                    outcome = Result { () throws(DataverseError) in
-                        try stamp(orderId: order.transfer.orderId, etag: nil, receipt: order.receipt)
-                    }
+        var outcomes: [OrderOutcome] = []
+        var stamped: [Posted] = []
+        for (order, answer) in zip(batch, answers) {
+            var outcome = answer
+            if case .failure(let error) = answer, error.code == .concurrencyConflict {
+                outcome = Result { () throws(DataverseError) in
+                    try stamp(orderId: order.transfer.orderId, etag: nil, receipt: order.receipt)
                 }
-                return try finish(order, stamped: outcome)
+            }
+            if case .success = outcome {
+                stamped.append(order)
+                continue
+            }
+            do {
+                outcomes.append(try finish(order, stamped: outcome))
             } catch {
                 logger.error("journal failure after stamping", metadata: ["order": "\(order.transfer.orderNumber)", "error": "\(error)"])
-                return .failed(.init(orderNumber: order.transfer.orderNumber, reason: "\(error)", peerUnavailable: false))
+                outcomes.append(.failed(.init(orderNumber: order.transfer.orderNumber, reason: "\(error)", peerUnavailable: false)))
             }
+        }
+        return outcomes + completed(stamped)
+    }
+
+    /// Journals the orders whose stamps went through as delivered, in one transaction.
+    private func completed(_ orders: [Posted]) -> [OrderOutcome] {
+        do {
+            try journal.complete(
+                orders.map { order in
+                    Journal.Completion(
+                        id: order.transfer.id!, remoteId: order.receipt.orderId, status: order.receipt.status,
+                        attempt: .init(startedAt: order.started, durationMs: order.elapsed, outcome: "ok"))
+                })
+        } catch {
+            logger.error("journal failure after stamping", metadata: ["orders": .stringConvertible(orders.count), "error": "\(error)"])
+            return orders.map { .failed(.init(orderNumber: $0.transfer.orderNumber, reason: "\(error)", peerUnavailable: false)) }
+        }
+        return orders.map { order in
+            var metadata = order.metadata
+            metadata["ms"] = .stringConvertible(order.elapsed)
+            logger.info("order delivered to the back office", metadata: metadata)
+            return .delivered(
+                .init(orderNumber: order.transfer.orderNumber, backOfficeId: order.receipt.orderId, replayed: order.receipt.replayed))
         }
     }
 
@@ -319,12 +354,7 @@ public final class OutboundPipeline: Sendable {
                 peerUnavailable: error.code == .unavailable, metadata: metadata, started: order.started,
                 durationMs: order.elapsed, probe: order.probe || circuits.wasFailingBefore(.dataverse))
         case .success:
-            try journal.complete(
-                order.transfer.id!, remoteId: order.receipt.orderId, status: order.receipt.status,
-                attempt: .init(startedAt: order.started, durationMs: order.elapsed, outcome: "ok"))
-            logger.info("order delivered to the back office", metadata: metadata)
-            return .delivered(
-                .init(orderNumber: order.transfer.orderNumber, backOfficeId: order.receipt.orderId, replayed: order.receipt.replayed))
+            return completed([order])[0]
         }
     }
 
@@ -358,8 +388,7 @@ public final class OutboundPipeline: Sendable {
             switch work {
             case .journaled(let transfer):
                 return try attempt(transfer, order: nil)
-            case .read(let order):
-                let journaled = try journal.record(try transfer(for: order))
+            case .read(let order, let journaled):
                 if let wait = journal.waitReason(journaled, now: clock.now()) {
                     return .skipped(.init(orderNumber: journaled.orderNumber, reason: wait.description))
                 }

@@ -24,6 +24,20 @@ final class EmulatorProcess {
         (dataverseURL, backOfficeURL) = (urls[0], urls[1])
     }
 
+    /// Runs `body` against a new emulator started with `arguments`, and stops it whatever `body` does.
+    /// - Returns: What `body` returned, and what the emulator served.
+    static func with<T>(_ arguments: [String], _ body: (EmulatorProcess) throws -> T) throws -> (result: T, served: Served) {
+        let emulator = try EmulatorProcess(arguments)
+        let result: T
+        do {
+            result = try body(emulator)
+        } catch {
+            _ = try? emulator.stop()
+            throw error
+        }
+        return (result, try emulator.stop())
+    }
+
     /// Stops the emulator and reads its count of what it served.
     func stop() throws -> Served {
         process.send(SIGTERM)

@@ -20,19 +20,13 @@ struct InboundScenario {
     }
 
     func run() throws -> Result {
-        let emulator = try EmulatorProcess(["--submitted-orders", String(orders)])
-        let apply: SyncNowRun
-        do {
+        let (apply, served) = try EmulatorProcess.with(["--submitted-orders", String(orders)]) { emulator in
             let configPath = try emulator.sopdConfiguration(folder: folder)
             let send = try SyncNowRun(configPath: configPath, folder: folder)
             guard send.count(before: "delivered") == orders else { throw BenchError("sopd sent \(send.summary)") }
             try play(emulator.backOfficeURL)
-            apply = try SyncNowRun(configPath: configPath, folder: folder)
-        } catch {
-            _ = try? emulator.stop()
-            throw error
+            return try SyncNowRun(configPath: configPath, folder: folder)
         }
-        let served = try emulator.stop()
         return Result(
             events: 2 * orders, applied: apply.count(before: "changes"), seconds: apply.seconds,
             dataverseRequests: Int(apply.sum("sopd_peer_request_duration_seconds_count", "peer=\"dataverse\"")),

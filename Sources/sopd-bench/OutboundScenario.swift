@@ -25,19 +25,12 @@ struct OutboundScenario {
     }
 
     func run() throws -> Result {
-        let emulator = try EmulatorProcess([
+        let ((ceiling, sopd), served) = try EmulatorProcess.with([
             "--submitted-orders", String(2 * orders), "--latency-ms", String(latency * 1000),
-        ])
-        let ceiling: Ceiling
-        let sopd: SyncNowRun
-        do {
-            ceiling = try Ceiling(orders: orders, emulator: emulator)
-            sopd = try SyncNowRun(configPath: try emulator.sopdConfiguration(folder: folder), folder: folder)
-        } catch {
-            _ = try? emulator.stop()
-            throw error
+        ]) { emulator in
+            let ceiling = try Ceiling(orders: orders, emulator: emulator)
+            return (ceiling, try SyncNowRun(configPath: try emulator.sopdConfiguration(folder: folder), folder: folder))
         }
-        let served = try emulator.stop()
         let delivered = sopd.count(before: "delivered")
         guard delivered == orders else { throw BenchError("sopd delivered \(delivered) of \(orders) orders: \(sopd.summary)") }
         return Result(

@@ -38,8 +38,8 @@ enum ProcessScenarios {
 
     /// `orders` submitted orders through one `sopd --sync-now`: its peak resident set size and time.
     static func backlog(orders: Int, folder: String) throws -> SyncNowRun {
-        let emulator = try EmulatorProcess(["--submitted-orders", String(orders)])
-        defer { _ = try? emulator.stop() }
-        return try SyncNowRun(configPath: try emulator.sopdConfiguration(folder: folder), folder: folder)
+        try EmulatorProcess.with(["--submitted-orders", String(orders)]) { emulator in
+            try SyncNowRun(configPath: try emulator.sopdConfiguration(folder: folder), folder: folder)
+        }.result
     }
 }

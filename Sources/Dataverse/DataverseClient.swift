@@ -231,14 +231,15 @@ public final class DataverseClient: Sendable {
     /// - Returns: Per changeset, in order, its answers or the error that rolled it back.
     public func batch(changesets: [[BatchRequest]]) throws(DataverseError) -> [Result<[BatchResponse], DataverseError>] {
         let parts = try send(changesets, changesets: true)
-        return changesets.indices.map { index in
-            guard index < parts.count else {
-                return .failure(Self.unreadable("the $batch answer has no part for changeset \(index + 1)"))
-            }
-            let answers = parts[index]
-            if answers.count == 1, let error = answers[0].error { return .failure(error) }
-            guard answers.count == changesets[index].count else {
-                return .failure(Self.unreadable("the $batch answer has \(answers.count) answers for changeset \(index + 1) of \(changesets[index].count) requests"))
+        // Answers pair with changesets by position: a part that could not be read would shift every later one.
+        guard parts.count == changesets.count else {
+            throw Self.unreadable("the $batch answer has \(parts.count) readable parts for \(changesets.count) changesets")
+        }
+        return zip(changesets, parts).enumerated().map { index, pair in
+            let (changeset, answers) = pair
+            if let error = answers.lazy.compactMap(\.error).first { return .failure(error) }
+            guard answers.count == changeset.count else {
+                return .failure(Self.unreadable("the $batch answer has \(answers.count) answers for changeset \(index + 1) of \(changeset.count) requests"))
             }
             return .success(answers)
         }
@@ -322,9 +323,9 @@ public final class DataverseClient: Sendable {
             }
             if response.status == 429, throttled < 3 {
                 let wait = RetryAfter.seconds(response.headers["Retry-After"]) ?? 1
+                budget.holdOff(seconds: wait)
                 guard wait <= maxRetryAfterSeconds else { return response }
                 throttled += 1
-                budget.holdOff(seconds: wait)
                 continue
             }
             return response

@@ -35,7 +35,8 @@ enum MultipartBatch {
     /// The answers of each top-level part of a batch response: a changeset's answers, or one answer (a lone
     /// request's, or the error that rolled a changeset back). A changeset holds answers only (OData nests no
     /// changeset in another), so a multipart part inside a changeset is skipped, as is any part that is not an
-    /// answer: nesting stays one level deep however the body is built.
+    /// answer: nesting stays one level deep however the body is built. A top-level part that holds no answer
+    /// is left out, so callers that pair parts with requests by position check the count.
     static func decodeParts(_ body: [UInt8], boundary: String) -> [[BatchResponse]] {
         parts(String(decoding: body, as: UTF8.self), boundary: boundary).compactMap { part -> [BatchResponse]? in
             let (headers, content) = split(part)

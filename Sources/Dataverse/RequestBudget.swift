@@ -3,8 +3,8 @@ import Foundation
 
 /// Keeps sopd under Dataverse's service protection limits on its own side, spending the window's requests at
 /// an even pace rather than in bursts: a tenth of them may go at once after a quiet spell (`burst`), the rest at
-/// `ratePerSecond`, so that no window of `windowSeconds` holds more than `requests`; and at most `concurrent` at
-/// once. While both lanes (outbound, inbound) wait, they take turns, so neither starves the other. A 429's
+/// `ratePerSecond`, so that no window of `windowSeconds` holds more than `requests` (95 % of them, sustained); and
+/// at most `concurrent` at once. While both lanes (outbound, inbound) wait, they take turns, so neither starves the other. A 429's
 /// `Retry-After` holds every lane (`holdOff`). `close` ends every wait, for a stop.
 /// `acquire` waits (blocking: Dispatch threads only).
 public final class RequestBudget: @unchecked Sendable {
@@ -46,8 +46,9 @@ public final class RequestBudget: @unchecked Sendable {
         refilledAt = clock.now()
     }
 
-    /// The even pace, in requests per second, at which the window's requests beyond the burst are spent.
-    public var ratePerSecond: Double { Double(max(1, requests - burst)) / windowSeconds }
+    /// The even pace, in requests per second, at which the window's requests beyond the burst are spent, with a
+    /// twentieth of the window left over: Dataverse counts by arrival, which jitters around sopd's clock.
+    public var ratePerSecond: Double { Double(max(1, requests * 19 / 20 - burst)) / windowSeconds }
 
     /// Waits until one more request of `lane` fits and counts it; once the budget is closed, false instead of any wait.
     public func acquire(_ lane: Lane = .outbound) -> Bool {
@@ -114,7 +115,11 @@ public final class RequestBudget: @unchecked Sendable {
 
     private func refill(_ now: Date) {
         let elapsed = now.timeIntervalSince(refilledAt)
-        guard elapsed > 0 else { return }
+        guard elapsed > 0 else {
+            // A clock set back starts the refill from its new time rather than waiting for the old one.
+            if elapsed < 0 { refilledAt = now }
+            return
+        }
         tokens = min(Double(burst), tokens + elapsed * ratePerSecond)
         refilledAt = now
     }

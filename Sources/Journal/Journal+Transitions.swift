@@ -103,14 +103,31 @@ extension Journal {
         try write { db in try settle(db, id, attempt: attempt, status: status, Self.completion(remoteId: remoteId, status: status)) }
     }
 
-    /// Records several delivered transfers in one transaction, as `complete(_:remoteId:status:attempt:)` records one.
-    public func complete(_ completions: [Completion]) throws(JournalError) {
-        try write { db in
-            for completion in completions {
-                try settle(
-                    db, completion.id, attempt: completion.attempt, status: completion.status,
-                    Self.completion(remoteId: completion.remoteId, status: completion.status))
+    /// Records several delivered transfers in one transaction, as `complete(_:remoteId:status:attempt:)` records
+    /// one. When that transaction fails, each is recorded on its own, so one that cannot be does not hold back the others.
+    /// - Returns: The ones that could not be recorded, with why.
+    @discardableResult
+    public func complete(_ completions: [Completion]) -> [Int64: JournalError] {
+        guard !completions.isEmpty else { return [:] }
+        do {
+            try write { db in
+                for completion in completions {
+                    try settle(
+                        db, completion.id, attempt: completion.attempt, status: completion.status,
+                        Self.completion(remoteId: completion.remoteId, status: completion.status))
+                }
             }
+            return [:]
+        } catch {
+            var failed: [Int64: JournalError] = [:]
+            for completion in completions {
+                do {
+                    try complete(completion.id, remoteId: completion.remoteId, status: completion.status, attempt: completion.attempt)
+                } catch {
+                    failed[completion.id] = error
+                }
+            }
+            return failed
         }
     }
 

@@ -91,7 +91,8 @@ final class PeerCircuits: @unchecked Sendable {
     func ended(_ peer: Peer, with errors: [any Error]) {
         var answered = true
         for error in errors {
-            guard error is BackOfficeError || error is DataverseError else {
+            // A request a stop kept from going says nothing of the peer.
+            guard error is BackOfficeError || (error as? DataverseError).map({ $0.code != .stopping }) == true else {
                 answered = false
                 continue
             }

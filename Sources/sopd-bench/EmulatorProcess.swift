@@ -20,7 +20,11 @@ final class EmulatorProcess {
         process = try BuiltProcess(
             "sop-emulator", ["--crm-port", "0", "--backoffice-port", "0", "--sop-integration-enabled"] + arguments)
         let urls = process.readLines(2).map { String($0.split(separator: " ").last ?? "") }
-        guard urls.count == 2 else { throw BenchError("sop-emulator did not announce its URLs") }
+        guard urls.count == 2 else {
+            process.send(SIGKILL)
+            _ = try? process.waitForExit()
+            throw BenchError("sop-emulator did not announce its URLs")
+        }
         (dataverseURL, backOfficeURL) = (urls[0], urls[1])
     }
 

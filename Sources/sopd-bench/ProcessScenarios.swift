@@ -10,30 +10,31 @@ enum ProcessScenarios {
     static func idle(seconds: Double, folder: String)
         throws -> (cpuPercent: Double, residentMiB: Double, scrapeBytes: Int, dataversePerSecond: Double)
     {
-        let emulator = try EmulatorProcess([])
-        let port = try LoopbackPort.free()
-        let daemon = try BuiltProcess("sopd", ["--config", try emulator.sopdConfiguration(folder: folder, metricsPort: port)])
-        Thread.sleep(forTimeInterval: 2)
-        let http = HTTPClient()
-        let scrape = HTTPRequest(method: .get, url: "http://127.0.0.1:\(port)/metrics")
-        let requests = { (text: String) in
-            text.split(separator: "\n").filter { $0.hasPrefix("sopd_peer_request_duration_seconds_count{") && $0.contains("peer=\"dataverse\"") }
-                .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
-        }
-        var text = String(decoding: try http.perform(scrape).body, as: UTF8.self)
-        let requestsBefore = requests(text)
-        let cpuBefore = daemon.cpuSeconds
-        let start = Date()
-        while Date().timeIntervalSince(start) < seconds {
-            Thread.sleep(forTimeInterval: min(15, max(seconds - Date().timeIntervalSince(start), 0)))
-            text = String(decoding: try http.perform(scrape).body, as: UTF8.self)
-        }
-        let cpu = daemon.cpuSeconds - cpuBefore
-        let resident = daemon.residentMiB
-        daemon.send(SIGTERM)
-        _ = try? daemon.waitForExit()
-        _ = try emulator.stop()
-        return (cpu / seconds * 100, resident, text.utf8.count, (requests(text) - requestsBefore) / seconds)
+        try EmulatorProcess.with([]) { emulator in
+            let port = try LoopbackPort.free()
+            let daemon = try BuiltProcess("sopd", ["--config", try emulator.sopdConfiguration(folder: folder, metricsPort: port)])
+            defer {
+                daemon.send(SIGTERM)
+                _ = try? daemon.waitForExit()
+            }
+            Thread.sleep(forTimeInterval: 2)
+            let http = HTTPClient()
+            let scrape = HTTPRequest(method: .get, url: "http://127.0.0.1:\(port)/metrics")
+            let requests = { (text: String) in
+                text.split(separator: "\n").filter { $0.hasPrefix("sopd_peer_request_duration_seconds_count{") && $0.contains("peer=\"dataverse\"") }
+                    .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
+            }
+            var text = String(decoding: try http.perform(scrape).body, as: UTF8.self)
+            let requestsBefore = requests(text)
+            let cpuBefore = daemon.cpuSeconds
+            let start = Date()
+            while Date().timeIntervalSince(start) < seconds {
+                Thread.sleep(forTimeInterval: min(15, max(seconds - Date().timeIntervalSince(start), 0)))
+                text = String(decoding: try http.perform(scrape).body, as: UTF8.self)
+            }
+            let cpu = daemon.cpuSeconds - cpuBefore
+            return (cpu / seconds * 100, daemon.residentMiB, text.utf8.count, (requests(text) - requestsBefore) / seconds)
+        }.result
     }
 
     /// `orders` submitted orders through one `sopd --sync-now`: its peak resident set size and time.

@@ -10,8 +10,8 @@ public func fuzzBatch(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let contentType = String(decoding: bytes[..<newline], as: UTF8.self)
     let body = Array(bytes[min(newline + 1, bytes.endIndex)...])
     guard let boundary = MultipartBatch.boundary(of: contentType) else { return 0 }
-    for answer in MultipartBatch.decode(body, boundary: boundary) {
-        _ = answer.error?.description
+    for part in MultipartBatch.decodeParts(body, boundary: boundary) {
+        for answer in part { _ = answer.error?.description }
     }
     return 0
 }

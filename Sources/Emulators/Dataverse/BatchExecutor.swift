@@ -43,6 +43,7 @@ struct BatchExecutor {
         var text = ""
         partLoop: for part in parts {
             if part.isChangeset {
+                await store.changesets.enter()
                 store.beginChangeset()
                 var answers: [String] = []
                 var failed: String?
@@ -60,6 +61,7 @@ struct BatchExecutor {
                     answers.append(answer.text(contentID: contentID))
                 }
                 store.endChangeset(rollingBack: failed != nil)
+                await store.changesets.leave()
                 if let failed {
                     text += "--\(answerBoundary)\r\n" + failed
                     if !continueOnError { break partLoop }

@@ -22,6 +22,9 @@ public final class EntityStore: @unchecked Sendable {
         return try body(&tables)
     }
 
+    /// Lets one changeset run at a time, so that each rolls back its own writes and not another's.
+    let changesets = ChangesetGate()
+
     /// Starts keeping what every write changes, so that a changeset that fails can be rolled back.
     func beginChangeset() { lock.withLock { tables.beginChangeset() } }
 

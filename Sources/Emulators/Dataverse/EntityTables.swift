@@ -33,8 +33,8 @@ public struct EntityTables: Sendable {
     private let referencingColumns: [String: Set<String>]
     /// While a changeset runs: the rows its writes replaced, with what they held before (nil: no row), oldest
     /// first, and how many deletions were recorded before it. Rolling back puts them back instead of copying
-    /// every table before each changeset. Writes of other requests that run meanwhile are kept in it too: the
-    /// emulator isolates a changeset from concurrent requests no further than that.
+    /// every table before each changeset. Changesets run one at a time (`ChangesetGate`); writes of lone requests
+    /// that run meanwhile are kept in it too: the emulator isolates a changeset from them no further than that.
     private var undo: (rows: [(logicalName: String, id: String, row: [String: JSONValue]?)], deletions: Int)?
 
     /// The current version: a delta token taken now covers every change after it.

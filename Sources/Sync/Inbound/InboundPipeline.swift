@@ -10,8 +10,8 @@ import Transfers
 
 /// Pulls the back office's changes into Dynamics: check that sopd acts as an integration user with
 /// the switch on → read the feed after the journaled cursor, journaling each page's events with the
-/// new cursor in one transaction → apply every unfinished event in feed order, as the integration
-/// user, so Dynamics skips pricing and the back office's numbers stay. Blocking: run it on a Dispatch queue.
+/// new cursor in one transaction → apply the unfinished events in rounds (each order's in feed order, different
+/// orders' together in `$batch`es), as the integration user, so Dynamics skips pricing and the back office's numbers stay. Blocking: run it on a Dispatch queue.
 /// Whether an event is due (`TransferSchedule`), whether it applies (`InboundEventPolicy`), what it
 /// writes (`InboundWrites`) and what a failure does (`FailureRecorder`) are decided elsewhere: this type drives the IO.
 public final class InboundPipeline: Sendable {
@@ -130,7 +130,7 @@ public final class InboundPipeline: Sendable {
         }
     }
 
-    /// Events per `$batch` (each event a changeset of two or three requests) and orders per read.
+    /// Events per `$batch` (each event a changeset of one or two requests) and orders per read.
     private var eventsPerBatch: Int { max(1, min(settings.batchSize, 100)) }
 
     /// Applies the unfinished events of the journal in rounds: each round takes the next event of every
@@ -145,8 +145,9 @@ public final class InboundPipeline: Sendable {
             // later events do not wait for it.
             if transfer.state == .dead, TransferKey.isConflictingDuplicate(transfer.idempotencyKey) { continue }
             guard transfer.id != nil, let json = try? JSONParser.parse(transfer.payload), let event = ChangeEvent(json) else { continue }
-            if queues[event.orderId] == nil { orders.append(event.orderId) }
-            queues[event.orderId, default: []].append(Pending(transfer: transfer, event: event))
+            let key = Self.orderKey(event)
+            if queues[key] == nil { orders.append(key) }
+            queues[key, default: []].append(Pending(transfer: transfer, event: event))
         }
         var blocked: [String: String] = [:]
         while true {
@@ -168,6 +169,12 @@ public final class InboundPipeline: Sendable {
                         reason: "waits for \(earlier) of the same order, which did not apply"))
             }
         }
+    }
+
+    /// The order an event's place in line is kept for: its Dynamics order (every version the back office knows of
+    /// it), else its back-office order.
+    private static func orderKey(_ event: ChangeEvent) -> String {
+        event.dynamicsOrderId?.lowercased() ?? event.orderId
     }
 
     /// A journaled event not yet applied.
@@ -195,24 +202,34 @@ public final class InboundPipeline: Sendable {
     /// together, their orders read in one request, and their writes sent in one `$batch`. An event whose write
     /// needs reads of its own (lines, invoice) or met a conflict (412) is applied on its own after.
     private func apply(_ pending: [Pending], blocked: inout [String: String], into report: inout InboundReport) {
-        var ready: [(Pending, probe: Bool)] = []
-        for item in pending {
-            var wait = journal.waitReason(item.transfer, now: clock.now())?.description
-            var probe = false
-            if wait == nil {
-                switch circuits.admit(.dataverse) {
-                case .go: break
-                case .probe: probe = true
-                case .hold(let outage): wait = "waits for Dataverse, unavailable since \(outage.since.formatted(.iso8601))"
+        var remaining = pending[...]
+        while !remaining.isEmpty {
+            var ready: [(Pending, probe: Bool)] = []
+            while let item = remaining.popFirst() {
+                var wait = journal.waitReason(item.transfer, now: clock.now())?.description
+                var probe = false
+                if wait == nil {
+                    switch circuits.admit(.dataverse) {
+                    case .go: break
+                    case .probe: probe = true
+                    case .hold(let outage): wait = "waits for Dataverse, unavailable since \(outage.since.formatted(.iso8601))"
+                    }
                 }
+                if let wait {
+                    blocked[Self.orderKey(item.event)] = blocked[Self.orderKey(item.event)] ?? item.event.id
+                    report.waiting.append(.init(eventId: item.event.id, type: item.event.type, orderNumber: item.transfer.orderNumber, reason: wait))
+                    continue
+                }
+                ready.append((item, probe))
+                // A probe goes before the rest are admitted: once it succeeds, they go too, in this pass.
+                if probe { break }
             }
-            if let wait {
-                blocked[item.event.orderId] = blocked[item.event.orderId] ?? item.event.id
-                report.waiting.append(.init(eventId: item.event.id, type: item.event.type, orderNumber: item.transfer.orderNumber, reason: wait))
-                continue
-            }
-            ready.append((item, probe))
+            send(ready, blocked: &blocked, into: &report)
         }
+    }
+
+    /// Claims, reads and writes events admitted together.
+    private func send(_ ready: [(Pending, probe: Bool)], blocked: inout [String: String], into report: inout InboundReport) {
         guard !ready.isEmpty else { return }
         let claimed: [Int64: Transfer]
         do {
@@ -221,7 +238,7 @@ public final class InboundPipeline: Sendable {
             if ready.contains(where: \.probe) { circuits.abandoned(.dataverse) }
             logger.error("journal failure while applying back-office events", metadata: ["dir": "in", "error": "\(error)"])
             for (item, _) in ready {
-                blocked[item.event.orderId] = blocked[item.event.orderId] ?? item.event.id
+                blocked[Self.orderKey(item.event)] = blocked[Self.orderKey(item.event)] ?? item.event.id
                 report.failed.append(.init(eventId: item.event.id, type: item.event.type, orderNumber: item.transfer.orderNumber, reason: "\(error)"))
             }
             return
@@ -230,7 +247,7 @@ public final class InboundPipeline: Sendable {
         for (item, probe) in ready {
             guard let transfer = claimed[item.transfer.id ?? 0] else {
                 if probe { circuits.abandoned(.dataverse) }
-                blocked[item.event.orderId] = blocked[item.event.orderId] ?? item.event.id
+                blocked[Self.orderKey(item.event)] = blocked[Self.orderKey(item.event)] ?? item.event.id
                 continue
             }
             let metadata: Logger.Metadata = [
@@ -250,17 +267,24 @@ public final class InboundPipeline: Sendable {
             }
         }
         guard !checked.isEmpty else { return }
-        let orders: [String: OrderSnapshot]
+        var orders: [String: OrderSnapshot] = [:]
+        var alone: [Attempt] = []
         do {
             orders = try readOrders(checked.map(\.orderId))
             circuits.succeeded(.dataverse)
         } catch {
             circuits.ended(.dataverse, with: [error])
-            for (attempt, _, _) in checked { failed(attempt, error, blocked: &blocked, into: &report) }
-            return
+            switch FailureClass(error) {
+            case .retryable, .conflict:
+                for (attempt, _, _) in checked { failed(attempt, error, blocked: &blocked, into: &report) }
+                return
+            case .permanent:
+                // Refused as a whole, perhaps for one of them: each reads its own order.
+                alone = checked.map(\.0)
+                checked = []
+            }
         }
         var batched: [(attempt: Attempt, kind: ChangeEventKind, changeset: [BatchRequest])] = []
-        var alone: [Attempt] = []
         for (attempt, kind, orderId) in checked {
             guard let order = orders[orderId.lowercased()] else {
                 failed(attempt, InboundError(.unknownOrder, "unknown order: Dynamics has no order \(orderId)"), blocked: &blocked, into: &report)
@@ -294,6 +318,11 @@ public final class InboundPipeline: Sendable {
             let results: [Result<[BatchResponse], DataverseError>]
             do {
                 results = try dataverse.batch(changesets: batched.map(\.changeset))
+            } catch where FailureClass(error) == .permanent {
+                // The whole $batch refused, perhaps for one of its events: each goes on its own.
+                results = []
+                alone += batched.map(\.attempt)
+                batched = []
             } catch {
                 results = Array(repeating: .failure(error), count: batched.count)
             }
@@ -330,23 +359,22 @@ public final class InboundPipeline: Sendable {
                 failed(attempt, error, blocked: &blocked, into: &report)
             }
         }
-        do {
-            try journal.complete(
-                done.map { attempt in
-                    Journal.Completion(
-                        id: attempt.id, remoteId: attempt.event.orderId, status: nil,
-                        attempt: AttemptLog(startedAt: attempt.started, durationMs: attempt.elapsed, outcome: "ok"))
-                })
-        } catch {
-            logger.error("journal failure while applying back-office events", metadata: ["dir": "in", "error": "\(error)"])
-            for attempt in done {
-                blocked[attempt.event.orderId] = blocked[attempt.event.orderId] ?? attempt.event.id
+        let unrecorded = journal.complete(
+            done.map { attempt in
+                Journal.Completion(
+                    id: attempt.id, remoteId: attempt.event.orderId, status: nil,
+                    attempt: AttemptLog(startedAt: attempt.started, durationMs: attempt.elapsed, outcome: "ok"))
+            })
+        for attempt in done {
+            if let error = unrecorded[attempt.id] {
+                blocked[Self.orderKey(attempt.event)] = blocked[Self.orderKey(attempt.event)] ?? attempt.event.id
+                logger.error(
+                    "journal failure while applying a back-office event",
+                    metadata: attempt.metadata.merging(["error": "\(error)"]) { _, new in new })
                 report.failed.append(
                     .init(eventId: attempt.event.id, type: attempt.event.type, orderNumber: attempt.transfer.orderNumber, reason: "\(error)"))
+                continue
             }
-            return
-        }
-        for attempt in done {
             logger.info(
                 "back-office event applied to Dynamics",
                 metadata: attempt.metadata.merging(["ms": .stringConvertible(attempt.elapsed)]) { _, new in new })
@@ -355,9 +383,14 @@ public final class InboundPipeline: Sendable {
     }
 
     /// Journals a failed attempt through the one failure path and logs it; the order's later events wait.
+    /// One a stop kept from going is left `sending`, without a failed attempt: the next start takes it back.
     private func failed(_ attempt: Attempt, _ error: any Error, blocked: inout [String: String], into report: inout InboundReport) {
         let event = attempt.event
-        blocked[event.orderId] = blocked[event.orderId] ?? event.id
+        blocked[Self.orderKey(event)] = blocked[Self.orderKey(event)] ?? event.id
+        if let error = error as? DataverseError, error.code == .stopping {
+            report.waiting.append(.init(eventId: event.id, type: event.type, orderNumber: attempt.transfer.orderNumber, reason: "\(error)"))
+            return
+        }
         let failure = FailureClass(any: error)
         let status = (error as? DataverseError)?.status
         let reason = "\(error)"

@@ -75,7 +75,9 @@ public final class OutboundPipeline: Sendable {
             }
         } catch let error as DataverseError {
             report.readError = error
-            if case .retryable = FailureClass(error) {
+            if error.code == .stopping {
+                circuits.abandoned(.dataverse)
+            } else if case .retryable = FailureClass(error) {
                 circuits.failed(.dataverse, error: error.description)
             } else {
                 circuits.succeeded(.dataverse)
@@ -318,20 +320,20 @@ public final class OutboundPipeline: Sendable {
 
     /// Journals the orders whose stamps went through as delivered, in one transaction.
     private func completed(_ orders: [Posted]) -> [OrderOutcome] {
-        do {
-            try journal.complete(
-                orders.map { order in
-                    Journal.Completion(
-                        id: order.transfer.id!, remoteId: order.receipt.orderId, status: order.receipt.status,
-                        attempt: .init(startedAt: order.started, durationMs: order.elapsed, outcome: "ok"))
-                })
-        } catch {
-            logger.error("journal failure after stamping", metadata: ["orders": .stringConvertible(orders.count), "error": "\(error)"])
-            return orders.map { .failed(.init(orderNumber: $0.transfer.orderNumber, reason: "\(error)", peerUnavailable: false)) }
-        }
+        let failed = journal.complete(
+            orders.map { order in
+                Journal.Completion(
+                    id: order.transfer.id!, remoteId: order.receipt.orderId, status: order.receipt.status,
+                    attempt: .init(startedAt: order.started, durationMs: order.elapsed, outcome: "ok"))
+            })
         return orders.map { order in
             var metadata = order.metadata
             metadata["ms"] = .stringConvertible(order.elapsed)
+            if let error = failed[order.transfer.id!] {
+                metadata["error"] = "\(error)"
+                logger.error("journal failure after stamping", metadata: metadata)
+                return .failed(.init(orderNumber: order.transfer.orderNumber, reason: "\(error)", peerUnavailable: false))
+            }
             logger.info("order delivered to the back office", metadata: metadata)
             return .delivered(
                 .init(orderNumber: order.transfer.orderNumber, backOfficeId: order.receipt.orderId, replayed: order.receipt.replayed))
@@ -343,6 +345,10 @@ public final class OutboundPipeline: Sendable {
         var metadata = order.metadata
         metadata["ms"] = .stringConvertible(order.elapsed)
         switch stamped {
+        case .failure(let error) where error.code == .stopping:
+            // Left `sending`: the next start takes it back, sends it again under its key (the back office replays its
+            // answer) and stamps it. No attempt failed.
+            return .skipped(.init(orderNumber: order.transfer.orderNumber, reason: "\(error)"))
         case .failure(let error):
             let reason = "delivered as \(order.receipt.orderId), but stamping the order in Dynamics failed: \(error)"
             let failure = FailureClass(error)
@@ -455,6 +461,7 @@ public final class OutboundPipeline: Sendable {
             }
         } catch let error as DataverseError {
             circuits.ended(.dataverse, with: [error])
+            if error.code == .stopping { return .skipped(.init(orderNumber: claimed.orderNumber, reason: "\(error)")) }
             let failure = FailureClass(error)
             return try recordFailure(
                 claimed,

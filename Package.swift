@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "sopd-bench",
             dependencies: [
-                "Sync", "Journal", "Transfers", "Dataverse", "HTTP", "JSON", "SalesRules", "ChildProcess",
+                "Sync", "Journal", "Transfers", "Dataverse", "HTTP", "JSON", "ChildProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -61,6 +61,12 @@ public struct DataverseQuery: Sendable, Hashable {
         return items.map { "\($0.0)=\(Self.percentEncoded($0.1))" }.joined(separator: "&")
     }
 
+    /// A `$filter` matching the rows whose `column` is one of `ids` (`column eq a or column eq b …`), for reading
+    /// rows by key in one request.
+    public static func anyOf(_ column: String, _ ids: some Sequence<String>) -> String {
+        ids.map { "\(column) eq \($0)" }.joined(separator: " or ")
+    }
+
     /// Encodes a query value: everything but unreserved characters and the OData punctuation safe in a query.
     static func percentEncoded(_ value: String) -> String {
         var encoded = ""

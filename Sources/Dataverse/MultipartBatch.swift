@@ -27,11 +27,6 @@ enum MultipartBatch {
         return Array(text.utf8)
     }
 
-    /// The answers of a batch response whose `Content-Type` names `boundary`, changesets flattened in order.
-    static func decode(_ body: [UInt8], boundary: String) -> [BatchResponse] {
-        decodeParts(body, boundary: boundary).flatMap { $0 }
-    }
-
     /// The answers of each top-level part of a batch response: a changeset's answers, or one answer (a lone
     /// request's, or the error that rolled a changeset back). A changeset holds answers only (OData nests no
     /// changeset in another), so a multipart part inside a changeset is skipped, as is any part that is not an

@@ -6,32 +6,39 @@ import Transfers
 extension Journal {
     /// Journals transfers (unless their keys are journaled already) and moves the cursor `cursorName`
     /// to `cursor`, in one transaction: a crash leaves either both or neither. Feeds use it for the
-    /// events a read produced, change tracking for the orders a delta produced.
-    /// A transfer whose key is journaled already with another payload (a back-office event id sent
-    /// twice with different bodies) is journaled dead beside it, when it is inbound (`TransferMachine.conflictingDuplicate`),
-    /// never dropped and never applied on its own.
-    public func record(_ transfers: [Transfer], cursorName: String, cursor: String) throws(JournalError) {
+    /// events a read produced, change tracking for the orders a delta produced (`insertAbsent`).
+    /// - Returns: The journaled row of each transfer, in order.
+    @discardableResult
+    public func record(_ transfers: [Transfer], cursorName: String, cursor: String) throws(JournalError) -> [Transfer] {
         try write { db in
-            for transfer in transfers {
-                var inserted = transfer
-                if let existing = try String.fetchOne(
-                    db.cachedStatement(sql: "SELECT payload FROM transfer WHERE idempotencyKey = ?"),
-                    arguments: [transfer.idempotencyKey])
-                {
-                    // The same key again: the same payload is a re-read; another payload of an inbound
-                    // event is a conflict kept for an operator (an outbound key names one submission,
-                    // whose first journaled document is the one sent).
-                    guard existing != transfer.payload, transfer.direction == .inbound else { continue }
-                    inserted = TransferMachine.conflictingDuplicate(transfer, now: clock.now())
-                    guard try Transfer.filter(TransferColumn.idempotencyKey == inserted.idempotencyKey).fetchCount(db) == 0
-                    else { continue }
-                }
-                try inserted.insert(db)
-                if inserted.state == .dead { try Self.tally(db, inserted.direction, .dead) }
-            }
+            let journaled = try insertAbsent(transfers, db)
             try db.execute(
                 sql: "INSERT INTO cursor (name, value, updatedAt) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updatedAt = excluded.updatedAt",
                 arguments: [cursorName, cursor, clock.now()])
+            return journaled
+        }
+    }
+
+    /// Inserts the transfers whose keys are not journaled yet and returns the journaled row of each, in order.
+    /// A transfer whose key is journaled already with another payload (a back-office event id sent twice with
+    /// different bodies) is journaled dead beside it, when it is inbound (`TransferMachine.conflictingDuplicate`),
+    /// never dropped and never applied on its own; an outbound key names one submission, whose first journaled
+    /// document is the one sent.
+    func insertAbsent(_ transfers: [Transfer], _ db: Database) throws -> [Transfer] {
+        try transfers.map { transfer in
+            if let existing = try Self.transfer(db, where: "idempotencyKey", is: transfer.idempotencyKey) {
+                guard existing.payload != transfer.payload, transfer.direction == .inbound else { return existing }
+                var duplicate = TransferMachine.conflictingDuplicate(transfer, now: clock.now())
+                if try Transfer.filter(TransferColumn.idempotencyKey == duplicate.idempotencyKey).fetchCount(db) == 0 {
+                    try duplicate.insert(db)
+                    try Self.tally(db, duplicate.direction, .dead)
+                }
+                return existing
+            }
+            var inserted = transfer
+            try inserted.insert(db)
+            if inserted.state == .dead { try Self.tally(db, inserted.direction, .dead) }
+            return inserted
         }
     }
 

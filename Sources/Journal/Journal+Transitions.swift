@@ -10,34 +10,18 @@ extension Journal {
     /// Journals `transfer` unless one with its idempotency key exists, and returns the journaled row.
     /// The common case on every poll, an order journaled already, is a read and takes no write lock.
     public func record(_ transfer: Transfer) throws(JournalError) -> Transfer {
-        if let existing = try read({ db in try Self.transfer(db, where: "idempotencyKey", is: transfer.idempotencyKey) }) {
-            return existing
-        }
-        return try write { db in
-            if let existing = try Self.transfer(db, where: "idempotencyKey", is: transfer.idempotencyKey) {
-                return existing
-            }
-            var inserted = transfer
-            try inserted.insert(db)
-            return inserted
-        }
+        try record([transfer])[0]
     }
 
-    /// Journals several transfers in one transaction, as `record(_:)` journals one, and returns the journaled rows
-    /// in the same order. A page of orders read again, all journaled already, is a read and takes no write lock.
+    /// Journals several transfers in one transaction, as `record(_:)` journals one (`insertAbsent`), and returns
+    /// the journaled rows in the same order. A page of orders read again, all journaled already, is a read and
+    /// takes no write lock.
     public func record(_ transfers: [Transfer]) throws(JournalError) -> [Transfer] {
         let existing = try read { db in
             try transfers.map { try Self.transfer(db, where: "idempotencyKey", is: $0.idempotencyKey) }
         }
         guard existing.contains(where: { $0 == nil }) else { return existing.compactMap { $0 } }
-        return try write { db in
-            try transfers.map { transfer in
-                if let journaled = try Self.transfer(db, where: "idempotencyKey", is: transfer.idempotencyKey) { return journaled }
-                var inserted = transfer
-                try inserted.insert(db)
-                return inserted
-            }
-        }
+        return try write { db in try insertAbsent(transfers, db) }
     }
 
     /// The transfer whose unique `column` (`id` or `idempotencyKey`) is `value`, through a statement the

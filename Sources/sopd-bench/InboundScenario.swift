@@ -29,8 +29,8 @@ struct InboundScenario {
         }
         return Result(
             events: 2 * orders, applied: apply.count(before: "changes"), seconds: apply.seconds,
-            dataverseRequests: Int(apply.sum("sopd_peer_request_duration_seconds_count", "peer=\"dataverse\"")),
-            throttledBySopd: Int(apply.sum("sopd_peer_throttled_total", "peer=\"dataverse\"")),
+            dataverseRequests: Int(apply.metrics.sum("sopd_peer_request_duration_seconds_count", "peer=\"dataverse\"")),
+            throttledBySopd: Int(apply.metrics.sum("sopd_peer_throttled_total", "peer=\"dataverse\"")),
             throttledByEmulator: served.throttled, peakMiB: apply.peakMiB)
     }
 
@@ -42,32 +42,14 @@ struct InboundScenario {
         let ids = try JSONParser.parse(listed.body)["orders"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
         guard ids.count == orders else { throw BenchError("the back office lists \(ids.count) orders, not \(orders)") }
         for event in [#"{"type":"accepted"}"#, #"{"type":"shipped","complete":true}"#] {
-            let lock = NSLock()
-            nonisolated(unsafe) var next = 0
-            nonisolated(unsafe) var failure: (any Error)?
-            let group = DispatchGroup()
-            for worker in 0..<8 {
-                DispatchQueue(label: "sopd-bench.events.\(worker)").async(group: group) {
-                    while let index: Int = lock.withLock({ () -> Int? in
-                        guard next < ids.count, failure == nil else { return nil }
-                        defer { next += 1 }
-                        return next
-                    }) {
-                        do {
-                            let answer = try http.perform(
-                                HTTPRequest(
-                                    method: .post, url: "\(backOffice)/_admin/orders/\(ids[index])/events",
-                                    headers: ["Authorization": "Bearer backoffice-token", "Content-Type": "application/json"],
-                                    body: Array(event.utf8)))
-                            guard answer.status == 201 else { throw BenchError("the back office answered \(answer.status) to \(event)") }
-                        } catch {
-                            lock.withLock { failure = error }
-                        }
-                    }
-                }
+            try Workers.run(ids.count, concurrency: 8, label: "events") { index in
+                let answer = try http.perform(
+                    HTTPRequest(
+                        method: .post, url: "\(backOffice)/_admin/orders/\(ids[index])/events",
+                        headers: ["Authorization": "Bearer backoffice-token", "Content-Type": "application/json"],
+                        body: Array(event.utf8)))
+                guard answer.status == 201 else { throw BenchError("the back office answered \(answer.status) to \(event)") }
             }
-            group.wait()
-            if let failure { throw failure }
         }
     }
 }

@@ -2,7 +2,6 @@ import Dataverse
 import Foundation
 import HTTP
 import JSON
-import SalesRules
 import Sync
 
 /// The outbound figures, in one run against one `sop-emulator` process holding 2 × N submitted orders
@@ -38,7 +37,7 @@ struct OutboundScenario {
             dataversePerOrder: Double(served.dataverseRequests - ceiling.dataverseRequests) / Double(max(1, delivered)),
             // The change feed's reads of the run's inbound half are not the orders'.
             backOfficePerOrder: (Double(served.backOfficeRequests - ceiling.backOfficeRequests)
-                - sopd.sum("sopd_peer_request_duration_seconds_count", "peer=\"backoffice\"", "method=\"GET\"")) / Double(max(1, delivered)),
+                - sopd.metrics.sum("sopd_peer_request_duration_seconds_count", "peer=\"backoffice\"", "method=\"GET\"")) / Double(max(1, delivered)),
             throttled: served.throttled, peakMiB: sopd.peakMiB, status: sopd.status)
     }
 
@@ -62,11 +61,7 @@ struct OutboundScenario {
                     ["lineNumber": .int(number), "quantity": 1, "unitPrice": .number("10.00"), "product": ["number": "P-1001", "name": "Product"]]
                 }),
             ]).serialized()
-            let time = Date().formatted(.iso8601)
-            let stamp: JSONValue = [
-                "lastbackofficesubmit": .string(time), "submitstatus": .int(SubmitStatus.received.rawValue),
-                "submitstatusdescription": .string("Received by the back office as BO-000001 on \(time) (sopd)"),
-            ]
+            let stamp = JSONValue.object(OrderChanges.stamp(backOfficeId: "BO-000001", now: Date()))
             let started = Date()
             var taken = 0
             var page = try dataverse.firstPage(SubmittedOrdersQuery.entitySet, query: SubmittedOrdersQuery.query, pageSize: settings.pageSize)
@@ -94,40 +89,20 @@ struct OutboundScenario {
             guard taken == orders else { throw BenchError("the ceiling found \(taken) submitted orders, not \(orders)") }
         }
 
-        /// `count` POSTs of `body`, `concurrency` at a time, each on a serial queue of its own as sopd's workers are.
+        /// `count` POSTs of `body`, `concurrency` at a time, as sopd's workers send them.
         private static func post(_ count: Int, concurrency: Int, taken: Int, http: HTTPClient, url: String, body: [UInt8]) throws -> Int {
-            let lock = NSLock()
-            nonisolated(unsafe) var next = 0
-            nonisolated(unsafe) var failure: (any Error)?
-            let group = DispatchGroup()
-            for worker in 0..<min(concurrency, count) {
-                DispatchQueue(label: "sopd-bench.ceiling.\(worker)").async(group: group) {
-                    while true {
-                        let index: Int? = lock.withLock {
-                            guard next < count, failure == nil else { return nil }
-                            defer { next += 1 }
-                            return next
-                        }
-                        guard let index else { return }
-                        do {
-                            let response = try http.perform(
-                                HTTPRequest(
-                                    method: .post, url: url,
-                                    headers: [
-                                        "Authorization": "Bearer backoffice-token", "Idempotency-Key": "bench-\(taken + index)",
-                                        "Content-Type": "application/json",
-                                    ], body: body))
-                            guard response.status == 201 || response.status == 200 else {
-                                throw BenchError("the back office answered \(response.status) to the ceiling's POST")
-                            }
-                        } catch {
-                            lock.withLock { failure = error }
-                        }
-                    }
+            try Workers.run(count, concurrency: concurrency, label: "ceiling") { index in
+                let response = try http.perform(
+                    HTTPRequest(
+                        method: .post, url: url,
+                        headers: [
+                            "Authorization": "Bearer backoffice-token", "Idempotency-Key": "bench-\(taken + index)",
+                            "Content-Type": "application/json",
+                        ], body: body))
+                guard response.status == 201 || response.status == 200 else {
+                    throw BenchError("the back office answered \(response.status) to the ceiling's POST")
                 }
             }
-            group.wait()
-            if let failure { throw failure }
             return count
         }
     }

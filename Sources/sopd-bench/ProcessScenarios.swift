@@ -21,8 +21,7 @@ enum ProcessScenarios {
             let http = HTTPClient()
             let scrape = HTTPRequest(method: .get, url: "http://127.0.0.1:\(port)/metrics")
             let requests = { (text: String) in
-                text.split(separator: "\n").filter { $0.hasPrefix("sopd_peer_request_duration_seconds_count{") && $0.contains("peer=\"dataverse\"") }
-                    .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
+                MetricSamples(text).sum("sopd_peer_request_duration_seconds_count", "peer=\"dataverse\"")
             }
             var text = String(decoding: try http.perform(scrape).body, as: UTF8.self)
             let requestsBefore = requests(text)

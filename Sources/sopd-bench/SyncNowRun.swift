@@ -8,8 +8,8 @@ struct SyncNowRun {
     var peakMiB: Double
     /// Its one-line summary.
     var summary: String
-    /// Its metrics (`--metrics-textfile`), by series as written (`name{labels}`).
-    var metrics: [String: Double]
+    /// Its metrics (`--metrics-textfile`).
+    var metrics: MetricSamples
 
     /// Runs `sopd --sync-now` with the configuration at `configPath`.
     init(configPath: String, folder: String) throws {
@@ -21,19 +21,8 @@ struct SyncNowRun {
         status = run.status
         peakMiB = run.peakResidentMiB
         summary = run.standardOutput.split(separator: "\n").last.map(String.init) ?? ""
-        metrics = [:]
-        for line in (try? String(contentsOfFile: textfile, encoding: .utf8))?.split(separator: "\n") ?? [] where !line.hasPrefix("#") {
-            let parts = line.split(separator: " ")
-            if parts.count == 2, let value = Double(parts[1]) { metrics[String(parts[0])] = value }
-        }
+        metrics = MetricSamples((try? String(contentsOfFile: textfile, encoding: .utf8)) ?? "")
         guard status == 0 || status == 1 else { throw BenchError("sopd --sync-now exited \(status): \(run.standardError.suffix(400))") }
-    }
-
-    /// The sum of the series of metric `name` whose labels include every one of `labels` (`peer="dataverse"`).
-    func sum(_ name: String, _ labels: String...) -> Double {
-        metrics.filter { key, _ in
-            key.hasPrefix(name + "{") && labels.allSatisfy { key.contains($0) }
-        }.values.reduce(0, +)
     }
 
     /// The number before `word` in the summary (`10000 delivered`), or 0.

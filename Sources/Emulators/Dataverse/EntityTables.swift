@@ -123,14 +123,13 @@ public struct EntityTables: Sendable {
     ) throws(DataverseFault) -> Page {
         do {
             let ordering = RowOrdering(orderBy: options.orderBy, primaryKey: entity.primaryIdAttribute)
-            let parentLookup = parent.map { "_\($0.lookup)_value" }
             let filter = resolvingHierarchy(options.filter, of: entity)
             let now = Date()
             let table = tables[entity.logicalName] ?? [:]
+            let children = parent.map { rows(entity.logicalName, referencing: $0.id, through: "_\($0.lookup)_value") }
             let named = filter?.keys(entity.primaryIdAttribute).map { ids in ids.compactMap { table[$0] } }
-            var candidates = (named ?? Array(table.values)).filter { row in
-                (parentLookup.map { row[$0]?.stringValue == parent?.id } ?? true)
-                    && (filter?.matches(row, in: entity, now: now) ?? true)
+            var candidates = (children ?? named ?? Array(table.values)).filter { row in
+                filter?.matches(row, in: entity, now: now) ?? true
             }.map { (key: ordering.sortKey($0), row: $0) }
             let matching = candidates.count
             if let after = options.skipAfter {

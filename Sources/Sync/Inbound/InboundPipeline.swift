@@ -177,6 +177,11 @@ public final class InboundPipeline: Sendable {
         event.dynamicsOrderId?.lowercased() ?? event.orderId
     }
 
+    /// Holds back the later events of `event`'s order: `event` did not apply, or waits.
+    private static func hold(_ event: ChangeEvent, in blocked: inout [String: String]) {
+        blocked[orderKey(event)] = blocked[orderKey(event)] ?? event.id
+    }
+
     /// A journaled event not yet applied.
     private struct Pending {
         var transfer: Transfer
@@ -216,7 +221,7 @@ public final class InboundPipeline: Sendable {
                     }
                 }
                 if let wait {
-                    blocked[Self.orderKey(item.event)] = blocked[Self.orderKey(item.event)] ?? item.event.id
+                    Self.hold(item.event, in: &blocked)
                     report.waiting.append(.init(eventId: item.event.id, type: item.event.type, orderNumber: item.transfer.orderNumber, reason: wait))
                     continue
                 }
@@ -238,7 +243,7 @@ public final class InboundPipeline: Sendable {
             if ready.contains(where: \.probe) { circuits.abandoned(.dataverse) }
             logger.error("journal failure while applying back-office events", metadata: ["dir": "in", "error": "\(error)"])
             for (item, _) in ready {
-                blocked[Self.orderKey(item.event)] = blocked[Self.orderKey(item.event)] ?? item.event.id
+                Self.hold(item.event, in: &blocked)
                 report.failed.append(.init(eventId: item.event.id, type: item.event.type, orderNumber: item.transfer.orderNumber, reason: "\(error)"))
             }
             return
@@ -247,7 +252,7 @@ public final class InboundPipeline: Sendable {
         for (item, probe) in ready {
             guard let transfer = claimed[item.transfer.id ?? 0] else {
                 if probe { circuits.abandoned(.dataverse) }
-                blocked[Self.orderKey(item.event)] = blocked[Self.orderKey(item.event)] ?? item.event.id
+                Self.hold(item.event, in: &blocked)
                 continue
             }
             let metadata: Logger.Metadata = [
@@ -297,20 +302,11 @@ public final class InboundPipeline: Sendable {
                 failed(attempt, InboundError(.doesNotApply, reason), blocked: &blocked, into: &report)
                 continue
             }
-            var changeset: [BatchRequest] = []
-            if verdict == .apply {
-                switch InboundWrites.write(for: attempt.event, kind: kind, order: order, now: clock.now()) {
-                case .updateOrder(let changes, let etag):
-                    changeset.append(BatchRequest(method: .patch, path: "salesorders(\(order.id))", body: .object(changes), headers: ["If-Match": etag]))
-                case .action(let name, let parameters):
-                    changeset.append(BatchRequest(method: .post, path: name, body: .object(parameters)))
-                case .replaceLines, .invoice:
-                    alone.append(attempt)
-                    continue
-                }
+            guard let changeset = InboundWrites.changeset(attempt.event, kind: kind, order: order, applying: verdict == .apply, now: clock.now())
+            else {
+                alone.append(attempt)
+                continue
             }
-            let note = InboundWrites.note(attempt.event, kind: kind, order: order)
-            changeset.append(BatchRequest(method: .patch, path: "annotations(\(note.id))", body: .object(note.fields)))
             batched.append((attempt, kind, changeset))
         }
         var done: [Attempt] = []
@@ -367,7 +363,7 @@ public final class InboundPipeline: Sendable {
             })
         for attempt in done {
             if let error = unrecorded[attempt.id] {
-                blocked[Self.orderKey(attempt.event)] = blocked[Self.orderKey(attempt.event)] ?? attempt.event.id
+                Self.hold(attempt.event, in: &blocked)
                 logger.error(
                     "journal failure while applying a back-office event",
                     metadata: attempt.metadata.merging(["error": "\(error)"]) { _, new in new })
@@ -386,7 +382,7 @@ public final class InboundPipeline: Sendable {
     /// One a stop kept from going is left `sending`, without a failed attempt: the next start takes it back.
     private func failed(_ attempt: Attempt, _ error: any Error, blocked: inout [String: String], into report: inout InboundReport) {
         let event = attempt.event
-        blocked[Self.orderKey(event)] = blocked[Self.orderKey(event)] ?? event.id
+        Self.hold(event, in: &blocked)
         if let error = error as? DataverseError, error.code == .stopping {
             report.waiting.append(.init(eventId: event.id, type: event.type, orderNumber: attempt.transfer.orderNumber, reason: "\(error)"))
             return
@@ -441,7 +437,7 @@ public final class InboundPipeline: Sendable {
         let unique = Array(Set(ids.map { $0.lowercased() })).sorted()
         var orders: [String: OrderSnapshot] = [:]
         for start in stride(from: 0, to: unique.count, by: 100) {
-            let named = unique[start..<min(start + 100, unique.count)].map { "salesorderid eq \($0)" }.joined(separator: " or ")
+            let named = DataverseQuery.anyOf("salesorderid", unique[start..<min(start + 100, unique.count)])
             let rows = try dataverse.firstPage("salesorders", query: DataverseQuery(select: OrderSnapshot.columns, filter: named), pageSize: 100).rows
             for row in rows {
                 guard let id = row["salesorderid"]?.stringValue?.lowercased() else { continue }

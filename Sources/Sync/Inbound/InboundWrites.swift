@@ -71,6 +71,26 @@ enum InboundWrites {
         }
     }
 
+    /// The changeset of an event whose write takes no reads of its own: its write (when `applying`; an event
+    /// already applied writes none) and its timeline note, all or nothing. Nil for `linesChanged` and `invoiced`,
+    /// which read lines and products first and are applied on their own.
+    static func changeset(_ event: ChangeEvent, kind: ChangeEventKind, order: OrderSnapshot, applying: Bool, now: Date) -> [BatchRequest]? {
+        var requests: [BatchRequest] = []
+        if applying {
+            switch write(for: event, kind: kind, order: order, now: now) {
+            case .updateOrder(let changes, let etag):
+                requests.append(BatchRequest(method: .patch, path: "salesorders(\(order.id))", body: .object(changes), headers: ["If-Match": etag]))
+            case .action(let name, let parameters):
+                requests.append(BatchRequest(method: .post, path: name, body: .object(parameters)))
+            case .replaceLines, .invoice:
+                return nil
+            }
+        }
+        let note = note(event, kind: kind, order: order)
+        requests.append(BatchRequest(method: .patch, path: "annotations(\(note.id))", body: .object(note.fields)))
+        return requests
+    }
+
     /// The `OrderClose` parameter of `FulfillSalesOrder` and `CancelSalesOrder`. It names its type: CancelSalesOrder's
     /// parameter is typed `crmbaseentity`, and "when an action requires an entity as a parameter and the type of
     /// entity is ambiguous, you must use the @odata.type property" ("Use Web API actions").

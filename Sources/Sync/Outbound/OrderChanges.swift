@@ -4,10 +4,10 @@ import PeerText
 import SalesRules
 
 /// The changes the outbound side writes into an order in Dynamics, as pure functions of what happened.
-enum OrderChanges {
+public enum OrderChanges {
     /// Received by the back office as `backOfficeId` at `now`: `lastbackofficesubmit` takes the order
     /// out of the submitted-orders read.
-    static func stamp(backOfficeId: String, now: Date) -> [String: JSONValue] {
+    public static func stamp(backOfficeId: String, now: Date) -> [String: JSONValue] {
         let time = now.formatted(.iso8601)
         return [
             "lastbackofficesubmit": .string(time),

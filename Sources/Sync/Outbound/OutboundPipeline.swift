@@ -139,9 +139,9 @@ public final class OutboundPipeline: Sendable {
                     row["@odata.context"] == nil && row["statecode"]?.intValue == 1 && (row["lastbackofficesubmit"]?.isNull ?? true)
                 }.compactMap { $0["salesorderid"]?.stringValue }
                 let orders = try fetch(waiting)
-                let transfers = try orders.map { order in try transfer(for: order) }
-                try journal.record(transfers, cursorName: Self.deltaCursorName, cursor: delta.deltaLink ?? link)
-                deliver(try journaled(orders), into: &report, handled: handled)
+                let transfers = try journal.record(
+                    orders.map { order in try transfer(for: order) }, cursorName: Self.deltaCursorName, cursor: delta.deltaLink ?? link)
+                deliver(zip(orders, transfers).map { Work.read($0, journaled: $1) }, into: &report, handled: handled)
                 return
             } catch let error as DataverseError where error.code == .rejected || error.code == .notFound {
                 logger.notice(
@@ -166,7 +166,7 @@ public final class OutboundPipeline: Sendable {
         var orders: [JSONValue] = []
         for start in stride(from: 0, to: ids.count, by: 50) {
             var query = SubmittedOrdersQuery.query
-            let named = ids[start..<min(start + 50, ids.count)].map { "salesorderid eq \($0)" }.joined(separator: " or ")
+            let named = DataverseQuery.anyOf("salesorderid", ids[start..<min(start + 50, ids.count)])
             query.filter = "\(query.filter ?? "true") and (\(named))"
             orders += try lines(pageSize: 50).complete(
                 dataverse.firstPage(SubmittedOrdersQuery.entitySet, query: query, pageSize: 50).rows)

@@ -76,6 +76,7 @@ public enum ConfigSchema {
         Entry(key: "backoffice.maxEventsPerCycle", kind: .integer(1...1_000_000)),
         Entry(key: "backoffice.maxResponseBytes", kind: .integer(65_536...1 << 30)),
         Entry(key: "sync.intervalSeconds", kind: .seconds(1...86_400)),
+        Entry(key: "sync.probeSeconds", kind: .seconds(0...3600)),
         Entry(key: "sync.inboundIntervalSeconds", kind: .seconds(1...86_400)),
         Entry(key: "sync.retrySweepSeconds", kind: .seconds(1...3600)),
         Entry(key: "sync.stopTimeoutSeconds", kind: .seconds(1...3600)),

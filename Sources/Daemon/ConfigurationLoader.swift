@@ -229,11 +229,17 @@ public enum ConfigurationLoader {
             maxPagesPerCycle: try values.integer("dataverse.maxPagesPerCycle", default: 1000),
             maxEventsPerCycle: try values.integer("backoffice.maxEventsPerCycle", default: 10_000))
         let interval = try values.seconds("sync.intervalSeconds", default: 60)
+        let probe = try values.seconds("sync.probeSeconds", default: 2)
+        guard probe == 0 || probe >= 1 else {
+            throw ConfigurationError(
+                key: "sync.probeSeconds", problem: "\(probe) s would spend the Dataverse request budget on looking",
+                fix: "Set sync.probeSeconds to 0 (no looks, poll every sync.intervalSeconds) or from 1 to 3600 seconds.")
+        }
         // Read by sopd status (OpsSettings); checked here too, so that the daemon and config check refuse a bad one.
         _ = try values.integer("status.staleAfterIntervals", default: 3)
         return SopdConfiguration(
-            dataverse: dataverse, backOffice: backOffice, sync: sync, intervalSeconds: interval,
-            inboundIntervalSeconds: try values.seconds("sync.inboundIntervalSeconds", default: interval),
+            dataverse: dataverse, backOffice: backOffice, sync: sync, intervalSeconds: interval, probeSeconds: probe,
+            inboundIntervalSeconds: try values.seconds("sync.inboundIntervalSeconds", default: probe > 0 ? probe : interval),
             retrySweepSeconds: try values.seconds("sync.retrySweepSeconds", default: 15),
             stopTimeoutSeconds: try values.seconds("sync.stopTimeoutSeconds", default: 20),
             journalPath: try values.string("journal.path") ?? defaultJournalPath,

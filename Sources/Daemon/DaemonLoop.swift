@@ -9,7 +9,8 @@ import Synchronization
 import Sync
 
 /// The long-running daemon. Dispatch timers on a serial control queue drive the outbound poll, the
-/// inbound poll and the retry sweep, each re-armed with ±10% jitter; the engine runs their cycles one
+/// inbound poll, the retry sweep and the look for newly submitted orders (which starts an outbound cycle
+/// when something changed), each re-armed with ±10% jitter; the engine runs their cycles one
 /// at a time, so cycles never overlap. SIGUSR1 runs a full cycle now; SIGHUP reloads the
 /// configuration (a bad one is refused and the running one kept); SIGTERM and SIGINT stop after the
 /// cycle under way, or after `sync.stopTimeoutSeconds` at most, when its transfers stay `sending` and
@@ -38,6 +39,8 @@ public final class DaemonLoop: @unchecked Sendable {
     private var timers: [DispatchSourceTimer] = []
     private var signals: [any DispatchSourceSignal] = []
     private var queued: Set<SyncEngine.CycleKind> = []
+    /// When the last outbound read was asked for by a timer or a signal: a look soon after it has nothing to add.
+    private var lastOutboundRead: DispatchTime?
     private var reloading = false
     private var stopping = false
     private var finished = false
@@ -84,6 +87,7 @@ public final class DaemonLoop: @unchecked Sendable {
             metadata: [
                 "version": "\(BuildInfo.version)",
                 "interval_s": .stringConvertible(configuration.intervalSeconds),
+                "probe_s": .stringConvertible(configuration.probeSeconds),
                 "inbound_interval_s": .stringConvertible(configuration.inboundIntervalSeconds),
                 "retry_sweep_s": .stringConvertible(configuration.retrySweepSeconds),
             ])
@@ -94,8 +98,8 @@ public final class DaemonLoop: @unchecked Sendable {
         }
     }
 
-    /// One re-armed timer per cycle kind (the polls start at once, the sweep after its interval), and
-    /// the watchdog's when systemd watches.
+    /// One re-armed timer per cycle kind (the polls start at once, the sweep after its interval), the
+    /// look's when sopd looks, and the watchdog's when systemd watches.
     private func armTimers(startNow: Bool) {
         if let interval = notifier?.watchdogInterval {
             let watchdog = DispatchSource.makeTimerSource(queue: control)
@@ -118,6 +122,29 @@ public final class DaemonLoop: @unchecked Sendable {
             timer.resume()
             timers.append(timer)
         }
+        let probe = configuration.probeSeconds
+        guard probe > 0 else { return }
+        let timer = DispatchSource.makeTimerSource(queue: control)
+        timer.schedule(deadline: .now() + jittered(probe))
+        timer.setEventHandler { [self] in
+            look()
+            timer.schedule(deadline: .now() + jittered(probe))
+        }
+        timer.resume()
+        timers.append(timer)
+    }
+
+    /// Asks the engine whether the submitted, unsent orders changed, and queues an outbound cycle when they
+    /// did; skipped while one waits to start, or when a timer or a signal asked for a read less than a look's
+    /// interval ago (so that the idle daemon makes one Dataverse request per interval, not more).
+    private func look() {
+        guard !stopping, !reloading, !queued.contains(.outbound), !queued.contains(.full) else { return }
+        let interval = UInt64(configuration.probeSeconds * 1e9)
+        if let last = lastOutboundRead, DispatchTime.now().uptimeNanoseconds - last.uptimeNanoseconds < interval { return }
+        runtime.engine.probeOutbound { [self] changed in
+            guard changed else { return }
+            control.async { self.trigger(.outbound, reason: "change") }
+        }
     }
 
     /// `interval` ±10%, so that several sopd started together do not poll in step.
@@ -129,13 +156,14 @@ public final class DaemonLoop: @unchecked Sendable {
     private func trigger(_ kind: SyncEngine.CycleKind, reason: String) {
         guard !stopping, !reloading, !queued.contains(kind) else { return }
         queued.insert(kind)
+        if kind == .outbound || kind == .full, reason != "change" { lastOutboundRead = .now() }
         let engine = runtime.engine
         engine.afterCurrentCycle { [self] in control.async { self.queued.remove(kind) } }
         engine.startCycle(kind) { [self] report in
             guard kind != .retries || !report.delivered.isEmpty || !report.failed.isEmpty else { return }
-            // A cycle an operator asked for (SIGUSR1) always answers; a timer's only when it did something.
+            // A cycle an operator asked for (SIGUSR1) always answers; a timer's or a look's only when it did something.
             logger.log(
-                level: report.isNoteworthy || reason != "timer" ? .notice : .debug, "\(report.summary)",
+                level: report.isNoteworthy || reason == "SIGUSR1" ? .notice : .debug, "\(report.summary)",
                 metadata: ["trigger": "\(reason)", "cycle": "\(kind.rawValue)"])
             notifier?.notify(["STATUS=\(kind.rawValue) cycle at \(Date().formatted(.iso8601)): \(report.summary)"])
         }

@@ -40,7 +40,11 @@ public struct SopdConfiguration: Sendable {
     public var sync: SyncSettings
     /// Seconds between outbound polls of the daemon (`sync.intervalSeconds`).
     public var intervalSeconds: Double
-    /// Seconds between inbound polls (`sync.inboundIntervalSeconds`, by default the same).
+    /// Seconds between looks for newly submitted orders, one small Dataverse request each, which start an
+    /// outbound cycle when something changed (`sync.probeSeconds`); 0 when sopd only polls every interval.
+    public var probeSeconds: Double
+    /// Seconds between inbound polls (`sync.inboundIntervalSeconds`; by default `probeSeconds`, or the
+    /// outbound interval when sopd does not probe).
     public var inboundIntervalSeconds: Double
     /// Seconds between retry sweeps (`sync.retrySweepSeconds`).
     public var retrySweepSeconds: Double

@@ -231,10 +231,22 @@ public enum DemoData {
     /// Adds `count` submitted orders, SO-20001 onwards, each with three catalog lines.
     /// - Parameter withCatalog: Whether to add the catalog first (it must exist once).
     public static func seedSubmittedOrders(_ count: Int, into store: EntityStore, withCatalog: Bool) throws(DataverseFault) {
+        try seedLoad(count, from: 20_001, status: .inProgress, into: store, withCatalog: withCatalog)
+    }
+
+    /// Adds `count` active orders, SO-40001 onwards, each with three catalog lines, for a salesperson to submit.
+    /// - Parameter withCatalog: Whether to add the catalog first (it must exist once).
+    public static func seedDraftOrders(_ count: Int, into store: EntityStore, withCatalog: Bool) throws(DataverseFault) {
+        try seedLoad(count, from: 40_001, status: .new, into: store, withCatalog: withCatalog)
+    }
+
+    private static func seedLoad(
+        _ count: Int, from first: Int, status: OrderStatus, into store: EntityStore, withCatalog: Bool
+    ) throws(DataverseFault) {
         if withCatalog { try seedCatalog(into: store) }
         for index in 0..<count {
             try addOrder(
-                to: store, number: 20_001 + index, status: .inProgress,
+                to: store, number: first + index, status: status,
                 lines: [.product(index, quantity: 1), .product(index + 1, quantity: 2), .product(index + 2, quantity: 3)],
                 account: index)
         }

@@ -19,6 +19,9 @@ public final class SyncEngine: Sendable {
     private let logger: Logger
     private let metrics: SyncMetrics
     private let queue = DispatchQueue(label: "sopd.cycle")
+    private let probeQueue = DispatchQueue(label: "sopd.probe")
+    /// What the last look at the submitted, unsent orders saw; nil before the first, and after a read that failed.
+    private let lastProbe = Mutex<String?>(nil)
     /// What the last check of the acting user and the switch said: nil before the first, then the refusal or "".
     private let access = Mutex<String?>(nil)
 
@@ -51,7 +54,11 @@ public final class SyncEngine: Sendable {
     private func cycle(_ kind: CycleKind) -> CycleReport {
         let started = DispatchTime.now()
         var report = CycleReport()
-        if kind != .inbound { report = outbound.run(readingDynamics: kind != .retries) }
+        if kind != .inbound {
+            report = outbound.run(readingDynamics: kind != .retries)
+            // What the read missed is found again by the next look.
+            if report.readError != nil { lastProbe.withLock { $0 = nil } }
+        }
         let outboundEnded = DispatchTime.now()
         if kind == .full || kind == .inbound {
             report.inbound = inbound.run()
@@ -109,15 +116,41 @@ public final class SyncEngine: Sendable {
         case retries
     }
 
+    /// Looks, in one Dataverse request, whether the submitted, unsent orders changed since the last look
+    /// (`SubmittedOrdersProbe`), and calls `completion` with whether an outbound cycle should run: yes when they
+    /// changed, at the first look, and when the look failed (the cycle then records the failure in Dataverse's
+    /// circuit); no while Dataverse is failing (the retry sweep probes it) or sopd is stopping. With change
+    /// tracking the outbound read is itself one request when nothing changed, so the answer is always yes.
+    /// Runs beside a cycle under way, not after it.
+    public func probeOutbound(completion: @escaping @Sendable (Bool) -> Void) {
+        probeQueue.async { completion(self.outboundChanged()) }
+    }
+
+    private func outboundChanged() -> Bool {
+        if settings.changeTracking { return true }
+        guard circuits.outage(of: .dataverse) == nil else { return false }
+        do {
+            let fingerprint = try outbound.probe()
+            return lastProbe.withLock { last in
+                defer { last = fingerprint }
+                return last != fingerprint
+            }
+        } catch {
+            if error.code == .stopping { return false }
+            lastProbe.withLock { $0 = nil }
+            return true
+        }
+    }
+
     /// Queues one cycle of `kind` after any under way and calls `completion` with its report.
     public func startCycle(_ kind: CycleKind = .full, completion: @escaping @Sendable (CycleReport) -> Void) {
         queue.async { completion(self.cycle(kind)) }
     }
 
-    /// Runs one cycle on the engine's queue and suspends until it ends.
-    public func runCycle() async -> CycleReport {
+    /// Runs one cycle of `kind` on the engine's queue and suspends until it ends.
+    public func runCycle(_ kind: CycleKind = .full) async -> CycleReport {
         await withCheckedContinuation { continuation in
-            startCycle { continuation.resume(returning: $0) }
+            startCycle(kind) { continuation.resume(returning: $0) }
         }
     }
 

@@ -52,6 +52,11 @@ struct SopEmulatorCommand: AsyncParsableCommand {
         help: "Add this many more submitted orders (SO-20001 …), each with three lines, for load and crash tests.")
     var submittedOrders = 0
 
+    @Option(
+        name: .customLong("draft-orders"),
+        help: "Add this many active orders (SO-40001 …), each with three lines, for a salesperson to submit (latency tests).")
+    var draftOrders = 0
+
     @Option(name: .customLong("latency-ms"), help: "Milliseconds both servers wait before each answer, as a distant tenant would.")
     var latencyMilliseconds = 0.0
 
@@ -101,6 +106,10 @@ struct SopEmulatorCommand: AsyncParsableCommand {
         suite.backOfficeServer.setLatency(latencyMilliseconds / 1000)
         if submittedOrders > 0 {
             try DemoData.seedSubmittedOrders(submittedOrders, into: suite.dataverse.store, withCatalog: !seedDemoData)
+        }
+        if draftOrders > 0 {
+            try DemoData.seedDraftOrders(
+                draftOrders, into: suite.dataverse.store, withCatalog: !seedDemoData && submittedOrders == 0)
         }
         var dataverseURL = suite.dataverseServer.baseURL
         if let (cert, key) = certificate {

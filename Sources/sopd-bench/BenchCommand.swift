@@ -8,19 +8,23 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sopd-bench",
         abstract: "Measure sopd against sop-emulator: orders/s against the ceiling, events/s, idle cost, backlog memory, journal speed.",
-        discussion: "Scenarios: outbound, latency (outbound with added latency), inbound, idle, backlog, journal, all.")
+        discussion:
+            "Scenarios: outbound, latency (outbound with added latency), inbound, realtime, idle, backlog, journal, all (all of these); soak (realtime for --soak-minutes, not in all).")
 
-    @Option(help: "outbound, latency, inbound, idle, backlog, journal or all.") var scenario = "all"
+    @Option(help: "outbound, latency, inbound, realtime, soak, idle, backlog, journal or all.") var scenario = "all"
     @Option(help: "Orders for outbound and latency (three lines each).") var orders = 10_000
     @Option(name: .customLong("latency-ms"), help: "Latency the emulators add in latency, milliseconds.") var latencyMilliseconds = 20.0
     @Option(name: .customLong("events-orders"), help: "Orders for inbound (two events each).") var eventOrders = 5_000
+    @Option(name: .customLong("realtime-orders"), help: "Orders the salesperson submits in realtime.") var realtimeOrders = 300
+    @Option(help: "Orders submitted per second in realtime and soak (three back-office events each).") var rate = 5.0
+    @Option(name: .customLong("soak-minutes"), help: "How long soak submits orders.") var soakMinutes = 15.0
     @Option(name: .customLong("idle-seconds"), help: "How long idle watches the daemon.") var idleSeconds = 60.0
     @Option(name: .customLong("backlog"), help: "Orders for backlog.") var backlog = 100_000
     @Option(name: .customLong("journal-transfers"), help: "Transfers for the journal benchmark.") var journalTransfers = 20_000
     @Option(name: .customLong("journal-threads"), help: "Threads of the journal benchmark.") var journalThreads = 32
 
     func validate() throws {
-        let known = ["outbound", "latency", "inbound", "idle", "backlog", "journal", "all"]
+        let known = ["outbound", "latency", "inbound", "realtime", "soak", "idle", "backlog", "journal", "all"]
         guard known.contains(scenario) else { throw ValidationError("--scenario takes one of \(known.joined(separator: ", "))") }
     }
 
@@ -52,6 +56,19 @@ struct BenchCommand: ParsableCommand {
                     format: "inbound: %d events for %d orders (accepted, then shipped), one sopd --sync-now under the default service protection limits: %d applied in %.1f s = %.0f events/s, %d Dataverse requests, 429s: %d seen by sopd, %d answered by the emulator; peak RSS %.1f MiB",
                     result.events, eventOrders, result.applied, result.seconds, Double(result.applied) / result.seconds,
                     result.dataverseRequests, result.throttledBySopd, result.throttledByEmulator, result.peakMiB))
+        }
+        for (name, count) in [("realtime", realtimeOrders), ("soak", Int(rate * 60 * soakMinutes))]
+        where (all && name == "realtime") || scenario == name {
+            let result = try RealtimeScenario(orders: count, rate: rate, idleSeconds: idleSeconds, folder: try folder(name)).run()
+            line(
+                String(
+                    format: "%@: %d orders submitted at %.1f/s over %.0f s, the daemon on the defaults under the default limits: %d received by the back office (%d more than once); submit -> back office %@; %d of %d shipments and invoices seen applied in Dynamics, event -> Dynamics %@; longest without a cycle: outbound %.1f s, inbound %.1f s; RSS %.1f MiB after 1 min, %.1f at the end, peak %.1f; descriptors %d after 1 min, %d at the end; 429s: %d seen by sopd, %d answered; then idle %.0f s: CPU %.2f%%, %.2f Dataverse requests/s",
+                    name, result.submitted, rate, result.driveSeconds, result.received, result.receivedMoreThanOnce,
+                    result.toBackOffice.text, result.eventsSeenApplied, result.eventsPosted, result.toDynamics.text,
+                    result.longestGapOutbound, result.longestGapInbound, result.residentMiB.afterOneMinute,
+                    result.residentMiB.atEnd, result.residentMiB.peak, result.descriptors.afterOneMinute, result.descriptors.atEnd,
+                    result.throttledBySopd, result.throttledByEmulator, idleSeconds, result.idleCPUPercent,
+                    result.idleDataversePerSecond))
         }
         if all || scenario == "idle" {
             let idle = try ProcessScenarios.idle(seconds: idleSeconds, folder: try folder("idle"))

@@ -129,14 +129,16 @@ import Transfers
     @Test func aNonIntegrationActingUserIsRefusedBeforeAnyWrite() async throws {
         let fixture = try await SyncFixture(seedDemoData: true)
         let store = fixture.suite.dataverse.store
-        let runtime = try fixture.runtime()
+        let clock = ManualClock()
+        let runtime = try fixture.runtime(clock: clock)
         _ = await runtime.engine.runCycle()
         let boId = try #require(fixture.suite.backOffice.receivedOrders.first?.id)
         try fixture.suite.backOffice.accept(boId)
         try store.update(
             "systemuser", id: EmulatorIdentities.applicationUserId, body: ["isintegrationuser": false], ifMatch: nil, caller: nil)
         let writesBefore = writes(fixture)
-        let cursorBefore = try runtime.journal.cursor(InboundPipeline.cursorName)
+        // The check that allowed holds a minute; the next write after it checks again.
+        clock.advance(by: 61)
 
         let report = await runtime.engine.runCycle()
 
@@ -146,8 +148,30 @@ import Transfers
         #expect(report.inbound.refusal?.contains("isintegrationuser") == true)
         #expect(report.inbound.refusal?.contains("dataverse.impersonate.callerObjectId") == true)
         #expect(writes(fixture) == writesBefore)
-        #expect(try runtime.journal.cursor(InboundPipeline.cursorName) == cursorBefore, "the feed is not even read")
-        #expect(try runtime.journal.unfinishedInbound().isEmpty)
+        #expect(try runtime.journal.unfinishedInbound().count == 1, "the event waits in the journal")
+
+        let refusedAgain = await runtime.engine.runCycle()
+        #expect(refusedAgain.outcome == .inboundRefused, "the refusal holds until it is checked again")
+        try store.update(
+            "systemuser", id: EmulatorIdentities.applicationUserId, body: ["isintegrationuser": true], ifMatch: nil, caller: nil)
+        clock.advance(by: 61)
+        let fixed = await runtime.engine.runCycle()
+        #expect(fixed.inbound.applied.count == 1, "once the user is an integration user again, the event applies")
+        await fixture.suite.stop()
+    }
+
+    @Test func aPassWithNothingToWriteMakesNoDataverseRequest() async throws {
+        let fixture = try await SyncFixture(seedDemoData: true)
+        let runtime = try fixture.runtime()
+        _ = await runtime.engine.runCycle()
+        let before = fixture.suite.dataverse.requestCount
+        let backOfficeBefore = fixture.suite.backOffice.requestCount
+
+        let report = await runtime.engine.runCycle(.inbound)
+
+        #expect(report.inbound.refusal == nil && report.inbound.readError == nil)
+        #expect(fixture.suite.dataverse.requestCount == before, "the acting user was checked at the first pass")
+        #expect(fixture.suite.backOffice.requestCount == backOfficeBefore + 1, "one read of the change feed")
         await fixture.suite.stop()
     }
 

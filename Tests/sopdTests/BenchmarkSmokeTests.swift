@@ -11,7 +11,7 @@ import Testing
                 "sopd-bench",
                 [
                     "--orders", "30", "--latency-ms", "2", "--events-orders", "20", "--idle-seconds", "1", "--backlog", "40",
-                    "--journal-transfers", "50",
+                    "--journal-transfers", "50", "--realtime-orders", "10", "--rate", "20",
                 ], timeout: 300)
         }
         #expect(outcome.status == 0, "\(outcome.standardError.suffix(500))")
@@ -23,6 +23,11 @@ import Testing
             }, "\(outcome.standardOutput)")
         #expect(lines.contains { $0.hasPrefix("latency: 30 orders x 3 lines, latency 2 ms") && $0.contains("exit 0") })
         #expect(lines.contains { $0.hasPrefix("inbound: 40 events for 20 orders") && $0.contains(": 40 applied in") })
+        #expect(
+            lines.contains {
+                $0.hasPrefix("realtime: 10 orders submitted at 20.0/s") && $0.contains(": 10 received by the back office (0 more than once)")
+                    && $0.contains("20 of 20 shipments and invoices seen applied")
+            }, "\(outcome.standardOutput)")
         #expect(lines.contains { $0.hasPrefix("idle: daemon") && $0.contains("RSS") })
         #expect(lines.contains { $0.hasPrefix("backlog: 40 orders through one --sync-now: exit 0") })
         #expect(lines.contains { $0.hasPrefix("journal: 50 transfers") })

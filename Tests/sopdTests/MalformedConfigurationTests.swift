@@ -57,6 +57,10 @@ import Testing
                 cases.append(Case(name: "\(key) = \(value)", keys: [key: value], key: key, problem: "is not a number of seconds"))
             }
         }
+        for value in ["-1", "0.5", "3601", "abc", "nan"] {
+            let problem = value == "0.5" ? "would spend the Dataverse request budget" : "is not a number of seconds"
+            cases.append(Case(name: "sync.probeSeconds = \(value)", keys: ["sync.probeSeconds": value], key: "sync.probeSeconds", problem: problem))
+        }
         for value in ["abc", "1e30", "30s", "-1h", "400d"] {
             cases.append(
                 Case(name: "sync.retry.giveUpAfter = \(value)", keys: ["sync.retry.giveUpAfter": value], key: "sync.retry.giveUpAfter", problem: "is not 0 or a duration"))

@@ -153,7 +153,9 @@ public final class BackOfficeEmulator: Sendable {
             inject(fault, count: count)
             return respond(201, ["queued": .int(count)])
         case .receivedOrders:
-            return respond(200, ["orders": .array(receivedOrders.map(\.json))])
+            // `from`: the orders received after the first `from`, for a client that follows what arrives.
+            let from = request.decodedQuery.last { $0.name == "from" }.flatMap { Int($0.value) } ?? 0
+            return respond(200, ["orders": .array(receivedOrders.dropFirst(max(0, from)).map(\.json))])
         case .order(let id):
             guard let order = receivedOrders.first(where: { $0.id == id }) else {
                 return respond(404, Self.error("not_found", "No order \(id)."))
@@ -223,7 +225,7 @@ public final class BackOfficeEmulator: Sendable {
             let answer: StoredAnswer
             if reasons.isEmpty {
                 let id = String(format: "BO-%06d", state.orders.count + 1)
-                state.orders.append(ReceivedOrder(id: id, idempotencyKey: key, document: document, deliveries: 1))
+                state.orders.append(ReceivedOrder(id: id, idempotencyKey: key, document: document, deliveries: 1, receivedAt: Date()))
                 answer = StoredAnswer(
                     status: 201, body: ["id": .string(id), "orderNumber": document["orderNumber"] ?? .null, "status": "received"],
                     document: document)

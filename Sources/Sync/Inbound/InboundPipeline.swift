@@ -6,6 +6,7 @@ import JSON
 import Journal
 import Logging
 import SalesRules
+import Synchronization
 import Transfers
 
 /// Pulls the back office's changes into Dynamics: check that sopd acts as an integration user with
@@ -26,6 +27,8 @@ public final class InboundPipeline: Sendable {
     private let clock: any WallClock
     private let failures: FailureRecorder
     private let circuits: PeerCircuits
+    /// The last check of the acting user and the switch: its refusal (nil when it allowed) and when.
+    private let lastAccessCheck = Mutex<(refusal: String?, at: Date)?>(nil)
 
     /// Creates a pipeline; `settings.changesPageSize` is the feed's `limit`.
     /// The time comes from the journal's clock.
@@ -47,29 +50,15 @@ public final class InboundPipeline: Sendable {
     }
 
     /// Runs one inbound pass. While a peer is failing only its probe goes; its circuit tells the operator.
+    /// A pass with nothing to write makes no Dataverse request once the acting user and the switch were
+    /// found right (`mayWrite`), so an idle daemon can read the feed every couple of seconds.
     public func run() -> InboundReport {
         var report = InboundReport()
         if case .hold(let outage) = circuits.admit(.dataverse) {
             report.readError = Self.waiting(for: outage)
             return report
         }
-        do {
-            let refusal = try actingUserRefusal()
-            report.accessChecked = true
-            circuits.succeeded(.dataverse)
-            if let refusal {
-                report.refusal = refusal
-                logger.error("not pulling changes back", metadata: ["dir": "in", "error": "\(refusal)"])
-                return report
-            }
-        } catch {
-            report.readError = "cannot check the acting user: \(error)"
-            circuits.ended(.dataverse, with: [error])
-            if case .permanent = FailureClass(error) {
-                logger.error("cannot check the acting user", metadata: ["dir": "in", "error": "\(error)"])
-            }
-            return report
-        }
+        guard mayWrite(into: &report, trustingAllowed: true) else { return report }
         switch circuits.admit(.backOffice) {
         case .hold(let outage):
             report.readError = Self.waiting(for: outage)
@@ -86,11 +75,46 @@ public final class InboundPipeline: Sendable {
             }
         }
         do {
-            try applyJournaled(into: &report)
+            let unfinished = try journal.unfinishedInbound()
+            guard !unfinished.isEmpty, mayWrite(into: &report, trustingAllowed: false) else { return report }
+            applyJournaled(unfinished, into: &report)
         } catch {
             report.readError = "\(error)"
         }
         return report
+    }
+
+    /// How long a check of the acting user and the switch (three requests) holds before events are written
+    /// again; a refusal is checked again after as long.
+    static let accessCheckSeconds: Double = 60
+
+    /// Whether sopd may write back: the last check of the acting user and the switch while it holds
+    /// (`accessCheckSeconds`), else a new one. With `trustingAllowed`, a check that allowed holds however
+    /// old: the pass may have nothing to write, and the check goes again before it writes.
+    private func mayWrite(into report: inout InboundReport, trustingAllowed: Bool) -> Bool {
+        let now = clock.now()
+        if let last = lastAccessCheck.withLock({ $0 }),
+            (trustingAllowed && last.refusal == nil) || now.timeIntervalSince(last.at) < Self.accessCheckSeconds
+        {
+            report.refusal = last.refusal
+            return last.refusal == nil
+        }
+        do {
+            let refusal = try actingUserRefusal()
+            lastAccessCheck.withLock { $0 = (refusal, now) }
+            report.accessChecked = true
+            circuits.succeeded(.dataverse)
+            guard let refusal else { return true }
+            report.refusal = refusal
+            logger.error("not pulling changes back", metadata: ["dir": "in", "error": "\(refusal)"])
+        } catch {
+            report.readError = "cannot check the acting user: \(error)"
+            circuits.ended(.dataverse, with: [error])
+            if case .permanent = FailureClass(error) {
+                logger.error("cannot check the acting user", metadata: ["dir": "in", "error": "\(error)"])
+            }
+        }
+        return false
     }
 
     /// Why nothing of a peer was read this pass: it is failing and waits for its probe.
@@ -137,10 +161,10 @@ public final class InboundPipeline: Sendable {
     /// order (an order's events apply in feed order, and one that did not apply holds back the later ones),
     /// `eventsPerBatch` at a time: their orders read in one request, their writes in one `$batch`, each
     /// event its own changeset (all or nothing).
-    private func applyJournaled(into report: inout InboundReport) throws(JournalError) {
+    private func applyJournaled(_ unfinished: [Transfer], into report: inout InboundReport) {
         var queues: [String: ArraySlice<Pending>] = [:]
         var orders: [String] = []
-        for transfer in try journal.unfinishedInbound() {
+        for transfer in unfinished {
             // A second body of an event id waits, dead, for an operator; the first one applied, so the order's
             // later events do not wait for it.
             if transfer.state == .dead, TransferKey.isConflictingDuplicate(transfer.idempotencyKey) { continue }

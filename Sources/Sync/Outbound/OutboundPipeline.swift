@@ -91,6 +91,13 @@ public final class OutboundPipeline: Sendable {
         return report
     }
 
+    /// The fingerprint of the submitted, unsent orders (`SubmittedOrdersProbe`): one request.
+    public func probe() throws(DataverseError) -> String {
+        SubmittedOrdersProbe.fingerprint(
+            of: try dataverse.firstPage(
+                SubmittedOrdersQuery.entitySet, query: SubmittedOrdersProbe.query, pageSize: 1, count: true))
+    }
+
     /// The journal's name for the outbound delta link.
     public static let deltaCursorName = "dataverse.salesorders.delta"
 

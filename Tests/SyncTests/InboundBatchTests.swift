@@ -48,4 +48,40 @@ import Transfers
             "the refused acceptance's note rolled back with it")
         await fixture.suite.stop()
     }
+
+    @Test func invoicesOfManyOrdersGoInOneBatchWithTheirProductsReadOnce() async throws {
+        let fixture = try await SyncFixture()
+        let store = fixture.suite.dataverse.store
+        let backOffice = fixture.suite.backOffice
+        try DemoData.seedCatalog(into: store)
+        let orders = try (1...20).map { number in
+            try DemoData.addOrder(
+                to: store, number: 9600 + number, status: .inProgress,
+                lines: [.product(number, quantity: 1), .product(number + 1, quantity: 2), .writeIn("Site visit", quantity: 1)])
+        }
+        let runtime = try fixture.runtime()
+        #expect(await runtime.engine.runCycle().delivered.count == 20)
+        for order in backOffice.receivedOrders {
+            try backOffice.accept(order.id)
+            try backOffice.ship(order.id, complete: true)
+        }
+        #expect(await runtime.engine.runCycle().inbound.applied.count == 40)
+        for order in backOffice.receivedOrders { try backOffice.invoice(order.id) }
+        let before = fixture.suite.dataverse.requestCount
+
+        let report = await runtime.engine.runCycle()
+
+        #expect(report.inbound.applied.count == 20)
+        // One read of the orders, one of their products, one $batch; and the outbound poll.
+        #expect(fixture.suite.dataverse.requestCount - before <= 4)
+        for order in orders {
+            #expect(store.row("salesorder", id: order)?["statecode"] == .int(OrderState.invoiced.rawValue))
+            let invoices = store.rows("invoice").filter { $0["_salesorderid_value"]?.stringValue == order }
+            #expect(invoices.count == 1)
+            let lines = store.rows("invoicedetail").filter { $0["_invoiceid_value"]?.stringValue == invoices.first?["invoiceid"]?.stringValue }
+            #expect(lines.filter { $0["_productid_value"]?.stringValue != nil }.count == 2, "catalog lines keep their product")
+            #expect(lines.filter { $0["isproductoverridden"] == true }.count == 1, "the write-in stays a write-in")
+        }
+        await fixture.suite.stop()
+    }
 }

@@ -274,10 +274,13 @@ import Transfers
         _ = try fixture.suite.backOffice.ship(boId, complete: true)
         _ = await runtime.engine.runCycle()
         _ = try fixture.suite.backOffice.invoice(boId)
-        fixture.suite.dataverse.changeBeforeNextWrite(of: orderId, times: 2)
+        // The $batch meets the first change; on its own, the event meets the second, reads again, and meets the third.
+        fixture.suite.dataverse.changeBeforeNextWrite(of: orderId, times: 3)
 
         let conflicted = await runtime.engine.runCycle()
-        #expect(conflicted.inbound.failed.map(\.type) == ["invoiced"], "412, read again, 412 again")
+        #expect(conflicted.inbound.failed.map(\.type) == ["invoiced"], "412 in the $batch, then 412, read again, 412 again")
+        let invoices = store.rows("invoice").filter { $0["_salesorderid_value"]?.stringValue == orderId }
+        #expect(invoices.count == 0, "the invoice went with the order's change")
         let waiting = try #require(try runtime.journal.transfers(matching: TransferFilter(direction: .inbound)).first)
         #expect(waiting.state == .failed, "a conflict is retried, never dead")
         #expect(store.row("salesorder", id: orderId)?["statecode"] == .int(OrderState.fulfilled.rawValue))

@@ -119,8 +119,10 @@ import Testing
         let requests = InboundWrites.invoiceRequests(event, order: order) { _ in ["isproductoverridden": true] }
         let invoice = "invoices(\(DeterministicID.make("invoice", order.id, "INV-9")))"
         let line = "invoicedetails(\(DeterministicID.make("invoicedetail", order.id, "INV-9", "1")))"
-        #expect(requests.map(\.path) == [invoice, line, line, invoice])
-        #expect(requests.allSatisfy { $0.method == .patch && $0.headers["If-Match"] == nil && $0.headers["If-None-Match"] == nil }, "upserts: a retry rewrites the same rows")
+        #expect(requests.map(\.path) == [invoice, line, line, invoice, "salesorders(\(order.id))"])
+        #expect(
+            requests.dropLast().allSatisfy { $0.method == .patch && $0.headers["If-Match"] == nil && $0.headers["If-None-Match"] == nil },
+            "upserts: a retry rewrites the same rows")
         #expect(requests[0].body?["customerid_account@odata.bind"] == "/accounts(a1)")
         #expect(requests[0].body?["name"] == "INV-9 for SO-01001")
         #expect(requests[0].body?["totalamount"] == nil, "totals are not valid for create")
@@ -128,8 +130,9 @@ import Testing
         #expect(requests[1].body?["baseamount"] == nil)
         #expect(requests[2].body?["baseamount"] == "5")
         #expect(requests[3].body?["totalamount"] == "5")
-        #expect(InboundWrites.invoicedOrder(event)["statecode"] == .int(OrderState.invoiced.rawValue))
-        #expect(InboundWrites.invoicedOrder(event)["submitstatusdescription"]?.stringValue?.contains("INV-9") == true)
+        #expect(requests[4].headers["If-Match"] == order.etag, "the order made Invoiced in the same changeset, as read")
+        #expect(requests[4].body?["statecode"] == .int(OrderState.invoiced.rawValue))
+        #expect(requests[4].body?["submitstatusdescription"]?.stringValue?.contains("INV-9") == true)
         let repeated = try self.event(.invoiced, ["lines": [["lineNumber": 1], ["lineNumber": 2], ["lineNumber": 1]]])
         #expect(InboundWrites.repeatedLineNumber(repeated) == 1, "a repeated line would overwrite another")
         #expect(InboundWrites.repeatedLineNumber(try self.event(.invoiced, ["lines": [[:], [:]]])) == nil, "numbered by position")

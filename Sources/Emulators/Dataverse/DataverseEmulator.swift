@@ -112,8 +112,8 @@ public final class DataverseEmulator: Sendable {
     /// The answer during an outage, and to a held write.
     private static let unavailable = DataverseFault(status: 503, code: "0x80040216", message: "The service is unavailable.")
 
-    /// Holds the next PATCH of row `id` unanswered until `releaseInterruptedWrite`, then answers it 503
-    /// without applying it: how tests kill sopd between two writes of one event.
+    /// Holds the next PATCH of row `id` (on its own, or in a `$batch`) unanswered until `releaseInterruptedWrite`,
+    /// then answers it 503 without applying it: how tests kill sopd in the middle of an event.
     public func interruptNextWrite(of id: String) {
         state.lock.withLock {
             state.interruptWriteOf = id.lowercased()
@@ -131,12 +131,17 @@ public final class DataverseEmulator: Sendable {
     }
 
     /// Holds `request` if it is the interrupted write; true when it was (and must not be applied).
-    private func heldAsInterrupted(_ request: FlyingFox.HTTPRequest) async -> Bool {
+    private func heldAsInterrupted(_ request: FlyingFox.HTTPRequest, body: Data) async -> Bool {
         let path = request.target.path(percentEncoded: false).lowercased()
         let matches = state.lock.withLock {
-            guard request.method.rawValue == "PATCH", let id = state.interruptWriteOf, path.hasSuffix("(\(id))") else {
-                return false
-            }
+            guard let id = state.interruptWriteOf else { return false }
+            let alone = request.method.rawValue == "PATCH" && path.hasSuffix("(\(id))")
+            let batched =
+                request.method.rawValue == "POST" && path.hasSuffix("/$batch")
+                && String(decoding: body, as: UTF8.self).lowercased().split(separator: "\r\n").contains { line in
+                    line.hasPrefix("patch ") && line.hasSuffix("/salesorders(\(id)) http/1.1")
+                }
+            guard alone || batched else { return false }
             state.interruptWriteOf = nil
             state.interruptedWriteWaiting = true
             return true
@@ -291,7 +296,6 @@ public final class DataverseEmulator: Sendable {
             return false
         }
         if down { return respond(fault: Self.unavailable) }
-        if await heldAsInterrupted(request) { return respond(fault: Self.unavailable) }
         state.lock.withLock {
             if let remaining = state.expireTokensAfter {
                 if remaining <= 0 {
@@ -311,6 +315,7 @@ public final class DataverseEmulator: Sendable {
         do { body = try await request.bodyData } catch {
             return respond(fault: DataverseFault.badRequest("The request body could not be read."))
         }
+        if await heldAsInterrupted(request, body: body) { return respond(fault: Self.unavailable) }
         if let limit = admit(token) { return respond(fault: limit) }
         let admitted = DispatchTime.now()
         defer { leave(token, ranFor: Double(DispatchTime.now().uptimeNanoseconds - admitted.uptimeNanoseconds) / 1e9) }

@@ -297,9 +297,11 @@ public final class InboundPipeline: Sendable {
         }
         guard !checked.isEmpty else { return }
         var orders: [String: OrderSnapshot] = [:]
+        var products = ProductLookup()
         var alone: [Attempt] = []
         do {
             orders = try readOrders(checked.map(\.orderId))
+            products = try self.products(for: checked)
             circuits.succeeded(.dataverse)
         } catch {
             circuits.ended(.dataverse, with: [error])
@@ -326,7 +328,9 @@ public final class InboundPipeline: Sendable {
                 failed(attempt, InboundError(.doesNotApply, reason), blocked: &blocked, into: &report)
                 continue
             }
-            guard let changeset = InboundWrites.changeset(attempt.event, kind: kind, order: order, applying: verdict == .apply, now: clock.now())
+            guard
+                let changeset = InboundWrites.changeset(
+                    attempt.event, kind: kind, order: order, applying: verdict == .apply, products: products, now: clock.now())
             else {
                 alone.append(attempt)
                 continue
@@ -542,32 +546,30 @@ public final class InboundPipeline: Sendable {
             _ = try dataverse.batch(requests, atomic: true)
         case .invoice:
             _ = try dataverse.batch(InboundWrites.invoiceRequests(event, order: order, productFields: productFields), atomic: true)
-            try dataverse.update("salesorders", id: order.id, changes: InboundWrites.invoicedOrder(event), ifMatch: order.etag)
         }
     }
 
     /// The product of a back-office line and its unit (the product's default unit: a line of an existing
-    /// product needs one): found by the Dynamics id the back office has, else by product number; else a
-    /// write-in line with the description.
+    /// product needs one), read on its own (`ProductLookup`).
     private func productFields(_ line: JSONValue) throws -> [String: JSONValue] {
-        let product = line["product"] ?? .null
-        let filters = [
-            product["id"]?.stringValue.flatMap(UUID.init(uuidString:)).map { "productid eq \($0.uuidString.lowercased())" },
-            product["number"]?.stringValue.map { "productnumber eq '\($0.replacingOccurrences(of: "'", with: "''"))'" },
-        ]
-        for filter in filters.compactMap({ $0 }) {
+        for filter in ProductLookup.conditions(line) {
             let rows = try dataverse.firstPage(
-                "products", query: DataverseQuery(select: ["productid", "_defaultuomid_value"], filter: filter, top: 1),
-                pageSize: 1
+                "products", query: DataverseQuery(select: ProductLookup.columns, filter: filter, top: 1), pageSize: 1
             ).rows
-            guard let id = rows.first?["productid"]?.stringValue else { continue }
-            var fields: [String: JSONValue] = ["productid@odata.bind": .string("/products(\(id))")]
-            if let unit = rows.first?["_defaultuomid_value"]?.stringValue { fields["uomid@odata.bind"] = .string("/uoms(\(unit))") }
-            return fields
+            if let fields = rows.first.flatMap(ProductLookup.fields(of:)) { return fields }
         }
-        return [
-            "isproductoverridden": true,
-            "productdescription": line["description"] ?? line["product"]?["name"] ?? "Item from the back office",
-        ]
+        return ProductLookup.writeIn(line)
+    }
+
+    /// The products the lines of the `invoiced` events among `items` name, in one read per `ProductLookup.perRead`.
+    private func products(for items: [(Attempt, kind: ChangeEventKind, orderId: String)]) throws(DataverseError) -> ProductLookup {
+        let lines = items.filter { $0.kind == .invoiced }.flatMap { $0.0.event.data["lines"]?.arrayValue ?? [] }
+        var rows: [JSONValue] = []
+        for filter in ProductLookup.filters(for: lines) {
+            rows += try dataverse.firstPage(
+                "products", query: DataverseQuery(select: ProductLookup.columns, filter: filter), pageSize: 5000
+            ).rows
+        }
+        return ProductLookup(rows: rows)
     }
 }

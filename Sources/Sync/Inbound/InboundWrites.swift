@@ -16,7 +16,7 @@ enum InboundWrites {
         case action(String, parameters: [String: JSONValue])
         /// The lines made the back office's, with the header totals, in one changeset (`lineRequests`).
         case replaceLines
-        /// The invoice and its lines in one changeset (`invoiceRequests`), then the order to Invoiced (`invoicedOrder(_:)`).
+        /// The invoice, its lines and the order made Invoiced, in one changeset (`invoiceRequests`).
         case invoice
     }
 
@@ -71,10 +71,13 @@ enum InboundWrites {
         }
     }
 
-    /// The changeset of an event whose write takes no reads of its own: its write (when `applying`; an event
-    /// already applied writes none) and its timeline note, all or nothing. Nil for `linesChanged` and `invoiced`,
-    /// which read lines and products first and are applied on their own.
-    static func changeset(_ event: ChangeEvent, kind: ChangeEventKind, order: OrderSnapshot, applying: Bool, now: Date) -> [BatchRequest]? {
+    /// The changeset of an event whose write takes no reads beyond its order and `products`: its write (when
+    /// `applying`; an event already applied writes none) and its timeline note, all or nothing. An `invoiced`
+    /// event's write is its invoice, the invoice's lines and the order made Invoiced (guarded by the order's ETag).
+    /// Nil for `linesChanged`, which reads the order's lines first and is applied on its own.
+    static func changeset(
+        _ event: ChangeEvent, kind: ChangeEventKind, order: OrderSnapshot, applying: Bool, products: ProductLookup, now: Date
+    ) -> [BatchRequest]? {
         var requests: [BatchRequest] = []
         if applying {
             switch write(for: event, kind: kind, order: order, now: now) {
@@ -82,7 +85,9 @@ enum InboundWrites {
                 requests.append(BatchRequest(method: .patch, path: "salesorders(\(order.id))", body: .object(changes), headers: ["If-Match": etag]))
             case .action(let name, let parameters):
                 requests.append(BatchRequest(method: .post, path: name, body: .object(parameters)))
-            case .replaceLines, .invoice:
+            case .invoice:
+                requests += invoiceRequests(event, order: order, productFields: products.fields)
+            case .replaceLines:
                 return nil
             }
         }
@@ -138,7 +143,8 @@ enum InboundWrites {
         return requests
     }
 
-    /// The changeset that writes the invoice of an `invoiced` event and its lines. Ids derive from the order
+    /// The changeset that writes the invoice of an `invoiced` event and its lines, and makes the order Invoiced
+    /// (guarded by its ETag), all or nothing. Ids derive from the order
     /// and the back-office invoice number, and each row is written by upsert (`PATCH` without a condition), so
     /// a retry rewrites the same rows instead of making two. The amounts and totals are not valid for create;
     /// they follow in the same changeset, the invoice's totals last (sopd writes as the integration user with
@@ -173,12 +179,14 @@ enum InboundWrites {
         }
         requests.append(
             BatchRequest(method: .patch, path: "invoices(\(invoiceId))", body: .object(BackOfficeNumbers.totals(event.data["totals"] ?? .null))))
+        requests.append(
+            BatchRequest(method: .patch, path: "salesorders(\(order.id))", body: .object(invoicedOrder(event)), headers: ["If-Match": order.etag]))
         return requests
     }
 
     /// The order's last write of an `invoiced` event: Invoiced, and the invoice in `submitstatusdescription` (which a
     /// partial shipment may have filled before).
-    static func invoicedOrder(_ event: ChangeEvent) -> [String: JSONValue] {
+    private static func invoicedOrder(_ event: ChangeEvent) -> [String: JSONValue] {
         let number = invoiceNumber(event)
         return [
             "statecode": .int(OrderState.invoiced.rawValue), "statuscode": .int(OrderStatus.invoiced.rawValue),

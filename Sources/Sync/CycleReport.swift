@@ -67,6 +67,8 @@ public struct CycleReport: Sendable {
     public var readError: DataverseError?
     /// Pages of submitted orders read.
     public var pagesRead = 0
+    /// Whether the cycle gave its turn up with work left (its time slice ended): the daemon runs the next at once.
+    public var cutShort = false
     /// Seconds the cycle took.
     public var duration = 0.0
     /// The inbound half: the back office's changes applied to Dynamics.

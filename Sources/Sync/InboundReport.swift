@@ -36,6 +36,8 @@ public struct InboundReport: Sendable {
     public var accessChecked = false
     /// Why the feed could not be read, if it could not.
     public var readError: String?
+    /// Whether the pass gave its turn up with events left to apply (its time slice ended).
+    public var cutShort = false
 
     /// Creates an empty report.
     public init() {}

@@ -20,6 +20,10 @@ public final class SyncEngine: Sendable {
     private let metrics: SyncMetrics
     private let queue = DispatchQueue(label: "sopd.cycle")
     private let probeQueue = DispatchQueue(label: "sopd.probe")
+    /// When done transfers past the retention were last pruned.
+    private let lastPrune = Mutex<Date?>(nil)
+    /// Seconds between prunes.
+    static let pruneSeconds: Double = 600
     /// What the last look at the submitted, unsent orders saw; nil before the first, and after a read that failed.
     private let lastProbe = Mutex<String?>(nil)
     /// What the last check of the acting user and the switch said: nil before the first, then the refusal or "".
@@ -50,18 +54,20 @@ public final class SyncEngine: Sendable {
 
     /// One cycle: orders out, then the back office's changes in.
     /// Each direction that succeeded records its checkpoint (for `sopd status` and the metrics); done
-    /// transfers past the retention are pruned.
-    private func cycle(_ kind: CycleKind) -> CycleReport {
+    /// transfers past the retention are pruned, every `pruneSeconds` at most.
+    private func cycle(_ kind: CycleKind, slice: Double?) -> CycleReport {
         let started = DispatchTime.now()
+        let deadline = slice.map { started + $0 }
         var report = CycleReport()
         if kind != .inbound {
-            report = outbound.run(readingDynamics: kind != .retries)
+            report = outbound.run(readingDynamics: kind != .retries, deadline: deadline)
             // What the read missed is found again by the next look.
             if report.readError != nil { lastProbe.withLock { $0 = nil } }
         }
         let outboundEnded = DispatchTime.now()
         if kind == .full || kind == .inbound {
-            report.inbound = inbound.run()
+            report.inbound = inbound.run(deadline: deadline)
+            report.cutShort = report.cutShort || report.inbound.cutShort
             if report.inbound.accessChecked { access.withLock { $0 = report.inbound.refusal ?? "" } }
         }
         let outages = circuits.outages
@@ -77,8 +83,13 @@ public final class SyncEngine: Sendable {
                 metrics.cycleEnded(.inbound, seconds: Self.seconds(from: outboundEnded, to: .now()), succeeded: succeeded)
                 if succeeded { try journal.setCheckpoint(.inbound) }
             }
-            let pruned = try journal.prune(doneBefore: journal.clock.now().addingTimeInterval(-settings.retentionSeconds))
-            if pruned > 0 { logger.info("pruned done transfers past the retention", metadata: ["count": .stringConvertible(pruned)]) }
+            let now = journal.clock.now()
+            // Pruning reads every done transfer: once every ten minutes, not every cycle of a near-real-time daemon.
+            if lastPrune.withLock({ $0.map { now.timeIntervalSince($0) >= Self.pruneSeconds || now < $0 } ?? true }) {
+                let pruned = try journal.prune(doneBefore: now.addingTimeInterval(-settings.retentionSeconds))
+                lastPrune.withLock { $0 = now }
+                if pruned > 0 { logger.info("pruned done transfers past the retention", metadata: ["count": .stringConvertible(pruned)]) }
+            }
             report.backlog = try journal.backlog()
         } catch {
             logger.error("cannot record the cycle in the journal", metadata: ["error": "\(error)"])
@@ -142,9 +153,13 @@ public final class SyncEngine: Sendable {
         }
     }
 
-    /// Queues one cycle of `kind` after any under way and calls `completion` with its report.
-    public func startCycle(_ kind: CycleKind = .full, completion: @escaping @Sendable (CycleReport) -> Void) {
-        queue.async { completion(self.cycle(kind)) }
+    /// Queues one cycle of `kind` after any under way and calls `completion` with its report. A cycle with a
+    /// `slice` (seconds) starts no further page or round of events once that long has passed, and reports
+    /// `cutShort`: so that the daemon's directions take turns on the one queue, neither waiting long for the other.
+    public func startCycle(
+        _ kind: CycleKind = .full, slice: Double? = nil, completion: @escaping @Sendable (CycleReport) -> Void
+    ) {
+        queue.async { completion(self.cycle(kind, slice: slice)) }
     }
 
     /// Runs one cycle of `kind` on the engine's queue and suspends until it ends.

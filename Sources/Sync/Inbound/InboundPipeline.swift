@@ -1,6 +1,7 @@
 import BackOffice
 import Clocks
 import Dataverse
+import Dispatch
 import Foundation
 import JSON
 import Journal
@@ -52,7 +53,8 @@ public final class InboundPipeline: Sendable {
     /// Runs one inbound pass. While a peer is failing only its probe goes; its circuit tells the operator.
     /// A pass with nothing to write makes no Dataverse request once the acting user and the switch were
     /// found right (`mayWrite`), so an idle daemon can read the feed every couple of seconds.
-    public func run() -> InboundReport {
+    /// A pass with a `deadline` starts no further round of events once it has passed, and says so (`cutShort`).
+    public func run(deadline: DispatchTime? = nil) -> InboundReport {
         var report = InboundReport()
         if case .hold(let outage) = circuits.admit(.dataverse) {
             report.readError = Self.waiting(for: outage)
@@ -77,7 +79,7 @@ public final class InboundPipeline: Sendable {
         do {
             let unfinished = try journal.unfinishedInbound()
             guard !unfinished.isEmpty, mayWrite(into: &report, trustingAllowed: false) else { return report }
-            applyJournaled(unfinished, into: &report)
+            applyJournaled(unfinished, deadline: deadline, into: &report)
         } catch {
             report.readError = "\(error)"
         }
@@ -161,7 +163,7 @@ public final class InboundPipeline: Sendable {
     /// order (an order's events apply in feed order, and one that did not apply holds back the later ones),
     /// `eventsPerBatch` at a time: their orders read in one request, their writes in one `$batch`, each
     /// event its own changeset (all or nothing).
-    private func applyJournaled(_ unfinished: [Transfer], into report: inout InboundReport) {
+    private func applyJournaled(_ unfinished: [Transfer], deadline: DispatchTime?, into report: inout InboundReport) {
         var queues: [String: ArraySlice<Pending>] = [:]
         var orders: [String] = []
         for transfer in unfinished {
@@ -174,6 +176,7 @@ public final class InboundPipeline: Sendable {
             queues[key, default: []].append(Pending(transfer: transfer, event: event))
         }
         var blocked: [String: String] = [:]
+        var started = false
         while true {
             var round: [Pending] = []
             for order in orders where blocked[order] == nil {
@@ -181,7 +184,13 @@ public final class InboundPipeline: Sendable {
             }
             guard !round.isEmpty else { break }
             for start in stride(from: 0, to: round.count, by: eventsPerBatch) {
+                // A pass always applies one group, so that a backlog moves however short the slice.
+                if started, let deadline, DispatchTime.now() >= deadline {
+                    report.cutShort = true
+                    return
+                }
                 apply(Array(round[start..<min(start + eventsPerBatch, round.count)]), blocked: &blocked, into: &report)
+                started = true
             }
         }
         for order in orders {

@@ -81,6 +81,7 @@ public enum ConfigSchema {
         Entry(key: "sync.retrySweepSeconds", kind: .seconds(1...3600)),
         Entry(key: "sync.stopTimeoutSeconds", kind: .seconds(1...3600)),
         Entry(key: "sync.maxInFlight", kind: .integer(1...256)),
+        Entry(key: "sync.adaptiveInFlight", kind: .bool),
         Entry(key: "sync.retry.baseSeconds", kind: .seconds(0.001...3600)),
         Entry(key: "sync.retry.capSeconds", kind: .seconds(0.001...86_400)),
         Entry(key: "sync.retry.giveUpAfter", kind: .duration(60...365 * 86_400)),

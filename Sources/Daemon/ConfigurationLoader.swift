@@ -216,7 +216,8 @@ public enum ConfigurationLoader {
             credentials: try values.backOfficeCredentials(), http: try values.http("backoffice", clientCertificate: true))
         let sync = SyncSettings(
             pageSize: try values.integer("dataverse.pageSize", default: 500),
-            maxInFlight: try values.integer("sync.maxInFlight", default: 8),
+            maxInFlight: try values.integer("sync.maxInFlight", default: 32),
+            adaptiveInFlight: try values.bool("sync.adaptiveInFlight", default: true),
             changesPageSize: try values.integer("backoffice.changesPageSize", default: 100),
             retry: RetryPolicy(
                 baseSeconds: try values.seconds("sync.retry.baseSeconds", default: 2),

@@ -40,6 +40,8 @@ public final class DaemonLoop: @unchecked Sendable {
     private var timers: [DispatchSourceTimer] = []
     private var signals: [any DispatchSourceSignal] = []
     private var queued: Set<SyncEngine.CycleKind> = []
+    /// Whether a look is under way: one waiting on the budget or a slow Dataverse is not joined by more.
+    private var looking = false
     /// When the last outbound read was asked for by a timer or a signal: a look soon after it has nothing to add.
     private var lastOutboundRead: DispatchTime?
     private var reloading = false
@@ -136,15 +138,18 @@ public final class DaemonLoop: @unchecked Sendable {
     }
 
     /// Asks the engine whether the submitted, unsent orders changed, and queues an outbound cycle when they
-    /// did; skipped while one waits to start, or when a timer or a signal asked for a read less than a look's
+    /// did; skipped while a look is under way or a cycle waits to start, or when a timer or a signal asked for a read less than a look's
     /// interval ago (so that the idle daemon makes one Dataverse request per interval, not more).
     private func look() {
-        guard !stopping, !reloading, !queued.contains(.outbound), !queued.contains(.full) else { return }
+        guard !stopping, !reloading, !looking, !queued.contains(.outbound), !queued.contains(.full) else { return }
         let interval = UInt64(configuration.probeSeconds * 1e9)
         if let last = lastOutboundRead, DispatchTime.now().uptimeNanoseconds - last.uptimeNanoseconds < interval { return }
+        looking = true
         runtime.engine.probeOutbound { [self] changed in
-            guard changed else { return }
-            control.async { self.trigger(.outbound, reason: "change") }
+            control.async {
+                self.looking = false
+                if changed { self.trigger(.outbound, reason: "change") }
+            }
         }
     }
 

@@ -245,10 +245,19 @@ public final class DataverseClient: Sendable {
         }
     }
 
-    /// One `$batch` of `groups`: each group a changeset when `changesets`, else each a lone request.
+    /// The most requests one `$batch` may carry ("Execute batch operations using the Web API").
+    public static let maxBatchRequests = 1000
+
+    /// One `$batch` of `groups`: each group a changeset when `changesets`, else each a lone request; more than
+    /// `maxBatchRequests` in all is refused (`rejected`) unsent.
     /// - Returns: The answers of each top-level part, in order.
     private func send(_ groups: [[BatchRequest]], changesets: Bool) throws(DataverseError) -> [[BatchResponse]] {
-        precondition(groups.reduce(0) { $0 + $1.count } <= 1000, "Dataverse takes at most 1000 requests per $batch")
+        let requests = groups.reduce(0) { $0 + $1.count }
+        guard requests <= Self.maxBatchRequests else {
+            throw DataverseError(
+                code: .rejected,
+                message: "a $batch of \(requests) requests is more than the \(Self.maxBatchRequests) Dataverse takes; it was not sent")
+        }
         let boundary = "batch_\(UUID().uuidString.lowercased())"
         var headers: HTTPHeaders = [
             "Accept": "application/json", "OData-MaxVersion": "4.0", "OData-Version": "4.0",

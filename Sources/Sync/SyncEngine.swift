@@ -76,6 +76,7 @@ public final class SyncEngine: Sendable {
             if kind != .inbound {
                 let succeeded = report.outboundSucceeded
                 metrics.cycleEnded(.outbound, seconds: Self.seconds(from: started, to: outboundEnded), succeeded: succeeded)
+                metrics.concurrencyLimit(.backOffice, outbound.backOfficeConcurrency)
                 if succeeded, kind != .retries { try journal.setCheckpoint(.outbound) }
             }
             if kind == .full || kind == .inbound {

@@ -4,8 +4,11 @@ import Transfers
 public struct SyncSettings: Sendable {
     /// Rows per page of the submitted-orders read (`Prefer: odata.maxpagesize`), 1 to 5000.
     public var pageSize: Int
-    /// Orders in flight at once.
+    /// The most orders in flight to the back office at once.
     public var maxInFlight: Int
+    /// Whether the orders in flight follow the back office's answer times (`ConcurrencyLimit`, from 8 up to
+    /// `maxInFlight`) rather than staying at `maxInFlight`.
+    public var adaptiveInFlight: Bool
     /// Events per read of the back office's change feed (`limit`), 1 to 1000.
     public var changesPageSize: Int
     /// When failed transfers are tried again, and when they are given up.
@@ -24,14 +27,20 @@ public struct SyncSettings: Sendable {
     /// The most change-feed events read in one cycle; the rest waits for the next cycle.
     public var maxEventsPerCycle: Int
 
+    /// The back office's concurrency limit these settings ask for.
+    public var backOfficeLimit: ConcurrencyLimit {
+        adaptiveInFlight ? ConcurrencyLimit(initial: 8, maximum: maxInFlight) : ConcurrencyLimit(fixed: maxInFlight)
+    }
+
     /// Creates settings.
     public init(
-        pageSize: Int = 500, maxInFlight: Int = 8, changesPageSize: Int = 100, retry: RetryPolicy = RetryPolicy(),
+        pageSize: Int = 500, maxInFlight: Int = 32, adaptiveInFlight: Bool = true, changesPageSize: Int = 100, retry: RetryPolicy = RetryPolicy(),
         returnRefusedOrders: Bool = true, retentionSeconds: Double = 30 * 86_400, batchSize: Int = 100,
         changeTracking: Bool = false, maxPagesPerCycle: Int = 1000, maxEventsPerCycle: Int = 10_000
     ) {
         self.pageSize = pageSize
         self.maxInFlight = maxInFlight
+        self.adaptiveInFlight = adaptiveInFlight
         self.changesPageSize = changesPageSize
         self.retry = retry
         self.returnRefusedOrders = returnRefusedOrders

@@ -14,6 +14,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "outbound, latency, inbound, realtime, soak, idle, backlog, journal or all.") var scenario = "all"
     @Option(help: "Orders for outbound and latency (three lines each).") var orders = 10_000
     @Option(name: .customLong("latency-ms"), help: "Latency the emulators add in latency, milliseconds.") var latencyMilliseconds = 20.0
+    @Option(name: .customLong("sweep-orders"), help: "Orders per run of the concurrency sweep in latency.") var sweepOrders = 2_000
     @Option(name: .customLong("events-orders"), help: "Orders for inbound (two events each).") var eventOrders = 5_000
     @Option(name: .customLong("realtime-orders"), help: "Orders the salesperson submits in realtime.") var realtimeOrders = 300
     @Option(help: "Orders submitted per second in realtime and soak (three back-office events each).") var rate = 5.0
@@ -41,13 +42,24 @@ struct BenchCommand: ParsableCommand {
             return path
         }
         for (name, latency) in [("outbound", 0.0), ("latency", latencyMilliseconds / 1000)] where all || scenario == name {
-            let result = try OutboundScenario(orders: orders, latency: latency, folder: try folder(name)).run()
+            let outbound = OutboundScenario(orders: orders, latency: latency, folder: try folder(name))
+            let result = try outbound.run()
             line(
                 String(
                     format: "%@: %d orders x 3 lines, latency %.0f ms, sopd --sync-now on the defaults: exit %d, %.0f orders/s = %.0f%% of the ceiling (%.0f/s); %.4f Dataverse and %.3f back-office requests/order, %d answered 429, peak RSS %.1f MiB",
                     name, result.delivered, latency * 1000, result.status, result.sopdPerSecond,
                     result.sopdPerSecond / result.ceilingPerSecond * 100, result.ceilingPerSecond, result.dataversePerOrder,
                     result.backOfficePerOrder, result.throttled, result.peakMiB))
+            guard name == "latency" else { continue }
+            let rates = try outbound.sweep(orders: sweepOrders)
+            let adaptive = rates.first { $0.inFlight == nil }?.perSecond ?? 0
+            let fixed = rates.compactMap { rate in rate.inFlight.map { ($0, rate.perSecond) } }
+            let best = fixed.max { $0.1 < $1.1 } ?? (0, 0)
+            line(
+                String(
+                    format: "latency sweep: %d orders per run, latency %.0f ms: fixed sync.maxInFlight %@; best fixed %d at %.0f/s; the defaults (adaptive) %.0f/s = %.0f%% of the best",
+                    sweepOrders, latency * 1000, fixed.map { String(format: "%d: %.0f/s", $0.0, $0.1) }.joined(separator: ", "),
+                    best.0, best.1, adaptive, adaptive / max(best.1, 1e-9) * 100))
         }
         if all || scenario == "inbound" {
             let result = try InboundScenario(orders: eventOrders, folder: try folder("inbound")).run()
@@ -86,7 +98,10 @@ struct BenchCommand: ParsableCommand {
         }
         if all || scenario == "journal" {
             let rate = try JournalScenario.run(transfers: journalTransfers, workers: journalThreads, folder: try folder("journal"))
-            line(String(format: "journal: %d transfers from %d threads, %.0f durable transitions/s", journalTransfers, journalThreads, rate))
+            line(
+                String(
+                    format: "journal: %d transfers from %d threads, %.0f durable transitions/s one at a time, %.0f/s as the outbound pipeline makes them",
+                    journalTransfers, journalThreads, rate.oneByOne, rate.asThePipeline))
         }
     }
 }

@@ -56,8 +56,9 @@ final class EmulatorProcess {
         return Served(dataverseRequests: requests, throttled: throttled, backOfficeRequests: backOffice)
     }
 
-    /// A sopd configuration on the shipped defaults against this emulator, written into `folder`.
-    func sopdConfiguration(folder: String, metricsPort: UInt16 = 0) throws -> String {
+    /// A sopd configuration on the shipped defaults against this emulator, written into `folder`; `sync` adds
+    /// keys of the `sync` section (`maxInFlight: 4`).
+    func sopdConfiguration(folder: String, metricsPort: UInt16 = 0, sync: [String] = []) throws -> String {
         let path = "\(folder)/sopd.yaml"
         try """
         metrics:
@@ -72,7 +73,8 @@ final class EmulatorProcess {
           path: \(folder)/journal.sqlite
         log:
           level: error
-        """.write(toFile: path, atomically: true, encoding: .utf8)
+        """.appending(sync.isEmpty ? "" : "\nsync:\n" + sync.map { "  \($0)\n" }.joined())
+            .write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 }

@@ -43,7 +43,7 @@ struct OutboundScenario {
 
     /// Exactly the requests sopd needs for `orders` orders on its defaults, with nothing of sopd around
     /// them: the submitted orders read in pages of 500 (lines expanded), one back-office POST per order,
-    /// 8 at a time, and the stamps in `$batch`es of 100, guarded by the ETag read.
+    /// `sync.maxInFlight` (32) at a time, and the stamps in `$batch`es of 100, guarded by the ETag read.
     struct Ceiling {
         var seconds: Double
         var dataverseRequests = 0
@@ -105,5 +105,24 @@ struct OutboundScenario {
             }
             return count
         }
+    }
+
+    /// The concurrency sweep: `orders` orders through one `sopd --sync-now` per fixed `sync.maxInFlight` (1, 2, 4 …
+    /// 64, `sync.adaptiveInFlight: false`), and once on the defaults (the adaptive limit), each against an emulator
+    /// of its own with the same latency. Returns orders/s by concurrency, nil for the defaults.
+    func sweep(orders: Int) throws -> [(inFlight: Int?, perSecond: Double)] {
+        var rates: [(inFlight: Int?, perSecond: Double)] = []
+        for inFlight in [nil, 1, 2, 4, 8, 16, 32, 64] as [Int?] {
+            let name = inFlight.map { "fixed-\($0)" } ?? "adaptive"
+            let folder = "\(self.folder)/\(name)"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let run = try EmulatorProcess.with(["--submitted-orders", String(orders), "--latency-ms", String(latency * 1000)]) { emulator in
+                let sync = inFlight.map { ["maxInFlight: \($0)", "adaptiveInFlight: false"] } ?? []
+                return try SyncNowRun(configPath: try emulator.sopdConfiguration(folder: folder, sync: sync), folder: folder)
+            }.result
+            guard run.count(before: "delivered") == orders else { throw BenchError("sopd (\(name)) sent \(run.summary)") }
+            rates.append((inFlight, Double(orders) / run.seconds))
+        }
+        return rates
     }
 }

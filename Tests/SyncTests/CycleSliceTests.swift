@@ -43,4 +43,31 @@ import Testing
         #expect(try runtime.journal.unfinishedInbound().isEmpty)
         await fixture.suite.stop()
     }
+
+    private func look(_ runtime: Runtime) async -> Bool {
+        await withCheckedContinuation { continuation in
+            runtime.engine.probeOutbound { continuation.resume(returning: $0) }
+        }
+    }
+
+    @Test func aLookSeesANewSubmissionAndNothingElse() async throws {
+        let fixture = try await SyncFixture()
+        try DemoData.seedCatalog(into: fixture.suite.dataverse.store)
+        let runtime = try fixture.runtime()
+        let before = fixture.suite.dataverse.requestCount
+
+        #expect(await look(runtime), "the first look has nothing to compare with")
+        #expect(await look(runtime) == false)
+        #expect(fixture.suite.dataverse.requestCount == before + 2, "one request per look")
+        _ = try await fixture.submitOrderAsSalesperson(lines: [(1, 2)])
+        #expect(await look(runtime), "a submitted order")
+        #expect(await look(runtime) == false)
+        #expect(await runtime.engine.runCycle(.outbound).delivered.count == 1)
+        #expect(await look(runtime), "the order sent leaves the count")
+        _ = try await fixture.submitOrderAsSalesperson(lines: [(2, 1)])
+        _ = try await fixture.submitOrderAsSalesperson(lines: [(3, 1)])
+        #expect(await look(runtime), "two more, whatever their ids")
+        #expect(await look(runtime) == false)
+        await fixture.suite.stop()
+    }
 }

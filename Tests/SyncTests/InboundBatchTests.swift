@@ -1,3 +1,4 @@
+import Dataverse
 import Emulators
 import Foundation
 import JSON
@@ -49,17 +50,18 @@ import Transfers
         await fixture.suite.stop()
     }
 
-    @Test func invoicesOfManyOrdersGoInOneBatchWithTheirProductsReadOnce() async throws {
+    @Test func invoicesOfManyOrdersGoInBatchesOfAtMostAThousandRequestsWithTheirProductsReadOnce() async throws {
         let fixture = try await SyncFixture()
         let store = fixture.suite.dataverse.store
         let backOffice = fixture.suite.backOffice
         try DemoData.seedCatalog(into: store)
+        // Each invoice's changeset: the invoice, 2 requests per line, its totals, the order's move and the note: 54.
         let orders = try (1...20).map { number in
             try DemoData.addOrder(
                 to: store, number: 9600 + number, status: .inProgress,
-                lines: [.product(number, quantity: 1), .product(number + 1, quantity: 2), .writeIn("Site visit", quantity: 1)])
+                lines: (0..<24).map { .product(number + $0, quantity: 1) } + [.writeIn("Site visit", quantity: 1)])
         }
-        let runtime = try fixture.runtime()
+        let runtime = try fixture.runtime(clock: ManualClock())
         #expect(await runtime.engine.runCycle().delivered.count == 20)
         for order in backOffice.receivedOrders {
             try backOffice.accept(order.id)
@@ -72,16 +74,28 @@ import Transfers
         let report = await runtime.engine.runCycle()
 
         #expect(report.inbound.applied.count == 20)
-        // One read of the orders, one of their products, one $batch; and the outbound poll.
-        #expect(fixture.suite.dataverse.requestCount - before <= 4)
+        // One read of the orders, one of their products, two $batches (1,080 requests in all), and the outbound poll.
+        #expect(fixture.suite.dataverse.requestCount - before == 5)
         for order in orders {
             #expect(store.row("salesorder", id: order)?["statecode"] == .int(OrderState.invoiced.rawValue))
             let invoices = store.rows("invoice").filter { $0["_salesorderid_value"]?.stringValue == order }
             #expect(invoices.count == 1)
             let lines = store.rows("invoicedetail").filter { $0["_invoiceid_value"]?.stringValue == invoices.first?["invoiceid"]?.stringValue }
-            #expect(lines.filter { $0["_productid_value"]?.stringValue != nil }.count == 2, "catalog lines keep their product")
+            #expect(lines.filter { $0["_productid_value"]?.stringValue != nil }.count == 24, "catalog lines keep their product")
             #expect(lines.filter { $0["isproductoverridden"] == true }.count == 1, "the write-in stays a write-in")
         }
+        await fixture.suite.stop()
+    }
+
+    @Test func aBatchOverAThousandRequestsIsRefusedUnsent() async throws {
+        let fixture = try await SyncFixture()
+        let client = fixture.dataverseClient()
+        let before = fixture.suite.dataverse.requestCount
+        let note = BatchRequest(method: .patch, path: "annotations(\(DemoData.guid("ab", 1)))", body: ["subject": "x"])
+        #expect(throws: DataverseError.self) {
+            try client.batch(changesets: [Array(repeating: note, count: 1001)])
+        }
+        #expect(fixture.suite.dataverse.requestCount == before)
         await fixture.suite.stop()
     }
 }

@@ -91,12 +91,13 @@ public final class InboundPipeline: Sendable {
     static let accessCheckSeconds: Double = 60
 
     /// Whether sopd may write back: the last check of the acting user and the switch while it holds
-    /// (`accessCheckSeconds`), else a new one. With `trustingAllowed`, a check that allowed holds however
-    /// old: the pass may have nothing to write, and the check goes again before it writes.
+    /// (`accessCheckSeconds`, on the journal's clock; a clock set back makes it due), else a new one. With
+    /// `trustingAllowed`, a check that allowed holds however old: the pass may have nothing to write, and the
+    /// check goes again before it writes.
     private func mayWrite(into report: inout InboundReport, trustingAllowed: Bool) -> Bool {
         let now = clock.now()
         if let last = lastAccessCheck.withLock({ $0 }),
-            (trustingAllowed && last.refusal == nil) || now.timeIntervalSince(last.at) < Self.accessCheckSeconds
+            (trustingAllowed && last.refusal == nil) || (0..<Self.accessCheckSeconds).contains(now.timeIntervalSince(last.at))
         {
             report.refusal = last.refusal
             return last.refusal == nil
@@ -156,6 +157,24 @@ public final class InboundPipeline: Sendable {
         }
     }
 
+    /// The `$batch`es that carry `items`' changesets in order, each within Dataverse's 1000 requests (an invoice's
+    /// changeset grows with its lines); a changeset over that alone is a `$batch` of its own, which Dataverse refuses.
+    private static func batches(of items: [(attempt: Attempt, kind: ChangeEventKind, changeset: [BatchRequest])])
+        -> [[(attempt: Attempt, kind: ChangeEventKind, changeset: [BatchRequest])]]
+    {
+        var batches: [[(attempt: Attempt, kind: ChangeEventKind, changeset: [BatchRequest])]] = []
+        var requests = 0
+        for item in items {
+            if batches.isEmpty || requests + item.changeset.count > DataverseClient.maxBatchRequests {
+                batches.append([])
+                requests = 0
+            }
+            batches[batches.count - 1].append(item)
+            requests += item.changeset.count
+        }
+        return batches
+    }
+
     /// Events per `$batch` (each event a changeset of one or two requests) and orders per read.
     private var eventsPerBatch: Int { max(1, min(settings.batchSize, 100)) }
 
@@ -176,7 +195,7 @@ public final class InboundPipeline: Sendable {
             queues[key, default: []].append(Pending(transfer: transfer, event: event))
         }
         var blocked: [String: String] = [:]
-        var started = false
+        var moved = false
         while true {
             var round: [Pending] = []
             for order in orders where blocked[order] == nil {
@@ -184,13 +203,13 @@ public final class InboundPipeline: Sendable {
             }
             guard !round.isEmpty else { break }
             for start in stride(from: 0, to: round.count, by: eventsPerBatch) {
-                // A pass always applies one group, so that a backlog moves however short the slice.
-                if started, let deadline, DispatchTime.now() >= deadline {
+                // A pass goes on until a group applied or failed something, so that a backlog moves however short the slice.
+                if moved, let deadline, DispatchTime.now() >= deadline {
                     report.cutShort = true
                     return
                 }
                 apply(Array(round[start..<min(start + eventsPerBatch, round.count)]), blocked: &blocked, into: &report)
-                started = true
+                moved = !report.applied.isEmpty || !report.failed.isEmpty
             }
         }
         for order in orders {
@@ -347,20 +366,20 @@ public final class InboundPipeline: Sendable {
             batched.append((attempt, kind, changeset))
         }
         var done: [Attempt] = []
-        if !batched.isEmpty {
+        for var group in Self.batches(of: batched) {
             let results: [Result<[BatchResponse], DataverseError>]
             do {
-                results = try dataverse.batch(changesets: batched.map(\.changeset))
+                results = try dataverse.batch(changesets: group.map(\.changeset))
             } catch where FailureClass(error) == .permanent {
                 // The whole $batch refused, perhaps for one of its events: each goes on its own.
                 results = []
-                alone += batched.map(\.attempt)
-                batched = []
+                alone += group.map(\.attempt)
+                group = []
             } catch {
-                results = Array(repeating: .failure(error), count: batched.count)
+                results = Array(repeating: .failure(error), count: group.count)
             }
             circuits.ended(.dataverse, with: results.compactMap { result in if case .failure(let error) = result { error } else { nil } })
-            for (item, result) in zip(batched, results) {
+            for (item, result) in zip(group, results) {
                 switch result {
                 case .success:
                     if item.kind == .rejected || item.kind == .deleted {

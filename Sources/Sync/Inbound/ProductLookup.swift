@@ -8,7 +8,7 @@ import JSON
 struct ProductLookup {
     /// The columns read.
     static let columns = ["productid", "productnumber", "_defaultuomid_value"]
-    /// Products named per read: two conditions each, well inside a URL and Dataverse's limits.
+    /// Conditions per read (a line names its product by id, by number, or both): well inside a URL and Dataverse's limits.
     static let perRead = 50
 
     private var byId: [String: JSONValue] = [:]
@@ -18,7 +18,8 @@ struct ProductLookup {
     init(rows: [JSONValue] = []) {
         for row in rows {
             if let id = row["productid"]?.stringValue?.lowercased() { byId[id] = row }
-            if let number = row["productnumber"]?.stringValue { byNumber[number] = row }
+            // Dataverse compares text without regard to case.
+            if let number = row["productnumber"]?.stringValue { byNumber[number.lowercased()] = row }
         }
     }
 
@@ -53,7 +54,7 @@ struct ProductLookup {
     /// The product columns of a line: the product found and its default unit, else a write-in.
     func fields(_ line: JSONValue) -> [String: JSONValue] {
         var row = Self.productId(line).flatMap { byId[$0] }
-        if row == nil, let number = line["product"]?["number"]?.stringValue { row = byNumber[number] }
+        if row == nil, let number = line["product"]?["number"]?.stringValue { row = byNumber[number.lowercased()] }
         return row.flatMap(Self.fields(of:)) ?? Self.writeIn(line)
     }
 

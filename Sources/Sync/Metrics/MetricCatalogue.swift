@@ -59,6 +59,10 @@ public enum MetricCatalogue {
     public static let journalTransitions = MetricDefinition(
         "sopd_journal_transitions_total", .counter,
         help: "Writes this process committed to the journal: transfers journaled, claimed, settled or retried, cursors and checkpoints moved.")
+    /// The requests to a peer that may be in flight at once.
+    public static let concurrencyLimit = MetricDefinition(
+        "sopd_peer_concurrency_limit", .gauge, labels: ["peer"],
+        help: "Requests to the peer sopd lets be in flight at once, as learnt from its answer times (sync.adaptiveInFlight), sync.maxInFlight at most.")
     /// The version running.
     public static let buildInfo = MetricDefinition(
         "sopd_build_info", .gauge, labels: ["version"],
@@ -66,8 +70,8 @@ public enum MetricCatalogue {
 
     /// Every metric, in the order docs/metrics.md lists them.
     public static let all: [MetricDefinition] = [
-        transfers, backlog, unreadOrders, oldestWaiting, peerUp, peerFailingSince, requestDuration, throttled, retryAfter, cycleDuration,
-        cycles, lastSuccess, journalSize, journalTransitions, buildInfo,
+        transfers, backlog, unreadOrders, oldestWaiting, peerUp, peerFailingSince, requestDuration, throttled, retryAfter, concurrencyLimit,
+        cycleDuration, cycles, lastSuccess, journalSize, journalTransitions, buildInfo,
     ]
 
     /// The definition named `name`, or nil.

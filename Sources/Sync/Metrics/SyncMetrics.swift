@@ -47,6 +47,11 @@ public final class SyncMetrics: Sendable {
         }
     }
 
+    /// Records how many requests to `peer` may be in flight now.
+    func concurrencyLimit(_ peer: Peer, _ limit: Int) {
+        gauge(MetricCatalogue.concurrencyLimit, [peer.rawValue]).record(limit)
+    }
+
     /// Records one cycle of `direction`.
     func cycleEnded(_ direction: TransferDirection, seconds: Double, succeeded: Bool) {
         Timer(label: MetricCatalogue.cycleDuration.name, dimensions: [("direction", direction.metricLabel)], factory: factory)

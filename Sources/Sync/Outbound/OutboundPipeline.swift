@@ -14,7 +14,8 @@ import Transfers
 /// (new, due for a retry, or left `sending` by a sopd that died), then reads the submitted orders
 /// Dynamics has not seen sent, page by page (one page in memory at a time). For each: journal →
 /// `POST /orders` with its idempotency key → stamp the order in Dynamics → journal the outcome and
-/// the attempt. Orders go out concurrently, `maxInFlight` at a time. Blocking: run it on a Dispatch queue.
+/// the attempt. Orders go out concurrently, as many POSTs at a time as the back office's `ConcurrencyLimit`
+/// allows (learnt from its answer times, `maxInFlight` at most). Blocking: run it on a Dispatch queue.
 /// What is due, what a failure does and what is written into the order are decided elsewhere
 /// (`TransferSchedule`, `FailureRecorder`, `OrderChanges`): this type drives the IO.
 public final class OutboundPipeline: Sendable {
@@ -27,6 +28,8 @@ public final class OutboundPipeline: Sendable {
     private let failures: FailureRecorder
     private let circuits: PeerCircuits
     private let progress: (@Sendable (_ done: Int, _ total: Int?) -> Void)?
+    /// The back office's POSTs in flight; what it learns carries over from cycle to cycle.
+    private let backOfficeLimit: ConcurrencyLimiter
 
     /// Creates a pipeline; `progress` hears how many orders were handled so far, and of how many once known.
     /// The time of attempts, retries and stamps is the journal's clock.
@@ -47,6 +50,7 @@ public final class OutboundPipeline: Sendable {
         self.failures = failures
         self.circuits = circuits
         self.progress = progress
+        backOfficeLimit = ConcurrencyLimiter(settings.backOfficeLimit)
     }
 
     /// Runs one outbound pass; without `readingDynamics` only the transfers due in the journal are sent. A pass
@@ -93,6 +97,9 @@ public final class OutboundPipeline: Sendable {
         return report
     }
 
+    /// The back office's POSTs that may be in flight now.
+    var backOfficeConcurrency: Int { backOfficeLimit.current }
+
     /// The fingerprint of the submitted, unsent orders (`SubmittedOrdersProbe`): one request.
     public func probe() throws(DataverseError) -> String {
         SubmittedOrdersProbe.fingerprint(
@@ -124,7 +131,10 @@ public final class OutboundPipeline: Sendable {
             report.pagesRead += 1
             read += page.rows.count
             deliver(try journaled(lines(pageSize: settings.pageSize).complete(page.rows)), into: &report, handled: handled)
-            if page.nextLink != nil, let deadline, DispatchTime.now() >= deadline {
+            // Cut only after a page that moved something: a first page of orders that all wait (a retry not due,
+            // dead ones) is read through, so that the orders behind it are reached.
+            let moved = !report.delivered.isEmpty || !report.failed.isEmpty
+            if page.nextLink != nil, moved, let deadline, DispatchTime.now() >= deadline {
                 report.cutShort = true
                 break
             }
@@ -224,7 +234,7 @@ public final class OutboundPipeline: Sendable {
         func increment() -> (done: Int, total: Int?) { lock.withLock { value += 1; return (value, known) } }
     }
 
-    /// Delivers a batch with `maxInFlight` workers, each a serial queue of its own taking the next
+    /// Delivers a batch with `maxInFlight` workers (the back office's limit holds their POSTs), each a serial queue of its own taking the next
     /// order until none is left. Serial queues get a thread at once; a concurrent queue's blocked
     /// work items would wait for the global pool to grow.
     /// Orders held for a failing peer go in a second round once the probe they waited for succeeded,
@@ -484,7 +494,11 @@ public final class OutboundPipeline: Sendable {
         }
         let receipt: OrderReceipt
         do {
-            receipt = try backOffice.submitOrder(document, idempotencyKey: claimed.idempotencyKey)
+            receipt = try backOfficeLimit.run { () throws(BackOfficeError) -> OrderReceipt in
+                try backOffice.submitOrder(document, idempotencyKey: claimed.idempotencyKey)
+            } dropped: { (error: BackOfficeError) in
+                if case .retryable = FailureClass(error) { true } else { false }
+            }
             circuits.succeeded(.backOffice)
         } catch {
             circuits.ended(.backOffice, with: [error])

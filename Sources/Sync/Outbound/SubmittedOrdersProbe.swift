@@ -1,22 +1,23 @@
 import Dataverse
 
 /// The cheap read that tells the daemon whether a full outbound read would find anything new: one request
-/// for how many submitted, unsent orders there are (`$count`) and which of them changed last (`$top=1` by
-/// `modifiedon`, then id). An order submitted since the last probe either raises the count or is the newest
-/// (its `modifiedon` is at least the time of that probe); one sent since then lowers the count. So when the
-/// fingerprint of two probes is the same, nothing the outbound read takes changed in between.
+/// for how many submitted, unsent orders there are (`$count`) and which of them changed last (a page of one row,
+/// `Prefer: odata.maxpagesize=1`, by `versionnumber`, the row version every write raises; not `$top`, since
+/// Microsoft documents the count as "regardless of the page size requested" and says nothing of `$top`; the next
+/// link is not followed). An order submitted or changed since the last probe has a version above every row that
+/// probe saw, so it is the newest now. So when the fingerprint of two probes is the same, nothing the outbound read
+/// takes changed in between.
 public enum SubmittedOrdersProbe {
-    /// The query: the outbound read's filter, the newest row only, its id and time.
+    /// The query, read in a page of one row: the outbound read's filter, newest first, the id and version.
     public static let query = DataverseQuery(
-        select: ["salesorderid", "modifiedon"], filter: SubmittedOrdersQuery.query.filter,
-        orderBy: "modifiedon desc,salesorderid desc", top: 1)
+        select: ["salesorderid", "versionnumber"], filter: SubmittedOrdersQuery.query.filter, orderBy: "versionnumber desc")
 
-    /// What a probe saw, to compare with the next one's: the count and the newest row's id and time.
+    /// What a probe saw, to compare with the next one's: the count and the newest row's id and version.
     public static func fingerprint(of page: EntityPage) -> String {
         let newest = page.rows.first
         return [
             page.count.map(String.init) ?? "?", newest?["salesorderid"]?.stringValue ?? "-",
-            newest?["modifiedon"]?.stringValue ?? "-",
+            newest?["versionnumber"]?.numberText ?? newest?["versionnumber"]?.stringValue ?? "-",
         ].joined(separator: " ")
     }
 }

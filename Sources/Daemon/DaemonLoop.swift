@@ -169,8 +169,9 @@ public final class DaemonLoop: @unchecked Sendable {
         let engine = runtime.engine
         engine.afterCurrentCycle { [self] in control.async { self.queued.remove(kind) } }
         engine.startCycle(kind, slice: Self.sliceSeconds) { [self] report in
-            // What the slice left goes next, after what waits already (the other direction's turn).
-            if report.cutShort { control.async { self.trigger(kind, reason: "more") } }
+            // What the slice left goes next, after what waits already (the other direction's turn); a cycle an
+            // operator asked for is answered slice by slice.
+            if report.cutShort { control.async { self.trigger(kind, reason: reason == "SIGUSR1" ? reason : "more") } }
             guard kind != .retries || !report.delivered.isEmpty || !report.failed.isEmpty else { return }
             // A cycle an operator asked for (SIGUSR1) always answers; a timer's or a look's only when it did something.
             logger.log(

@@ -29,8 +29,10 @@ extension Journal {
     /// Inbound transfers not yet done, in feed order.
     public func unfinishedInbound() throws(JournalError) -> [Transfer] {
         try read { db in
-            try Transfer.filter(TransferColumn.direction == TransferDirection.inbound.rawValue)
-                .filter(TransferColumn.state != TransferState.done.rawValue)
+            // The states listed rather than "not done": the (state, direction) index then skips the done ones.
+            let unfinished = TransferState.allCases.filter { $0 != .done }.map(\.rawValue)
+            return try Transfer.filter(unfinished.contains(TransferColumn.state))
+                .filter(TransferColumn.direction == TransferDirection.inbound.rawValue)
                 .order(TransferColumn.sequence, TransferColumn.id).fetchAll(db)
         }
     }

@@ -20,6 +20,10 @@ public final class SyncEngine: Sendable {
     private let metrics: SyncMetrics
     private let queue = DispatchQueue(label: "sopd.cycle")
     private let probeQueue = DispatchQueue(label: "sopd.probe")
+    /// When this engine last recorded each direction's checkpoint.
+    private let lastCheckpoint = Mutex<[TransferDirection: Date]>([:])
+    /// Seconds a checkpoint stands for later successful cycles: `sopd status` and the metrics may be that much behind.
+    static let checkpointSeconds: Double = 10
     /// When done transfers past the retention were last pruned.
     private let lastPrune = Mutex<Date?>(nil)
     /// Seconds between prunes.
@@ -53,7 +57,8 @@ public final class SyncEngine: Sendable {
     }
 
     /// One cycle: orders out, then the back office's changes in.
-    /// Each direction that succeeded records its checkpoint (for `sopd status` and the metrics); done
+    /// Each direction that succeeded records its checkpoint (for `sopd status` and the metrics; every
+    /// `checkpointSeconds` at most); done
     /// transfers past the retention are pruned, every `pruneSeconds` at most.
     private func cycle(_ kind: CycleKind, slice: Double?) -> CycleReport {
         let started = DispatchTime.now()
@@ -77,12 +82,12 @@ public final class SyncEngine: Sendable {
                 let succeeded = report.outboundSucceeded
                 metrics.cycleEnded(.outbound, seconds: Self.seconds(from: started, to: outboundEnded), succeeded: succeeded)
                 metrics.concurrencyLimit(.backOffice, outbound.backOfficeConcurrency)
-                if succeeded, kind != .retries { try journal.setCheckpoint(.outbound) }
+                if succeeded, kind != .retries { try checkpoint(.outbound) }
             }
             if kind == .full || kind == .inbound {
                 let succeeded = report.inboundSucceeded
                 metrics.cycleEnded(.inbound, seconds: Self.seconds(from: outboundEnded, to: .now()), succeeded: succeeded)
-                if succeeded { try journal.setCheckpoint(.inbound) }
+                if succeeded { try checkpoint(.inbound) }
             }
             let now = journal.clock.now()
             // Pruning reads every done transfer: once every ten minutes, not every cycle of a near-real-time daemon.
@@ -97,6 +102,20 @@ public final class SyncEngine: Sendable {
         }
         report.duration = Self.seconds(from: started, to: .now())
         return report
+    }
+
+    /// Records that a cycle of `direction` succeeded, unless this engine recorded one less than
+    /// `checkpointSeconds` ago: a daemon polling every couple of seconds would otherwise write the journal as often.
+    private func checkpoint(_ direction: TransferDirection) throws(JournalError) {
+        let now = journal.clock.now()
+        let due = lastCheckpoint.withLock { last in
+            guard let at = last[direction], (0..<Self.checkpointSeconds).contains(now.timeIntervalSince(at)) else {
+                last[direction] = now
+                return true
+            }
+            return false
+        }
+        if due { try journal.setCheckpoint(direction, at: now) }
     }
 
     private static func seconds(from start: DispatchTime, to end: DispatchTime) -> Double {

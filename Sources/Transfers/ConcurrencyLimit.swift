@@ -3,8 +3,8 @@ import Foundation
 /// How many requests to one peer may be in flight at once, learnt as TCP Vegas learns its window and as Netflix's
 /// concurrency-limits library does (`VegasLimit`): the shortest answer time seen is the peer's time without a
 /// queue; the answers of a window of requests say how many requests wait in a queue somewhere
-/// (`limit × (1 − shortest / average)`). Few waiting: the limit grows, by log10 of itself; many: it shrinks as much;
-/// a request dropped (timeout, lost connection, 429, 5xx) halves it at once. It grows only while it binds (the
+/// (`limit × (1 − shortest / average)`). Few waiting: the limit grows, by log10 of itself; many: it shrinks as much,
+/// down to where it started; a request dropped (timeout, lost connection, 429, 5xx) halves it at once, below that too. It grows only while it binds (the
 /// window saw the limit in flight), stays within 1 and `maximum`, and every 50 windows one window runs at a quarter
 /// of the limit and its shortest time is taken afresh, as Netflix's probe does, so that a peer that became slower for
 /// good is not read as queueing for ever. Pure: the times come in.
@@ -14,6 +14,9 @@ public struct ConcurrencyLimit: Sendable {
     /// Whether the limit learns; a fixed one stays at `maximum`.
     public let adaptive: Bool
     private var limit: Double
+    /// The least limit slow answers leave: the initial one. A peer that shares its cores with sopd answers slower with
+    /// every request added (its time is also sopd's), and would otherwise be read as queueing at any concurrency.
+    private let floor: Double
     private var shortest: Double?
     private var window = Window()
     private var windows = 0
@@ -28,11 +31,13 @@ public struct ConcurrencyLimit: Sendable {
         var dropped = false
     }
 
-    /// A learning limit that starts at `initial` (within 1 and `maximum`).
+    /// A learning limit that starts at `initial` (within 1 and `maximum`); answers that slow down bring it back to
+    /// `initial`, not below: only drops do.
     public init(initial: Int, maximum: Int) {
         self.maximum = max(1, maximum)
         adaptive = true
         limit = Double(min(max(1, initial), self.maximum))
+        floor = limit
     }
 
     /// A fixed limit of `fixed`.
@@ -40,6 +45,7 @@ public struct ConcurrencyLimit: Sendable {
         maximum = max(1, fixed)
         adaptive = false
         limit = Double(maximum)
+        floor = limit
     }
 
     /// Requests that may be in flight now.
@@ -86,7 +92,7 @@ public struct ConcurrencyLimit: Sendable {
         if queued < 3 * step {
             if window.bound { limit += step }
         } else if queued > 6 * step {
-            limit -= step
+            limit = Swift.max(Swift.min(limit, floor), limit - step)
         }
         limit = min(Double(maximum), max(1, limit))
         if windows % 50 == 0 {

@@ -27,6 +27,15 @@ import Transfers
         #expect((16...28).contains(limit.current), "settles just past the peer's capacity: \(limit.current)")
     }
 
+    @Test func slowerAnswersBringTheLimitBackToWhereItStartedNotBelow() {
+        var limit = ConcurrencyLimit(initial: 8, maximum: 64)
+        run(&limit, windows: 101) { _ in 0.020 }
+        #expect(limit.current == 64)
+        // A peer on the same cores: every request added slows every answer, so any concurrency reads as a queue.
+        run(&limit, windows: 301) { inFlight in 0.001 * Double(inFlight) }
+        #expect((8...16).contains(limit.current), "back near where it started, and not below: \(limit.current)")
+    }
+
     @Test func aDropHalvesTheLimitAndItGrowsBack() {
         var limit = ConcurrencyLimit(initial: 32, maximum: 32)
         for _ in 0..<32 { limit.record(seconds: 0.02, inFlight: 32, dropped: false) }

@@ -152,7 +152,10 @@ public final class InboundPipeline: Sendable {
                     idempotencyKey: TransferKey.inbound(eventId: event.id), payload: event.json.jsonText,
                     sequence: event.sequence, now: now)
             }
-            try journal.record(transfers, cursorName: Self.cursorName, cursor: page.next)
+            // A page with nothing new, the usual answer to a poll every couple of seconds, writes nothing.
+            if !transfers.isEmpty || page.next != progress.cursor {
+                try journal.record(transfers, cursorName: Self.cursorName, cursor: page.next)
+            }
             guard progress.advance(past: page) else { return progress.eventsRead }
         }
     }

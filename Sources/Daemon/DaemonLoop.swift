@@ -12,7 +12,7 @@ import Sync
 /// inbound poll, the retry sweep and the look for newly submitted orders (which starts an outbound cycle
 /// when something changed), each re-armed with ±10% jitter; the engine runs their cycles one
 /// at a time, so cycles never overlap, and each takes new work for `sliceSeconds` at most before the next
-/// waiting cycle gets its turn (a backlog goes on in the cycle queued right after). SIGUSR1 runs a full cycle now; SIGHUP reloads the
+/// waiting cycle gets its turn (a backlog goes on in the cycle queued right after); SIGUSR1's runs whole. SIGUSR1 runs a full cycle now; SIGHUP reloads the
 /// configuration (a bad one is refused and the running one kept); SIGTERM and SIGINT stop after the
 /// cycle under way, or after `sync.stopTimeoutSeconds` at most, when its transfers stay `sending` and
 /// are re-sent at the next start. systemd hears `READY=1`, `STATUS=`, `RELOADING=1`, `STOPPING=1` and
@@ -168,10 +168,10 @@ public final class DaemonLoop: @unchecked Sendable {
         if kind == .outbound || kind == .full, reason != "change" { lastOutboundRead = .now() }
         let engine = runtime.engine
         engine.afterCurrentCycle { [self] in control.async { self.queued.remove(kind) } }
-        engine.startCycle(kind, slice: Self.sliceSeconds) { [self] report in
-            // What the slice left goes next, after what waits already (the other direction's turn); a cycle an
-            // operator asked for is answered slice by slice.
-            if report.cutShort { control.async { self.trigger(kind, reason: reason == "SIGUSR1" ? reason : "more") } }
+        // A cycle an operator asked for (SIGUSR1) runs whole, as --sync-now does; the others take turns.
+        engine.startCycle(kind, slice: reason == "SIGUSR1" ? nil : Self.sliceSeconds) { [self] report in
+            // What the slice left goes next, after what waits already (the other direction's turn).
+            if report.cutShort { control.async { self.trigger(kind, reason: "more") } }
             guard kind != .retries || !report.delivered.isEmpty || !report.failed.isEmpty else { return }
             // A cycle an operator asked for (SIGUSR1) always answers; a timer's or a look's only when it did something.
             logger.log(

@@ -82,12 +82,12 @@ public final class SyncEngine: Sendable {
                 let succeeded = report.outboundSucceeded
                 metrics.cycleEnded(.outbound, seconds: Self.seconds(from: started, to: outboundEnded), succeeded: succeeded)
                 metrics.concurrencyLimit(.backOffice, outbound.backOfficeConcurrency)
-                if succeeded, kind != .retries { try checkpoint(.outbound) }
+                if succeeded, kind != .retries { try checkpoint(.outbound, always: slice == nil) }
             }
             if kind == .full || kind == .inbound {
                 let succeeded = report.inboundSucceeded
                 metrics.cycleEnded(.inbound, seconds: Self.seconds(from: outboundEnded, to: .now()), succeeded: succeeded)
-                if succeeded { try checkpoint(.inbound) }
+                if succeeded { try checkpoint(.inbound, always: slice == nil) }
             }
             let now = journal.clock.now()
             // Pruning reads every done transfer: once every ten minutes, not every cycle of a near-real-time daemon.
@@ -105,15 +105,16 @@ public final class SyncEngine: Sendable {
     }
 
     /// Records that a cycle of `direction` succeeded, unless this engine recorded one less than
-    /// `checkpointSeconds` ago: a daemon polling every couple of seconds would otherwise write the journal as often.
-    private func checkpoint(_ direction: TransferDirection) throws(JournalError) {
+    /// `checkpointSeconds` ago and the cycle is a slice of the daemon's (not `always`): a daemon polling every couple
+    /// of seconds would otherwise write the journal as often.
+    private func checkpoint(_ direction: TransferDirection, always: Bool) throws(JournalError) {
         let now = journal.clock.now()
         let due = lastCheckpoint.withLock { last in
-            guard let at = last[direction], (0..<Self.checkpointSeconds).contains(now.timeIntervalSince(at)) else {
-                last[direction] = now
-                return true
+            guard always || last[direction].map({ !(0..<Self.checkpointSeconds).contains(now.timeIntervalSince($0)) }) ?? true else {
+                return false
             }
-            return false
+            last[direction] = now
+            return true
         }
         if due { try journal.setCheckpoint(direction, at: now) }
     }

@@ -28,12 +28,22 @@ public final class BackOfficeClient: Sendable {
     ///   - idempotencyKey: The key of this version of the order.
     /// - Returns: The back office's id for the order.
     public func submitOrder(_ document: JSONValue, idempotencyKey: String) throws(BackOfficeError) -> OrderReceipt {
+        try submitOrder(body: document.serialized(), idempotencyKey: idempotencyKey)
+    }
+
+    /// Sends an order document as serialised already (`POST /orders`): the journaled text, byte for byte, so that
+    /// every attempt under one key sends the same body and none parses it again.
+    /// - Parameters:
+    ///   - body: The canonical order document, as JSON text.
+    ///   - idempotencyKey: The key of this version of the order.
+    /// - Returns: The back office's id for the order.
+    public func submitOrder(body: [UInt8], idempotencyKey: String) throws(BackOfficeError) -> OrderReceipt {
         let request = HTTPRequest(
             method: .post, url: "\(baseURL)/orders",
             headers: [
                 "Accept": "application/json", "Content-Type": "application/json",
                 "Authorization": credentials.authorization, "Idempotency-Key": idempotencyKey,
-            ], body: document.serialized())
+            ], body: body)
         let response = try send(request)
         return try OrderReceipt(
             decoding: response.body, status: response.status,

@@ -472,7 +472,7 @@ public final class OutboundPipeline: Sendable {
         // The journaled document is sent, not a fresh one: one key, one body, on every attempt. An order
         // that could not become a document is read again (an operator retried it after fixing it); it goes
         // back to the salesperson as a refused one does.
-        let document: JSONValue
+        let document: [UInt8]
         do {
             switch try documentToSend(claimed, order: order) {
             case .success(let sendable): document = sendable
@@ -495,7 +495,7 @@ public final class OutboundPipeline: Sendable {
         let receipt: OrderReceipt
         do {
             receipt = try backOfficeLimit.run { () throws(BackOfficeError) -> OrderReceipt in
-                try backOffice.submitOrder(document, idempotencyKey: claimed.idempotencyKey)
+                try backOffice.submitOrder(body: document, idempotencyKey: claimed.idempotencyKey)
             } dropped: { (error: BackOfficeError) in
                 if case .retryable = FailureClass(error) { true } else { false }
             }
@@ -528,10 +528,10 @@ public final class OutboundPipeline: Sendable {
         return try finish(posted, stamped: stamped)
     }
 
-    /// The document a claimed transfer sends: its journaled payload or, when the order could not be
-    /// mapped when it was read, the order read again and mapped now (and journaled, when it maps).
-    private func documentToSend(_ transfer: Transfer, order: JSONValue?) throws -> Result<JSONValue, OrderMappingError> {
-        if !transfer.payload.isEmpty { return .success(try JSONParser.parse(transfer.payload)) }
+    /// The document a claimed transfer sends, as JSON text: its journaled payload as it is or, when the order could
+    /// not be mapped when it was read, the order read again and mapped now (and journaled, when it maps).
+    private func documentToSend(_ transfer: Transfer, order: JSONValue?) throws -> Result<[UInt8], OrderMappingError> {
+        if !transfer.payload.isEmpty { return .success(Array(transfer.payload.utf8)) }
         let current: JSONValue? =
             if let order { order } else if UUID(uuidString: transfer.orderId) != nil { try fetch([transfer.orderId]).first } else { nil }
         guard let current else {
@@ -539,8 +539,9 @@ public final class OutboundPipeline: Sendable {
         }
         let intake = OrderIntake(current)
         guard let document = intake.document else { return .failure(intake.mappingError!) }
-        try journal.replacePayload(transfer.id!, with: document.jsonText)
-        return .success(document)
+        let text = document.jsonText
+        try journal.replacePayload(transfer.id!, with: text)
+        return .success(Array(text.utf8))
     }
 
     /// Journals a failed attempt through the one failure path, logs it, and for a transfer given up

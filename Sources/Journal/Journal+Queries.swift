@@ -29,11 +29,16 @@ extension Journal {
     /// Inbound transfers not yet done, in feed order.
     public func unfinishedInbound() throws(JournalError) -> [Transfer] {
         try read { db in
-            // The states listed rather than "not done": the (state, direction) index then skips the done ones.
-            let unfinished = TransferState.allCases.filter { $0 != .done }.map(\.rawValue)
-            return try Transfer.filter(unfinished.contains(TransferColumn.state))
-                .filter(TransferColumn.direction == TransferDirection.inbound.rawValue)
-                .order(TransferColumn.sequence, TransferColumn.id).fetchAll(db)
+            // Through the (state, direction) index, which skips the done ones: left to itself, SQLite takes the
+            // (direction, sequence) index for the order and reads every event ever journaled, every poll.
+            try Transfer.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT * FROM transfer INDEXED BY transfer_state
+                        WHERE state IN ('pending', 'sending', 'failed', 'dead') AND direction = ?
+                        ORDER BY sequence, id
+                        """),
+                arguments: [TransferDirection.inbound.rawValue])
         }
     }
 

@@ -22,6 +22,8 @@ public struct ChangeEvent: Sendable, Equatable {
     public var data: JSONValue
     /// The event as received.
     public var json: JSONValue
+    /// The order lines of `data` (`linesChanged`, `invoiced`), none for other types.
+    public var lines: [JSONValue] { data["lines"]?.arrayValue ?? [] }
 
     /// `value` with every string passed through `PeerText.clean` (at most 1000 characters): the
     /// details reach Dynamics as notes, descriptions and numbers.

@@ -12,7 +12,8 @@ import Sync
 /// inbound poll, the retry sweep and the look for newly submitted orders (which starts an outbound cycle
 /// when something changed), each re-armed with ±10% jitter; the engine runs their cycles one
 /// at a time, so cycles never overlap, and each takes new work for `sliceSeconds` at most before the next
-/// waiting cycle gets its turn (a backlog goes on in the cycle queued right after); SIGUSR1's runs whole. SIGUSR1 runs a full cycle now; SIGHUP reloads the
+/// waiting cycle gets its turn (a backlog goes on in the cycle queued right after). SIGUSR1 runs a whole
+/// full cycle now; SIGHUP reloads the
 /// configuration (a bad one is refused and the running one kept); SIGTERM and SIGINT stop after the
 /// cycle under way, or after `sync.stopTimeoutSeconds` at most, when its transfers stay `sending` and
 /// are re-sent at the next start. systemd hears `READY=1`, `STATUS=`, `RELOADING=1`, `STOPPING=1` and

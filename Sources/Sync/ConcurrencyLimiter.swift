@@ -27,13 +27,10 @@ final class ConcurrencyLimiter: @unchecked Sendable {
         let started = DispatchTime.now()
         let result = Result { () throws(E) -> T in try request() }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        let drop = if case .failure(let error) = result { dropped(error) } else { false }
         condition.withLock {
             inFlight -= 1
-            if case .failure(let error) = result {
-                limit.record(seconds: seconds, inFlight: concurrent, dropped: dropped(error))
-            } else {
-                limit.record(seconds: seconds, inFlight: concurrent, dropped: false)
-            }
+            limit.record(seconds: seconds, inFlight: concurrent, dropped: drop)
             condition.broadcast()
         }
         return try result.get()

@@ -20,14 +20,12 @@ public final class SyncEngine: Sendable {
     private let metrics: SyncMetrics
     private let queue = DispatchQueue(label: "sopd.cycle")
     private let probeQueue = DispatchQueue(label: "sopd.probe")
-    /// When this engine last recorded each direction's checkpoint.
-    private let lastCheckpoint = Mutex<[TransferDirection: Date]>([:])
-    /// Seconds a checkpoint stands for later successful cycles: `sopd status` and the metrics may be that much behind.
-    static let checkpointSeconds: Double = 10
-    /// When done transfers past the retention were last pruned.
-    private let lastPrune = Mutex<Date?>(nil)
-    /// Seconds between prunes.
-    static let pruneSeconds: Double = 600
+    /// Each direction's checkpoint, recorded by a sliced cycle every 10 s at most: `sopd status` and the metrics
+    /// may be that much behind.
+    private let checkpoints = Mutex(
+        Dictionary(uniqueKeysWithValues: TransferDirection.allCases.map { ($0, Periodic(every: 10)) }))
+    /// Pruning reads every done transfer: every ten minutes at most.
+    private let pruning = Mutex(Periodic(every: 600))
     /// What the last look at the submitted, unsent orders saw; nil before the first, and after a read that failed.
     private let lastProbe = Mutex<String?>(nil)
     /// What the last check of the acting user and the switch said: nil before the first, then the refusal or "".
@@ -57,9 +55,8 @@ public final class SyncEngine: Sendable {
     }
 
     /// One cycle: orders out, then the back office's changes in.
-    /// Each direction that succeeded records its checkpoint (for `sopd status` and the metrics; every
-    /// `checkpointSeconds` at most); done
-    /// transfers past the retention are pruned, every `pruneSeconds` at most.
+    /// Each direction that succeeded records its checkpoint (for `sopd status` and the metrics; a sliced cycle
+    /// every 10 s at most); done transfers past the retention are pruned every ten minutes at most.
     private func cycle(_ kind: CycleKind, slice: Double?) -> CycleReport {
         let started = DispatchTime.now()
         let deadline = slice.map { started + $0 }
@@ -90,10 +87,8 @@ public final class SyncEngine: Sendable {
                 if succeeded { try checkpoint(.inbound, always: slice == nil) }
             }
             let now = journal.clock.now()
-            // Pruning reads every done transfer: once every ten minutes, not every cycle of a near-real-time daemon.
-            if lastPrune.withLock({ $0.map { now.timeIntervalSince($0) >= Self.pruneSeconds || now < $0 } ?? true }) {
+            if pruning.withLock({ $0.due(at: now) }) {
                 let pruned = try journal.prune(doneBefore: now.addingTimeInterval(-settings.retentionSeconds))
-                lastPrune.withLock { $0 = now }
                 if pruned > 0 { logger.info("pruned done transfers past the retention", metadata: ["count": .stringConvertible(pruned)]) }
             }
             report.backlog = try journal.backlog()
@@ -104,19 +99,12 @@ public final class SyncEngine: Sendable {
         return report
     }
 
-    /// Records that a cycle of `direction` succeeded, unless this engine recorded one less than
-    /// `checkpointSeconds` ago and the cycle is a slice of the daemon's (not `always`): a daemon polling every couple
-    /// of seconds would otherwise write the journal as often.
+    /// Records that a cycle of `direction` succeeded: always for a whole cycle, for a slice of the daemon's only
+    /// when its `Periodic` is due (a daemon polling every couple of seconds would otherwise write the journal as often).
     private func checkpoint(_ direction: TransferDirection, always: Bool) throws(JournalError) {
         let now = journal.clock.now()
-        let due = lastCheckpoint.withLock { last in
-            guard always || last[direction].map({ !(0..<Self.checkpointSeconds).contains(now.timeIntervalSince($0)) }) ?? true else {
-                return false
-            }
-            last[direction] = now
-            return true
-        }
-        if due { try journal.setCheckpoint(direction, at: now) }
+        let due = checkpoints.withLock { $0[direction]!.due(at: now) }
+        if due || always { try journal.setCheckpoint(direction, at: now) }
     }
 
     private static func seconds(from start: DispatchTime, to end: DispatchTime) -> Double {

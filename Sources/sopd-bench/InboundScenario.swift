@@ -1,6 +1,4 @@
 import Foundation
-import HTTP
-import JSON
 
 /// The inbound figures: `orders` orders sent by one `sopd --sync-now`, then accepted and shipped in the
 /// reference back office (two events each), then one more `sopd --sync-now` applies the events, under the
@@ -36,20 +34,11 @@ struct InboundScenario {
 
     /// Accepts, then ships in full, every order the back office received, through its admin endpoint, 8 at a time.
     private func play(_ backOffice: String) throws {
-        let http = HTTPClient()
-        let listed = try http.perform(
-            HTTPRequest(method: .get, url: "\(backOffice)/_admin/orders", headers: ["Authorization": "Bearer backoffice-token"]))
-        let ids = try JSONParser.parse(listed.body)["orders"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+        let admin = BackOfficeAdmin(url: backOffice)
+        let ids = try admin.receivedOrders().compactMap { $0["id"]?.stringValue }
         guard ids.count == orders else { throw BenchError("the back office lists \(ids.count) orders, not \(orders)") }
         for event in [#"{"type":"accepted"}"#, #"{"type":"shipped","complete":true}"#] {
-            try Workers.run(ids.count, concurrency: 8, label: "events") { index in
-                let answer = try http.perform(
-                    HTTPRequest(
-                        method: .post, url: "\(backOffice)/_admin/orders/\(ids[index])/events",
-                        headers: ["Authorization": "Bearer backoffice-token", "Content-Type": "application/json"],
-                        body: Array(event.utf8)))
-                guard answer.status == 201 else { throw BenchError("the back office answered \(answer.status) to \(event)") }
-            }
+            try Workers.run(ids.count, concurrency: 8, label: "events") { index in try admin.play(event, on: ids[index]) }
         }
     }
 }

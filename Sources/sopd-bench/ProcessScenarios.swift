@@ -11,28 +11,11 @@ enum ProcessScenarios {
         throws -> (cpuPercent: Double, residentMiB: Double, scrapeBytes: Int, dataversePerSecond: Double)
     {
         try EmulatorProcess.with([]) { emulator in
-            let port = try LoopbackPort.free()
-            let daemon = try BuiltProcess("sopd", ["--config", try emulator.sopdConfiguration(folder: folder, metricsPort: port)])
-            defer {
-                daemon.send(SIGTERM)
-                _ = try? daemon.waitForExit()
-            }
+            let daemon = try DaemonProcess(emulator: emulator, folder: folder)
+            defer { daemon.stop() }
             Thread.sleep(forTimeInterval: 2)
-            let http = HTTPClient()
-            let scrape = HTTPRequest(method: .get, url: "http://127.0.0.1:\(port)/metrics")
-            let requests = { (text: String) in
-                MetricSamples(text).sum("sopd_peer_request_duration_seconds_count", "peer=\"dataverse\"")
-            }
-            var text = String(decoding: try http.perform(scrape).body, as: UTF8.self)
-            let requestsBefore = requests(text)
-            let cpuBefore = daemon.cpuSeconds
-            let start = Date()
-            while Date().timeIntervalSince(start) < seconds {
-                Thread.sleep(forTimeInterval: min(15, max(seconds - Date().timeIntervalSince(start), 0)))
-                text = String(decoding: try http.perform(scrape).body, as: UTF8.self)
-            }
-            let cpu = daemon.cpuSeconds - cpuBefore
-            return (cpu / seconds * 100, daemon.residentMiB, text.utf8.count, (requests(text) - requestsBefore) / seconds)
+            let idle = try daemon.idle(seconds: seconds)
+            return (idle.cpuPercent, daemon.process.residentMiB, idle.scrapeBytes, idle.dataversePerSecond)
         }.result
     }
 

@@ -57,24 +57,12 @@ struct RealtimeScenario {
 
     func run() throws -> Result {
         let (result, served) = try EmulatorProcess.with(["--draft-orders", String(orders)]) { emulator in
-            let port = try LoopbackPort.free()
-            let daemon = try BuiltProcess("sopd", ["--config", try emulator.sopdConfiguration(folder: folder, metricsPort: port)])
-            defer {
-                daemon.send(SIGTERM)
-                _ = try? daemon.waitForExit()
-            }
-            var drive = try Drive(emulator: emulator, daemon: daemon, metricsURL: "http://127.0.0.1:\(port)/metrics", orders: orders)
-            try drive.waitUntilListening()
+            let daemon = try DaemonProcess(emulator: emulator, folder: folder)
+            defer { daemon.stop() }
+            var drive = try Drive(emulator: emulator, daemon: daemon, orders: orders)
             var result = try drive.run(rate: rate)
-            let before = try drive.scrape()
-            let cpuBefore = daemon.cpuSeconds
-            Thread.sleep(forTimeInterval: idleSeconds)
-            let after = try drive.scrape()
-            result.idleCPUPercent = (daemon.cpuSeconds - cpuBefore) / idleSeconds * 100
-            result.idleDataversePerSecond =
-                (after.sum("sopd_peer_request_duration_seconds_count", "peer=\"dataverse\"")
-                    - before.sum("sopd_peer_request_duration_seconds_count", "peer=\"dataverse\"")) / idleSeconds
-            result.throttledBySopd = Int(after.sum("sopd_peer_throttled_total", "peer=\"dataverse\""))
+            (result.idleCPUPercent, result.idleDataversePerSecond, _) = try daemon.idle(seconds: idleSeconds)
+            result.throttledBySopd = Int(try daemon.scrape().sum("sopd_peer_throttled_total", "peer=\"dataverse\""))
             return result
         }
         var final = result
@@ -84,9 +72,8 @@ struct RealtimeScenario {
 
     /// The load and what it saw, driven from one thread in ticks of 50 ms.
     private struct Drive {
-        let daemon: BuiltProcess
-        let metricsURL: String
-        let backOfficeURL: String
+        let daemon: DaemonProcess
+        let backOffice: BackOfficeAdmin
         let http = HTTPClient()
         let salesperson: DataverseClient
         /// The draft orders by id, in the order they are submitted.
@@ -102,10 +89,9 @@ struct RealtimeScenario {
         var seen: Set<String> = []
         var result = Result()
 
-        init(emulator: EmulatorProcess, daemon: BuiltProcess, metricsURL: String, orders: Int) throws {
+        init(emulator: EmulatorProcess, daemon: DaemonProcess, orders: Int) throws {
             self.daemon = daemon
-            self.metricsURL = metricsURL
-            backOfficeURL = emulator.backOfficeURL
+            backOffice = BackOfficeAdmin(url: emulator.backOfficeURL)
             salesperson = DataverseClient(
                 organizationURL: emulator.dataverseURL, http: http, tokens: StaticAccessToken("sales-user-token"))
             var page = try salesperson.firstPage(
@@ -144,7 +130,7 @@ struct RealtimeScenario {
                 }
                 if now.timeIntervalSince(lastScrape) >= 1 {
                     lastScrape = now
-                    let samples = try scrape()
+                    let samples = try daemon.scrape()
                     for direction in ["outbound", "inbound"] {
                         let count = samples.sum("sopd_cycles_total", "direction=\"\(direction)\"")
                         let last = cycles[direction] ?? (count, start)
@@ -159,14 +145,14 @@ struct RealtimeScenario {
                             }
                         }
                     }
-                    let resident = daemon.residentMiB
+                    let resident = daemon.process.residentMiB
                     result.residentMiB.peak = max(result.residentMiB.peak, resident)
                     if now.timeIntervalSince(start) < 60 {
                         result.residentMiB.afterOneMinute = resident
-                        result.descriptors.afterOneMinute = descriptors
+                        result.descriptors.afterOneMinute = daemon.descriptors
                     }
                     result.residentMiB.atEnd = resident
-                    result.descriptors.atEnd = descriptors
+                    result.descriptors.atEnd = daemon.descriptors
                 }
                 let done = next == drafts.count && seen.count == 2 * drafts.count
                 if done || (next == drafts.count && now.timeIntervalSince(lastSubmit) > 60) { break }
@@ -186,10 +172,7 @@ struct RealtimeScenario {
 
         /// The orders the back office received after the first `from`: their latency, their events planned.
         private mutating func follow(from: Int) throws -> Int {
-            let listed = try http.perform(
-                HTTPRequest(
-                    method: .get, url: "\(backOfficeURL)/_admin/orders?from=\(from)", headers: ["Authorization": "Bearer backoffice-token"]))
-            let orders = try JSONParser.parse(listed.body)["orders"]?.arrayValue ?? []
+            let orders = try backOffice.receivedOrders(from: from)
             let now = Date()
             for order in orders {
                 guard let id = order["id"]?.stringValue, let orderId = order["document"]?["dynamics"]?["salesOrderId"]?.stringValue,
@@ -213,12 +196,7 @@ struct RealtimeScenario {
             for index in pending.indices {
                 while let first = pending[index].queue.first, first.due <= now {
                     pending[index].queue.removeFirst()
-                    let answer = try http.perform(
-                        HTTPRequest(
-                            method: .post, url: "\(backOfficeURL)/_admin/orders/\(first.backOfficeId)/events",
-                            headers: ["Authorization": "Bearer backoffice-token", "Content-Type": "application/json"],
-                            body: Array(pending[index].body.utf8)))
-                    guard answer.status == 201 else { throw BenchError("the back office answered \(answer.status) to \(pending[index].type)") }
+                    try backOffice.play(pending[index].body, on: first.backOfficeId)
                     switch pending[index].type {
                     case "shipped": posted["\(first.orderId) \(RealtimeScenario.shipped)"] = Date()
                     case "invoiced": posted["\(first.orderId) \(RealtimeScenario.invoiced)"] = Date()
@@ -250,25 +228,6 @@ struct RealtimeScenario {
                     result.toDynamics.add(now.timeIntervalSince(at))
                 }
             }
-        }
-
-        /// Waits up to 10 s for sopd's monitoring endpoint.
-        func waitUntilListening() throws {
-            for _ in 0..<100 {
-                if (try? scrape()) != nil { return }
-                Thread.sleep(forTimeInterval: 0.1)
-            }
-            throw BenchError("sopd's monitoring endpoint did not answer within 10 s")
-        }
-
-        /// sopd's metrics now.
-        func scrape() throws -> MetricSamples {
-            MetricSamples(String(decoding: try http.perform(HTTPRequest(method: .get, url: metricsURL)).body, as: UTF8.self))
-        }
-
-        /// sopd's open descriptors now.
-        private var descriptors: Int {
-            (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(daemon.pid)/fd").count) ?? 0
         }
     }
 }

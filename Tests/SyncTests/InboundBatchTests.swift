@@ -1,3 +1,4 @@
+import Daemon
 import Dataverse
 import Emulators
 import Foundation
@@ -11,20 +12,30 @@ import Transfers
 /// Back-office events of many orders applied together: their orders read in one request, their writes in one
 /// `$batch`, each event its own changeset, so that one event that fails fails alone and leaves nothing behind.
 @Suite struct InboundBatchTests {
+    /// Orders SO-(`first` + 1) … SO-(`first` + `count`), with the lines `lines` gives each, sent by one cycle of
+    /// `runtime`, then accepted and shipped in full in the back office.
+    /// - Returns: The orders' ids.
+    private func shippedInTheBackOffice(
+        _ fixture: SyncFixture, runtime: Runtime, first: Int, count: Int, lines: (Int) -> [DemoData.Line]
+    ) async throws -> [String] {
+        let store = fixture.suite.dataverse.store
+        try DemoData.seedCatalog(into: store)
+        let orders = try (1...count).map { number in
+            try DemoData.addOrder(to: store, number: first + number, status: .inProgress, lines: lines(number))
+        }
+        #expect(await runtime.engine.runCycle().delivered.count == count)
+        for order in fixture.suite.backOffice.receivedOrders {
+            try fixture.suite.backOffice.accept(order.id)
+            try fixture.suite.backOffice.ship(order.id, complete: true)
+        }
+        return orders
+    }
+
     @Test func eventsOfManyOrdersGoInOneBatchAndEachIsAllOrNothing() async throws {
         let fixture = try await SyncFixture()
         let store = fixture.suite.dataverse.store
-        let backOffice = fixture.suite.backOffice
-        try DemoData.seedCatalog(into: store)
-        let orders = try (1...30).map { number in
-            try DemoData.addOrder(to: store, number: 9500 + number, status: .inProgress, lines: [.product(number, quantity: 1)])
-        }
         let runtime = try fixture.runtime()
-        #expect(await runtime.engine.runCycle().delivered.count == 30)
-        for order in backOffice.receivedOrders {
-            try backOffice.accept(order.id)
-            try backOffice.ship(order.id, complete: true)
-        }
+        let orders = try await shippedInTheBackOffice(fixture, runtime: runtime, first: 9500, count: 30) { [.product($0, quantity: 1)] }
         let refused = orders[7]
         fixture.suite.dataverse.refuseNextWrite(of: refused)
         let before = fixture.suite.dataverse.requestCount
@@ -54,18 +65,10 @@ import Transfers
         let fixture = try await SyncFixture()
         let store = fixture.suite.dataverse.store
         let backOffice = fixture.suite.backOffice
-        try DemoData.seedCatalog(into: store)
-        // Each invoice's changeset: the invoice, 2 requests per line, its totals, the order's move and the note: 54.
-        let orders = try (1...20).map { number in
-            try DemoData.addOrder(
-                to: store, number: 9600 + number, status: .inProgress,
-                lines: (0..<24).map { .product(number + $0, quantity: 1) } + [.writeIn("Site visit", quantity: 1)])
-        }
         let runtime = try fixture.runtime(clock: ManualClock())
-        #expect(await runtime.engine.runCycle().delivered.count == 20)
-        for order in backOffice.receivedOrders {
-            try backOffice.accept(order.id)
-            try backOffice.ship(order.id, complete: true)
+        // Each invoice's changeset: the invoice, 2 requests per line, its totals, the order's move and the note: 54.
+        let orders = try await shippedInTheBackOffice(fixture, runtime: runtime, first: 9600, count: 20) { number in
+            (0..<24).map { .product(number + $0, quantity: 1) } + [.writeIn("Site visit", quantity: 1)]
         }
         #expect(await runtime.engine.runCycle().inbound.applied.count == 40)
         for order in backOffice.receivedOrders { try backOffice.invoice(order.id) }

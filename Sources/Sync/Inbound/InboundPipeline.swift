@@ -162,10 +162,8 @@ public final class InboundPipeline: Sendable {
 
     /// The `$batch`es that carry `items`' changesets in order, each within Dataverse's 1000 requests (an invoice's
     /// changeset grows with its lines); a changeset over that alone is a `$batch` of its own, which Dataverse refuses.
-    private static func batches(of items: [(attempt: Attempt, kind: ChangeEventKind, changeset: [BatchRequest])])
-        -> [[(attempt: Attempt, kind: ChangeEventKind, changeset: [BatchRequest])]]
-    {
-        var batches: [[(attempt: Attempt, kind: ChangeEventKind, changeset: [BatchRequest])]] = []
+    private static func batches(of items: [Batched]) -> [[Batched]] {
+        var batches: [[Batched]] = []
         var requests = 0
         for item in items {
             if batches.isEmpty || requests + item.changeset.count > DataverseClient.maxBatchRequests {
@@ -236,6 +234,9 @@ public final class InboundPipeline: Sendable {
     private static func hold(_ event: ChangeEvent, in blocked: inout [String: String]) {
         blocked[orderKey(event)] = blocked[orderKey(event)] ?? event.id
     }
+
+    /// An event claimed, and the changeset it writes.
+    private typealias Batched = (attempt: Attempt, kind: ChangeEventKind, changeset: [BatchRequest])
 
     /// A journaled event not yet applied.
     private struct Pending {
@@ -332,7 +333,7 @@ public final class InboundPipeline: Sendable {
         var alone: [Attempt] = []
         do {
             orders = try readOrders(checked.map(\.orderId))
-            products = try self.products(for: checked)
+            products = try self.products(for: checked.filter { $0.kind == .invoiced }.flatMap(\.0.event.lines))
             circuits.succeeded(.dataverse)
         } catch {
             circuits.ended(.dataverse, with: [error])
@@ -346,7 +347,7 @@ public final class InboundPipeline: Sendable {
                 checked = []
             }
         }
-        var batched: [(attempt: Attempt, kind: ChangeEventKind, changeset: [BatchRequest])] = []
+        var batched: [Batched] = []
         for (attempt, kind, orderId) in checked {
             guard let order = orders[orderId.lowercased()] else {
                 failed(attempt, InboundError(.unknownOrder, "unknown order: Dynamics has no order \(orderId)"), blocked: &blocked, into: &report)
@@ -573,28 +574,21 @@ public final class InboundPipeline: Sendable {
             let existing = Dictionary(
                 rows.compactMap { row in row["salesorderdetailid"]?.stringValue.map { ($0, row["@odata.etag"]?.stringValue ?? "*") } },
                 uniquingKeysWith: { first, _ in first })
-            let requests = try InboundWrites.lineRequests(event, order: order, existing: existing, productFields: productFields)
+            // The products are read only if a line is new: one that Dynamics has keeps its product.
+            var products: ProductLookup?
+            let requests = try InboundWrites.lineRequests(event, order: order, existing: existing) { line in
+                if products == nil { products = try self.products(for: event.lines) }
+                return products!.fields(line)
+            }
             _ = try dataverse.batch(requests, atomic: true)
         case .invoice:
-            _ = try dataverse.batch(InboundWrites.invoiceRequests(event, order: order, productFields: productFields), atomic: true)
+            let products = try products(for: event.lines)
+            _ = try dataverse.batch(InboundWrites.invoiceRequests(event, order: order, productFields: products.fields), atomic: true)
         }
     }
 
-    /// The product of a back-office line and its unit (the product's default unit: a line of an existing
-    /// product needs one), read on its own (`ProductLookup`).
-    private func productFields(_ line: JSONValue) throws -> [String: JSONValue] {
-        for filter in ProductLookup.conditions(line) {
-            let rows = try dataverse.firstPage(
-                "products", query: DataverseQuery(select: ProductLookup.columns, filter: filter, top: 1), pageSize: 1
-            ).rows
-            if let fields = rows.first.flatMap(ProductLookup.fields(of:)) { return fields }
-        }
-        return ProductLookup.writeIn(line)
-    }
-
-    /// The products the lines of the `invoiced` events among `items` name, in one read per `ProductLookup.perRead`.
-    private func products(for items: [(Attempt, kind: ChangeEventKind, orderId: String)]) throws(DataverseError) -> ProductLookup {
-        let lines = items.filter { $0.kind == .invoiced }.flatMap { $0.0.event.data["lines"]?.arrayValue ?? [] }
+    /// The products `lines` name, as `ProductLookup` finds them, in one read per `ProductLookup.perRead` conditions.
+    private func products(for lines: [JSONValue]) throws(DataverseError) -> ProductLookup {
         var rows: [JSONValue] = []
         for filter in ProductLookup.filters(for: lines) {
             rows += try dataverse.firstPage(

@@ -116,7 +116,7 @@ enum InboundWrites {
     ) rethrows -> [BatchRequest] {
         var kept: Set<String> = []
         var requests: [BatchRequest] = []
-        for (position, line) in (event.data["lines"]?.arrayValue ?? []).enumerated() {
+        for (position, line) in event.lines.enumerated() {
             let id =
                 line["dynamicsLineId"]?.stringValue
                 ?? DeterministicID.make("salesorderdetail", event.orderId, String(lineNumber(line, position: position)))
@@ -168,7 +168,7 @@ enum InboundWrites {
             if let id = order.row[column]?.stringValue { invoice["\(navigation)@odata.bind"] = .string("/\(set)(\(id))") }
         }
         var requests = [BatchRequest(method: .patch, path: "invoices(\(invoiceId))", body: .object(invoice))]
-        for (position, line) in (event.data["lines"]?.arrayValue ?? []).enumerated() {
+        for (position, line) in event.lines.enumerated() {
             let number = String(lineNumber(line, position: position))
             let path = "invoicedetails(\(DeterministicID.make("invoicedetail", order.id, invoiceNumber, number)))"
             var fields = BackOfficeNumbers.line(line)
@@ -209,7 +209,7 @@ enum InboundWrites {
     /// of its own (new rows get ids derived from it), so an event that repeats one is refused, not merged.
     static func repeatedLineNumber(_ event: ChangeEvent) -> Int? {
         var seen: Set<Int> = []
-        for (position, line) in (event.data["lines"]?.arrayValue ?? []).enumerated()
+        for (position, line) in event.lines.enumerated()
         where !seen.insert(lineNumber(line, position: position)).inserted {
             return lineNumber(line, position: position)
         }

@@ -29,6 +29,7 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .target(name: "CCurlShim", dependencies: ["CCurl"]),
+        .target(name: "CMallocTuning"),
         .target(name: "CTLSFront", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         .target(name: "JSON"),
         .target(name: "PeerText"),
@@ -60,7 +61,7 @@ let package = Package(
             name: "Daemon",
             dependencies: [
                 "Sync", "SalesRules", "Journal", "JSON", "HTTP", "Dataverse", "BackOffice", "Clocks", "Transfers", "PeerText",
-                "HTTPListener",
+                "HTTPListener", "CMallocTuning",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

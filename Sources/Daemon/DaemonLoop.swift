@@ -173,6 +173,8 @@ public final class DaemonLoop: @unchecked Sendable {
         engine.startCycle(kind, slice: reason == "SIGUSR1" ? nil : Self.sliceSeconds) { [self] report in
             // What the slice left goes next, after what waits already (the other direction's turn).
             if report.cutShort { control.async { self.trigger(kind, reason: "more") } }
+            // A burst is over: what its pages and answers took goes back to the kernel, so the idle daemon stays small.
+            if !report.cutShort, report.isNoteworthy { MallocTuning.releaseFreeMemory() }
             guard kind != .retries || !report.delivered.isEmpty || !report.failed.isEmpty else { return }
             // A cycle an operator asked for (SIGUSR1) always answers; a timer's or a look's only when it did something.
             logger.log(

@@ -33,7 +33,7 @@ enum MultipartBatch {
     /// answer: nesting stays one level deep however the body is built. A top-level part that holds no answer
     /// is left out, so callers that pair parts with requests by position check the count.
     static func decodeParts(_ body: [UInt8], boundary: String) -> [[BatchResponse]] {
-        parts(String(decoding: body, as: UTF8.self), boundary: boundary).compactMap { part -> [BatchResponse]? in
+        parts(body[...], boundary: boundary).compactMap { part -> [BatchResponse]? in
             let (headers, content) = split(part)
             if let type = headers["Content-Type"], type.lowercased().hasPrefix("multipart/mixed") {
                 guard let inner = Self.boundary(of: type) else { return nil }
@@ -54,41 +54,72 @@ enum MultipartBatch {
             .map { String($0.dropFirst("boundary=".count)).trimmingCharacters(in: ["\""]) }
     }
 
-    /// The parts between `--boundary` delimiters.
-    static func parts(_ text: String, boundary: String) -> [String] {
-        let pieces = text.components(separatedBy: "--\(boundary)")
-        return pieces.dropFirst().compactMap { piece in
-            if piece.hasPrefix("--") { return nil }
-            // "\r\n" is one Character in Swift: drop the line break that ends the delimiter line.
-            return piece.first?.isNewline == true ? String(piece.dropFirst()) : piece
+    /// The parts between `--boundary` delimiters, without the line break that ends a delimiter line; the
+    /// closing delimiter (`--boundary--`) and what follows it end no part. The body is read as bytes: a batch
+    /// answer of a thousand parts is searched, not copied into strings.
+    static func parts(_ bytes: ArraySlice<UInt8>, boundary: String) -> [ArraySlice<UInt8>] {
+        let delimiter = Array("--\(boundary)".utf8)
+        var starts: [Int] = []
+        var from = bytes.startIndex
+        while let found = find(delimiter, in: bytes[from...]) {
+            starts.append(found)
+            from = found + delimiter.count
+        }
+        return starts.indices.compactMap { index in
+            var piece = bytes[(starts[index] + delimiter.count)..<(index + 1 < starts.count ? starts[index + 1] : bytes.endIndex)]
+            if piece.starts(with: [UInt8(ascii: "-"), UInt8(ascii: "-")]) { return nil }
+            if piece.first == UInt8(ascii: "\r") { piece = piece.dropFirst() }
+            if piece.first == UInt8(ascii: "\n") { piece = piece.dropFirst() }
+            return piece
         }
     }
 
-    /// A part's header fields and the rest.
-    static func split(_ part: String) -> (HTTPHeaders, String) {
-        let normalized = part.replacingOccurrences(of: "\r\n", with: "\n")
-        guard let end = normalized.range(of: "\n\n") else { return (HTTPHeaders(), normalized) }
-        var headers = HTTPHeaders()
-        for line in normalized[..<end.lowerBound].split(separator: "\n") {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers.add(
-                String(line[..<colon]).trimmingCharacters(in: .whitespaces),
-                String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
+    /// Where `needle` first starts in `haystack`, as an index of `haystack`.
+    private static func find(_ needle: [UInt8], in haystack: ArraySlice<UInt8>) -> Int? {
+        guard let head = needle.first, haystack.count >= needle.count else { return nil }
+        let last = haystack.endIndex - needle.count
+        var from = haystack.startIndex
+        while from <= last, let candidate = haystack[from...last].firstIndex(of: head) {
+            if haystack[candidate..<(candidate + needle.count)].elementsEqual(needle) { return candidate }
+            from = candidate + 1
         }
-        return (headers, String(normalized[end.upperBound...]))
+        return nil
+    }
+
+    /// A part's header fields and the rest: the header block ends at the first empty line (CRLF or LF line ends).
+    static func split(_ part: ArraySlice<UInt8>) -> (HTTPHeaders, ArraySlice<UInt8>) {
+        var headers = HTTPHeaders()
+        var line = part.startIndex
+        while line < part.endIndex {
+            let end = part[line...].firstIndex(of: UInt8(ascii: "\n")) ?? part.endIndex
+            var text = part[line..<end]
+            if text.last == UInt8(ascii: "\r") { text = text.dropLast() }
+            if text.isEmpty { return (headers, part[min(end + 1, part.endIndex)...]) }
+            if let colon = text.firstIndex(of: UInt8(ascii: ":")) {
+                headers.add(
+                    String(decoding: text[..<colon], as: UTF8.self).trimmingCharacters(in: .whitespaces),
+                    String(decoding: text[(colon + 1)...], as: UTF8.self).trimmingCharacters(in: .whitespaces))
+            }
+            line = end + 1
+        }
+        return (HTTPHeaders(), part)
     }
 
     /// An `application/http` answer: status line, headers, body; nil when the status line is not
     /// `HTTP/<version> <three digits>[ <reason>]`.
-    private static func response(_ content: String) -> BatchResponse? {
+    private static func response(_ content: ArraySlice<UInt8>) -> BatchResponse? {
         let (head, rest) = split(content)
-        guard let statusLine = content.split(separator: "\n").first, statusLine.hasPrefix("HTTP/"),
-            let status = statusCode(statusLine)
-        else { return nil }
+        var firstLine = content[..<(content.firstIndex(of: UInt8(ascii: "\n")) ?? content.endIndex)]
+        if firstLine.last == UInt8(ascii: "\r") { firstLine = firstLine.dropLast() }
+        let statusLine = String(decoding: firstLine, as: UTF8.self)
+        guard statusLine.hasPrefix("HTTP/"), let status = statusCode(Substring(statusLine)) else { return nil }
         var headers = HTTPHeaders()
         for field in head where !field.name.hasPrefix("HTTP/") { headers.add(field.name, field.value) }
-        let text = rest.trimmingCharacters(in: .whitespacesAndNewlines)
-        return BatchResponse(status: status, headers: headers, body: text.isEmpty ? nil : try? JSONParser.parse(text))
+        let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        guard let first = rest.firstIndex(where: { !isSpace($0) }), let last = rest.lastIndex(where: { !isSpace($0) }) else {
+            return BatchResponse(status: status, headers: headers, body: nil)
+        }
+        return BatchResponse(status: status, headers: headers, body: try? JSONParser.parse(Array(rest[first...last])))
     }
 
     /// The status code of a status line: its second word, three ASCII digits.

@@ -1,10 +1,30 @@
 import GRDB
 import Transfers
 
-/// An attempt is a row of the `attempt` table.
+/// An attempt is a row of the `attempt` table, written and read by name (see `Transfer`'s record).
 extension Attempt: FetchableRecord, MutablePersistableRecord {
     /// The table.
     public static let databaseTableName = "attempt"
+
+    /// Reads a row of the table.
+    public init(row: Row) {
+        self.init(
+            transferId: row["transferId"], number: row["number"], startedAt: row["startedAt"], durationMs: row["durationMs"],
+            status: row["status"], outcome: row["outcome"], excerpt: row["excerpt"])
+        id = row["id"]
+    }
+
+    /// Writes every column of the row.
+    public func encode(to container: inout PersistenceContainer) {
+        container["id"] = id
+        container["transferId"] = transferId
+        container["number"] = number
+        container["startedAt"] = startedAt
+        container["durationMs"] = durationMs
+        container["status"] = status
+        container["outcome"] = outcome
+        container["excerpt"] = excerpt
+    }
 
     /// Keeps the row id SQLite assigned.
     public mutating func didInsert(_ inserted: InsertionSuccess) {

@@ -24,6 +24,57 @@ extension Journal {
         return try write { db in try insertAbsent(transfers, db) }
     }
 
+    /// A transfer as `recordClaimingNew` left it.
+    public struct Recorded: Sendable {
+        /// The journaled row: claimed (`sending`, under the caller's lease) when `claimed`.
+        public var transfer: Transfer
+        /// Whether the transfer was new and is claimed for its first attempt.
+        public var claimed: Bool
+    }
+
+    /// Journals the transfers whose keys are new and claims them for their first attempt in the same
+    /// transaction (`TransferMachine.claim`), so a new order costs one write before it is sent; a transfer
+    /// journaled already is returned as it is, unclaimed, for the caller to decide on. A claim no attempt goes
+    /// out under is given back with `release`. Meant for outbound orders read from Dynamics: what `record`
+    /// does with an inbound event sent twice with different bodies is not done here.
+    public func recordClaimingNew(_ transfers: [Transfer], owner: String = Journal.processOwner, leaseSeconds: Double = 300)
+        throws(JournalError) -> [Recorded]
+    {
+        let existing = try read { db in
+            try transfers.map { try Self.transfer(db, where: "idempotencyKey", is: $0.idempotencyKey) }
+        }
+        guard existing.contains(where: { $0 == nil }) else { return existing.map { Recorded(transfer: $0!, claimed: false) } }
+        return try write { db in
+            try transfers.map { transfer in
+                if let journaled = try Self.transfer(db, where: "idempotencyKey", is: transfer.idempotencyKey) {
+                    return Recorded(transfer: journaled, claimed: false)
+                }
+                guard case .claimed(var claimed) = TransferMachine.claim(
+                    transfer, by: owner, now: clock.now(), leaseSeconds: leaseSeconds, probe: probe)
+                else {
+                    var inserted = transfer
+                    try inserted.insert(db)
+                    return Recorded(transfer: inserted, claimed: false)
+                }
+                try claimed.insert(db)
+                return Recorded(transfer: claimed, claimed: true)
+            }
+        }
+    }
+
+    /// Gives back claims no attempt went out under (`TransferMachine.release`), in one transaction; a transfer no
+    /// longer `sending` under `owner` is left as it is.
+    public func release(_ ids: [Int64], owner: String = Journal.processOwner) throws(JournalError) {
+        guard !ids.isEmpty else { return }
+        try write { db in
+            for id in ids {
+                guard let transfer = try Self.transfer(db, where: "id", is: id), transfer.state == .sending, transfer.leaseOwner == owner
+                else { continue }
+                try TransferMachine.release(transfer, now: clock.now()).update(db)
+            }
+        }
+    }
+
     /// The transfer whose unique `column` (`id` or `idempotencyKey`) is `value`, through a statement the
     /// connection compiles once: the transitions of every transfer read their row this way.
     static func transfer(_ db: Database, where column: String, is value: some DatabaseValueConvertible) throws -> Transfer? {

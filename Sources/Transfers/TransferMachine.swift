@@ -36,6 +36,18 @@ public enum TransferMachine {
         return .claimed(claimed)
     }
 
+    /// Gives back `transfer`'s claim when no attempt went out under it: `pending` again, the attempt it
+    /// counted taken back, the lease ended.
+    /// - Throws: `TransitionError` unless the transfer is `sending` with an attempt counted.
+    public static func release(_ transfer: Transfer, now: Date) throws(TransitionError) -> Transfer {
+        guard transfer.attempts > 0 else {
+            throw TransitionError("transfer \(transfer.id ?? 0) (\(transfer.orderNumber)) has no claim to give back")
+        }
+        var released = try settle(transfer, to: .pending, now: now)
+        released.attempts -= 1
+        return released
+    }
+
     /// `transfer` delivered: `done`, with the peer's id and status.
     /// - Throws: `TransitionError` unless the transfer is `sending`.
     public static func complete(_ transfer: Transfer, remoteId: String?, status: Int?, now: Date) throws(TransitionError)
@@ -74,7 +86,7 @@ public enum TransferMachine {
 
     /// An operator's retry: a failed or dead transfer back to `pending`, due now; nil for any other.
     public static func operatorRetry(_ transfer: Transfer, now: Date) -> Transfer? {
-        guard transfer.state.canMove(to: .pending) else { return nil }
+        guard transfer.state == .failed || transfer.state == .dead else { return nil }
         var pending = transfer
         pending.state = .pending
         pending.nextAttemptAt = nil

@@ -1,6 +1,8 @@
 /// Where a transfer is in its life. `pending → sending → done | failed | dead`; `failed → sending`
 /// when its retry is due; `sending → sending` is a re-send with the same idempotency key after a
-/// crash or an abandoned attempt; `failed | dead → pending` when an operator retries it. `done` is final.
+/// crash or an abandoned attempt; `sending → pending` gives back a claim no attempt went out under (an order
+/// claimed as it was journaled, then held for a failing peer); `failed | dead → pending` when an operator
+/// retries it. `done` is final.
 public enum TransferState: String, Sendable, CaseIterable, Codable {
     /// Journaled, not yet sent (or put back by an operator).
     case pending
@@ -18,7 +20,7 @@ public enum TransferState: String, Sendable, CaseIterable, Codable {
         switch (self, next) {
         case (.pending, .sending), (.failed, .sending), (.sending, .sending): true
         case (.sending, .done), (.sending, .failed), (.sending, .dead): true
-        case (.failed, .pending), (.dead, .pending): true
+        case (.failed, .pending), (.dead, .pending), (.sending, .pending): true
         default: false
         }
     }

@@ -59,6 +59,7 @@ struct SopdCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        MallocTuning.limitArenas()
         let configuration = try await options.load()
         let progress = syncNow ? ProgressLine.forTerminal() : nil
         Runtime.bootstrapLogging(level: configuration.logLevel, format: logFormat, atLeastNotice: progress != nil && !verbose)

@@ -38,6 +38,28 @@ import Transfers
         #expect(try journal.countsByState() == [.pending: 1])
     }
 
+    @Test func aNewTransferIsJournaledAndClaimedInOneWriteAndItsClaimCanBeGivenBack() throws {
+        let journal = try Journal(path: TemporaryDirectory().file("journal.sqlite"))
+        let known = try journal.record(newTransfer(key: "out:known"))
+        let recorded = try journal.recordClaimingNew([newTransfer(key: "out:known"), newTransfer(key: "out:new")], owner: "h:1")
+        #expect(recorded.map(\.claimed) == [false, true], "only the new one is claimed")
+        #expect(recorded[0].transfer.id == known.id && recorded[0].transfer.state == .pending)
+        let claimed = recorded[1].transfer
+        #expect(claimed.state == .sending && claimed.attempts == 1 && claimed.leaseOwner == "h:1")
+        let stored = try #require(try journal.transfer(idempotencyKey: "out:new"))
+        #expect(stored.id == claimed.id && stored.state == .sending && stored.attempts == 1, "the claim is what was stored")
+        #expect(try journal.recordClaimingNew([newTransfer(key: "out:new")], owner: "h:1").map(\.claimed) == [false], "claimed once")
+
+        try journal.release([claimed.id!], owner: "h:2")
+        #expect(try journal.transfer(idempotencyKey: "out:new")?.state == .sending, "another owner's claim is not given back")
+        try journal.release([claimed.id!, known.id!], owner: "h:1")
+        let released = try #require(try journal.transfer(idempotencyKey: "out:new"))
+        #expect(released.state == .pending && released.attempts == 0 && released.leaseOwner == nil && released.leaseUntil == nil)
+        let untouched = try #require(try journal.transfer(idempotencyKey: "out:known"))
+        #expect(untouched.state == .pending && untouched.attempts == 0, "a transfer not sending is left alone")
+        #expect(try journal.beginAttempt(claimed.id!)?.attempts == 1, "the next attempt is the first")
+    }
+
     @Test func attemptsOutcomesAndTheirHistoryAreDurable() throws {
         let path = try TemporaryDirectory().file("journal.sqlite")
         let retryAt = Date().addingTimeInterval(60)

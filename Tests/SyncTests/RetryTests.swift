@@ -63,7 +63,9 @@ import Transfers
         #expect(attempt.outcome == "retryable: server error")
         #expect(attempt.status == 503)
         #expect(attempt.excerpt?.contains("injected") == true)
-        #expect(try setup.outbound().filter { $0.state == .pending }.count == 2, "held, never tried against a failing peer")
+        #expect(
+            try setup.outbound().filter { $0.state == .pending && $0.attempts == 0 && $0.leaseOwner == nil }.count == 2,
+            "held, never tried against a failing peer: the claims taken as they were journaled are given back")
 
         setup.clock.advance(by: 1)
         let second = await setup.runtime.engine.runCycle()

@@ -55,6 +55,16 @@ import Transfers
         #expect(done.updatedAt == start.addingTimeInterval(1))
     }
 
+    @Test func aClaimNoAttemptWentOutUnderIsGivenBack() throws {
+        let sending = try #require(claimed(transfer(.pending)))
+        let released = try TransferMachine.release(sending, now: start.addingTimeInterval(2))
+        #expect(released.state == .pending && released.attempts == 0)
+        #expect(released.leaseOwner == nil && released.leaseUntil == nil)
+        #expect(released.updatedAt == start.addingTimeInterval(2))
+        #expect(throws: TransitionError.self) { try TransferMachine.release(transfer(.done, attempts: 1), now: start) }
+        #expect(throws: TransitionError.self, "no claim counted") { try TransferMachine.release(transfer(.sending), now: start) }
+    }
+
     @Test func failingFollowsTheDisposition() throws {
         let sending = try #require(claimed(transfer(.pending)))
         let retryAt = start.addingTimeInterval(8)

@@ -110,12 +110,15 @@ public final class OutboundPipeline: Sendable {
     /// The journal's name for the outbound delta link.
     public static let deltaCursorName = "dataverse.salesorders.delta"
 
-    /// Every submitted, unsent order, page by page.
+    /// Every submitted, unsent order, page by page; the next page is read while this one is delivered (two pages
+    /// in memory at most). Paging follows the last row served, so the orders stamped meanwhile shift nothing.
     private func readSubmitted(into report: inout CycleReport, handled: Counter, deadline: DispatchTime?) throws {
+        let lines = lines(pageSize: settings.pageSize)
         var page = try dataverse.firstPage(
             SubmittedOrdersQuery.entitySet, query: SubmittedOrdersQuery.query, pageSize: settings.pageSize, count: true)
         circuits.succeeded(.dataverse)
         if let count = page.count { handled.total = (handled.total ?? 0) + count }
+        var rows = try lines.complete(page.rows)
         var links = PageLinks(maxPages: settings.maxPagesPerCycle)
         let counted = page.count
         var read = 0
@@ -130,21 +133,52 @@ public final class OutboundPipeline: Sendable {
         while true {
             report.pagesRead += 1
             read += page.rows.count
-            deliver(try journaled(lines(pageSize: settings.pageSize).complete(page.rows)), into: &report, handled: handled)
+            let ahead = try links.follow(page.nextLink).map { next in
+                PageAhead { () throws(DataverseError) in
+                    let page = try self.dataverse.nextPage(next, pageSize: self.settings.pageSize)
+                    return (page, try lines.complete(page.rows))
+                }
+            }
+            do {
+                deliver(try journaled(rows), into: &report, handled: handled)
+            } catch {
+                _ = try? ahead?.wait()
+                throw error
+            }
+            guard let ahead else { break }
             // Cut only after a page that moved something: a first page of orders that all wait (a retry not due,
-            // dead ones) is read through, so that the orders behind it are reached.
+            // dead ones) is read through, so that the orders behind it are reached. The page read ahead is dropped.
             let moved = !report.delivered.isEmpty || !report.failed.isEmpty
-            if page.nextLink != nil, moved, let deadline, DispatchTime.now() >= deadline {
+            let (next, nextRows) = try ahead.wait()
+            if moved, let deadline, DispatchTime.now() >= deadline {
                 report.cutShort = true
                 break
             }
-            guard let next = try links.follow(page.nextLink) else { break }
-            page = try dataverse.nextPage(next, pageSize: settings.pageSize)
+            (page, rows) = (next, nextRows)
         }
         if links.stoppedShort {
             logger.notice(
                 "read dataverse.maxPagesPerCycle pages of submitted orders; the rest waits for the next cycle",
                 metadata: ["dir": "out", "pages": .stringConvertible(settings.maxPagesPerCycle)])
+        }
+    }
+
+    /// A page of submitted orders being read on a queue of its own while the one before it is delivered.
+    private final class PageAhead: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        private var result: Result<(EntityPage, [JSONValue]), DataverseError>?
+
+        init(_ read: @escaping @Sendable () throws(DataverseError) -> (EntityPage, [JSONValue])) {
+            DispatchQueue(label: "sopd.outbound.read-ahead").async {
+                self.result = Result(catching: read)
+                self.done.signal()
+            }
+        }
+
+        /// The page and its orders with their lines read to the end, once read.
+        func wait() throws(DataverseError) -> (EntityPage, [JSONValue]) {
+            done.wait()
+            return try result!.get()
         }
     }
 
@@ -164,7 +198,7 @@ public final class OutboundPipeline: Sendable {
                 let orders = try fetch(waiting)
                 let transfers = try journal.record(
                     orders.map { order in try transfer(for: order) }, cursorName: Self.deltaCursorName, cursor: delta.deltaLink ?? link)
-                deliver(zip(orders, transfers).map { Work.read($0, journaled: $1) }, into: &report, handled: handled)
+                deliver(zip(orders, transfers).map { Work.read($0, journaled: $1, claimed: false) }, into: &report, handled: handled)
                 return
             } catch let error as DataverseError where error.code == .rejected || error.code == .notFound {
                 logger.notice(
@@ -210,16 +244,23 @@ public final class OutboundPipeline: Sendable {
         return intake.transfer(returnedVersions: returned, now: clock.now())
     }
 
-    /// The orders of a read as work, journaled (those new to the journal) in one transaction.
+    /// The orders of a read as work: those new to the journal journaled and claimed for their first attempt in one
+    /// transaction.
     private func journaled(_ orders: [JSONValue]) throws -> [Work] {
-        let transfers = try journal.record(orders.map { order in try transfer(for: order) })
-        return zip(orders, transfers).map { Work.read($0, journaled: $1) }
+        let recorded = try journal.recordClaimingNew(orders.map { order in try transfer(for: order) })
+        return zip(orders, recorded).map { Work.read($0, journaled: $1.transfer, claimed: $1.claimed) }
     }
 
-    /// An order to deliver: read from Dynamics this cycle (and journaled), or found due in the journal.
+    /// An order to deliver: read from Dynamics this cycle (and journaled; `claimed` when new, claimed as it was
+    /// journaled), or found due in the journal.
     private enum Work: Sendable {
-        case read(JSONValue, journaled: Transfer)
+        case read(JSONValue, journaled: Transfer, claimed: Bool)
         case journaled(Transfer)
+
+        /// The transfer claimed already, whose claim is given back when it is not tried.
+        var claimed: Transfer? {
+            if case .read(_, let transfer, true) = self { transfer } else { nil }
+        }
     }
 
     /// Orders handled so far in a pass, and how many there are once known.
@@ -240,24 +281,42 @@ public final class OutboundPipeline: Sendable {
     /// Orders held for a failing peer go in a second round once the probe they waited for succeeded,
     /// so a recovered peer's backlog drains in the same pass.
     private func deliver(_ work: [Work], into report: inout CycleReport, handled: Counter) {
-        let held = deliverRound(work, into: &report, handled: handled)
-        guard !held.isEmpty else { return }
-        guard circuits.outages.isEmpty else {
-            report.skipped += held.map(\.skip)
-            return
+        var held = deliverRound(work, into: &report, handled: handled)
+        if !held.isEmpty, circuits.outages.isEmpty {
+            held = deliverRound(held.map(\.work), into: &report, handled: handled)
         }
-        report.skipped += deliverRound(held.map(\.work), into: &report, handled: handled).map(\.skip)
+        report.skipped += held.map(\.skip)
+        release(held.compactMap(\.work.claimed))
     }
 
-    /// One round of `deliver`; returns the orders held for a failing peer.
+    /// Gives back the claims of orders claimed as they were journaled and then not tried (held for a failing
+    /// peer): they wait as pending, with no attempt counted, instead of under this process's lease.
+    private func release(_ claimed: [Transfer]) {
+        do { try journal.release(claimed.compactMap(\.id)) } catch {
+            logger.error(
+                "cannot give back the claims of orders not tried; the next cycle takes them back", metadata: ["dir": "out", "error": "\(error)"])
+        }
+    }
+
+    /// One round of `deliver`; returns the orders held for a failing peer. The stamps go out while the POSTs
+    /// go on: each time `batchSize` orders are posted, their `$batch` leaves on a serial queue of its own.
     private func deliverRound(_ work: [Work], into report: inout CycleReport, handled: Counter)
         -> [(work: Work, skip: CycleReport.Skip)]
     {
         let lock = NSLock()
         let group = DispatchGroup()
+        let stamps = DispatchGroup()
+        let stamper = DispatchQueue(label: "sopd.outbound.stamps")
         nonisolated(unsafe) var nextIndex = 0
         nonisolated(unsafe) var outcomes: [OrderOutcome] = []
+        nonisolated(unsafe) var posted: [Posted] = []
         nonisolated(unsafe) var held: [(work: Work, skip: CycleReport.Skip)] = []
+        let stampChunk: @Sendable ([Posted]) -> Void = { chunk in
+            stamper.async(group: stamps) {
+                let stamped = self.stamp(chunk)
+                lock.withLock { outcomes += stamped }
+            }
+        }
         for worker in 0..<min(max(1, settings.maxInFlight), work.count) {
             DispatchQueue(label: "sopd.outbound.\(worker)").async(group: group) {
                 while true {
@@ -271,7 +330,17 @@ public final class OutboundPipeline: Sendable {
                         lock.withLock { held.append((work[index], skip)) }
                         continue
                     }
-                    lock.withLock { outcomes.append(outcome) }
+                    let full: [Posted]? = lock.withLock {
+                        guard case .posted(let order) = outcome else {
+                            outcomes.append(outcome)
+                            return nil
+                        }
+                        posted.append(order)
+                        guard posted.count >= max(1, self.settings.batchSize) else { return nil }
+                        defer { posted = [] }
+                        return posted
+                    }
+                    if let full { stampChunk(full) }
                     if case .skipped = outcome {} else if let progress = self.progress {
                         let (done, total) = handled.increment()
                         progress(done, total)
@@ -280,24 +349,14 @@ public final class OutboundPipeline: Sendable {
             }
         }
         group.wait()
-        var posted: [Posted] = []
+        if !posted.isEmpty { stampChunk(posted) }
+        stamps.wait()
         for outcome in outcomes {
             switch outcome {
             case .delivered(let delivery): report.delivered.append(delivery)
             case .failed(let failure): report.failed.append(failure)
             case .skipped(let skip), .held(let skip): report.skipped.append(skip)
-            case .posted(let order): posted.append(order)
-            }
-        }
-        for chunk in stride(from: 0, to: posted.count, by: settings.batchSize).map({
-            Array(posted[$0..<min($0 + settings.batchSize, posted.count)])
-        }) {
-            for outcome in stamp(chunk) {
-                switch outcome {
-                case .delivered(let delivery): report.delivered.append(delivery)
-                case .failed(let failure): report.failed.append(failure)
-                default: break
-                }
+            case .posted: break
             }
         }
         return held
@@ -416,12 +475,12 @@ public final class OutboundPipeline: Sendable {
         do {
             switch work {
             case .journaled(let transfer):
-                return try attempt(transfer, order: nil)
-            case .read(let order, let journaled):
-                if let wait = journal.waitReason(journaled, now: clock.now()) {
+                return try attempt(transfer, order: nil, claimed: false)
+            case .read(let order, let journaled, let claimed):
+                if !claimed, let wait = journal.waitReason(journaled, now: clock.now()) {
                     return .skipped(.init(orderNumber: journaled.orderNumber, reason: wait.description))
                 }
-                return try attempt(journaled, order: order)
+                return try attempt(journaled, order: order, claimed: claimed)
             }
         } catch {
             logger.error("journal failure; the order will be read again next cycle", metadata: ["dir": "out", "error": "\(error)"])
@@ -437,9 +496,9 @@ public final class OutboundPipeline: Sendable {
         return circuits.admit(.backOffice)
     }
 
-    /// One attempt, unless a peer it needs is failing and this is not its probe: claim the transfer,
-    /// send its journaled document, stamp the order, journal the outcome.
-    private func attempt(_ transfer: Transfer, order: JSONValue?) throws -> OrderOutcome {
+    /// One attempt, unless a peer it needs is failing and this is not its probe: claim the transfer (unless
+    /// `claimed` already), send its journaled document, stamp the order, journal the outcome.
+    private func attempt(_ transfer: Transfer, order: JSONValue?, claimed: Bool) throws -> OrderOutcome {
         let probe: Bool
         switch admitAttempt() {
         case .go: probe = false
@@ -449,7 +508,7 @@ public final class OutboundPipeline: Sendable {
             return .held(.init(orderNumber: transfer.orderNumber, reason: reason))
         }
         do {
-            return try attempt(transfer, order: order, probe: probe)
+            return try attempt(transfer, order: order, claimed: claimed, probe: probe)
         } catch {
             if probe { circuits.abandoned(.backOffice) }
             throw error
@@ -457,9 +516,9 @@ public final class OutboundPipeline: Sendable {
     }
 
     /// `probe`: this attempt is the back office's one probe.
-    private func attempt(_ transfer: Transfer, order: JSONValue?, probe: Bool) throws -> OrderOutcome {
+    private func attempt(_ transfer: Transfer, order: JSONValue?, claimed isClaimed: Bool, probe: Bool) throws -> OrderOutcome {
         guard let id = transfer.id else { throw JournalError("the journal returned a transfer without id") }
-        guard let claimed = try journal.beginAttempt(id) else {
+        guard let claimed = isClaimed ? transfer : try journal.beginAttempt(id) else {
             if probe { circuits.abandoned(.backOffice) }
             return .skipped(.init(orderNumber: transfer.orderNumber, reason: "being sent by another sopd process"))
         }

@@ -30,13 +30,13 @@ extension Journal {
                 guard existing.payload != transfer.payload, transfer.direction == .inbound else { return existing }
                 var duplicate = TransferMachine.conflictingDuplicate(transfer, now: clock.now())
                 if try Transfer.filter(TransferColumn.idempotencyKey == duplicate.idempotencyKey).fetchCount(db) == 0 {
-                    try duplicate.insert(db)
+                    try duplicate.insertRow(db)
                     try Self.tally(db, duplicate.direction, .dead)
                 }
                 return existing
             }
             var inserted = transfer
-            try inserted.insert(db)
+            try inserted.insertRow(db)
             if inserted.state == .dead { try Self.tally(db, inserted.direction, .dead) }
             return inserted
         }

@@ -53,10 +53,10 @@ extension Journal {
                     transfer, by: owner, now: clock.now(), leaseSeconds: leaseSeconds, probe: probe)
                 else {
                     var inserted = transfer
-                    try inserted.insert(db)
+                    try inserted.insertRow(db)
                     return Recorded(transfer: inserted, claimed: false)
                 }
-                try claimed.insert(db)
+                try claimed.insertRow(db)
                 return Recorded(transfer: claimed, claimed: true)
             }
         }
@@ -70,7 +70,7 @@ extension Journal {
             for id in ids {
                 guard let transfer = try Self.transfer(db, where: "id", is: id), transfer.state == .sending, transfer.leaseOwner == owner
                 else { continue }
-                try TransferMachine.release(transfer, now: clock.now()).update(db)
+                try TransferMachine.release(transfer, now: clock.now()).storeTransition(db)
             }
         }
     }
@@ -78,7 +78,8 @@ extension Journal {
     /// The transfer whose unique `column` (`id` or `idempotencyKey`) is `value`, through a statement the
     /// connection compiles once: the transitions of every transfer read their row this way.
     static func transfer(_ db: Database, where column: String, is value: some DatabaseValueConvertible) throws -> Transfer? {
-        try Transfer.fetchOne(db.cachedStatement(sql: "SELECT * FROM transfer WHERE \(column) = ?"), arguments: [value])
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Transfer.selectedColumns) FROM transfer WHERE \(column) = ?"), arguments: [value])
+            .map(Transfer.init(selected:))
     }
 
     /// Claims the transfer for an attempt (`TransferMachine.claim`) and commits that before anything is sent.
@@ -100,7 +101,7 @@ extension Journal {
                 guard let transfer = try Self.transfer(db, where: "id", is: id) else { throw JournalError("transfer \(id) does not exist") }
                 switch TransferMachine.claim(transfer, by: owner, now: clock.now(), leaseSeconds: leaseSeconds, probe: probe) {
                 case .claimed(let transfer):
-                    try transfer.update(db)
+                    try transfer.storeTransition(db)
                     claimed[id] = transfer
                 case .refused:
                     continue
@@ -200,7 +201,7 @@ extension Journal {
                 guard let transfer = try Transfer.fetchOne(db, key: id),
                     let pending = TransferMachine.operatorRetry(transfer, now: clock.now())
                 else { continue }
-                try pending.update(db)
+                try pending.storeTransition(db)
                 moved.append(id)
             }
             return moved
@@ -216,11 +217,11 @@ extension Journal {
             throw JournalError("transfer \(id) does not exist")
         }
         let settled = try transition(transfer, clock.now())
-        try settled.update(db)
+        try settled.storeTransition(db)
         if let outcome = TransferOutcome(settledIn: settled.state) { try Self.tally(db, settled.direction, outcome) }
         if let attempt {
             var record = TransferMachine.attempt(of: settled, log: attempt, status: status)
-            try record.insert(db)
+            try record.insertRow(db)
         }
         return settled
     }

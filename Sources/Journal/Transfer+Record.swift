@@ -64,6 +64,84 @@ extension Transfer: FetchableRecord, MutablePersistableRecord {
     }
 }
 
+/// The hot paths of the journal (every transition of every order) in SQL of their own, through statements each
+/// connection compiles once, with columns bound and read by position.
+extension Transfer {
+    /// The columns `init(selected:)` reads, in its order.
+    static let selectedColumns = """
+        id, direction, orderId, orderNumber, idempotencyKey, payload, state, attempts, lastError, lastStatus, remoteId, \
+        sequence, nextAttemptAt, leaseOwner, leaseUntil, returnedAt, conflicts, horizonStart, createdAt, updatedAt
+        """
+
+    /// Reads a row selected as `selectedColumns`, by position.
+    init(selected row: Row) throws {
+        guard let direction = TransferDirection(rawValue: row[1]), let state = TransferState(rawValue: row[6]) else {
+            throw JournalError("transfer \(row[0] as Int64? ?? 0) has an unknown direction or state ('\(row[1] ?? "")', '\(row[6] ?? "")')")
+        }
+        guard let createdAt = JournalTime.date(row, 18), let updatedAt = JournalTime.date(row, 19) else {
+            throw JournalError("transfer \(row[0] as Int64? ?? 0) has no valid createdAt or updatedAt")
+        }
+        self.init(
+            direction: direction, orderId: row[2], orderNumber: row[3], idempotencyKey: row[4], payload: row[5], sequence: row[11],
+            now: createdAt)
+        id = row[0]
+        self.state = state
+        attempts = row[7]
+        lastError = row[8]
+        lastStatus = row[9]
+        remoteId = row[10]
+        nextAttemptAt = JournalTime.date(row, 12)
+        leaseOwner = row[13]
+        leaseUntil = JournalTime.date(row, 14)
+        returnedAt = JournalTime.date(row, 15)
+        conflicts = row[16]
+        horizonStart = JournalTime.date(row, 17)
+        self.updatedAt = updatedAt
+    }
+
+    /// Inserts the transfer as a new row (under its id when it has one) and keeps its id.
+    mutating func insertRow(_ db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO transfer (id, direction, orderId, orderNumber, idempotencyKey, payload, state, attempts, lastError, lastStatus,
+                remoteId, sequence, nextAttemptAt, leaseOwner, leaseUntil, returnedAt, conflicts, horizonStart, createdAt, updatedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """
+        ).execute(arguments: [
+            id, direction.rawValue, orderId, orderNumber, idempotencyKey, payload, state.rawValue, attempts, lastError, lastStatus,
+            remoteId, sequence, nextAttemptAt.map(JournalTime.text), leaseOwner, leaseUntil.map(JournalTime.text),
+            returnedAt.map(JournalTime.text), conflicts, horizonStart.map(JournalTime.text), JournalTime.text(createdAt),
+            JournalTime.text(updatedAt),
+        ])
+        id = db.lastInsertedRowID
+    }
+
+    /// Stores what a `TransferMachine` transition changes: the state, the attempts, the last answer, the retry time,
+    /// the lease, the give-up horizon and the time of the change. The rest of a row is written once, or apart.
+    func storeTransition(_ db: Database) throws {
+        guard let id else { throw JournalError("a transfer without id cannot change") }
+        try db.cachedStatement(sql: """
+            UPDATE transfer SET state = ?, attempts = ?, lastError = ?, lastStatus = ?, remoteId = ?, nextAttemptAt = ?,
+                leaseOwner = ?, leaseUntil = ?, horizonStart = ?, updatedAt = ?
+            WHERE id = ?
+            """
+        ).execute(arguments: [
+            state.rawValue, attempts, lastError, lastStatus, remoteId, nextAttemptAt.map(JournalTime.text), leaseOwner,
+            leaseUntil.map(JournalTime.text), horizonStart.map(JournalTime.text), JournalTime.text(updatedAt), id,
+        ])
+    }
+}
+
+extension Attempt {
+    /// Inserts the attempt as a new row (under its id when it has one) and keeps its id.
+    mutating func insertRow(_ db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO attempt (id, transferId, number, startedAt, durationMs, status, outcome, excerpt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """
+        ).execute(arguments: [id, transferId, number, JournalTime.text(startedAt), durationMs, status, outcome, excerpt])
+        id = db.lastInsertedRowID
+    }
+}
+
 /// The columns of the `transfer` table that queries filter and order on.
 enum TransferColumn {
     static let id = Column("id")

@@ -6,8 +6,8 @@ import Transfers
 /// transitions), from `workers` threads (each a serial queue of its own, as the outbound workers are) so that group
 /// commit can share syncs:
 /// - one at a time: each transition a write of its own;
-/// - as the outbound pipeline makes them: a page of 500 journaled in one transaction, each order claimed by the
-///   worker that sends it, and the orders completed 100 at a time with their attempts (as a `$batch` of stamps ends).
+/// - as the outbound pipeline makes them: a page of 500 journaled and claimed in one write (`recordClaimingNew`),
+///   and completed 100 at a time with their attempts (as each `$batch` of stamps ends), by the workers at once.
 enum JournalScenario {
     /// Durable transitions per second, one at a time and as the pipeline batches them.
     static func run(transfers: Int, workers: Int, folder: String) throws -> (oneByOne: Double, asThePipeline: Double) {
@@ -24,18 +24,15 @@ enum JournalScenario {
         started = Date()
         for page in stride(from: 0, to: transfers, by: 500) {
             let now = batched.clock.now()
-            let recorded = try batched.record((page..<min(page + 500, transfers)).map { Self.transfer($0, now: now) })
-            let lock = NSLock()
-            nonisolated(unsafe) var claimed: [Int64] = []
-            try Workers.run(recorded.count, concurrency: workers, label: "journal") { index in
-                guard let transfer = try batched.beginAttempt(recorded[index].id!) else { throw BenchError("a claim was refused") }
-                lock.withLock { claimed.append(transfer.id!) }
-            }
-            for start in stride(from: 0, to: claimed.count, by: 100) {
+            let recorded = try batched.recordClaimingNew((page..<min(page + 500, transfers)).map { Self.transfer($0, now: now) })
+            guard recorded.allSatisfy(\.claimed) else { throw BenchError("a new transfer was not claimed") }
+            let chunks = stride(from: 0, to: recorded.count, by: 100).map { recorded[$0..<min($0 + 100, recorded.count)] }
+            try Workers.run(chunks.count, concurrency: workers, label: "journal") { index in
                 let failed = batched.complete(
-                    claimed[start..<min(start + 100, claimed.count)].map { id in
+                    chunks[index].map { recorded in
                         Journal.Completion(
-                            id: id, remoteId: "BO-\(id)", status: 201, attempt: AttemptLog(startedAt: now, durationMs: 1, outcome: "ok"))
+                            id: recorded.transfer.id!, remoteId: "BO-\(recorded.transfer.id!)", status: 201,
+                            attempt: AttemptLog(startedAt: now, durationMs: 1, outcome: "ok"))
                     })
                 guard failed.isEmpty else { throw BenchError("\(failed.count) completions failed") }
             }

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import Journal
+@testable import Journal
 import SopdTestSupport
 import Testing
 import Transfers
@@ -27,6 +27,20 @@ import Transfers
         #expect(!TransferState.done.canMove(to: .pending))
         #expect(!TransferState.dead.canMove(to: .sending))
         #expect(!TransferState.pending.canMove(to: .done))
+    }
+
+    @Test func datesAreStoredAsGRDBStoresThemAndReadBack() throws {
+        for seconds in [0, 1_764_000_000.5, 1_796_169_599.999, 951_782_400.0011, -1.5] {
+            let date = Date(timeIntervalSince1970: seconds)
+            let text = JournalTime.text(date)
+            #expect(text == String.fromDatabaseValue(date.databaseValue), "as GRDB writes \(seconds)")
+            let back = try #require(JournalTime.date(text.databaseValue))
+            #expect(abs(back.timeIntervalSince1970 - seconds) < 0.001, "\(text) read back")
+            let grdb = try #require(Date.fromDatabaseValue(text.databaseValue))
+            #expect(abs(back.timeIntervalSince(grdb)) < 0.000_001, "as GRDB reads \(text)")
+        }
+        #expect(JournalTime.date("2026-12-03 12:00".databaseValue) == Date.fromDatabaseValue("2026-12-03 12:00".databaseValue), "another form, as GRDB reads it")
+        #expect(JournalTime.date(DatabaseValue.null) == nil)
     }
 
     @Test func oneKeyIsJournaledOnce() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import SalesRules
+import Synchronization
 
 /// The emulator's tables in memory, as the Web API shows rows (lookups as `_<name>_value`). Every
 /// write bumps the global `versionnumber` that ETags are made from. A value: `EntityStore` guards
@@ -36,6 +37,27 @@ public struct EntityTables: Sendable {
     /// every table before each changeset. Changesets run one at a time (`ChangesetGate`); writes of lone requests
     /// that run meanwhile are kept in it too: the emulator isolates a changeset from them no further than that.
     private var undo: (rows: [(logicalName: String, id: String, row: [String: JSONValue]?)], deletions: Int)?
+
+    /// Each table's ids in primary-key order, kept from one page to the next while no row is added or removed: a page
+    /// read in key order then starts at its `$skiptoken` and stops once full, instead of filtering the whole table.
+    /// Shared by the copies of the tables; an entry serves only the copy whose rows it was built from (`keyTokens`).
+    private let keyOrder = KeyOrder()
+    /// A token per table, new whenever a row is added to it or removed from it.
+    private var keyTokens: [String: Int] = [:]
+    private static let nextKeyToken = Atomic<Int>(1)
+
+    private final class KeyOrder: @unchecked Sendable {
+        private let lock = NSLock()
+        private var entries: [String: (token: Int, ids: [String])] = [:]
+
+        /// The ids of `table` in order, as built for `token`, or built now by `build`.
+        func ids(_ table: String, token: Int, build: () -> [String]) -> [String] {
+            if let entry = lock.withLock({ entries[table] }), entry.token == token { return entry.ids }
+            let ids = build()
+            lock.withLock { entries[table] = (token, ids) }
+            return ids
+        }
+    }
 
     /// The current version: a delta token taken now covers every change after it.
     var currentVersion: Int { version }
@@ -74,6 +96,9 @@ public struct EntityTables: Sendable {
             guard old != new else { continue }
             if let old { referencing[logicalName, default: [:]][column, default: [:]][old]?.remove(id) }
             if let new { referencing[logicalName, default: [:]][column, default: [:]][new, default: []].insert(id) }
+        }
+        if (previous == nil) != (row == nil) {
+            keyTokens[logicalName] = Self.nextKeyToken.wrappingAdd(1, ordering: .relaxed).newValue
         }
         tables[logicalName, default: [:]][id] = row
     }
@@ -128,15 +153,25 @@ public struct EntityTables: Sendable {
             let table = tables[entity.logicalName] ?? [:]
             let children = parent.map { rows(entity.logicalName, referencing: $0.id, through: "_\($0.lookup)_value") }
             let named = filter?.keys(entity.primaryIdAttribute).map { ids in ids.compactMap { table[$0] } }
-            var candidates = (children ?? named ?? Array(table.values)).filter { row in
-                filter?.matches(row, in: entity, now: now) ?? true
-            }.map { (key: ordering.sortKey($0), row: $0) }
-            let matching = candidates.count
-            if let after = options.skipAfter {
-                guard after.count == ordering.keys.count else {
-                    throw .badQuery(QueryError("The $skiptoken does not belong to this query; follow @odata.nextLink unchanged."))
-                }
-                candidates.removeAll { !ordering.isOrderedBefore(after, $0.key) }
+            if let after = options.skipAfter, after.count != ordering.keys.count {
+                throw .badQuery(QueryError("The $skiptoken does not belong to this query; follow @odata.nextLink unchanged."))
+            }
+            // One pass: every matching row counts, and those after the $skiptoken are the page's candidates.
+            var matching = 0
+            var candidates: [(key: [JSONValue], row: [String: JSONValue])] = []
+            func consider(_ row: [String: JSONValue]) {
+                guard filter?.matches(row, in: entity, now: now) ?? true else { return }
+                matching += 1
+                let key = ordering.sortKey(row)
+                if let after = options.skipAfter, !ordering.isOrderedBefore(after, key) { return }
+                candidates.append((key, row))
+            }
+            if let rows = children ?? named {
+                rows.forEach(consider)
+            } else if options.orderBy.isEmpty {
+                return page(entity, options: options, pageSize: pageSize, filter: filter, now: now, collections: collections)
+            } else {
+                table.values.forEach(consider)
             }
             let limit = min(options.top ?? Int.max, pageSize)
             let page = ordering.first(limit, of: candidates)
@@ -146,6 +181,48 @@ public struct EntityTables: Sendable {
                 nextSkipToken: more ? page.last.map { RowOrdering.token(after: $0.key) } : nil,
                 count: min(matching, 5000))
         }
+    }
+
+    /// A page of a whole table read in primary-key order: the rows after the `$skiptoken` are walked in order until
+    /// the page is full and one more row shows there are more. The count, when asked for, stops at Dataverse's cap.
+    private func page(
+        _ entity: EntityDefinition, options: QueryOptions, pageSize: Int, filter: FilterExpression?, now: Date,
+        collections: ExpandedCollections?
+    ) -> Page {
+        let table = tables[entity.logicalName] ?? [:]
+        let ids = keyOrder.ids(entity.logicalName, token: keyTokens[entity.logicalName] ?? 0) { table.keys.sorted() }
+        let matches = { (row: [String: JSONValue]) in filter?.matches(row, in: entity, now: now) ?? true }
+        var start = ids.startIndex
+        if let after = options.skipAfter?.first?.stringValue {
+            var (low, high) = (ids.startIndex, ids.endIndex)
+            while low < high {
+                let middle = (low + high) / 2
+                if ids[middle] <= after { low = middle + 1 } else { high = middle }
+            }
+            start = low
+        }
+        let limit = min(options.top ?? Int.max, pageSize)
+        var rows: [[String: JSONValue]] = []
+        var more = false
+        for id in ids[start...] {
+            guard let row = table[id], matches(row) else { continue }
+            guard rows.count < limit else {
+                more = options.top == nil
+                break
+            }
+            rows.append(row)
+        }
+        var count = 0
+        if options.count {
+            for row in table.values where matches(row) {
+                count += 1
+                if count == 5000 { break }
+            }
+        }
+        let ordering = RowOrdering(orderBy: [], primaryKey: entity.primaryIdAttribute)
+        return Page(
+            rows: rows.map { project($0, entity: entity, options: options, collections: collections) },
+            nextSkipToken: more ? rows.last.map { RowOrdering.token(after: ordering.sortKey($0)) } : nil, count: count)
     }
 
     /// `filter` with its hierarchy functions (`Under`, `Above`, …) given the rows they reach in `entity`'s hierarchy.

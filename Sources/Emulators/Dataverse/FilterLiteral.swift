@@ -62,6 +62,10 @@ enum FilterLiteral: Sendable, Equatable {
             guard let actual = value.boolValue else { return nil }
             return actual == expected ? .orderedSame : .orderedAscending
         case .number(let text):
+            // Whole numbers (state codes, counts, version numbers) are compared as integers; Decimal parses the rest.
+            if let actual = value.numberText.flatMap({ Int($0) }), let expected = Int(text) {
+                return actual == expected ? .orderedSame : (actual < expected ? .orderedAscending : .orderedDescending)
+            }
             guard let actual = value.numberText.flatMap({ Decimal(string: $0) }), let expected = Decimal(string: text)
             else { return nil }
             return actual == expected ? .orderedSame : (actual < expected ? .orderedAscending : .orderedDescending)

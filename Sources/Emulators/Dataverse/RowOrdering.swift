@@ -16,7 +16,10 @@ struct RowOrdering {
     func sortKey(_ row: [String: JSONValue]) -> [JSONValue] {
         keys.map { key in
             let value = row[key.property] ?? .null
-            if case .string(let text) = value { return .string(text.lowercased()) }
+            // Keys are mostly lowercase already (ids): those are kept as they are rather than copied.
+            if case .string(let text) = value, text.utf8.contains(where: { (0x41...0x5A).contains($0) || $0 >= 0x80 }) {
+                return .string(text.lowercased())
+            }
             return value
         }
     }

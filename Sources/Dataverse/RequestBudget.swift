@@ -2,9 +2,9 @@ import Clocks
 import Foundation
 
 /// Keeps sopd under Dataverse's service protection limits on its own side, spending the window's requests at
-/// an even pace rather than in bursts: a tenth of them may go at once after a quiet spell (`burst`), the rest at
-/// `ratePerSecond`, so that no window of `windowSeconds` holds more than `requests` (95 % of them, sustained); and
-/// at most `concurrent` at once. While both lanes (outbound, inbound) wait, they take turns, so neither starves the other. A 429's
+/// an even pace rather than in bursts: a hundredth of them may go at once after a quiet spell (`burst`), the rest at
+/// `ratePerSecond`, so that no window a hundredth longer than `windowSeconds` holds more than `requests` (98 % of
+/// the limit's own pace, sustained); and at most `concurrent` at once. While both lanes (outbound, inbound) wait, they take turns, so neither starves the other. A 429's
 /// `Retry-After` holds every lane (`holdOff`). `close` ends every wait, for a stop.
 /// `acquire` waits (blocking: Dispatch threads only).
 public final class RequestBudget: @unchecked Sendable {
@@ -22,7 +22,7 @@ public final class RequestBudget: @unchecked Sendable {
     public let windowSeconds: Double
     /// Requests allowed at once (Dataverse: 52 per user).
     public let concurrent: Int
-    /// Requests that may go at once after a quiet spell: a tenth of the window's, at least 1.
+    /// Requests that may go at once after a quiet spell: a hundredth of the window's, at least 1.
     public let burst: Int
     /// Where the window's time comes from.
     public let clock: any WallClock
@@ -41,14 +41,16 @@ public final class RequestBudget: @unchecked Sendable {
         self.windowSeconds = windowSeconds
         self.concurrent = max(1, concurrent)
         self.clock = clock
-        burst = max(1, self.requests / 10)
+        burst = max(1, self.requests / 100)
         tokens = Double(burst)
         refilledAt = clock.now()
     }
 
-    /// The even pace, in requests per second, at which the window's requests beyond the burst are spent, with a
-    /// twentieth of the window left over: Dataverse counts by arrival, which jitters around sopd's clock.
-    public var ratePerSecond: Double { Double(max(1, requests * 19 / 20 - burst)) / windowSeconds }
+    /// The even pace, in requests per second, at which the window's requests beyond the burst are spent: the burst and
+    /// a window a hundredth longer than Dataverse's at this pace hold the limit, so that requests arriving up to a
+    /// hundredth of the window later or earlier than sopd sent them (Dataverse counts by arrival) never put more than
+    /// the limit in one of its windows. 6000 per 300 s: 60 at once, then 19.6 a second.
+    public var ratePerSecond: Double { Double(max(1, requests - burst)) / (windowSeconds * 1.01) }
 
     /// Waits until one more request of `lane` fits and counts it; once the budget is closed, false instead of any wait.
     public func acquire(_ lane: Lane = .outbound) -> Bool {

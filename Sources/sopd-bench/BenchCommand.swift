@@ -9,12 +9,16 @@ struct BenchCommand: ParsableCommand {
         commandName: "sopd-bench",
         abstract: "Measure sopd against sop-emulator: orders/s against the ceiling, events/s, idle cost, backlog memory, journal speed.",
         discussion:
-            "Scenarios: outbound, latency (outbound with added latency), inbound, realtime, idle, backlog, journal, all (all of these); soak (realtime for --soak-minutes, not in all).")
+            "Scenarios: outbound, latency (outbound with added latency), limited (outbound under a binding service protection limit), inbound, realtime, idle, backlog, journal, all (all of these); soak (realtime for --soak-minutes, not in all).")
 
-    @Option(help: "outbound, latency, inbound, realtime, soak, idle, backlog, journal or all.") var scenario = "all"
+    @Option(help: "outbound, latency, limited, inbound, realtime, soak, idle, backlog, journal or all.") var scenario = "all"
     @Option(help: "Orders for outbound and latency (three lines each).") var orders = 10_000
     @Option(name: .customLong("latency-ms"), help: "Latency the emulators add in latency, milliseconds.") var latencyMilliseconds = 20.0
     @Option(name: .customLong("sweep-orders"), help: "Orders per run of the concurrency sweep in latency.") var sweepOrders = 2_000
+    @Option(name: .customLong("limited-orders"), help: "Orders for limited.") var limitedOrders = 10_000
+    @Option(name: .customLong("limited-requests"), help: "Dataverse requests per window in limited (emulator and sopd alike).")
+    var limitedRequests = 20
+    @Option(name: .customLong("limited-window"), help: "The window of limited's limit, seconds.") var limitedWindow = 4.0
     @Option(name: .customLong("events-orders"), help: "Orders for inbound (two events each).") var eventOrders = 5_000
     @Option(name: .customLong("realtime-orders"), help: "Orders the salesperson submits in realtime.") var realtimeOrders = 300
     @Option(help: "Orders submitted per second in realtime and soak (three back-office events each).") var rate = 5.0
@@ -25,7 +29,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("journal-threads"), help: "Threads of the journal benchmark.") var journalThreads = 32
 
     func validate() throws {
-        let known = ["outbound", "latency", "inbound", "realtime", "soak", "idle", "backlog", "journal", "all"]
+        let known = ["outbound", "latency", "limited", "inbound", "realtime", "soak", "idle", "backlog", "journal", "all"]
         guard known.contains(scenario) else { throw ValidationError("--scenario takes one of \(known.joined(separator: ", "))") }
     }
 
@@ -60,6 +64,22 @@ struct BenchCommand: ParsableCommand {
                     format: "latency sweep: %d orders per run, latency %.0f ms: fixed sync.maxInFlight %@; best fixed %d at %.0f/s; the defaults (adaptive) %.0f/s = %.0f%% of the best",
                     sweepOrders, latency * 1000, fixed.map { String(format: "%d: %.0f/s", $0.0, $0.1) }.joined(separator: ", "),
                     best.0, best.1, adaptive, adaptive / max(best.1, 1e-9) * 100))
+        }
+        if all || scenario == "limited" {
+            let result = try LimitedScenario(
+                orders: limitedOrders, requests: limitedRequests, windowSeconds: limitedWindow, folder: try folder("limited")
+            ).run()
+            let bound =
+                result.boundSeconds > 0
+                ? String(
+                    format: "which the limit allows in %.1f s at best (%.0f orders/s): %.0f%% of the limit's bound", result.boundSeconds,
+                    Double(result.delivered) / result.boundSeconds, result.boundSeconds / result.seconds * 100)
+                : "which the limit allows at once: it does not bind"
+            line(
+                String(
+                    format: "limited: %d orders, service protection at %d Dataverse requests per %.0f s in the emulator and in sopd's dataverse.limits: exit %d, %d delivered in %.1f s = %.0f orders/s; %d Dataverse requests, %@; %d answered 429",
+                    result.delivered, limitedRequests, limitedWindow, result.status, result.delivered, result.seconds,
+                    Double(result.delivered) / result.seconds, result.dataverseRequests, bound, result.throttled))
         }
         if all || scenario == "inbound" {
             let result = try InboundScenario(orders: eventOrders, folder: try folder("inbound")).run()

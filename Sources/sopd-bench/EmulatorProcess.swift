@@ -57,8 +57,8 @@ final class EmulatorProcess {
     }
 
     /// A sopd configuration on the shipped defaults against this emulator, written into `folder`; `sync` adds
-    /// keys of the `sync` section (`maxInFlight: 4`).
-    func sopdConfiguration(folder: String, metricsPort: UInt16 = 0, sync: [String] = []) throws -> String {
+    /// keys of the `sync` section (`maxInFlight: 4`), `dataverse` lines of the `dataverse` section (`limits:`, indented).
+    func sopdConfiguration(folder: String, metricsPort: UInt16 = 0, sync: [String] = [], dataverse: [String] = []) throws -> String {
         let path = "\(folder)/sopd.yaml"
         try """
         metrics:
@@ -66,7 +66,7 @@ final class EmulatorProcess {
         dataverse:
           url: \(dataverseURL)
           token: sopd-app-token
-        backoffice:
+        \(dataverse.map { "  \($0)\n" }.joined())backoffice:
           url: \(backOfficeURL)
           token: backoffice-token
         journal:

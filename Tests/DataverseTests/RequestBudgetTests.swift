@@ -16,13 +16,15 @@ import Testing
             sent.append(clock.now().timeIntervalSince(start))
             budget.release()
         }
-        #expect(sent.prefix(10).allSatisfy { $0 == 0 }, "a tenth of the window goes at once after a quiet spell")
-        #expect(abs(sent[26] - 2) < 1e-6, "then 8.5 a second: (95 % of 100 - 10) over 10 s")
-        let gaps = zip(sent.dropFirst(10), sent.dropFirst(11)).map { $1 - $0 }
-        #expect(gaps.allSatisfy { abs($0 - 1 / 8.5) < 1e-6 }, "evenly, not in bursts")
+        let rate = 99 / 10.1
+        #expect(sent[0] == 0 && sent[1] > 0, "a hundredth of the window goes at once after a quiet spell")
+        #expect(abs(sent[99] - 99 / rate) < 1e-4, "then (100 - 1) over 10.1 s: 9.8 a second")
+        let gaps = zip(sent.dropFirst(1), sent.dropFirst(2)).map { $1 - $0 }
+        #expect(gaps.allSatisfy { abs($0 - 1 / rate) < 1e-5 }, "evenly, not in bursts")
         for (index, time) in sent.enumerated() {
-            #expect(sent[index...].prefix { $0 < time + 10 }.count <= 100)
+            #expect(sent[index...].prefix { $0 < time + 10.1 }.count <= 100, "no window, even a hundredth longer, holds more")
         }
+        #expect(Double(299) / sent[299] > 0.97 * 10, "the limit's own pace, nearly")
     }
 
     @Test func aRetryAfterHoldsEveryLaneAndAClosedBudgetNeverWaits() {

@@ -11,7 +11,7 @@ import Testing
                 "sopd-bench",
                 [
                     "--orders", "30", "--latency-ms", "2", "--events-orders", "20", "--idle-seconds", "1", "--backlog", "40",
-                    "--journal-transfers", "50", "--realtime-orders", "10", "--rate", "20", "--sweep-orders", "10",
+                    "--journal-transfers", "50", "--realtime-orders", "10", "--rate", "20", "--sweep-orders", "10", "--limited-orders", "20",
                 ], timeout: 300)
         }
         #expect(outcome.status == 0, "\(outcome.standardError.suffix(500))")
@@ -23,6 +23,9 @@ import Testing
             }, "\(outcome.standardOutput)")
         #expect(lines.contains { $0.hasPrefix("latency: 30 orders x 3 lines, latency 2 ms") && $0.contains("exit 0") })
         #expect(lines.contains { $0.hasPrefix("latency sweep: 10 orders per run") && $0.contains("64: ") && $0.contains("% of the best") })
+        #expect(
+            lines.contains { $0.hasPrefix("limited: 20 orders, service protection at 20") && $0.contains("20 delivered") && $0.contains("0 answered 429") },
+            "\(outcome.standardOutput)")
         #expect(lines.contains { $0.hasPrefix("inbound: 40 events for 20 orders") && $0.contains(": 40 applied in") })
         #expect(
             lines.contains {

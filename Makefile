@@ -110,10 +110,11 @@ test-repeat: deps
 	done; \
 	echo "$(N) runs in a row passed"
 
-## bench: every sopd-bench scenario on a release build (docs/performance.md); ARGS="--scenario outbound" picks one.
+## bench: every sopd-bench scenario on the release build make release makes, the Swift runtime inside as installed
+## (docs/performance.md); ARGS="--scenario outbound" picks one.
 bench: deps
-	$(SWIFT) build -c release
-	$$($(SWIFT) build -c release --show-bin-path)/sopd-bench $(ARGS)
+	$(SWIFT) build $(RELEASE_FLAGS)
+	$(RELEASE_DIR)/sopd-bench $(ARGS)
 
 ## fuzz: libFuzzer (with AddressSanitizer) on the parsers, FUZZ_SECONDS (60) per target, one after the other, from
 ## the seeds in Fuzz/Corpus plus what earlier runs found in .build/fuzz-corpus; crashes land in .build/fuzz-artifacts.

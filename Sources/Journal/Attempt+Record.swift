@@ -7,9 +7,12 @@ extension Attempt: FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "attempt"
 
     /// Reads a row of the table.
-    public init(row: Row) {
+    public init(row: Row) throws {
+        guard let startedAt = JournalTime.date(row["startedAt"]) else {
+            throw JournalError("attempt \(row["id"] as Int64? ?? 0) has no valid startedAt")
+        }
         self.init(
-            transferId: row["transferId"], number: row["number"], startedAt: row["startedAt"], durationMs: row["durationMs"],
+            transferId: row["transferId"], number: row["number"], startedAt: startedAt, durationMs: row["durationMs"],
             status: row["status"], outcome: row["outcome"], excerpt: row["excerpt"])
         id = row["id"]
     }
@@ -19,7 +22,7 @@ extension Attempt: FetchableRecord, MutablePersistableRecord {
         container["id"] = id
         container["transferId"] = transferId
         container["number"] = number
-        container["startedAt"] = startedAt
+        container["startedAt"] = JournalTime.text(startedAt)
         container["durationMs"] = durationMs
         container["status"] = status
         container["outcome"] = outcome

@@ -14,7 +14,7 @@ extension Journal {
             let journaled = try insertAbsent(transfers, db)
             try db.execute(
                 sql: "INSERT INTO cursor (name, value, updatedAt) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updatedAt = excluded.updatedAt",
-                arguments: [cursorName, cursor, clock.now()])
+                arguments: [cursorName, cursor, JournalTime.text(clock.now())])
             return journaled
         }
     }
@@ -93,7 +93,7 @@ extension Journal {
         try write { db in
             try db.execute(
                 sql: "INSERT INTO checkpoint (name, at) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET at = excluded.at",
-                arguments: [direction.rawValue, date ?? clock.now()])
+                arguments: [direction.rawValue, JournalTime.text(date ?? clock.now())])
         }
     }
 }

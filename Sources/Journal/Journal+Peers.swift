@@ -23,7 +23,7 @@ extension Journal {
                     ON CONFLICT(name) DO UPDATE SET failingSince = excluded.failingSince, failures = excluded.failures,
                         lastError = excluded.lastError
                     """,
-                arguments: [outage.peer.rawValue, outage.since, outage.failures, outage.lastError])
+                arguments: [outage.peer.rawValue, JournalTime.text(outage.since), outage.failures, outage.lastError])
         }
     }
 

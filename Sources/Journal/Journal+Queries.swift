@@ -157,7 +157,7 @@ extension Journal {
     public func prune(doneBefore cutoff: Date) throws(JournalError) -> Int {
         try write { db in
             try Transfer.filter(TransferColumn.state == TransferState.done.rawValue)
-                .filter(TransferColumn.updatedAt < cutoff).deleteAll(db)
+                .filter(TransferColumn.updatedAt < JournalTime.text(cutoff)).deleteAll(db)
         }
     }
 }

@@ -240,7 +240,7 @@ extension Journal {
         try write { db in
             try db.execute(
                 sql: "UPDATE transfer SET returnedAt = ? WHERE id = ? AND returnedAt IS NULL",
-                arguments: [clock.now(), transferId])
+                arguments: [JournalTime.text(clock.now()), transferId])
         }
     }
 
@@ -249,7 +249,7 @@ extension Journal {
         try write { db in
             try db.execute(
                 sql: "UPDATE transfer SET returnedAt = ? WHERE direction = ? AND remoteId = ? AND returnedAt IS NULL",
-                arguments: [clock.now(), TransferDirection.outbound.rawValue, remoteId])
+                arguments: [JournalTime.text(clock.now()), TransferDirection.outbound.rawValue, remoteId])
         }
     }
 

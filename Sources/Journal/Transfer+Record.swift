@@ -3,7 +3,8 @@ import GRDB
 import Transfers
 
 /// A transfer is a row of the `transfer` table. Its columns are written and read by name here rather than
-/// through `Codable`: every transition stores a transfer, and the coder's generic path cost more than the write.
+/// through `Codable`, its dates as `JournalTime` writes them: every transition stores a transfer, and the coder's
+/// generic path and GRDB's `DateFormatter` cost more than the write.
 extension Transfer: FetchableRecord, MutablePersistableRecord {
     /// The table.
     public static let databaseTableName = "transfer"
@@ -16,22 +17,25 @@ extension Transfer: FetchableRecord, MutablePersistableRecord {
         guard let state = TransferState(rawValue: row["state"]) else {
             throw JournalError("transfer \(row["id"] as Int64? ?? 0) has an unknown state '\(row["state"] ?? "")'")
         }
+        guard let createdAt = JournalTime.date(row["createdAt"]), let updatedAt = JournalTime.date(row["updatedAt"]) else {
+            throw JournalError("transfer \(row["id"] as Int64? ?? 0) has no valid createdAt or updatedAt")
+        }
         self.init(
             direction: direction, orderId: row["orderId"], orderNumber: row["orderNumber"], idempotencyKey: row["idempotencyKey"],
-            payload: row["payload"], sequence: row["sequence"], now: row["createdAt"])
+            payload: row["payload"], sequence: row["sequence"], now: createdAt)
         id = row["id"]
         self.state = state
         attempts = row["attempts"]
         lastError = row["lastError"]
         lastStatus = row["lastStatus"]
         remoteId = row["remoteId"]
-        nextAttemptAt = row["nextAttemptAt"]
+        nextAttemptAt = JournalTime.date(row["nextAttemptAt"])
         leaseOwner = row["leaseOwner"]
-        leaseUntil = row["leaseUntil"]
-        returnedAt = row["returnedAt"]
+        leaseUntil = JournalTime.date(row["leaseUntil"])
+        returnedAt = JournalTime.date(row["returnedAt"])
         conflicts = row["conflicts"]
-        horizonStart = row["horizonStart"]
-        updatedAt = row["updatedAt"]
+        horizonStart = JournalTime.date(row["horizonStart"])
+        self.updatedAt = updatedAt
     }
 
     /// Writes every column of the row.
@@ -48,14 +52,14 @@ extension Transfer: FetchableRecord, MutablePersistableRecord {
         container["lastStatus"] = lastStatus
         container["remoteId"] = remoteId
         container["sequence"] = sequence
-        container["nextAttemptAt"] = nextAttemptAt
+        container["nextAttemptAt"] = nextAttemptAt.map(JournalTime.text)
         container["leaseOwner"] = leaseOwner
-        container["leaseUntil"] = leaseUntil
-        container["returnedAt"] = returnedAt
+        container["leaseUntil"] = leaseUntil.map(JournalTime.text)
+        container["returnedAt"] = returnedAt.map(JournalTime.text)
         container["conflicts"] = conflicts
-        container["horizonStart"] = horizonStart
-        container["createdAt"] = createdAt
-        container["updatedAt"] = updatedAt
+        container["horizonStart"] = horizonStart.map(JournalTime.text)
+        container["createdAt"] = JournalTime.text(createdAt)
+        container["updatedAt"] = JournalTime.text(updatedAt)
     }
 
     /// Keeps the row id SQLite assigned.

@@ -107,7 +107,9 @@ enum MultipartBatch {
 
     /// An `application/http` answer: status line, headers, body; nil when the status line is not
     /// `HTTP/<version> <three digits>[ <reason>]`.
-    private static func response(_ content: ArraySlice<UInt8>) -> BatchResponse? {
+    private static func response(_ part: ArraySlice<UInt8>) -> BatchResponse? {
+        // Blank lines before the status line are passed over.
+        let content = part.drop { $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") }
         let (head, rest) = split(content)
         var firstLine = content[..<(content.firstIndex(of: UInt8(ascii: "\n")) ?? content.endIndex)]
         if firstLine.last == UInt8(ascii: "\r") { firstLine = firstLine.dropLast() }

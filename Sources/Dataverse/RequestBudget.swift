@@ -4,7 +4,7 @@ import Foundation
 /// Keeps sopd under Dataverse's service protection limits on its own side, spending the window's requests at
 /// an even pace rather than in bursts: a hundredth of them may go at once after a quiet spell (`burst`), the rest at
 /// `ratePerSecond`, so that no window a hundredth longer than `windowSeconds` holds more than `requests` (98 % of
-/// the limit's own pace, sustained); and at most `concurrent` at once. While both lanes (outbound, inbound) wait, they take turns, so neither starves the other. A 429's
+/// the limit's own pace, sustained; arrivals whose delays differ by up to a hundredth of the window stay within it); and at most `concurrent` at once. While both lanes (outbound, inbound) wait, they take turns, so neither starves the other. A 429's
 /// `Retry-After` holds every lane (`holdOff`). `close` ends every wait, for a stop.
 /// `acquire` waits (blocking: Dispatch threads only).
 public final class RequestBudget: @unchecked Sendable {
@@ -47,9 +47,9 @@ public final class RequestBudget: @unchecked Sendable {
     }
 
     /// The even pace, in requests per second, at which the window's requests beyond the burst are spent: the burst and
-    /// a window a hundredth longer than Dataverse's at this pace hold the limit, so that requests arriving up to a
-    /// hundredth of the window later or earlier than sopd sent them (Dataverse counts by arrival) never put more than
-    /// the limit in one of its windows. 6000 per 300 s: 60 at once, then 19.6 a second.
+    /// a window a hundredth longer than Dataverse's at this pace hold the limit, so that requests whose delays on the
+    /// way differ by up to a hundredth of the window (Dataverse counts by arrival) never put more than the limit in one
+    /// of its windows. 6000 per 300 s: 60 at once, then 19.6 a second.
     public var ratePerSecond: Double { Double(max(1, requests - burst)) / (windowSeconds * 1.01) }
 
     /// Waits until one more request of `lane` fits and counts it; once the budget is closed, false instead of any wait.

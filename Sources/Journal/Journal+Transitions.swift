@@ -46,18 +46,21 @@ extension Journal {
         guard existing.contains(where: { $0 == nil }) else { return existing.map { Recorded(transfer: $0!, claimed: false) } }
         return try write { db in
             try transfers.map { transfer in
-                if let journaled = try Self.transfer(db, where: "idempotencyKey", is: transfer.idempotencyKey) {
+                // A key journaled meanwhile (by another sopd, or twice in this read) inserts nothing: its row is returned.
+                var row = transfer
+                var claimed = false
+                if case .claimed(let claim) = TransferMachine.claim(transfer, by: owner, now: clock.now(), leaseSeconds: leaseSeconds, probe: probe) {
+                    row = claim
+                    claimed = true
+                }
+                guard try row.insertRow(db, unlessJournaled: true) else {
+                    guard let journaled = try Self.transfer(db, where: "idempotencyKey", is: transfer.idempotencyKey) else {
+                        throw JournalError("transfer \(transfer.idempotencyKey) was neither inserted nor found")
+                    }
                     return Recorded(transfer: journaled, claimed: false)
                 }
-                guard case .claimed(var claimed) = TransferMachine.claim(
-                    transfer, by: owner, now: clock.now(), leaseSeconds: leaseSeconds, probe: probe)
-                else {
-                    var inserted = transfer
-                    try inserted.insertRow(db)
-                    return Recorded(transfer: inserted, claimed: false)
-                }
-                try claimed.insertRow(db)
-                return Recorded(transfer: claimed, claimed: true)
+                if row.state == .dead { try Self.tally(db, row.direction, .dead) }
+                return Recorded(transfer: row, claimed: claimed)
             }
         }
     }
@@ -68,7 +71,8 @@ extension Journal {
         guard !ids.isEmpty else { return }
         try write { db in
             for id in ids {
-                guard let transfer = try Self.transfer(db, where: "id", is: id), transfer.state == .sending, transfer.leaseOwner == owner
+                guard let transfer = try Self.transfer(db, where: "id", is: id), transfer.state == .sending, transfer.leaseOwner == owner,
+                    transfer.attempts > 0
                 else { continue }
                 try TransferMachine.release(transfer, now: clock.now()).storeTransition(db)
             }

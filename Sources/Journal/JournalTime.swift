@@ -16,8 +16,23 @@ enum JournalTime {
         }
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        return pad(Int(parts.tm_year) + 1900, 4) + "-" + pad(Int(parts.tm_mon) + 1, 2) + "-" + pad(Int(parts.tm_mday), 2) + " "
-            + pad(Int(parts.tm_hour), 2) + ":" + pad(Int(parts.tm_min), 2) + ":" + pad(Int(parts.tm_sec), 2) + "." + pad(fraction, 3)
+        var text = [UInt8](repeating: 0, count: 23)
+        func put(_ value: Int, at start: Int, width: Int) {
+            var rest = value
+            for index in stride(from: start + width - 1, through: start, by: -1) {
+                text[index] = UInt8(truncatingIfNeeded: 0x30 + rest % 10)
+                rest /= 10
+            }
+        }
+        put(Int(parts.tm_year) + 1900, at: 0, width: 4)
+        put(Int(parts.tm_mon) + 1, at: 5, width: 2)
+        put(Int(parts.tm_mday), at: 8, width: 2)
+        put(Int(parts.tm_hour), at: 11, width: 2)
+        put(Int(parts.tm_min), at: 14, width: 2)
+        put(Int(parts.tm_sec), at: 17, width: 2)
+        put(fraction, at: 20, width: 3)
+        (text[4], text[7], text[10], text[13], text[16], text[19]) = (0x2D, 0x2D, 0x20, 0x3A, 0x3A, 0x2E)
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// The date of a stored value: the journal's own form is read here, anything else as GRDB reads it.
@@ -49,11 +64,5 @@ enum JournalTime {
     /// A stored date that may be null.
     static func date(_ row: Row, _ index: Int) -> Date? {
         date(row[index] as DatabaseValue)
-    }
-
-    /// `value` in decimal, zero-padded to `width` digits.
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 }

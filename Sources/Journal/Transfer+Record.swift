@@ -103,12 +103,14 @@ extension Transfer {
         self.updatedAt = updatedAt
     }
 
-    /// Inserts the transfer as a new row (under its id when it has one) and keeps its id.
-    mutating func insertRow(_ db: Database) throws {
+    /// Inserts the transfer as a new row (under its id when it has one) and keeps its id. `unlessJournaled`: a row with
+    /// its idempotency key inserts nothing and answers false, instead of failing.
+    @discardableResult
+    mutating func insertRow(_ db: Database, unlessJournaled: Bool = false) throws -> Bool {
         try db.cachedStatement(sql: """
             INSERT INTO transfer (id, direction, orderId, orderNumber, idempotencyKey, payload, state, attempts, lastError, lastStatus,
                 remoteId, sequence, nextAttemptAt, leaseOwner, leaseUntil, returnedAt, conflicts, horizonStart, createdAt, updatedAt)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)\(unlessJournaled ? " ON CONFLICT(idempotencyKey) DO NOTHING" : "")
             """
         ).execute(arguments: [
             id, direction.rawValue, orderId, orderNumber, idempotencyKey, payload, state.rawValue, attempts, lastError, lastStatus,
@@ -116,7 +118,9 @@ extension Transfer {
             returnedAt.map(JournalTime.text), conflicts, horizonStart.map(JournalTime.text), JournalTime.text(createdAt),
             JournalTime.text(updatedAt),
         ])
+        guard db.changesCount > 0 else { return false }
         id = db.lastInsertedRowID
+        return true
     }
 
     /// Stores what a `TransferMachine` transition changes: the state, the attempts, the last answer, the retry time,

@@ -56,6 +56,17 @@ import Testing
         #expect(answers.first?.headers["OData-Version"] == "4.0")
     }
 
+    /// Answers are read as bytes, with CRLF or LF line ends, a blank line before the status line, and a JSON body.
+    @Test func readsAnswersWhateverTheirLineEnds() {
+        let crlf = "--b\r\nContent-Type: application/http\r\n\r\n\r\nHTTP/1.1 201 Created\r\nOData-EntityId: x\r\n\r\n{\"a\":1}\r\n"
+        let lf = "--b\nContent-Type: application/http\n\nHTTP/1.1 204 No Content\n\n\n--b--\n"
+        let answers = MultipartBatch.decodeParts(Array((crlf + lf).utf8), boundary: "b").flatMap { $0 }
+        #expect(answers.map(\.status) == [201, 204])
+        #expect(answers.first?.headers["OData-EntityId"] == "x")
+        #expect(answers.first?.body?["a"]?.intValue == 1)
+        #expect(answers.last?.body == nil)
+    }
+
     /// A changeset nested in a changeset (which OData never sends) is skipped rather than followed, so a body of
     /// 20,000 nested changesets takes one level of recursion, not 20,000, and linear time.
     @Test func readsChangesetsOneLevelDeepOnly() {

@@ -118,7 +118,6 @@ public final class OutboundPipeline: Sendable {
             SubmittedOrdersQuery.entitySet, query: SubmittedOrdersQuery.query, pageSize: settings.pageSize, count: true)
         circuits.succeeded(.dataverse)
         if let count = page.count { handled.total = (handled.total ?? 0) + count }
-        var rows = try lines.complete(page.rows)
         var links = PageLinks(maxPages: settings.maxPagesPerCycle)
         let counted = page.count
         var read = 0
@@ -130,10 +129,13 @@ public final class OutboundPipeline: Sendable {
                 }
             }
         }
+        var rows = try lines.complete(page.rows)
         while true {
             report.pagesRead += 1
             read += page.rows.count
-            let ahead = try links.follow(page.nextLink).map { next in
+            // A next link that loops fails the read, but only once this page, read already, went out.
+            let link = Result { () throws(DataverseError) in try links.follow(page.nextLink) }
+            let ahead = (try? link.get())?.map { next in
                 PageAhead { () throws(DataverseError) in
                     let page = try self.dataverse.nextPage(next, pageSize: self.settings.pageSize)
                     return (page, try lines.complete(page.rows))
@@ -145,16 +147,18 @@ public final class OutboundPipeline: Sendable {
                 _ = try? ahead?.wait()
                 throw error
             }
+            _ = try link.get()
             guard let ahead else { break }
             // Cut only after a page that moved something: a first page of orders that all wait (a retry not due,
-            // dead ones) is read through, so that the orders behind it are reached. The page read ahead is dropped.
+            // dead ones) is read through, so that the orders behind it are reached. The page read ahead is dropped
+            // (waited for, so that no read outlives the cycle, whatever it answered).
             let moved = !report.delivered.isEmpty || !report.failed.isEmpty
-            let (next, nextRows) = try ahead.wait()
             if moved, let deadline, DispatchTime.now() >= deadline {
+                _ = try? ahead.wait()
                 report.cutShort = true
                 break
             }
-            (page, rows) = (next, nextRows)
+            (page, rows) = try ahead.wait()
         }
         if links.stoppedShort {
             logger.notice(
@@ -294,7 +298,8 @@ public final class OutboundPipeline: Sendable {
     private func release(_ claimed: [Transfer]) {
         do { try journal.release(claimed.compactMap(\.id)) } catch {
             logger.error(
-                "cannot give back the claims of orders not tried; the next cycle takes them back", metadata: ["dir": "out", "error": "\(error)"])
+                "cannot give back the claims of orders not tried: they stay claimed by this sopd until a read finds them again (one attempt more counted) or it restarts",
+                metadata: ["dir": "out", "error": "\(error)"])
         }
     }
 
@@ -518,7 +523,10 @@ public final class OutboundPipeline: Sendable {
     /// `probe`: this attempt is the back office's one probe.
     private func attempt(_ transfer: Transfer, order: JSONValue?, claimed isClaimed: Bool, probe: Bool) throws -> OrderOutcome {
         guard let id = transfer.id else { throw JournalError("the journal returned a transfer without id") }
-        guard let claimed = isClaimed ? transfer : try journal.beginAttempt(id) else {
+        // A claim taken as the order was journaled is used while its lease holds; one that ran out (a page that waited
+        // long for its turn) is taken again, so that no other sopd can have taken the order meanwhile.
+        let leaseHolds = isClaimed && (transfer.leaseUntil ?? .distantPast) > clock.now()
+        guard let claimed = leaseHolds ? transfer : try journal.beginAttempt(id) else {
             if probe { circuits.abandoned(.backOffice) }
             return .skipped(.init(orderNumber: transfer.orderNumber, reason: "being sent by another sopd process"))
         }

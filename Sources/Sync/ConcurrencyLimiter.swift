@@ -31,7 +31,10 @@ final class ConcurrencyLimiter: @unchecked Sendable {
         condition.withLock {
             inFlight -= 1
             limit.record(seconds: seconds, inFlight: concurrent, dropped: drop)
-            condition.broadcast()
+            // Wake as many as may go now: one for the slot freed, all when the limit grew. Waking every waiter on
+            // each answer (32 workers) cost more CPU than the requests.
+            let free = limit.current - inFlight
+            if free > 1 { condition.broadcast() } else if free == 1 { condition.signal() }
         }
         return try result.get()
     }

@@ -14,6 +14,9 @@ public final class SyncMetrics: Sendable {
     public let factory: any MetricsFactory
     /// The journal's totals already added to each counter, by series, so that a refresh adds only what is new.
     private let counted = Mutex<[String: Int]>([:])
+    /// The request timers made so far, by peer and method: made once, as the factory's registry lookup (hashing the
+    /// labels under its lock) cost more than the recording, on the HTTP client's one transfer thread.
+    private let requestTimers = Mutex<[Peer: [String: CoreMetrics.Timer]]>([:])
 
     /// Creates the metrics over `factory`; every series whose absence would hide a problem starts at zero.
     public init(factory: any MetricsFactory = NOOPMetricsHandler.instance) {
@@ -36,10 +39,14 @@ public final class SyncMetrics: Sendable {
 
     /// Records one request to `peer`: how long it took, and a 429 with the wait its `Retry-After` asked.
     public func requestEnded(peer: Peer, method: String, seconds: Double, status: Int?, retryAfter: Double?) {
-        Timer(
-            label: MetricCatalogue.requestDuration.name, dimensions: [("peer", peer.rawValue), ("method", method)],
-            factory: factory
-        ).recordSeconds(max(seconds, 0))
+        let timer = requestTimers.withLock { timers in
+            if let timer = timers[peer]?[method] { return timer }
+            let timer = CoreMetrics.Timer(
+                label: MetricCatalogue.requestDuration.name, dimensions: [("peer", peer.rawValue), ("method", method)], factory: factory)
+            timers[peer, default: [:]][method] = timer
+            return timer
+        }
+        timer.recordSeconds(max(seconds, 0))
         if status == 429 { counter(MetricCatalogue.throttled, [peer.rawValue]).increment() }
         if let retryAfter, retryAfter > 0 {
             FloatingPointCounter(label: MetricCatalogue.retryAfter.name, dimensions: [("peer", peer.rawValue)], factory: factory)

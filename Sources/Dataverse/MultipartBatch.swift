@@ -110,13 +110,12 @@ enum MultipartBatch {
     private static func response(_ part: ArraySlice<UInt8>) -> BatchResponse? {
         // Blank lines before the status line are passed over.
         let content = part.drop { $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") }
-        let (head, rest) = split(content)
-        var firstLine = content[..<(content.firstIndex(of: UInt8(ascii: "\n")) ?? content.endIndex)]
+        let lineEnd = content.firstIndex(of: UInt8(ascii: "\n")) ?? content.endIndex
+        var firstLine = content[..<lineEnd]
         if firstLine.last == UInt8(ascii: "\r") { firstLine = firstLine.dropLast() }
         let statusLine = String(decoding: firstLine, as: UTF8.self)
         guard statusLine.hasPrefix("HTTP/"), let status = statusCode(Substring(statusLine)) else { return nil }
-        var headers = HTTPHeaders()
-        for field in head where !field.name.hasPrefix("HTTP/") { headers.add(field.name, field.value) }
+        let (headers, rest) = split(content[min(lineEnd + 1, content.endIndex)...])
         let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
         guard let first = rest.firstIndex(where: { !isSpace($0) }), let last = rest.lastIndex(where: { !isSpace($0) }) else {
             return BatchResponse(status: status, headers: headers, body: nil)

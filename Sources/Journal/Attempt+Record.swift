@@ -1,8 +1,8 @@
 import GRDB
 import Transfers
 
-/// An attempt is a row of the `attempt` table, written and read by name (see `Transfer`'s record).
-extension Attempt: FetchableRecord, MutablePersistableRecord {
+/// An attempt is a row of the `attempt` table, read by name, written by `insertRow` (see `Transfer`'s record).
+extension Attempt: FetchableRecord, TableRecord {
     /// The table.
     public static let databaseTableName = "attempt"
 
@@ -15,22 +15,5 @@ extension Attempt: FetchableRecord, MutablePersistableRecord {
             transferId: row["transferId"], number: row["number"], startedAt: startedAt, durationMs: row["durationMs"],
             status: row["status"], outcome: row["outcome"], excerpt: row["excerpt"])
         id = row["id"]
-    }
-
-    /// Writes every column of the row.
-    public func encode(to container: inout PersistenceContainer) {
-        container["id"] = id
-        container["transferId"] = transferId
-        container["number"] = number
-        container["startedAt"] = JournalTime.text(startedAt)
-        container["durationMs"] = durationMs
-        container["status"] = status
-        container["outcome"] = outcome
-        container["excerpt"] = excerpt
-    }
-
-    /// Keeps the row id SQLite assigned.
-    public mutating func didInsert(_ inserted: InsertionSuccess) {
-        id = inserted.rowID
     }
 }

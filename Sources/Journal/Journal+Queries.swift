@@ -34,7 +34,7 @@ extension Journal {
             try Transfer.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        SELECT * FROM transfer INDEXED BY transfer_state
+                        SELECT \(Transfer.selectedColumns) FROM transfer INDEXED BY transfer_state
                         WHERE state IN ('pending', 'sending', 'failed', 'dead') AND direction = ?
                         ORDER BY sequence, id
                         """),

@@ -17,11 +17,17 @@ extension Journal {
     /// the journaled rows in the same order. A page of orders read again, all journaled already, is a read and
     /// takes no write lock.
     public func record(_ transfers: [Transfer]) throws(JournalError) -> [Transfer] {
+        if let journaled = try journaledAlready(transfers) { return journaled }
+        return try write { db in try insertAbsent(transfers, db) }
+    }
+
+    /// The journaled rows of `transfers`' keys when every one is journaled already (a page read again), read without
+    /// the write lock; nil when one is new.
+    private func journaledAlready(_ transfers: [Transfer]) throws(JournalError) -> [Transfer]? {
         let existing = try read { db in
             try transfers.map { try Self.transfer(db, where: "idempotencyKey", is: $0.idempotencyKey) }
         }
-        guard existing.contains(where: { $0 == nil }) else { return existing.compactMap { $0 } }
-        return try write { db in try insertAbsent(transfers, db) }
+        return existing.contains { $0 == nil } ? nil : existing.compactMap { $0 }
     }
 
     /// A transfer as `recordClaimingNew` left it.
@@ -40,10 +46,7 @@ extension Journal {
     public func recordClaimingNew(_ transfers: [Transfer], owner: String = Journal.processOwner, leaseSeconds: Double = 300)
         throws(JournalError) -> [Recorded]
     {
-        let existing = try read { db in
-            try transfers.map { try Self.transfer(db, where: "idempotencyKey", is: $0.idempotencyKey) }
-        }
-        guard existing.contains(where: { $0 == nil }) else { return existing.map { Recorded(transfer: $0!, claimed: false) } }
+        if let journaled = try journaledAlready(transfers) { return journaled.map { Recorded(transfer: $0, claimed: false) } }
         return try write { db in
             try transfers.map { transfer in
                 // A key journaled meanwhile (by another sopd, or twice in this read) inserts nothing: its row is returned.
@@ -82,8 +85,7 @@ extension Journal {
     /// The transfer whose unique `column` (`id` or `idempotencyKey`) is `value`, through a statement the
     /// connection compiles once: the transitions of every transfer read their row this way.
     static func transfer(_ db: Database, where column: String, is value: some DatabaseValueConvertible) throws -> Transfer? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Transfer.selectedColumns) FROM transfer WHERE \(column) = ?"), arguments: [value])
-            .map(Transfer.init(selected:))
+        try Transfer.fetchOne(db.cachedStatement(sql: "SELECT \(Transfer.selectedColumns) FROM transfer WHERE \(column) = ?"), arguments: [value])
     }
 
     /// Claims the transfer for an attempt (`TransferMachine.claim`) and commits that before anything is sent.

@@ -2,83 +2,29 @@ import Foundation
 import GRDB
 import Transfers
 
-/// A transfer is a row of the `transfer` table. Its columns are written and read by name here rather than
-/// through `Codable`, its dates as `JournalTime` writes them: every transition stores a transfer, and the coder's
-/// generic path and GRDB's `DateFormatter` cost more than the write.
-extension Transfer: FetchableRecord, MutablePersistableRecord {
+/// A transfer is a row of the `transfer` table, written and read here rather than through `Codable` (every transition
+/// of every order stores one, and the coder's generic path and GRDB's `DateFormatter` cost more than the write): its
+/// columns selected in one order (`columns`, which GRDB's requests select too) and read by position, its dates as
+/// `JournalTime` writes them, its writes through statements each connection compiles once.
+extension Transfer: FetchableRecord, TableRecord {
     /// The table.
     public static let databaseTableName = "transfer"
 
-    /// Reads a row of the table.
+    /// Every column, in the order rows are selected, read and inserted.
+    static let columns = [
+        "id", "direction", "orderId", "orderNumber", "idempotencyKey", "payload", "state", "attempts", "lastError", "lastStatus",
+        "remoteId", "sequence", "nextAttemptAt", "leaseOwner", "leaseUntil", "returnedAt", "conflicts", "horizonStart",
+        "createdAt", "updatedAt",
+    ]
+
+    /// `columns` as a select list, for the journal's own SQL.
+    static let selectedColumns = columns.joined(separator: ", ")
+
+    /// What GRDB's requests select: `columns`, in their order, which `init(row:)` reads by position.
+    public static var databaseSelection: [any SQLSelectable] { columns.map { Column($0) } }
+
+    /// Reads a row selected as `columns`, by position.
     public init(row: Row) throws {
-        guard let direction = TransferDirection(rawValue: row["direction"]) else {
-            throw JournalError("transfer \(row["id"] as Int64? ?? 0) has an unknown direction '\(row["direction"] ?? "")'")
-        }
-        guard let state = TransferState(rawValue: row["state"]) else {
-            throw JournalError("transfer \(row["id"] as Int64? ?? 0) has an unknown state '\(row["state"] ?? "")'")
-        }
-        guard let createdAt = JournalTime.date(row["createdAt"]), let updatedAt = JournalTime.date(row["updatedAt"]) else {
-            throw JournalError("transfer \(row["id"] as Int64? ?? 0) has no valid createdAt or updatedAt")
-        }
-        self.init(
-            direction: direction, orderId: row["orderId"], orderNumber: row["orderNumber"], idempotencyKey: row["idempotencyKey"],
-            payload: row["payload"], sequence: row["sequence"], now: createdAt)
-        id = row["id"]
-        self.state = state
-        attempts = row["attempts"]
-        lastError = row["lastError"]
-        lastStatus = row["lastStatus"]
-        remoteId = row["remoteId"]
-        nextAttemptAt = JournalTime.date(row["nextAttemptAt"])
-        leaseOwner = row["leaseOwner"]
-        leaseUntil = JournalTime.date(row["leaseUntil"])
-        returnedAt = JournalTime.date(row["returnedAt"])
-        conflicts = row["conflicts"]
-        horizonStart = JournalTime.date(row["horizonStart"])
-        self.updatedAt = updatedAt
-    }
-
-    /// Writes every column of the row.
-    public func encode(to container: inout PersistenceContainer) {
-        container["id"] = id
-        container["direction"] = direction.rawValue
-        container["orderId"] = orderId
-        container["orderNumber"] = orderNumber
-        container["idempotencyKey"] = idempotencyKey
-        container["payload"] = payload
-        container["state"] = state.rawValue
-        container["attempts"] = attempts
-        container["lastError"] = lastError
-        container["lastStatus"] = lastStatus
-        container["remoteId"] = remoteId
-        container["sequence"] = sequence
-        container["nextAttemptAt"] = nextAttemptAt.map(JournalTime.text)
-        container["leaseOwner"] = leaseOwner
-        container["leaseUntil"] = leaseUntil.map(JournalTime.text)
-        container["returnedAt"] = returnedAt.map(JournalTime.text)
-        container["conflicts"] = conflicts
-        container["horizonStart"] = horizonStart.map(JournalTime.text)
-        container["createdAt"] = JournalTime.text(createdAt)
-        container["updatedAt"] = JournalTime.text(updatedAt)
-    }
-
-    /// Keeps the row id SQLite assigned.
-    public mutating func didInsert(_ inserted: InsertionSuccess) {
-        id = inserted.rowID
-    }
-}
-
-/// The hot paths of the journal (every transition of every order) in SQL of their own, through statements each
-/// connection compiles once, with columns bound and read by position.
-extension Transfer {
-    /// The columns `init(selected:)` reads, in its order.
-    static let selectedColumns = """
-        id, direction, orderId, orderNumber, idempotencyKey, payload, state, attempts, lastError, lastStatus, remoteId, \
-        sequence, nextAttemptAt, leaseOwner, leaseUntil, returnedAt, conflicts, horizonStart, createdAt, updatedAt
-        """
-
-    /// Reads a row selected as `selectedColumns`, by position.
-    init(selected row: Row) throws {
         guard let direction = TransferDirection(rawValue: row[1]), let state = TransferState(rawValue: row[6]) else {
             throw JournalError("transfer \(row[0] as Int64? ?? 0) has an unknown direction or state ('\(row[1] ?? "")', '\(row[6] ?? "")')")
         }
@@ -108,9 +54,8 @@ extension Transfer {
     @discardableResult
     mutating func insertRow(_ db: Database, unlessJournaled: Bool = false) throws -> Bool {
         try db.cachedStatement(sql: """
-            INSERT INTO transfer (id, direction, orderId, orderNumber, idempotencyKey, payload, state, attempts, lastError, lastStatus,
-                remoteId, sequence, nextAttemptAt, leaseOwner, leaseUntil, returnedAt, conflicts, horizonStart, createdAt, updatedAt)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)\(unlessJournaled ? " ON CONFLICT(idempotencyKey) DO NOTHING" : "")
+            INSERT INTO transfer (\(Self.selectedColumns)) VALUES (\(Self.columns.map { _ in "?" }.joined(separator: ", ")))\
+            \(unlessJournaled ? " ON CONFLICT(idempotencyKey) DO NOTHING" : "")
             """
         ).execute(arguments: [
             id, direction.rawValue, orderId, orderNumber, idempotencyKey, payload, state.rawValue, attempts, lastError, lastStatus,

@@ -156,23 +156,14 @@ public struct EntityTables: Sendable {
             if let after = options.skipAfter, after.count != ordering.keys.count {
                 throw .badQuery(QueryError("The $skiptoken does not belong to this query; follow @odata.nextLink unchanged."))
             }
-            // One pass: every matching row counts, and those after the $skiptoken are the page's candidates.
-            var matching = 0
-            var candidates: [(key: [JSONValue], row: [String: JSONValue])] = []
-            func consider(_ row: [String: JSONValue]) {
-                guard filter?.matches(row, in: entity, now: now) ?? true else { return }
-                matching += 1
-                let key = ordering.sortKey(row)
-                if let after = options.skipAfter, !ordering.isOrderedBefore(after, key) { return }
-                candidates.append((key, row))
+            if children == nil, named == nil, options.orderBy.isEmpty {
+                return pageInKeyOrder(entity, options: options, pageSize: pageSize, ordering: ordering, filter: filter, now: now, collections: collections)
             }
-            if let rows = children ?? named {
-                rows.forEach(consider)
-            } else if options.orderBy.isEmpty {
-                return page(entity, options: options, pageSize: pageSize, filter: filter, now: now, collections: collections)
-            } else {
-                table.values.forEach(consider)
-            }
+            var candidates = (children ?? named ?? Array(table.values)).filter { row in
+                filter?.matches(row, in: entity, now: now) ?? true
+            }.map { (key: ordering.sortKey($0), row: $0) }
+            let matching = candidates.count
+            if let after = options.skipAfter { candidates.removeAll { !ordering.isOrderedBefore(after, $0.key) } }
             let limit = min(options.top ?? Int.max, pageSize)
             let page = ordering.first(limit, of: candidates)
             let more = options.top == nil && candidates.count > limit
@@ -185,8 +176,8 @@ public struct EntityTables: Sendable {
 
     /// A page of a whole table read in primary-key order: the rows after the `$skiptoken` are walked in order until
     /// the page is full and one more row shows there are more. The count, when asked for, stops at Dataverse's cap.
-    private func page(
-        _ entity: EntityDefinition, options: QueryOptions, pageSize: Int, filter: FilterExpression?, now: Date,
+    private func pageInKeyOrder(
+        _ entity: EntityDefinition, options: QueryOptions, pageSize: Int, ordering: RowOrdering, filter: FilterExpression?, now: Date,
         collections: ExpandedCollections?
     ) -> Page {
         let table = tables[entity.logicalName] ?? [:]
@@ -219,7 +210,6 @@ public struct EntityTables: Sendable {
                 if count == 5000 { break }
             }
         }
-        let ordering = RowOrdering(orderBy: [], primaryKey: entity.primaryIdAttribute)
         return Page(
             rows: rows.map { project($0, entity: entity, options: options, collections: collections) },
             nextSkipToken: more ? rows.last.map { RowOrdering.token(after: ordering.sortKey($0)) } : nil, count: count)

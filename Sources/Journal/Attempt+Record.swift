@@ -1,19 +1,28 @@
-import GRDB
 import Transfers
 
-/// An attempt is a row of the `attempt` table, read by name, written by `insertRow` (see `Transfer`'s record).
-extension Attempt: FetchableRecord, TableRecord {
-    /// The table.
-    public static let databaseTableName = "attempt"
+/// An attempt is a row of the `attempt` table, read by position (`columns`), written by `insertRow`.
+extension Attempt {
+    /// Every column, in the order rows are selected and read.
+    static let selectedColumns = "id, transferId, number, startedAt, durationMs, status, outcome, excerpt, owner, fence"
 
-    /// Reads a row of the table.
-    public init(row: Row) throws {
-        guard let startedAt = JournalTime.date(row["startedAt"]) else {
-            throw JournalError("attempt \(row["id"] as Int64? ?? 0) has no valid startedAt")
-        }
+    /// Reads a row selected as `selectedColumns`.
+    init(row: any JournalRow) throws {
+        let id = try row.integer(0) ?? 0
+        guard let startedAt = try row.date(3) else { throw JournalError("attempt \(id) has no valid startedAt") }
         self.init(
-            transferId: row["transferId"], number: row["number"], startedAt: startedAt, durationMs: row["durationMs"],
-            status: row["status"], outcome: row["outcome"], excerpt: row["excerpt"])
-        id = row["id"]
+            transferId: try row.required(row.integer(1), 1, "transferId"), number: try row.int(2) ?? 0, startedAt: startedAt,
+            durationMs: try row.int(4) ?? 0, status: try row.int(5), outcome: try row.text(6) ?? "", excerpt: try row.text(7),
+            owner: try row.text(8), fence: try row.integer(9))
+        self.id = id
+    }
+
+    /// Inserts the attempt as a new row and keeps its id.
+    mutating func insertRow(_ db: any JournalConnection) throws {
+        id = try db.insert(
+            "INSERT INTO attempt (transferId, number, startedAt, durationMs, status, outcome, excerpt, owner, fence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                .integer(transferId), .integer(number), .date(startedAt), .integer(durationMs), .integer(status), .text(outcome),
+                .text(excerpt), .text(owner), .integer(fence),
+            ])
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Transfers
 
 /// Feed cursors (committed with the transfers they produced) and the checkpoints of successful cycles.
@@ -7,14 +6,19 @@ extension Journal {
     /// Journals transfers (unless their keys are journaled already) and moves the cursor `cursorName`
     /// to `cursor`, in one transaction: a crash leaves either both or neither. Feeds use it for the
     /// events a read produced, change tracking for the orders a delta produced (`insertAbsent`).
+    /// - Parameter lease: The lease the feed was read under: the write is refused (`JournalError.fenced`) when another
+    ///   sopd took it over since, and renews it otherwise.
     /// - Returns: The journaled row of each transfer, in order.
     @discardableResult
-    public func record(_ transfers: [Transfer], cursorName: String, cursor: String) throws(JournalError) -> [Transfer] {
+    public func record(_ transfers: [Transfer], cursorName: String, cursor: String, lease: WorkLease? = nil) throws(JournalError)
+        -> [Transfer]
+    {
         try write { db in
+            if let lease { try checkAndRenew(lease, db) }
             let journaled = try insertAbsent(transfers, db)
             try db.execute(
-                sql: "INSERT INTO cursor (name, value, updatedAt) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value, updatedAt = excluded.updatedAt",
-                arguments: [cursorName, cursor, JournalTime.text(clock.now())])
+                "INSERT INTO cursor (name, value, updatedAt) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updatedAt = excluded.updatedAt",
+                [.text(cursorName), .text(cursor), .date(clock.now())])
             return journaled
         }
     }
@@ -24,32 +28,34 @@ extension Journal {
     /// different bodies) is journaled dead beside it, when it is inbound (`TransferMachine.conflictingDuplicate`),
     /// never dropped and never applied on its own; an outbound key names one submission, whose first journaled
     /// document is the one sent.
-    func insertAbsent(_ transfers: [Transfer], _ db: Database) throws -> [Transfer] {
-        try transfers.map { transfer in
-            if let existing = try Self.transfer(db, where: "idempotencyKey", is: transfer.idempotencyKey) {
-                guard existing.payload != transfer.payload, transfer.direction == .inbound else { return existing }
-                var duplicate = TransferMachine.conflictingDuplicate(transfer, now: clock.now())
-                if try Transfer.filter(TransferColumn.idempotencyKey == duplicate.idempotencyKey).fetchCount(db) == 0 {
-                    try duplicate.insertRow(db)
-                    try Self.tally(db, duplicate.direction, .dead)
-                }
-                return existing
-            }
+    func insertAbsent(_ transfers: [Transfer], _ db: any JournalConnection) throws -> [Transfer] {
+        var tallies = TallyIncrements()
+        let journaled = try transfers.map { transfer in
             var inserted = transfer
-            try inserted.insertRow(db)
-            if inserted.state == .dead { try Self.tally(db, inserted.direction, .dead) }
-            return inserted
+            if try inserted.insertRow(db, unlessJournaled: true) {
+                if inserted.state == .dead { tallies.add(inserted.direction, .dead) }
+                return inserted
+            }
+            guard let existing = try Self.transfer(db, where: "idempotencyKey", is: .text(transfer.idempotencyKey)) else {
+                throw JournalError("transfer \(transfer.idempotencyKey) was neither inserted nor found")
+            }
+            guard existing.payload != transfer.payload, transfer.direction == .inbound else { return existing }
+            var duplicate = TransferMachine.conflictingDuplicate(transfer, now: clock.now())
+            if try duplicate.insertRow(db, unlessJournaled: true) { tallies.add(duplicate.direction, .dead) }
+            return existing
         }
+        try tallies.store(db)
+        return journaled
     }
 
     /// Forgets cursor `name`, as when a delta token expired.
     public func removeCursor(_ name: String) throws(JournalError) {
-        try write { db in try db.execute(sql: "DELETE FROM cursor WHERE name = ?", arguments: [name]) }
+        try write { db in try db.execute("DELETE FROM cursor WHERE name = ?", [.text(name)]) }
     }
 
     /// The value of cursor `name`, or nil before the first read.
     public func cursor(_ name: String) throws(JournalError) -> String? {
-        try read { db in try String.fetchOne(db, sql: "SELECT value FROM cursor WHERE name = ?", arguments: [name]) }
+        try read { db in try db.row("SELECT value FROM cursor WHERE name = ?", [.text(name)]) { try $0.text(0) } ?? nil }
     }
 
     /// Sets cursor `name`, as an operator resetting a feed does.
@@ -60,8 +66,8 @@ extension Journal {
     /// Every cursor with its value and when it moved.
     public func cursors() throws(JournalError) -> [(name: String, value: String, updatedAt: Date)] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT name, value, updatedAt FROM cursor ORDER BY name").map {
-                (name: $0["name"], value: $0["value"], updatedAt: $0["updatedAt"])
+            try db.rows("SELECT name, value, updatedAt FROM cursor ORDER BY name", []) { row in
+                (name: try row.text(0) ?? "", value: try row.text(1) ?? "", updatedAt: try row.date(2) ?? .distantPast)
             }
         }
     }
@@ -83,17 +89,15 @@ extension Journal {
 
     /// When the last successful cycle of `direction` ended, or nil.
     public func checkpoint(_ direction: TransferDirection) throws(JournalError) -> Date? {
-        try read { db in
-            try Date.fetchOne(db, sql: "SELECT at FROM checkpoint WHERE name = ?", arguments: [direction.rawValue])
-        }
+        try read { db in try db.row("SELECT at FROM checkpoint WHERE name = ?", [.text(direction.rawValue)]) { try $0.date(0) } ?? nil }
     }
 
     /// Records that a cycle of `direction` succeeded at `date`, by default now.
     public func setCheckpoint(_ direction: TransferDirection, at date: Date? = nil) throws(JournalError) {
         try write { db in
             try db.execute(
-                sql: "INSERT INTO checkpoint (name, at) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET at = excluded.at",
-                arguments: [direction.rawValue, JournalTime.text(date ?? clock.now())])
+                "INSERT INTO checkpoint (name, at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET at = excluded.at",
+                [.text(direction.rawValue), .date(date ?? clock.now())])
         }
     }
 }

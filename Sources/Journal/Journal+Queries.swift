@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Transfers
 
 /// What the pipelines and the ops commands read: due transfers, lists, counts, and pruning.
@@ -8,11 +7,11 @@ extension Journal {
     /// their retry due, or left `sending` by a sopd that is gone. Oldest first.
     public func dueOutbound(now: Date) throws(JournalError) -> [Transfer] {
         let candidates = try read { db in
-            try Transfer.filter(TransferColumn.direction == TransferDirection.outbound.rawValue)
-                .filter([TransferState.pending.rawValue, TransferState.failed.rawValue, TransferState.sending.rawValue]
-                    .contains(TransferColumn.state))
-                .filter(TransferColumn.returnedAt == nil)
-                .order(TransferColumn.id).fetchAll(db)
+            try db.rows(
+                """
+                SELECT \(Transfer.selectedColumns) FROM transfer
+                WHERE state IN ('pending', 'failed', 'sending') AND direction = ? AND returnedAt IS NULL ORDER BY id
+                """, [.text(TransferDirection.outbound.rawValue)], Transfer.init(row:))
         }
         return candidates.filter { transfer in
             TransferSchedule.waitReason(transfer, now: now, probe: probe) == nil
@@ -20,10 +19,10 @@ extension Journal {
     }
 
     /// Why `transfer` waits at `now` for this process to claim it (`TransferSchedule`, with this
-    /// journal's lease probe), or nil when it is due: a transfer this process left `sending` (an attempt
+    /// journal's lease probe), or nil when it is due: a transfer this process (`owner`) left `sending` (an attempt
     /// that broke off) is due again, as `beginAttempt` takes it back.
     public func waitReason(_ transfer: Transfer, now: Date) -> WaitReason? {
-        TransferSchedule.waitReason(transfer, now: now, claimant: Self.processOwner, probe: probe)
+        TransferSchedule.waitReason(transfer, now: now, claimant: owner, probe: probe)
     }
 
     /// Inbound transfers not yet done, in feed order.
@@ -31,48 +30,65 @@ extension Journal {
         try read { db in
             // Through the (state, direction) index, which skips the done ones: left to itself, SQLite takes the
             // (direction, sequence) index for the order and reads every event ever journaled, every poll.
-            try Transfer.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT \(Transfer.selectedColumns) FROM transfer INDEXED BY transfer_state
-                        WHERE state IN ('pending', 'sending', 'failed', 'dead') AND direction = ?
-                        ORDER BY sequence, id
-                        """),
-                arguments: [TransferDirection.inbound.rawValue])
+            try db.rows(
+                """
+                SELECT \(Transfer.selectedColumns) FROM transfer\(db.dialect == .sqlite ? " INDEXED BY transfer_state" : "")
+                WHERE state IN ('pending', 'sending', 'failed', 'dead') AND direction = ?
+                ORDER BY sequence, id
+                """, [.text(TransferDirection.inbound.rawValue)], Transfer.init(row:))
         }
     }
 
     /// The outbound transfer the back office knows as `remoteId`, or nil when sopd never sent it.
     public func outboundTransfer(remoteId: String) throws(JournalError) -> Transfer? {
         try read { db in
-            try Transfer.filter(TransferColumn.direction == TransferDirection.outbound.rawValue)
-                .filter(TransferColumn.remoteId == remoteId).fetchOne(db)
+            try db.row(
+                "SELECT \(Transfer.selectedColumns) FROM transfer WHERE direction = ? AND remoteId = ? ORDER BY id LIMIT 1",
+                [.text(TransferDirection.outbound.rawValue), .text(remoteId)], Transfer.init(row:))
         }
     }
 
     /// How many delivered versions of order `orderId` the back office returned.
     public func returnedVersions(orderId: String) throws(JournalError) -> Int {
         try read { db in
-            try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM transfer WHERE direction = ? AND orderId = ? AND returnedAt IS NOT NULL",
-                arguments: [TransferDirection.outbound.rawValue, orderId]) ?? 0
+            try db.count(
+                "SELECT COUNT(*) FROM transfer WHERE direction = ? AND orderId = ? AND returnedAt IS NOT NULL",
+                [.text(TransferDirection.outbound.rawValue), .text(orderId)])
         }
     }
 
     /// The attempts of a transfer, first first.
     public func attempts(of id: Int64) throws(JournalError) -> [Attempt] {
-        try read { db in try Attempt.filter(Column("transferId") == id).order(Column("number")).fetchAll(db) }
+        try read { db in
+            try db.rows("SELECT \(Attempt.selectedColumns) FROM attempt WHERE transferId = ? ORDER BY number, id", [.integer(id)], Attempt.init(row:))
+        }
     }
 
     /// Transfers matching a filter, newest first.
     public func transfers(matching filter: TransferFilter) throws(JournalError) -> [Transfer] {
-        try read { db in
-            var request = Transfer.order(TransferColumn.id.desc).limit(filter.limit)
-            if let state = filter.state { request = request.filter(TransferColumn.state == state.rawValue) }
-            if let direction = filter.direction { request = request.filter(TransferColumn.direction == direction.rawValue) }
-            if let order = filter.orderNumber { request = request.filter(TransferColumn.orderNumber == order) }
-            if let since = filter.since { request = request.filter(TransferColumn.updatedAt >= since) }
-            return try request.fetchAll(db)
+        var conditions: [String] = []
+        var arguments: [JournalValue] = []
+        if let state = filter.state {
+            conditions.append("state = ?")
+            arguments.append(.text(state.rawValue))
+        }
+        if let direction = filter.direction {
+            conditions.append("direction = ?")
+            arguments.append(.text(direction.rawValue))
+        }
+        if let order = filter.orderNumber {
+            conditions.append("orderNumber = ?")
+            arguments.append(.text(order))
+        }
+        if let since = filter.since {
+            conditions.append("updatedAt >= ?")
+            arguments.append(.date(since))
+        }
+        let condition = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        return try read { db in
+            try db.rows(
+                "SELECT \(Transfer.selectedColumns) FROM transfer\(condition) ORDER BY id DESC LIMIT ?", arguments + [.integer(filter.limit)],
+                Transfer.init(row:))
         }
     }
 
@@ -83,22 +99,23 @@ extension Journal {
 
     /// One transfer by id, or nil.
     public func transfer(id: Int64) throws(JournalError) -> Transfer? {
-        try read { db in try Transfer.fetchOne(db, key: id) }
+        try read { db in try Self.transfer(db, where: "id", is: .integer(id)) }
     }
 
     /// The transfer with `idempotencyKey`, or nil.
     public func transfer(idempotencyKey: String) throws(JournalError) -> Transfer? {
-        try read { db in try Self.transfer(db, where: "idempotencyKey", is: idempotencyKey) }
+        try read { db in try Self.transfer(db, where: "idempotencyKey", is: .text(idempotencyKey)) }
     }
 
     /// How many transfers are in each state, per direction.
     public func countsByDirectionAndState() throws(JournalError) -> [TransferDirection: [TransferState: Int]] {
         try read { db in
             var counts: [TransferDirection: [TransferState: Int]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT direction, state, COUNT(*) AS count FROM transfer GROUP BY direction, state") {
-                if let direction = TransferDirection(rawValue: row["direction"]), let state = TransferState(rawValue: row["state"]) {
-                    counts[direction, default: [:]][state] = row["count"]
-                }
+            for (direction, state, count) in try db.rows(
+                "SELECT direction, state, COUNT(*) FROM transfer GROUP BY direction, state", [],
+                { row in (try row.text(0).flatMap(TransferDirection.init), try row.text(1).flatMap(TransferState.init), try row.int(2) ?? 0) })
+            {
+                if let direction, let state { counts[direction, default: [:]][state] = count }
             }
             return counts
         }
@@ -116,19 +133,20 @@ extension Journal {
     public func backlogByDirection() throws(JournalError) -> [TransferDirection: DirectionBacklog] {
         try read { db in
             var backlogs: [TransferDirection: DirectionBacklog] = [:]
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT direction, state, COUNT(*) AS count, MIN(createdAt) AS oldest FROM transfer
-                    WHERE state IN ('pending', 'sending', 'failed') OR (state = 'dead' AND returnedAt IS NULL)
-                    GROUP BY direction, state
-                    """)
-            for row in rows {
-                guard let direction = TransferDirection(rawValue: row["direction"]), let state = TransferState(rawValue: row["state"])
-                else { continue }
+            let rows = try db.rows(
+                """
+                SELECT direction, state, COUNT(*), MIN(createdAt) FROM transfer
+                WHERE state IN ('pending', 'sending', 'failed') OR (state = 'dead' AND returnedAt IS NULL)
+                GROUP BY direction, state
+                """, []
+            ) { row in
+                (try row.text(0).flatMap(TransferDirection.init), try row.text(1).flatMap(TransferState.init), try row.int(2) ?? 0, try row.date(3))
+            }
+            for (direction, state, count, oldest) in rows {
+                guard let direction, let state else { continue }
                 var backlog = backlogs[direction, default: DirectionBacklog()]
-                backlog.counts[state] = row["count"]
-                if state != .dead, let oldest: Date = row["oldest"] {
+                backlog.counts[state] = count
+                if state != .dead, let oldest {
                     backlog.oldestWaiting = min(backlog.oldestWaiting ?? oldest, oldest)
                 }
                 backlogs[direction] = backlog
@@ -155,9 +173,6 @@ extension Journal {
     /// - Returns: How many were deleted.
     @discardableResult
     public func prune(doneBefore cutoff: Date) throws(JournalError) -> Int {
-        try write { db in
-            try Transfer.filter(TransferColumn.state == TransferState.done.rawValue)
-                .filter(TransferColumn.updatedAt < JournalTime.text(cutoff)).deleteAll(db)
-        }
+        try write { db in try db.execute("DELETE FROM transfer WHERE state = 'done' AND updatedAt < ?", [.date(cutoff)]) }
     }
 }

@@ -1,10 +1,9 @@
 import Foundation
-import GRDB
 import Transfers
 
 /// The transitions of transfers, each `TransferMachine`'s decision stored in one transaction.
 extension Journal {
-    /// This process, as it appears in `leaseOwner`: `host:pid`.
+    /// This process, as it appears in `leaseOwner` by default: `host:pid`.
     public static let processOwner = TransferOwner(host: LocalProcessProbe.hostName, pid: getpid()).description
 
     /// Journals `transfer` unless one with its idempotency key exists, and returns the journaled row.
@@ -25,7 +24,7 @@ extension Journal {
     /// the write lock; nil when one is new.
     private func journaledAlready(_ transfers: [Transfer]) throws(JournalError) -> [Transfer]? {
         let existing = try read { db in
-            try transfers.map { try Self.transfer(db, where: "idempotencyKey", is: $0.idempotencyKey) }
+            try transfers.map { try Self.transfer(db, where: "idempotencyKey", is: .text($0.idempotencyKey)) }
         }
         return existing.contains { $0 == nil } ? nil : existing.compactMap { $0 }
     }
@@ -43,39 +42,44 @@ extension Journal {
     /// journaled already is returned as it is, unclaimed, for the caller to decide on. A claim no attempt goes
     /// out under is given back with `release`. Meant for outbound orders read from Dynamics: what `record`
     /// does with an inbound event sent twice with different bodies is not done here.
-    public func recordClaimingNew(_ transfers: [Transfer], owner: String = Journal.processOwner, leaseSeconds: Double = 300)
+    public func recordClaimingNew(_ transfers: [Transfer], owner: String? = nil, leaseSeconds: Double? = nil)
         throws(JournalError) -> [Recorded]
     {
         if let journaled = try journaledAlready(transfers) { return journaled.map { Recorded(transfer: $0, claimed: false) } }
         return try write { db in
-            try transfers.map { transfer in
+            var tallies = TallyIncrements()
+            let recorded = try transfers.map { transfer in
                 // A key journaled meanwhile (by another sopd, or twice in this read) inserts nothing: its row is returned.
                 var row = transfer
                 var claimed = false
-                if case .claimed(let claim) = TransferMachine.claim(transfer, by: owner, now: clock.now(), leaseSeconds: leaseSeconds, probe: probe) {
+                if case .claimed(let claim) = TransferMachine.claim(
+                    transfer, by: owner ?? self.owner, now: clock.now(), leaseSeconds: leaseSeconds ?? self.leaseSeconds, probe: probe) {
                     row = claim
                     claimed = true
                 }
                 guard try row.insertRow(db, unlessJournaled: true) else {
-                    guard let journaled = try Self.transfer(db, where: "idempotencyKey", is: transfer.idempotencyKey) else {
+                    guard let journaled = try Self.transfer(db, where: "idempotencyKey", is: .text(transfer.idempotencyKey)) else {
                         throw JournalError("transfer \(transfer.idempotencyKey) was neither inserted nor found")
                     }
                     return Recorded(transfer: journaled, claimed: false)
                 }
-                if row.state == .dead { try Self.tally(db, row.direction, .dead) }
+                if row.state == .dead { tallies.add(row.direction, .dead) }
                 return Recorded(transfer: row, claimed: claimed)
             }
+            try tallies.store(db)
+            return recorded
         }
     }
 
     /// Gives back claims no attempt went out under (`TransferMachine.release`), in one transaction; a transfer no
-    /// longer `sending` under `owner` is left as it is.
-    public func release(_ ids: [Int64], owner: String = Journal.processOwner) throws(JournalError) {
-        guard !ids.isEmpty else { return }
+    /// longer `sending` under `owner` and the claim given (claimed again since) is left as it is.
+    public func release(_ claims: [Transfer], owner: String? = nil) throws(JournalError) {
+        let fences = Dictionary(claims.compactMap { claim in claim.id.map { ($0, claim.fence) } }, uniquingKeysWith: max)
+        guard !fences.isEmpty else { return }
         try write { db in
-            for id in ids {
-                guard let transfer = try Self.transfer(db, where: "id", is: id), transfer.state == .sending, transfer.leaseOwner == owner,
-                    transfer.attempts > 0
+            for (id, fence) in fences.sorted(by: { $0.key < $1.key }) {
+                guard let transfer = try Self.transfer(db, where: "id", is: .integer(id), locking: true), transfer.state == .sending,
+                    transfer.leaseOwner == owner ?? self.owner, transfer.fence == fence, transfer.attempts > 0
                 else { continue }
                 try TransferMachine.release(transfer, now: clock.now()).storeTransition(db)
             }
@@ -83,29 +87,43 @@ extension Journal {
     }
 
     /// The transfer whose unique `column` (`id` or `idempotencyKey`) is `value`, through a statement the
-    /// connection compiles once: the transitions of every transfer read their row this way.
-    static func transfer(_ db: Database, where column: String, is value: some DatabaseValueConvertible) throws -> Transfer? {
-        try Transfer.fetchOne(db.cachedStatement(sql: "SELECT \(Transfer.selectedColumns) FROM transfer WHERE \(column) = ?"), arguments: [value])
+    /// connection compiles once: the transitions of every transfer read their row this way. `locking`: the row is
+    /// locked until the write commits (PostgreSQL), for a write that goes on to change it.
+    static func transfer(_ db: any JournalConnection, where column: String, is value: JournalValue, locking: Bool = false) throws
+        -> Transfer?
+    {
+        try db.row(
+            "SELECT \(Transfer.selectedColumns) FROM transfer WHERE \(column) = ?\(locking ? db.dialect.lockingRows : "")", [value],
+            Transfer.init(row:))
     }
 
     /// Claims the transfer for an attempt (`TransferMachine.claim`) and commits that before anything is sent.
     /// - Returns: The claimed transfer, or nil when another live sopd is sending it, or it is done or dead.
-    public func beginAttempt(_ id: Int64, owner: String = Journal.processOwner, leaseSeconds: Double = 300)
+    public func beginAttempt(_ id: Int64, owner: String? = nil, leaseSeconds: Double? = nil)
         throws(JournalError) -> Transfer?
     {
         try beginAttempts([id], owner: owner, leaseSeconds: leaseSeconds)[id]
     }
 
-    /// Claims several transfers in one transaction, as `beginAttempt` claims one.
-    /// - Returns: The transfers claimed, by id; one another live sopd is sending, or done or dead, is left out.
-    public func beginAttempts(_ ids: [Int64], owner: String = Journal.processOwner, leaseSeconds: Double = 300)
+    /// Claims several transfers in one transaction, as `beginAttempt` claims one. Their rows are selected `FOR UPDATE
+    /// SKIP LOCKED` (PostgreSQL): a row another host is claiming at this moment is passed over, not waited for.
+    /// - Returns: The transfers claimed, by id; one another live sopd is sending or claiming, or done or dead, or gone,
+    ///   is left out.
+    public func beginAttempts(_ ids: [Int64], owner: String? = nil, leaseSeconds: Double? = nil)
         throws(JournalError) -> [Int64: Transfer]
     {
-        try write { db in
+        guard !ids.isEmpty else { return [:] }
+        return try write { db in
             var claimed: [Int64: Transfer] = [:]
-            for id in ids {
-                guard let transfer = try Self.transfer(db, where: "id", is: id) else { throw JournalError("transfer \(id) does not exist") }
-                switch TransferMachine.claim(transfer, by: owner, now: clock.now(), leaseSeconds: leaseSeconds, probe: probe) {
+            let rows = try db.rows(
+                """
+                SELECT \(Transfer.selectedColumns) FROM transfer WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))
+                ORDER BY id\(db.dialect.skippingLockedRows)
+                """, ids.map { .integer($0) }, Transfer.init(row:))
+            for transfer in rows {
+                guard let id = transfer.id else { continue }
+                switch TransferMachine.claim(
+                    transfer, by: owner ?? self.owner, now: clock.now(), leaseSeconds: leaseSeconds ?? self.leaseSeconds, probe: probe) {
                 case .claimed(let transfer):
                     try transfer.storeTransition(db)
                     claimed[id] = transfer
@@ -127,22 +145,33 @@ extension Journal {
         public var status: Int?
         /// The attempt, for the history.
         public var attempt: AttemptLog?
+        /// The fencing token of the claim the attempt went out under (`Transfer.fence`); nil records it whatever the claim.
+        public var fence: Int64?
 
         /// Creates a completion.
-        public init(id: Int64, remoteId: String?, status: Int?, attempt: AttemptLog?) {
+        public init(id: Int64, remoteId: String?, status: Int?, attempt: AttemptLog?, fence: Int64? = nil) {
             self.id = id
             self.remoteId = remoteId
             self.status = status
             self.attempt = attempt
+            self.fence = fence
         }
     }
 
     /// Records a delivered transfer, the peer's id for it, and the attempt.
+    /// - Parameter fence: The fencing token of the claim the attempt went out under; a newer claim refuses the outcome
+    ///   (`JournalError.fenced`). nil records it whatever the claim.
     @discardableResult
-    public func complete(_ id: Int64, remoteId: String?, status: Int?, attempt: AttemptLog? = nil) throws(JournalError)
-        -> Transfer
+    public func complete(_ id: Int64, remoteId: String?, status: Int?, attempt: AttemptLog? = nil, fence: Int64? = nil)
+        throws(JournalError) -> Transfer
     {
-        try write { db in try settle(db, id, attempt: attempt, status: status, Self.completion(remoteId: remoteId, status: status)) }
+        try write { db in
+            var tallies = TallyIncrements()
+            let settled = try settle(
+                db, id, fence: fence, attempt: attempt, status: status, tallies: &tallies, Self.completion(remoteId: remoteId, status: status))
+            try tallies.store(db)
+            return settled
+        }
     }
 
     /// Records several delivered transfers in one transaction, as `complete(_:remoteId:status:attempt:)` records
@@ -153,18 +182,22 @@ extension Journal {
         guard !completions.isEmpty else { return [:] }
         do {
             try write { db in
-                for completion in completions {
+                var tallies = TallyIncrements()
+                for completion in completions.sorted(by: { $0.id < $1.id }) {
                     try settle(
-                        db, completion.id, attempt: completion.attempt, status: completion.status,
-                        Self.completion(remoteId: completion.remoteId, status: completion.status))
+                        db, completion.id, fence: completion.fence, attempt: completion.attempt, status: completion.status,
+                        tallies: &tallies, Self.completion(remoteId: completion.remoteId, status: completion.status))
                 }
+                try tallies.store(db)
             }
             return [:]
         } catch {
             var failed: [Int64: JournalError] = [:]
             for completion in completions {
                 do {
-                    try complete(completion.id, remoteId: completion.remoteId, status: completion.status, attempt: completion.attempt)
+                    try complete(
+                        completion.id, remoteId: completion.remoteId, status: completion.status, attempt: completion.attempt,
+                        fence: completion.fence)
                 } catch {
                     failed[completion.id] = error
                 }
@@ -184,16 +217,22 @@ extension Journal {
     ///   - remoteId: The peer's id, when the failure came after the peer accepted the document.
     ///   - disposition: When to try again, or dead.
     ///   - attempt: The attempt, for the history.
+    ///   - fence: The fencing token of the claim the attempt went out under; a newer claim refuses the outcome
+    ///     (`JournalError.fenced`). nil records it whatever the claim.
     @discardableResult
     public func fail(
         _ id: Int64, reason: String, status: Int?, remoteId: String? = nil, disposition: FailureDisposition,
-        attempt: AttemptLog? = nil
+        attempt: AttemptLog? = nil, fence: Int64? = nil
     ) throws(JournalError) -> Transfer {
         try write { db in
-            try settle(db, id, attempt: attempt, status: status) { transfer, now throws(TransitionError) in
+            var tallies = TallyIncrements()
+            let settled = try settle(db, id, fence: fence, attempt: attempt, status: status, tallies: &tallies) {
+                transfer, now throws(TransitionError) in
                 try TransferMachine.fail(
                     transfer, reason: reason, status: status, remoteId: remoteId, disposition: disposition, now: now)
             }
+            try tallies.store(db)
+            return settled
         }
     }
 
@@ -203,8 +242,8 @@ extension Journal {
     public func retry(_ ids: [Int64]) throws(JournalError) -> [Int64] {
         try write { db in
             var moved: [Int64] = []
-            for id in ids {
-                guard let transfer = try Transfer.fetchOne(db, key: id),
+            for id in ids.sorted() {
+                guard let transfer = try Self.transfer(db, where: "id", is: .integer(id), locking: true),
                     let pending = TransferMachine.operatorRetry(transfer, now: clock.now())
                 else { continue }
                 try pending.storeTransition(db)
@@ -214,19 +253,22 @@ extension Journal {
         }
     }
 
-    /// Ends an attempt with `transition`'s outcome and keeps the attempt in the history, within a write.
+    /// Ends an attempt with `transition`'s outcome and keeps the attempt in the history, within a write; refused when
+    /// the transfer was claimed again after claim `fence` (`TransferMachine.checkFence`).
+    @discardableResult
     private func settle(
-        _ db: Database, _ id: Int64, attempt: AttemptLog?, status: Int?,
+        _ db: any JournalConnection, _ id: Int64, fence: Int64?, attempt: AttemptLog?, status: Int?, tallies: inout TallyIncrements,
         _ transition: (Transfer, Date) throws(TransitionError) -> Transfer
     ) throws -> Transfer {
-        guard let transfer = try Self.transfer(db, where: "id", is: id) else {
+        guard let transfer = try Self.transfer(db, where: "id", is: .integer(id), locking: true) else {
             throw JournalError("transfer \(id) does not exist")
         }
+        if let fence { try TransferMachine.checkFence(transfer, claim: fence) }
         let settled = try transition(transfer, clock.now())
         try settled.storeTransition(db)
-        if let outcome = TransferOutcome(settledIn: settled.state) { try Self.tally(db, settled.direction, outcome) }
+        if let outcome = TransferOutcome(settledIn: settled.state) { tallies.add(settled.direction, outcome) }
         if let attempt {
-            var record = TransferMachine.attempt(of: settled, log: attempt, status: status)
+            var record = TransferMachine.attempt(of: settled, by: transfer.leaseOwner, log: attempt, status: status)
             try record.insertRow(db)
         }
         return settled
@@ -235,9 +277,7 @@ extension Journal {
     /// Replaces the payload of a transfer journaled without one (an order that could not be mapped when
     /// it was read, mapped now); a payload once set is never replaced.
     public func replacePayload(_ id: Int64, with payload: String) throws(JournalError) {
-        try write { db in
-            try db.execute(sql: "UPDATE transfer SET payload = ? WHERE id = ? AND payload = ''", arguments: [payload, id])
-        }
+        try write { db in try db.execute("UPDATE transfer SET payload = ? WHERE id = ? AND payload = ''", [.text(payload), .integer(id)]) }
     }
 
     /// Marks one outbound transfer's version as returned to the salesperson, so that the order's
@@ -245,8 +285,7 @@ extension Journal {
     public func markReturned(transferId: Int64) throws(JournalError) {
         try write { db in
             try db.execute(
-                sql: "UPDATE transfer SET returnedAt = ? WHERE id = ? AND returnedAt IS NULL",
-                arguments: [JournalTime.text(clock.now()), transferId])
+                "UPDATE transfer SET returnedAt = ? WHERE id = ? AND returnedAt IS NULL", [.date(clock.now()), .integer(transferId)])
         }
     }
 
@@ -254,13 +293,13 @@ extension Journal {
     public func markReturned(remoteId: String) throws(JournalError) {
         try write { db in
             try db.execute(
-                sql: "UPDATE transfer SET returnedAt = ? WHERE direction = ? AND remoteId = ? AND returnedAt IS NULL",
-                arguments: [JournalTime.text(clock.now()), TransferDirection.outbound.rawValue, remoteId])
+                "UPDATE transfer SET returnedAt = ? WHERE direction = ? AND remoteId = ? AND returnedAt IS NULL",
+                [.date(clock.now()), .text(TransferDirection.outbound.rawValue), .text(remoteId)])
         }
     }
 
     /// Counts one more write conflict (HTTP 412) met and resolved by re-reading.
     public func recordConflict(_ id: Int64) throws(JournalError) {
-        try write { db in try db.execute(sql: "UPDATE transfer SET conflicts = conflicts + 1 WHERE id = ?", arguments: [id]) }
+        try write { db in try db.execute("UPDATE transfer SET conflicts = conflicts + 1 WHERE id = ?", [.integer(id)]) }
     }
 }

@@ -1,120 +1,92 @@
 import Clocks
 import Foundation
-import GRDB
 import Transfers
 
-/// The transfer journal: a SQLite file in WAL mode, readable by its owner only. Every transfer is
-/// committed before it is sent and its outcome after, so a crash loses nothing and a re-send reuses the key.
-/// The journal only stores: what a transition does is `TransferMachine`'s, applied inside the
-/// journal's transactions (`Journal+Transitions.swift`), with the time from the injected clock.
+/// The transfer journal. Every transfer is committed before it is sent and its outcome after, so a crash loses
+/// nothing and a re-send reuses the key. The journal only stores: what a transition does is `TransferMachine`'s,
+/// applied inside the journal's transactions (`Journal+Transitions.swift`), with the time from the injected clock.
+/// Its rows live in a `JournalStore`: a SQLite file (one host) or a PostgreSQL database (several hosts); the logic
+/// here is the same for both.
 public final class Journal: Sendable {
-    /// The path of the SQLite file.
-    public let path: String
+    /// Where the rows are.
+    public let store: any JournalStore
     /// Where the journal reads the time of its transitions.
     public let clock: any WallClock
     /// Tells whether the holder of a lease is alive.
     let probe: any LeaseProbe
-    private let database: DatabasePool
-    let commits: GroupCommit
+    /// This process, as leases and attempts name it: `host:pid`.
+    public let owner: String
+    /// How long a claim or a lease holds unless renewed: how long another host waits before it takes over the work
+    /// of one that stopped answering.
+    public let leaseSeconds: Double
 
-    /// Opens the journal at `path`, creating it (mode 0600) and migrating its schema as needed.
+    /// A journal on `store`.
     /// - Parameters:
-    ///   - path: The SQLite file.
-    ///   - clock: The time of transitions, retries and checkpoints.
+    ///   - store: Where the rows are; opened and migrated.
+    ///   - clock: The time of transitions, retries, leases and checkpoints.
     ///   - probe: Tells whether the process holding a lease is alive.
-    /// - Throws: `JournalError` naming the file and the cause.
-    public init(path: String, clock: any WallClock = SystemClock(), probe: any LeaseProbe = LocalProcessProbe())
-        throws(JournalError)
-    {
-        self.path = path
+    ///   - owner: This process in leases, `host:pid`.
+    ///   - leaseSeconds: How long a claim or a lease holds.
+    public init(
+        store: any JournalStore, clock: any WallClock = SystemClock(), probe: any LeaseProbe = LocalProcessProbe(),
+        owner: String = Journal.processOwner, leaseSeconds: Double = 300
+    ) {
+        self.store = store
         self.clock = clock
         self.probe = probe
-        let directory = (path as NSString).deletingLastPathComponent
-        do {
-            if !directory.isEmpty {
-                try FileManager.default.createDirectory(
-                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            }
-        } catch {
-            throw JournalError("cannot create the folder \(directory): \(error.localizedDescription); check its permissions")
-        }
-        let descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw JournalError("cannot open \(path): \(String(cString: strerror(errno))); check the path and its permissions")
-        }
-        close(descriptor)
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        configuration.label = "sopd.journal"
-        database = try Self.openPool(path: path, configuration: configuration)
-        commits = GroupCommit(database)
+        self.owner = owner
+        self.leaseSeconds = leaseSeconds
     }
 
-    /// Opens and migrates the pool while holding an exclusive lock on `<journal>.lock`: two sopd
-    /// starting on one journal (the daemon and a `--sync-now`) would otherwise both see it
-    /// unmigrated. Switching a new file to WAL takes a lock SQLite's busy timeout does not wait for,
-    /// so a busy answer is retried for 10 s (on the monotonic clock: this is no decision of the data path).
-    private static func openPool(path: String, configuration: Configuration) throws(JournalError) -> DatabasePool {
-        let lockFile = open(path + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-        guard lockFile >= 0 else {
-            throw JournalError("cannot create \(path).lock: \(String(cString: strerror(errno))); check the folder's permissions")
-        }
-        defer { close(lockFile) }
-        flock(lockFile, LOCK_EX)
-        defer { flock(lockFile, LOCK_UN) }
-        let deadline = DispatchTime.now() + .seconds(10)
-        while true {
-            do {
-                let database = try DatabasePool(path: path, configuration: configuration)
-                try JournalMigrations.migrator.migrate(database)
-                return database
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && DispatchTime.now() < deadline {
-                usleep(20_000)
-            } catch {
-                throw JournalError("cannot open \(path) as a journal: \(error)")
-            }
-        }
+    /// A journal in the SQLite file at `path` (`SQLiteJournalStore`), created and migrated as needed.
+    /// - Throws: `JournalError` naming the file and the cause.
+    public convenience init(
+        path: String, clock: any WallClock = SystemClock(), probe: any LeaseProbe = LocalProcessProbe(),
+        owner: String = Journal.processOwner, leaseSeconds: Double = 300
+    ) throws(JournalError) {
+        self.init(store: try SQLiteJournalStore(path: path), clock: clock, probe: probe, owner: owner, leaseSeconds: leaseSeconds)
     }
 
-    /// Runs `body` in a transaction shared with the writes other threads make meanwhile (`GroupCommit`).
-    func write<T>(_ body: (Database) throws -> T) throws(JournalError) -> T {
+    /// Where the journal is, for messages: its file, or its database's URL without the password.
+    public var location: String { store.location }
+
+    /// Runs `body` in a transaction (a SQLite write shares one with other threads' writes).
+    func write<T>(_ body: (any JournalConnection) throws -> T) throws(JournalError) -> T {
         do {
-            var result: T?
-            try commits.write { db in result = try body(db) }
-            guard let result else { throw JournalError("cannot write \(path): the write did not run") }
-            return result
+            return try store.write(body)
         } catch let error as JournalError {
             throw error
         } catch let error as TransitionError {
-            throw JournalError(error.message)
+            throw JournalError(error.message, fenced: error.fenced)
         } catch {
-            throw JournalError("cannot write \(path): \(error)")
+            throw JournalError("cannot write \(location): \(error)")
         }
     }
 
-    /// Runs `body` on a snapshot of the journal.
-    func read<T>(_ body: (Database) throws -> T) throws(JournalError) -> T {
+    /// Runs `body` without writing.
+    func read<T>(_ body: (any JournalConnection) throws -> T) throws(JournalError) -> T {
         do {
-            return try database.read(body)
+            return try store.read(body)
+        } catch let error as JournalError {
+            throw error
         } catch {
-            throw JournalError("cannot read \(path): \(error)")
+            throw JournalError("cannot read \(location): \(error)")
         }
     }
 
-    /// The schema migrations applied to the file, oldest first, and whether this process can write it (`writeProblem`).
+    /// The schema migrations applied, oldest first, and whether this process can write the journal (`writeProblem`).
     public func schema() throws(JournalError) -> (migrations: [String], writable: Bool) {
-        let migrations = try read { db in try JournalMigrations.migrator.appliedMigrations(db) }
+        let migrations: [String]
+        do {
+            migrations = try store.appliedMigrations()
+        } catch let error as JournalError {
+            throw error
+        } catch {
+            throw JournalError("cannot read \(location): \(error)")
+        }
         return (migrations, writeProblem() == nil)
     }
 
-    /// Why this process cannot write the journal, or nil: the file and its folder (where SQLite keeps the
-    /// write-ahead log) must both be writable.
-    public func writeProblem() -> String? {
-        let folder = (path as NSString).deletingLastPathComponent
-        if access(path, W_OK) != 0 { return "\(path) is not writable: \(String(cString: strerror(errno)))" }
-        if access(folder.isEmpty ? "." : folder, W_OK) != 0 {
-            return "the folder \(folder) is not writable: \(String(cString: strerror(errno)))"
-        }
-        return nil
-    }
+    /// Why this process cannot write the journal, or nil.
+    public func writeProblem() -> String? { store.writeProblem() }
 }

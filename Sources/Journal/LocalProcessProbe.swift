@@ -10,12 +10,15 @@ public struct LocalProcessProbe: LeaseProbe {
         return String(cString: name)
     }()
 
-    /// Creates the probe.
-    public init() {}
+    /// The name this host's processes carry in leases: the host name, or the one the configuration gives.
+    public let localHost: String
+
+    /// Creates the probe for the processes named `localHost` in leases.
+    public init(localHost: String = LocalProcessProbe.hostName) { self.localHost = localHost }
 
     /// Whether a process of this host is alive (`kill(pid, 0)`); nil for another host's.
     public func isAlive(_ owner: TransferOwner) -> Bool? {
-        guard owner.host == Self.hostName else { return nil }
+        guard owner.host == localHost else { return nil }
         return kill(owner.pid, 0) == 0 || errno == EPERM
     }
 }

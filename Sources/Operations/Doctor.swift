@@ -45,11 +45,11 @@ public enum Doctor {
             checks.append(
                 Check(
                     name: "journal", ok: schema.writable,
-                    detail: "\(journal.path), schema \(schema.migrations.last.map { "'\($0)'" } ?? "empty") (\(schema.migrations.count) migrations)\(schema.writable ? ", writable" : ", NOT writable")",
-                    fix: schema.writable ? nil : "let the sopd user write \(journal.path) and its folder (StateDirectory=sopd does)"))
+                    detail: "\(journal.location), schema \(schema.migrations.last.map { "'\($0)'" } ?? "empty") (\(schema.migrations.count) migrations)\(schema.writable ? ", writable" : ", NOT writable")",
+                    fix: schema.writable ? nil : "let the sopd user write \(journal.location) and its folder (StateDirectory=sopd does)"))
         } catch {
             checks.append(
-                Check(name: "journal", ok: false, detail: "\(error)", fix: "check journal.path and the permissions of its folder"))
+                Check(name: "journal", ok: false, detail: "\(error)", fix: "check journal.location and the permissions of its folder"))
         }
         let dataverse = configuration.dataverse.makeClient()
         do {

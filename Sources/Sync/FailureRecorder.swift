@@ -27,7 +27,7 @@ struct FailureRecorder: Sendable {
         var outcome: String
     }
 
-    /// Journals `failure` of `transfer`'s attempt that started at `started` and took `durationMs`; its
+    /// Journals `failure` of `transfer`'s attempt (under its claim's fence) that started at `started` and took `durationMs`; its
     /// reason passes through `PeerText` once more (secrets masked, control characters escaped, at most
     /// 1000 characters).
     /// - Returns: What became of the transfer.
@@ -41,7 +41,8 @@ struct FailureRecorder: Sendable {
             random: random.unit())
         try journal.fail(
             id, reason: reason, status: failure.status, remoteId: failure.remoteId, disposition: disposition,
-            attempt: AttemptLog(startedAt: started, durationMs: durationMs, outcome: failure.outcome, excerpt: reason))
+            attempt: AttemptLog(startedAt: started, durationMs: durationMs, outcome: failure.outcome, excerpt: reason),
+            fence: transfer.fence)
         return disposition
     }
 }

@@ -18,10 +18,15 @@ public struct Attempt: Sendable, Equatable, Codable {
     public var outcome: String
     /// The start of the answer or error, secrets removed.
     public var excerpt: String?
+    /// The process that made it (`host:pid`), when known.
+    public var owner: String?
+    /// The fencing token of the claim it was made under.
+    public var fence: Int64?
 
     /// Creates an attempt record.
     public init(
-        transferId: Int64, number: Int, startedAt: Date, durationMs: Int, status: Int?, outcome: String, excerpt: String?
+        transferId: Int64, number: Int, startedAt: Date, durationMs: Int, status: Int?, outcome: String, excerpt: String?,
+        owner: String? = nil, fence: Int64? = nil
     ) {
         self.transferId = transferId
         self.number = number
@@ -30,5 +35,7 @@ public struct Attempt: Sendable, Equatable, Codable {
         self.status = status
         self.outcome = outcome
         self.excerpt = excerpt
+        self.owner = owner
+        self.fence = fence
     }
 }

@@ -33,6 +33,9 @@ public struct Transfer: Sendable, Equatable, Codable {
     public var leaseOwner: String?
     /// When the sender's claim ends if the sender cannot be checked (another host).
     public var leaseUntil: Date?
+    /// The fencing token of the latest claim: one more on every claim. An outcome is stored only under the
+    /// claim it was sent under, so a sopd that lost its lease (paused, partitioned) cannot overwrite a newer claim's.
+    public var fence: Int64
     /// When the back office returned (rejected or deleted) the order this outbound transfer delivered.
     public var returnedAt: Date?
     /// How many times a write of this transfer met a row changed since it was read (HTTP 412) and was re-applied.
@@ -59,6 +62,7 @@ public struct Transfer: Sendable, Equatable, Codable {
         self.attempts = 0
         self.sequence = sequence
         self.conflicts = 0
+        self.fence = 0
         self.createdAt = now
         self.updatedAt = now
     }

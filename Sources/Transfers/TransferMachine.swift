@@ -32,8 +32,20 @@ public enum TransferMachine {
         claimed.attempts += 1
         claimed.leaseOwner = owner
         claimed.leaseUntil = now.addingTimeInterval(leaseSeconds)
+        claimed.fence += 1
         claimed.updatedAt = now
         return .claimed(claimed)
+    }
+
+    /// Refuses an outcome sent under claim `fence` when `current` (the stored row) was claimed again since:
+    /// the lease ran out (a pause, a partition) and another sopd, or this one, took the transfer over. The newer
+    /// claim's outcome stands; this one is dropped.
+    /// - Throws: `TransitionError` with `fenced` set, naming both claims.
+    public static func checkFence(_ current: Transfer, claim fence: Int64) throws(TransitionError) {
+        guard current.fence != fence else { return }
+        throw TransitionError(
+            "transfer \(current.id ?? 0) (\(current.orderNumber)) was claimed again (claim \(current.fence)\(current.leaseOwner.map { " by \($0)" } ?? "")) after claim \(fence) this outcome was sent under; the newer claim's outcome stands, this one is not recorded",
+            fenced: true)
     }
 
     /// Gives back `transfer`'s claim when no attempt went out under it: `pending` again, the attempt it
@@ -95,11 +107,11 @@ public enum TransferMachine {
         return pending
     }
 
-    /// The history row of the attempt that just settled `transfer`.
-    public static func attempt(of transfer: Transfer, log: AttemptLog, status: Int?) -> Attempt {
+    /// The history row of the attempt that just settled `transfer`, sent by `owner` under the transfer's claim.
+    public static func attempt(of transfer: Transfer, by owner: String?, log: AttemptLog, status: Int?) -> Attempt {
         Attempt(
             transferId: transfer.id ?? 0, number: transfer.attempts, startedAt: log.startedAt, durationMs: log.durationMs,
-            status: status, outcome: log.outcome, excerpt: log.excerpt)
+            status: status, outcome: log.outcome, excerpt: log.excerpt, owner: owner, fence: transfer.fence)
     }
 
     /// A transfer whose key is journaled already with another payload (an event id the back office

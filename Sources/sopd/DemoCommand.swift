@@ -58,7 +58,7 @@ struct DemoCommand: AsyncParsableCommand {
         print("sopd demo")
         print("  Dataverse emulator:    \(suite.dataverseServer.baseURL)\(DataverseEmulator.apiPath)")
         print("  reference back office: \(suite.backOfficeServer.baseURL)")
-        print("  journal:               \(runtime.journal.path)")
+        print("  journal:               \(runtime.journal.location)")
         print("")
         let dataverse = runtime.dataverse
         let enabled = try await SOPCommand.dataverseCall { () throws(DataverseError) in

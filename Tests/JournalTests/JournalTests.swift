@@ -64,9 +64,9 @@ import Transfers
         #expect(stored.id == claimed.id && stored.state == .sending && stored.attempts == 1, "the claim is what was stored")
         #expect(try journal.recordClaimingNew([newTransfer(key: "out:new")], owner: "h:1").map(\.claimed) == [false], "claimed once")
 
-        try journal.release([claimed.id!], owner: "h:2")
+        try journal.release([claimed], owner: "h:2")
         #expect(try journal.transfer(idempotencyKey: "out:new")?.state == .sending, "another owner's claim is not given back")
-        try journal.release([claimed.id!, known.id!], owner: "h:1")
+        try journal.release([claimed, known], owner: "h:1")
         let released = try #require(try journal.transfer(idempotencyKey: "out:new"))
         #expect(released.state == .pending && released.attempts == 0 && released.leaseOwner == nil && released.leaseUntil == nil)
         let untouched = try #require(try journal.transfer(idempotencyKey: "out:known"))

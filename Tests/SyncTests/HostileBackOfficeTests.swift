@@ -113,7 +113,7 @@ import Transfers
             if let next = transfer.nextAttemptAt { #expect(next.timeIntervalSince(now) <= 86_400 + 60) }
         }
         let logged = log.lines.map { "\($0.message) \($0.metadata)" }.joined(separator: "\n")
-        let stored = [runtime.journal.path, runtime.journal.path + "-wal"].compactMap { FileManager.default.contents(atPath: $0) }
+        let stored = [runtime.journal.location, runtime.journal.location + "-wal"].compactMap { FileManager.default.contents(atPath: $0) }
         for secret in Self.secrets {
             #expect(!logged.contains(secret), "the log shows \(secret)")
             #expect(!tried.contains { ($0.lastError ?? "").contains(secret) }, "the journal shows \(secret)")

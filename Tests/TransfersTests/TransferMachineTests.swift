@@ -99,13 +99,42 @@ import Transfers
         #expect(TransferMachine.operatorRetry(transfer(.sending), now: start) == nil)
     }
 
-    @Test func theAttemptRowCarriesTheAttemptNumber() throws {
+    @Test func theAttemptRowCarriesTheAttemptNumberItsSenderAndItsClaim() throws {
         let sending = try #require(claimed(transfer(.failed, attempts: 2)))
         let row = TransferMachine.attempt(
-            of: sending, log: AttemptLog(startedAt: start, durationMs: 12, outcome: "ok", excerpt: String(repeating: "x", count: 900)),
-            status: 201)
+            of: sending, by: sending.leaseOwner,
+            log: AttemptLog(startedAt: start, durationMs: 12, outcome: "ok", excerpt: String(repeating: "x", count: 900)), status: 201)
         #expect(row.number == 3)
         #expect(row.transferId == 7)
         #expect(row.excerpt?.count == AttemptLog.excerptLimit)
+        #expect(row.owner == sending.leaseOwner && row.owner != nil)
+        #expect(row.fence == sending.fence)
+    }
+
+    @Test func everyClaimTakesANewFenceAndAnOutcomeUnderAnOlderOneIsRefused() throws {
+        let first = try #require(claimed(transfer(.pending)))
+        var expired = first
+        expired.leaseUntil = start.addingTimeInterval(-1)
+        expired.leaseOwner = "elsewhere:9"
+        guard case .claimed(let second) = TransferMachine.claim(expired, by: "here:42", now: start, leaseSeconds: 60, probe: TableProbe())
+        else {
+            Issue.record("a lease that ran out is taken over")
+            return
+        }
+        #expect(first.fence == 1 && second.fence == 2)
+        #expect(throws: Never.self) { try TransferMachine.checkFence(second, claim: 2) }
+        let refused = #expect(throws: TransitionError.self) { try TransferMachine.checkFence(second, claim: 1) }
+        #expect(refused?.fenced == true)
+        #expect(refused?.message.contains("claim 2 by here:42") == true)
+    }
+
+    @Test func aWorkLeaseIsRenewedByItsHolderAndTakenOverOnlyOnceItRanOut() throws {
+        let held = try #require(WorkLease.claim(nil, name: "feed", by: "a:1", now: start, seconds: 10, probe: TableProbe()))
+        #expect(held.fence == 1 && held.until == start.addingTimeInterval(10))
+        #expect(WorkLease.claim(held, name: "feed", by: "b:2", now: start.addingTimeInterval(9), seconds: 10, probe: TableProbe()) == nil)
+        let renewed = try #require(WorkLease.claim(held, name: "feed", by: "a:1", now: start.addingTimeInterval(9), seconds: 10, probe: TableProbe()))
+        #expect(renewed.fence == 1 && renewed.until == start.addingTimeInterval(19), "its holder renews it under the same token")
+        let taken = try #require(WorkLease.claim(renewed, name: "feed", by: "b:2", now: start.addingTimeInterval(20), seconds: 10, probe: TableProbe()))
+        #expect(taken.owner == "b:2" && taken.fence == 2, "taken over under a new token")
     }
 }

@@ -419,7 +419,7 @@ public final class InboundPipeline: Sendable {
             done.map { attempt in
                 Journal.Completion(
                     id: attempt.id, remoteId: attempt.event.orderId, status: nil,
-                    attempt: AttemptLog(startedAt: attempt.started, durationMs: attempt.elapsed, outcome: "ok"))
+                    attempt: AttemptLog(startedAt: attempt.started, durationMs: attempt.elapsed, outcome: "ok"), fence: attempt.transfer.fence)
             })
         for attempt in done {
             if let error = unrecorded[attempt.id] {

@@ -296,7 +296,7 @@ public final class OutboundPipeline: Sendable {
     /// Gives back the claims of orders claimed as they were journaled and then not tried (held for a failing
     /// peer): they wait as pending, with no attempt counted, instead of under this process's lease.
     private func release(_ claimed: [Transfer]) {
-        do { try journal.release(claimed.compactMap(\.id)) } catch {
+        do { try journal.release(claimed) } catch {
             logger.error(
                 "cannot give back the claims of orders not tried: they stay claimed by this sopd until a read finds them again (one attempt more counted) or it restarts",
                 metadata: ["dir": "out", "error": "\(error)"])
@@ -411,7 +411,7 @@ public final class OutboundPipeline: Sendable {
             orders.map { order in
                 Journal.Completion(
                     id: order.transfer.id!, remoteId: order.receipt.orderId, status: order.receipt.status,
-                    attempt: .init(startedAt: order.started, durationMs: order.elapsed, outcome: "ok"))
+                    attempt: .init(startedAt: order.started, durationMs: order.elapsed, outcome: "ok"), fence: order.transfer.fence)
             })
         return orders.map { order in
             var metadata = order.metadata

@@ -1,7 +1,7 @@
 import GRDB
 
-/// The journal's schema, one migration per step; existing journals migrate when opened.
-enum JournalMigrations {
+/// The SQLite journal's schema, one migration per step; existing files migrate when opened.
+enum SQLiteMigrations {
     /// Every migration, oldest first.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -106,6 +106,25 @@ enum JournalMigrations {
                     WHERE NOT (attempt.number = transfer.attempts AND transfer.state IN ('done', 'dead'))
                     GROUP BY transfer.direction;
                     """)
+        }
+        migrator.registerMigration("v9: fencing tokens, leases and hosts") { db in
+            try db.alter(table: "transfer") { table in table.add(column: "fence", .integer).notNull().defaults(to: 0) }
+            try db.alter(table: "attempt") { table in
+                table.add(column: "owner", .text)
+                table.add(column: "fence", .integer)
+            }
+            try db.create(table: "lease") { table in
+                table.primaryKey("name", .text)
+                table.column("owner", .text).notNull()
+                table.column("until", .datetime).notNull()
+                table.column("fence", .integer).notNull()
+            }
+            try db.create(table: "host") { table in
+                table.primaryKey("owner", .text)
+                table.column("version", .text).notNull()
+                table.column("startedAt", .datetime).notNull()
+                table.column("seenAt", .datetime).notNull()
+            }
         }
         return migrator
     }

@@ -2,8 +2,10 @@
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 # prometheus brings promtool, which judges the metrics and the alert rules in the tests.
 # groff-base checks that the manual pages render. libssl-dev builds sop-emulator's TLS front; python3-venv runs
-# Microsoft's Python SDK for Dataverse and schemathesis against it (make conformance).
-APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev libssl-dev pkg-config openssl systemd prometheus groff-base python3-venv
+# Microsoft's Python SDK for Dataverse and schemathesis against it (make conformance). postgresql serves the tests of
+# the PostgreSQL journal on loopback (Tests/Postgres/prepare.sh) and iproute2 makes the failover test's namespaces.
+APT_PACKAGES := libcurl4-openssl-dev libsqlite3-dev libssl-dev pkg-config openssl systemd prometheus groff-base python3-venv \
+  postgresql iproute2
 # What make deb adds (the package tools and lintian), and what deb-test and vm-test add to those.
 DEB_PACKAGES := dpkg-dev binutils lintian
 ROOT_PACKAGES := debootstrap e2fsprogs zstd qemu-system-x86 qemu-utils
@@ -66,15 +68,19 @@ man: deps
 	cp $(MANUAL_OUTPUT)/sop-emulator/sop-emulator.1 .build/man/sop-emulator.1
 	awk -v date="$$(LC_ALL=C date -u -d $(MAN_DATE) '+%B %-d, %Y')" -f deploy/man/sopd-yaml.5.awk deploy/sopd.example.yaml > .build/man/sopd.yaml.5
 
-## demo: the main job on embedded defaults against both emulators, in-process.
+## demo: the main job on embedded defaults against both emulators, in-process. Built without the PostgreSQL journal
+## backend (the PostgreSQL trait), which would double a first build; every other target builds it.
 demo: deps
-	$(SWIFT) build --product sopd
+	$(SWIFT) build --product sopd --disable-default-traits
 	$$($(SWIFT) build --show-bin-path)/sopd demo
 
-## test: every test; the black-box tests need the built executables and manual pages, hence those first.
+## test: every test; the black-box tests need the built executables and manual pages, hence those first. The journal's
+## tests run on SQLite and on PostgreSQL: as root, Tests/Postgres/prepare.sh starts Debian's postgresql on loopback;
+## otherwise set SOPD_TEST_POSTGRES_URL and SOPD_TEST_POSTGRES_PASSWORD, or SOPD_TEST_POSTGRES=skip.
 test: deps
 	$(SWIFT) build
 	$(MAKE) --no-print-directory man
+	Tests/Postgres/prepare.sh
 	$(SWIFT) test
 	$(MAKE) --no-print-directory conformance
 
@@ -96,6 +102,7 @@ BUSY ?= 0
 test-repeat: deps
 	$(SWIFT) build --build-tests
 	$(MAKE) --no-print-directory man
+	Tests/Postgres/prepare.sh
 	@busy=""; \
 	if [ "$(BUSY)" != 0 ]; then \
 	  command -v stress-ng >/dev/null || { echo "BUSY=$(BUSY) needs stress-ng: apt-get install stress-ng" >&2; exit 1; }; \

@@ -11,6 +11,12 @@ let package = Package(
         .executable(name: "sopd-bench", targets: ["sopd-bench"]),
         .library(name: "SopdParsers", targets: ["JSON", "Dataverse", "BackOffice", "Emulators"]),
     ],
+    // The PostgreSQL journal backend (postgres-nio and SwiftNIO) roughly doubles a first build: `make demo` leaves it
+    // out (--disable-default-traits); every other build, and the shipped package, has it.
+    traits: [
+        .trait(name: "PostgreSQL", description: "The PostgreSQL journal backend, for several hosts sharing one journal."),
+        .default(enabledTraits: ["PostgreSQL"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -21,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -50,6 +57,11 @@ let package = Package(
         .target(name: "BackOffice", dependencies: ["HTTP", "JSON", "PeerText"]),
         .target(name: "Journal", dependencies: ["Clocks", "Transfers", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
+            name: "PostgresJournal",
+            dependencies: [
+                "Journal", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
             name: "Sync",
             dependencies: [
                 "Dataverse", "BackOffice", "Journal", "SalesRules", "JSON", "Clocks", "Transfers", "PeerText", "HTTP",
@@ -62,6 +74,7 @@ let package = Package(
             dependencies: [
                 "Sync", "SalesRules", "Journal", "JSON", "HTTP", "Dataverse", "BackOffice", "Clocks", "Transfers", "PeerText",
                 "HTTPListener", "CMallocTuning",
+                .target(name: "PostgresJournal", condition: .when(traits: ["PostgreSQL"])),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -126,7 +139,10 @@ let package = Package(
         .testTarget(name: "PeerTextTests", dependencies: ["PeerText"]),
         .testTarget(
             name: "JournalTests",
-            dependencies: ["Journal", "Transfers", "Clocks", "SopdTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "Journal", "Transfers", "Clocks", "SopdTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .target(name: "PostgresJournal", condition: .when(traits: ["PostgreSQL"])),
+            ]),
         .testTarget(name: "EmulatorsTests", dependencies: ["Emulators", "JSON", "HTTP", "SalesRules", "SopdTestSupport"]),
         .testTarget(
             name: "SyncTests",

@@ -43,8 +43,8 @@ import Transfers
         #expect(JournalTime.date(DatabaseValue.null) == nil)
     }
 
-    @Test func oneKeyIsJournaledOnce() throws {
-        let journal = try Journal(path: TemporaryDirectory().file("journal.sqlite"))
+    @Test(arguments: JournalBackend.tested) func oneKeyIsJournaledOnce(backend: JournalBackend) throws {
+        let journal = try backend.place().open()
         let first = try journal.record(newTransfer())
         let again = try journal.record(newTransfer())
         #expect(first.id != nil)
@@ -52,8 +52,8 @@ import Transfers
         #expect(try journal.countsByState() == [.pending: 1])
     }
 
-    @Test func aNewTransferIsJournaledAndClaimedInOneWriteAndItsClaimCanBeGivenBack() throws {
-        let journal = try Journal(path: TemporaryDirectory().file("journal.sqlite"))
+    @Test(arguments: JournalBackend.tested) func aNewTransferIsJournaledAndClaimedInOneWriteAndItsClaimCanBeGivenBack(backend: JournalBackend) throws {
+        let journal = try backend.place().open()
         let known = try journal.record(newTransfer(key: "out:known"))
         let recorded = try journal.recordClaimingNew([newTransfer(key: "out:known"), newTransfer(key: "out:new")], owner: "h:1")
         #expect(recorded.map(\.claimed) == [false, true], "only the new one is claimed")
@@ -74,11 +74,11 @@ import Transfers
         #expect(try journal.beginAttempt(claimed.id!)?.attempts == 1, "the next attempt is the first")
     }
 
-    @Test func attemptsOutcomesAndTheirHistoryAreDurable() throws {
-        let path = try TemporaryDirectory().file("journal.sqlite")
+    @Test(arguments: JournalBackend.tested) func attemptsOutcomesAndTheirHistoryAreDurable(backend: JournalBackend) throws {
+        let place = try backend.place()
         let retryAt = Date().addingTimeInterval(60)
         do {
-            let journal = try Journal(path: path)
+            let journal = try place.open()
             let id = try #require(try journal.record(newTransfer()).id)
             #expect(try journal.beginAttempt(id)?.attempts == 1)
             try journal.fail(id, reason: "back office: could not connect", status: nil, disposition: .retry(at: retryAt), attempt: log("retryable: unavailable"))
@@ -87,7 +87,7 @@ import Transfers
             #expect(try journal.beginAttempt(id)?.attempts == 2)
             try journal.complete(id, remoteId: "BO-000001", status: 201, attempt: log("ok"))
         }
-        let reopened = try Journal(path: path)
+        let reopened = try place.open()
         let transfer = try #require(try reopened.transfer(idempotencyKey: newTransfer().idempotencyKey))
         #expect(transfer.state == .done)
         #expect(transfer.attempts == 2)
@@ -99,8 +99,8 @@ import Transfers
         #expect(attempts.last?.status == 201)
     }
 
-    @Test func deadTransfersWaitForAnOperatorAndRetryPutsThemBack() throws {
-        let journal = try Journal(path: TemporaryDirectory().file("journal.sqlite"))
+    @Test(arguments: JournalBackend.tested) func deadTransfersWaitForAnOperatorAndRetryPutsThemBack(backend: JournalBackend) throws {
+        let journal = try backend.place().open()
         let id = try #require(try journal.record(newTransfer()).id)
         _ = try journal.beginAttempt(id)
         try journal.fail(id, reason: "back office: order refused (HTTP 422)", status: 422, disposition: .dead)
@@ -111,8 +111,8 @@ import Transfers
         #expect(try journal.dueOutbound(now: Date()).map(\.id) == [id])
     }
 
-    @Test func aLiveSenderKeepsItsClaimAndADeadOneLosesIt() throws {
-        let journal = try Journal(path: TemporaryDirectory().file("journal.sqlite"))
+    @Test(arguments: JournalBackend.tested) func aLiveSenderKeepsItsClaimAndADeadOneLosesIt(backend: JournalBackend) throws {
+        let journal = try backend.place().open()
         let id = try #require(try journal.record(newTransfer()).id)
         #expect(try journal.beginAttempt(id, owner: Journal.processOwner) != nil)
         let parent = Journal.processOwner.replacingOccurrences(of: ":\(getpid())", with: ":\(getppid())")
@@ -126,17 +126,17 @@ import Transfers
         #expect(try journal.beginAttempt(other)?.attempts == 2, "re-sent with the same key")
     }
 
-    @Test func aTransferThisProcessLeftSendingIsItsToTakeBack() throws {
-        let journal = try Journal(path: TemporaryDirectory().file("journal.sqlite"))
+    @Test(arguments: JournalBackend.tested) func aTransferThisProcessLeftSendingIsItsToTakeBack(backend: JournalBackend) throws {
+        let journal = try backend.place().open()
         let id = try #require(try journal.record(newTransfer()).id)
         let claimed = try #require(try journal.beginAttempt(id))
         #expect(journal.waitReason(claimed, now: Date()) == nil, "an attempt of this process that broke off is due again")
         #expect(try journal.beginAttempt(id)?.attempts == 2)
     }
 
-    @Test func transitionsTakeTheirTimeFromTheInjectedClock() throws {
+    @Test(arguments: JournalBackend.tested) func transitionsTakeTheirTimeFromTheInjectedClock(backend: JournalBackend) throws {
         let clock = ManualClock()
-        let journal = try Journal(path: TemporaryDirectory().file("journal.sqlite"), clock: clock)
+        let journal = try backend.place().open(clock: clock)
         let id = try #require(try journal.record(newTransfer()).id)
         let claimed = try #require(try journal.beginAttempt(id, leaseSeconds: 60))
         #expect(claimed.updatedAt == clock.now())
@@ -152,8 +152,8 @@ import Transfers
         #expect(try journal.checkpoint(.outbound) == clock.now())
     }
 
-    @Test func pruningKeepsEverythingButOldDoneTransfers() throws {
-        let journal = try Journal(path: TemporaryDirectory().file("journal.sqlite"))
+    @Test(arguments: JournalBackend.tested) func pruningKeepsEverythingButOldDoneTransfers(backend: JournalBackend) throws {
+        let journal = try backend.place().open()
         let done = try #require(try journal.record(newTransfer(key: "done")).id)
         _ = try journal.beginAttempt(done)
         try journal.complete(done, remoteId: "BO-1", status: 201, attempt: log("ok"))
@@ -191,8 +191,8 @@ import Transfers
         #expect(try migrated.dueOutbound(now: Date()).map(\.idempotencyKey) == ["by-count"])
     }
 
-    @Test func checkpointsAndCursorsAreKept() throws {
-        let journal = try Journal(path: TemporaryDirectory().file("journal.sqlite"))
+    @Test(arguments: JournalBackend.tested) func checkpointsAndCursorsAreKept(backend: JournalBackend) throws {
+        let journal = try backend.place().open()
         #expect(try journal.checkpoint(.outbound) == nil)
         let at = Date(timeIntervalSince1970: 1_800_000_000)
         try journal.setCheckpoint(.outbound, at: at)
@@ -211,9 +211,9 @@ import Transfers
         #expect(FileManager.default.fileExists(atPath: path + "-wal"))
     }
 
-    @Test func writesFromManyThreadsShareCommitsButFailAlone() throws {
-        let path = try TemporaryDirectory().file("journal.sqlite")
-        let journal = try Journal(path: path)
+    @Test(arguments: JournalBackend.tested) func writesFromManyThreadsShareCommitsButFailAlone(backend: JournalBackend) throws {
+        let place = try backend.place()
+        let journal = try place.open()
         let existing = try #require(try journal.record(newTransfer(key: "existing")).id)
         var clashing = newTransfer(key: "clash")
         clashing.id = existing
@@ -234,7 +234,7 @@ import Transfers
             }
         }
         #expect(failed == [20], "only the write that broke a constraint fails")
-        let reopened = try Journal(path: path)
+        let reopened = try place.open()
         #expect(try reopened.countsByState() == [.done: 39, .pending: 1])
         #expect(try reopened.transfer(idempotencyKey: "before-clash") == nil, "the failed write is rolled back whole")
         #expect(try reopened.cursor("feed") == nil)

@@ -4,6 +4,7 @@ import Dataverse
 import Foundation
 import HTTP
 import HTTPListener
+import Journal
 import PeerText
 import Sync
 import SystemPackage
@@ -117,8 +118,12 @@ public enum ConfigurationLoader {
             }
         }
         let values = ConfigValues(reader: ConfigReader(providers: providers), origins: origins)
+        var journal = try values.journal()
+        if journal.password == nil, journal.sqlitePath == nil {
+            journal.password = journalPasswordFile(environment)
+        }
         return OpsSettings(
-            journalPath: try values.string("journal.path") ?? defaultJournalPath,
+            journal: journal,
             intervalSeconds: try values.seconds("sync.intervalSeconds", default: 60),
             staleAfterIntervals: try values.integer("status.staleAfterIntervals", default: 3))
     }
@@ -133,6 +138,20 @@ public enum ConfigurationLoader {
             origins: [:])
     }
 
+    /// The PostgreSQL journal's password for an ops command run from a shell: the `journal-password` credential of
+    /// `$CREDENTIALS_DIRECTORY`, or of /etc/sopd/credentials (as deploy/README.md installs it; root's), if readable.
+    private static func journalPasswordFile(_ environment: [String: String]) -> String? {
+        let name = ConfigSchema.credentialName("journal.password")
+        for folder in [environment["CREDENTIALS_DIRECTORY"], "/etc/sopd/credentials"].compactMap({ $0 }) {
+            guard let text = try? String(contentsOfFile: "\(folder)/\(name)", encoding: .utf8) else { continue }
+            let password = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !password.isEmpty else { continue }
+            SecretRegistry.shared.register(password)
+            return password
+        }
+        return nil
+    }
+
     /// How to give sopd its secrets when `folder` cannot be read.
     private static func credentialsFix(_ folder: String) -> String {
         if folder.hasPrefix("/etc/sopd/credentials") {
@@ -141,7 +160,7 @@ public enum ConfigurationLoader {
         return "Point it at a folder of secret files sopd can read (systemd's LoadCredential= makes one), or leave it unset."
     }
 
-    /// The journal's path when `journal.path` is not set.
+    /// The journal's path when neither `journal.url` nor `journal.path` is set.
     public static let defaultJournalPath = "/var/lib/sopd/journal.sqlite"
 
     private static func environmentProvider(_ environment: [String: String]) -> EnvironmentVariablesProvider {
@@ -243,7 +262,7 @@ public enum ConfigurationLoader {
             inboundIntervalSeconds: try values.seconds("sync.inboundIntervalSeconds", default: probe > 0 ? probe : interval),
             retrySweepSeconds: try values.seconds("sync.retrySweepSeconds", default: 15),
             stopTimeoutSeconds: try values.seconds("sync.stopTimeoutSeconds", default: 20),
-            journalPath: try values.string("journal.path") ?? defaultJournalPath,
+            journal: try values.journal(),
             logLevel: try values.choice("log.level", default: "info"),
             metricsListen: try values.listenAddress("metrics.listen", default: defaultMetricsListen))
     }
@@ -283,6 +302,44 @@ private struct ConfigValues {
         }
         if entry.isSecret { SecretRegistry.shared.register(value) }
         return value
+    }
+
+    /// `journal.*`: `journal.url` (or the older `journal.path`, not both), the password a PostgreSQL journal needs,
+    /// the lease, the timeout and this host's name.
+    func journal() throws(ConfigurationError) -> JournalSettings {
+        let url = try string("journal.url")
+        let path = try string("journal.path")
+        if url != nil && path != nil {
+            throw ConfigurationError(
+                key: label("journal.url"), problem: "is set together with journal.path",
+                fix: "Keep one: journal.url (sqlite:///PATH or postgres://USER@HOST/DATABASE), or journal.path for a SQLite file.")
+        }
+        let location: JournalURL
+        do {
+            location = try JournalURL(url ?? path ?? ConfigurationLoader.defaultJournalPath)
+        } catch {
+            throw ConfigurationError(key: label(url != nil ? "journal.url" : "journal.path"), problem: error.message, fix: JournalSettings.urlFix)
+        }
+        if case .sqlite(let file) = location, !file.hasPrefix("/") {
+            throw ConfigurationError(key: label("journal.path"), problem: "'\(file)' is not an absolute path", fix: "Give the journal's full path, such as /var/lib/sopd/journal.sqlite.")
+        }
+        let password = try string("journal.password")
+        if case .postgres(let target) = location {
+            if !JournalSettings.hasPostgreSQL {
+                throw ConfigurationError(
+                    key: label("journal.url"), problem: "names PostgreSQL (\(target.description)), and this sopd was built without that backend",
+                    fix: "Use the packaged sopd, or one built with swift build (make demo's build leaves PostgreSQL out).")
+            }
+            if let file = target.rootCertificate, access(file, R_OK) != 0 {
+                throw ConfigurationError(
+                    key: label("journal.url"), problem: "sslrootcert \(file) cannot be read: \(String(cString: strerror(errno)))",
+                    fix: "Point sslrootcert at the PEM file of the CA that signed the server's certificate, readable by the sopd user.")
+            }
+        }
+        return JournalSettings(
+            url: location, password: password, leaseSeconds: try seconds("journal.leaseSeconds", default: 60),
+            timeoutSeconds: try seconds("journal.timeoutSeconds", default: 10),
+            hostName: try string("journal.hostName") ?? LocalProcessProbe.hostName)
     }
 
     func required(_ key: String, fix: String) throws(ConfigurationError) -> String {

@@ -192,15 +192,20 @@ public final class DaemonLoop: @unchecked Sendable {
         notifier?.notify(["RELOADING=1", "MONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds)"])
         let load = reloadConfiguration
         let make = makeRuntime
-        let journalPath = configuration.journalPath
+        let journal = configuration.journal
         Task {
             do {
                 let configuration = try await load()
-                // A new path would open a new, empty journal: the record of what was sent would be left behind.
-                guard configuration.journalPath == journalPath else {
+                // A new place would open a new, empty journal: the record of what was sent would be left behind.
+                guard configuration.journal.url == journal.url else {
                     throw ConfigurationError(
-                        key: "journal.path", problem: "changes from \(journalPath) to \(configuration.journalPath), which a reload cannot do",
-                        fix: "Put journal.path back, or move the journal file while sopd is stopped and then restart it (systemctl restart sopd).")
+                        key: "journal.url", problem: "changes from \(journal.url.description) to \(configuration.journal.url.description), which a reload cannot do",
+                        fix: "Put journal.url back, or move the journal while sopd is stopped (sopd journal migrate) and then restart it (systemctl restart sopd).")
+                }
+                guard configuration.journal == journal else {
+                    throw ConfigurationError(
+                        key: "journal.*", problem: "journal.password, leaseSeconds, timeoutSeconds or hostName changes, which a reload cannot do",
+                        fix: "Restart sopd (systemctl restart sopd) to use them.")
                 }
                 let runtime = try make(configuration)
                 control.async { self.swap(to: configuration, runtime: runtime) }
@@ -277,7 +282,12 @@ public final class DaemonLoop: @unchecked Sendable {
                 "the cycle under way did not end in time; its transfers stay 'sending' and are re-sent at the next start")
             finish()
         }
-        runtime.engine.afterCurrentCycle { [self] in control.async { [self] in finish() } }
+        // The feed's lease is given back once no cycle uses it, so that another host reads the feed at once.
+        let engine = runtime.engine
+        engine.afterCurrentCycle { [self] in
+            engine.releaseLeases()
+            control.async { [self] in finish() }
+        }
     }
 
     private func finish() {

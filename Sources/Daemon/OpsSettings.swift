@@ -1,7 +1,7 @@
 /// The few settings the offline ops commands read.
 public struct OpsSettings: Sendable {
-    /// The journal file (`journal.path`).
-    public var journalPath: String
+    /// Where the journal is (`journal.*`).
+    public var journal: JournalSettings
     /// Seconds between daemon cycles (`sync.intervalSeconds`).
     public var intervalSeconds: Double
     /// How many intervals without a successful cycle make `sopd status` report the sync stale
@@ -9,8 +9,8 @@ public struct OpsSettings: Sendable {
     public var staleAfterIntervals: Int
 
     /// Creates settings.
-    public init(journalPath: String, intervalSeconds: Double, staleAfterIntervals: Int) {
-        self.journalPath = journalPath
+    public init(journal: JournalSettings, intervalSeconds: Double, staleAfterIntervals: Int) {
+        self.journal = journal
         self.intervalSeconds = intervalSeconds
         self.staleAfterIntervals = staleAfterIntervals
     }

@@ -38,7 +38,7 @@ public struct Runtime: Sendable {
             baseURL: configuration.backOffice.url, credentials: configuration.backOffice.credentials,
             http: HTTPClient(
                 configuration: configuration.backOffice.http, observer: Self.observer(of: .backOffice, into: metrics)))
-        journal = try Journal(path: configuration.journalPath, clock: clock)
+        journal = try configuration.journal.open(clock: clock)
         self.metrics = metrics
         engine = SyncEngine(
             dataverse: dataverse, backOffice: backOffice, journal: journal, settings: configuration.sync, logger: logger,

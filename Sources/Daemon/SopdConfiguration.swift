@@ -50,8 +50,8 @@ public struct SopdConfiguration: Sendable {
     public var retrySweepSeconds: Double
     /// Seconds a stop waits for the cycle under way (`sync.stopTimeoutSeconds`).
     public var stopTimeoutSeconds: Double
-    /// The journal file (`journal.path`).
-    public var journalPath: String
+    /// Where the journal is and how this process shares it (`journal.*`).
+    public var journal: JournalSettings
     /// The least severe log level written (`log.level`).
     public var logLevel: String
     /// Where the metrics and health endpoint listens (`metrics.listen`), or nil when it is off.

@@ -1,5 +1,6 @@
 import Clocks
 import Foundation
+import Synchronization
 import Transfers
 
 /// The transfer journal. Every transfer is committed before it is sent and its outcome after, so a crash loses
@@ -19,6 +20,7 @@ public final class Journal: Sendable {
     /// How long a claim or a lease holds unless renewed: how long another host waits before it takes over the work
     /// of one that stopped answering.
     public let leaseSeconds: Double
+    private let fencedWrites = Mutex(0)
 
     /// A journal on `store`.
     /// - Parameters:
@@ -55,8 +57,10 @@ public final class Journal: Sendable {
         do {
             return try store.write(body)
         } catch let error as JournalError {
+            if error.fenced { fencedWrites.withLock { $0 += 1 } }
             throw error
         } catch let error as TransitionError {
+            if error.fenced { fencedWrites.withLock { $0 += 1 } }
             throw JournalError(error.message, fenced: error.fenced)
         } catch {
             throw JournalError("cannot write \(location): \(error)")
@@ -73,6 +77,9 @@ public final class Journal: Sendable {
             throw JournalError("cannot read \(location): \(error)")
         }
     }
+
+    /// Writes of this process the journal refused because a newer claim or lease holder exists (fencing).
+    public var fencedWritesRefused: Int { fencedWrites.withLock { $0 } }
 
     /// The schema migrations applied, oldest first, and whether this process can write the journal (`writeProblem`).
     public func schema() throws(JournalError) -> (migrations: [String], writable: Bool) {

@@ -40,16 +40,22 @@ public enum Doctor {
     public static func checks(_ configuration: SopdConfiguration) -> [Check] {
         var checks: [Check] = []
         do {
-            let journal = try Journal(path: configuration.journalPath)
+            let journal = try configuration.journal.open()
             let schema = try journal.schema()
             checks.append(
                 Check(
                     name: "journal", ok: schema.writable,
                     detail: "\(journal.location), schema \(schema.migrations.last.map { "'\($0)'" } ?? "empty") (\(schema.migrations.count) migrations)\(schema.writable ? ", writable" : ", NOT writable")",
-                    fix: schema.writable ? nil : "let the sopd user write \(journal.location) and its folder (StateDirectory=sopd does)"))
+                    fix: schema.writable
+                        ? nil
+                        : configuration.journal.sqlitePath == nil
+                            ? "point journal.url at the primary server, and let the sopd role write its database"
+                            : "let the sopd user write \(journal.location) and its folder (StateDirectory=sopd does)"))
         } catch {
             checks.append(
-                Check(name: "journal", ok: false, detail: "\(error)", fix: "check journal.location and the permissions of its folder"))
+                Check(name: "journal", ok: false, detail: "\(error)", fix: configuration.journal.sqlitePath == nil
+                        ? "check journal.url, the journal-password credential, and that this host may reach the server"
+                        : "check journal.url (or journal.path) and the permissions of its folder"))
         }
         let dataverse = configuration.dataverse.makeClient()
         do {

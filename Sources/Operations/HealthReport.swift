@@ -45,6 +45,10 @@ public struct HealthReport: Sendable {
     public var unread: (count: Int, countedAt: Date)?
     /// The peers failing now, as the running sopd journaled them.
     public var outages: [PeerOutage]
+    /// The sopd processes sharing the journal (one, unless several hosts share a PostgreSQL journal), by heartbeat.
+    public var hosts: [JournalHost]
+    /// The leases on work only one sopd does, such as reading the back office's change feed.
+    public var leases: [WorkLease]
     /// The verdict.
     public var verdict: Verdict
     /// Why, one line per problem.
@@ -64,6 +68,8 @@ public struct HealthReport: Sendable {
         cursors = try journal.cursors().filter { $0.name != Journal.unreadOrdersName }
         unread = try journal.unreadOrders()
         outages = try journal.outages()
+        hosts = try journal.hosts()
+        leases = try journal.leases()
         var problems: [String] = []
         let backlog = try journal.backlog()
         let dead = backlog.dead
@@ -125,6 +131,22 @@ public struct HealthReport: Sendable {
         for cursor in cursors {
             lines.append("cursor \(cursor.name): \(cursor.value), moved \(DurationText.age(now.timeIntervalSince(cursor.updatedAt))) ago")
         }
+        for lease in leases {
+            let ends = lease.until > now ? "ends in \(DurationText.age(lease.until.timeIntervalSince(now)))" : "ended \(DurationText.age(now.timeIntervalSince(lease.until))) ago"
+            lines.append("lease \(lease.name): \(lease.owner), token \(lease.fence), \(ends) unless renewed")
+        }
+        if !hosts.isEmpty {
+            lines.append("")
+            lines.append(
+                TextTable.render(
+                    header: ["HOST", "VERSION", "SEEN", "SENDING", "LEASES END"],
+                    rows: hosts.map { host in
+                        [
+                            host.owner, host.version, "\(DurationText.age(now.timeIntervalSince(host.seenAt))) ago", String(host.transfersLeased),
+                            host.transferLeasesUntil.map { $0 > now ? "in \(DurationText.age($0.timeIntervalSince(now)))" : "\(DurationText.age(now.timeIntervalSince($0))) ago" } ?? "-",
+                        ]
+                    }))
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -152,6 +174,17 @@ public struct HealthReport: Sendable {
             "lastSuccess": .object(Dictionary(uniqueKeysWithValues: [TransferDirection.outbound, .inbound].map { ($0.rawValue, date(lastSuccess[$0])) })),
             "cursors": .object(
                 Dictionary(uniqueKeysWithValues: cursors.map { ($0.name, JSONValue.string($0.value)) })),
+            "leases": .array(
+                leases.map { lease in
+                    ["name": .string(lease.name), "owner": .string(lease.owner), "fence": .int(Int(lease.fence)), "until": date(lease.until)]
+                }),
+            "hosts": .array(
+                hosts.map { host in
+                    [
+                        "owner": .string(host.owner), "version": .string(host.version), "startedAt": date(host.startedAt),
+                        "seenAt": date(host.seenAt), "transfersLeased": .int(host.transfersLeased), "transferLeasesUntil": date(host.transferLeasesUntil),
+                    ]
+                }),
         ]
     }
 }

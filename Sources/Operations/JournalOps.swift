@@ -8,7 +8,8 @@ import Transfers
 
 /// What `sopd journal …` does, on the journal alone: no network, safe while the daemon runs.
 public struct JournalOps: Sendable {
-    private let journal: Journal
+    /// The journal the commands work on.
+    public let journal: Journal
 
     /// Creates the commands over an open journal.
     public init(journal: Journal) {

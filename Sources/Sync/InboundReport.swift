@@ -36,6 +36,8 @@ public struct InboundReport: Sendable {
     public var accessChecked = false
     /// Why the feed could not be read, if it could not.
     public var readError: String?
+    /// The sopd that reads the back office's changes (it holds the feed's lease), when not this one: this pass did nothing.
+    public var readBy: String?
     /// Whether the pass gave its turn up with events left to apply (its time slice ended).
     public var cutShort = false
 

@@ -3,6 +3,7 @@ import Clocks
 import Dataverse
 import Dispatch
 import Foundation
+import HTTP
 import Journal
 import Logging
 import Synchronization
@@ -24,6 +25,10 @@ public final class SyncEngine: Sendable {
     /// may be that much behind.
     private let checkpoints = Mutex(
         Dictionary(uniqueKeysWithValues: TransferDirection.allCases.map { ($0, Periodic(every: 10)) }))
+    /// This process's heartbeat in the journal, for `sopd status` and the metrics of several hosts: every 10 s at most.
+    private let heartbeats = Mutex(Periodic(every: 10))
+    /// When this engine started, as its heartbeat says.
+    private let startedAt: Date
     /// Pruning reads every done transfer: every ten minutes at most.
     private let pruning = Mutex(Periodic(every: 600))
     /// What the last look at the submitted, unsent orders saw; nil before the first, and after a read that failed.
@@ -40,6 +45,7 @@ public final class SyncEngine: Sendable {
         progress: (@Sendable (_ done: Int, _ total: Int?) -> Void)? = nil
     ) {
         self.journal = journal
+        self.startedAt = journal.clock.now()
         self.metrics = metrics
         self.settings = settings
         self.logger = logger
@@ -81,14 +87,18 @@ public final class SyncEngine: Sendable {
                 metrics.concurrencyLimit(.backOffice, outbound.backOfficeConcurrency)
                 if succeeded, kind != .retries { try checkpoint(.outbound, always: slice == nil) }
             }
-            if kind == .full || kind == .inbound {
+            // A pass that left the feed to the sopd holding its lease says nothing of how inbound goes: that one's
+            // checkpoints tell (the journal is shared).
+            if kind == .full || kind == .inbound, report.inbound.readBy == nil {
                 let succeeded = report.inboundSucceeded
                 metrics.cycleEnded(.inbound, seconds: Self.seconds(from: outboundEnded, to: .now()), succeeded: succeeded)
                 if succeeded { try checkpoint(.inbound, always: slice == nil) }
             }
             let now = journal.clock.now()
+            if heartbeats.withLock({ $0.due(at: now) }) { try journal.heartbeat(version: BuildInfo.version, startedAt: startedAt) }
             if pruning.withLock({ $0.due(at: now) }) {
                 let pruned = try journal.prune(doneBefore: now.addingTimeInterval(-settings.retentionSeconds))
+                try journal.forgetHosts(notSeenSince: now.addingTimeInterval(-86_400))
                 if pruned > 0 { logger.info("pruned done transfers past the retention", metadata: ["count": .stringConvertible(pruned)]) }
             }
             report.backlog = try journal.backlog()
@@ -109,6 +119,12 @@ public final class SyncEngine: Sendable {
 
     private static func seconds(from start: DispatchTime, to end: DispatchTime) -> Double {
         Double(end.uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+
+    /// Gives back the leases this process holds on work only one sopd does (the back office's change feed), as a
+    /// stopping sopd does, so that another host takes the work over at once rather than when the lease ends.
+    public func releaseLeases() {
+        inbound.releaseFeedLease()
     }
 
     /// Takes what `previous` learned of the acting user and the switch, as a configuration reload

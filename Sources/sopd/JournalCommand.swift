@@ -12,10 +12,10 @@ struct JournalCommand: AsyncParsableCommand {
         commandName: "journal", abstract: "List, show, retry and resync the transfers in the journal.",
         subcommands: [List.self, Show.self, Retry.self, Resync.self])
 
-    /// Where the journal is: `--journal`, or `journal.path` of the configuration.
+    /// Where the journal is: `--journal`, or `journal.url` of the configuration.
     struct JournalOption: ParsableArguments {
         @OptionGroup var options: ConfigurationOption
-        @Option(name: .long, help: "The journal file (default: journal.path of the configuration).")
+        @Option(name: .long, help: "The journal: a SQLite file, or a sqlite:// or postgres:// URL (default: journal.url of the configuration).")
         var journal: String?
 
         func open() async throws -> (JournalOps, OpsSettings) {
@@ -26,17 +26,29 @@ struct JournalCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("sopd: \(error)\n".utf8))
                 throw ExitCode(SyncExitCode.configuration.rawValue)
             }
-            if let journal { settings.journalPath = journal }
-            if let code = SystemErrorText.readError(path: settings.journalPath) {
+            if let journal {
+                do {
+                    settings.journal.url = try JournalURL(journal)
+                } catch {
+                    FileHandle.standardError.write(Data("sopd: --journal: \(error.message)\n".utf8))
+                    throw ExitCode(SyncExitCode.configuration.rawValue)
+                }
+            }
+            if let path = settings.journal.sqlitePath, let code = SystemErrorText.readError(path: path) {
                 let problem = SystemErrorText.reason(errno: code)
                 let hint =
                     code == ENOENT
-                    ? "sopd has not run with this configuration yet, or journal.path points elsewhere: pass --journal or --config"
+                    ? "sopd has not run with this configuration yet, or journal.url points elsewhere: pass --journal or --config"
                     : "run the command as the sopd user, which owns the journal: sudo -u sopd sopd …"
-                FileHandle.standardError.write(Data("sopd: cannot read the journal \(settings.journalPath): \(problem); \(hint)\n".utf8))
+                FileHandle.standardError.write(Data("sopd: cannot read the journal \(path): \(problem); \(hint)\n".utf8))
                 throw ExitCode(SyncExitCode.configuration.rawValue)
             }
-            return (JournalOps(journal: try Journal(path: settings.journalPath)), settings)
+            do {
+                return (JournalOps(journal: try settings.journal.open()), settings)
+            } catch {
+                FileHandle.standardError.write(Data("sopd: \(error)\n".utf8))
+                throw ExitCode(SyncExitCode.configuration.rawValue)
+            }
         }
     }
 

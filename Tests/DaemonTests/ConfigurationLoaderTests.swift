@@ -3,6 +3,7 @@ import Daemon
 import Dataverse
 import Foundation
 import HTTPListener
+import Journal
 import SopdTestSupport
 import Testing
 
@@ -36,7 +37,7 @@ import Testing
         #expect(configuration.sync.pageSize == 500)
         #expect(configuration.sync.changesPageSize == 100)
         #expect(configuration.dataverse.impersonation == nil)
-        #expect(configuration.journalPath == "/var/lib/sopd/journal.sqlite")
+        #expect(configuration.journal.url == .sqlite(path: "/var/lib/sopd/journal.sqlite") && configuration.journal.leaseSeconds == 60)
         guard case .bearer(let token) = configuration.backOffice.credentials else {
             Issue.record("expected bearer credentials")
             return

@@ -79,7 +79,7 @@ import Transfers
 
     @Test func statusJudgesDeadFailingAndStale() throws {
         let journal = try journal()
-        let settings = OpsSettings(journalPath: journal.location, intervalSeconds: 60, staleAfterIntervals: 3)
+        let settings = OpsSettings(journal: .sqlite(journal.location), intervalSeconds: 60, staleAfterIntervals: 3)
         let never = try HealthReport(journal: journal, settings: settings)
         #expect(never.verdict == .dead)
         #expect(never.verdict.exitCode == 1)

@@ -163,7 +163,7 @@ import Transfers
         #expect(try runtime.journal.unreadOrders()?.count == 5)
         let monitoring = Monitoring(logger: Logger(label: "test"))
         #expect(monitoring.text(journal: runtime.journal).split(separator: "\n").contains("sopd_unread_orders 5.0"))
-        let status = try HealthReport(journal: runtime.journal, settings: OpsSettings(journalPath: "", intervalSeconds: 60, staleAfterIntervals: 3))
+        let status = try HealthReport(journal: runtime.journal, settings: OpsSettings(journal: .sqlite("/"), intervalSeconds: 60, staleAfterIntervals: 3))
         #expect(status.text.contains("not yet read: 5 submitted order(s) in Dynamics"))
         await fixture.suite.stop()
     }

@@ -69,7 +69,7 @@ import Testing
         #expect(messages.last?.hasPrefix("STOPPING=1") == true || messages.contains { $0.hasPrefix("STOPPING=1") })
         #expect(outcome.standardError.contains("configuration reload refused; the running configuration stays"))
         #expect(outcome.standardError.contains("dataverse.url"))
-        #expect(outcome.standardError.contains("journal.path: changes from \(journalPath) to \(otherJournal), which a reload cannot do"))
+        #expect(outcome.standardError.contains("journal.url: changes from sqlite://\(journalPath) to sqlite://\(otherJournal), which a reload cannot do"))
         let afterRefusal = try #require(outcome.standardError.components(separatedBy: "configuration reload refused").last)
         #expect(outcome.standardError.contains("level=notice msg=\"sync:"))
         #expect(!afterRefusal.contains("level=notice"), "the good reload's log level (error) took effect")

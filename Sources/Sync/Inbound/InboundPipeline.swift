@@ -30,6 +30,8 @@ public final class InboundPipeline: Sendable {
     private let circuits: PeerCircuits
     /// The last check of the acting user and the switch: its refusal (nil when it allowed) and when.
     private let lastAccessCheck = Mutex<(refusal: String?, at: Date)?>(nil)
+    /// The lease on the back office's change feed while this process reads it: one reader among the hosts.
+    private let feedLease = Mutex<WorkLease?>(nil)
 
     /// Creates a pipeline; `settings.changesPageSize` is the feed's `limit`.
     /// The time comes from the journal's clock.
@@ -56,6 +58,7 @@ public final class InboundPipeline: Sendable {
     /// A pass with a `deadline` starts no further round of events once it has passed, and says so (`cutShort`).
     public func run(deadline: DispatchTime? = nil) -> InboundReport {
         var report = InboundReport()
+        guard let lease = holdFeedLease(into: &report) else { return report }
         if case .hold(let outage) = circuits.admit(.dataverse) {
             report.readError = Self.waiting(for: outage)
             return report
@@ -66,8 +69,13 @@ public final class InboundPipeline: Sendable {
             report.readError = Self.waiting(for: outage)
         case .go, .probe:
             do {
-                report.eventsRead = try readFeed()
+                report.eventsRead = try readFeed(under: lease)
                 circuits.succeeded(.backOffice)
+            } catch let error as JournalError where error.fenced {
+                feedLease.withLock { $0 = nil }
+                report.readBy = "another sopd, which took the lease over after this one's ran out"
+                logger.warning("the back office's changes are read by another sopd now", metadata: ["dir": "in", "error": "\(error)"])
+                return report
             } catch {
                 report.readError = "\(error)"
                 circuits.ended(.backOffice, with: [error])
@@ -84,6 +92,34 @@ public final class InboundPipeline: Sendable {
             report.readError = "\(error)"
         }
         return report
+    }
+
+    /// The lease on the feed, taken or renewed (a write only once a third of it has passed: an idle daemon polls every
+    /// couple of seconds); nil while another sopd holds it, which `report.readBy` names.
+    private func holdFeedLease(into report: inout InboundReport) -> WorkLease? {
+        let now = clock.now()
+        if let held = feedLease.withLock({ $0 }), held.until.timeIntervalSince(now) > journal.leaseSeconds * 2 / 3 { return held }
+        do {
+            if let lease = try journal.acquireLease(Journal.feedLeaseName) {
+                feedLease.withLock { $0 = lease }
+                return lease
+            }
+            feedLease.withLock { $0 = nil }
+            let holder = try journal.leases().first { $0.name == Journal.feedLeaseName }
+            report.readBy = holder.map { "\($0.owner) (its lease ends \($0.until.formatted(.iso8601)) unless renewed)" } ?? "another sopd"
+        } catch {
+            report.readError = "cannot take the lease on the back office's changes: \(error)"
+            logger.error("cannot take the lease on the back office's changes", metadata: ["dir": "in", "error": "\(error)"])
+        }
+        return nil
+    }
+
+    /// Gives the feed's lease back, as a stopping sopd does, so that another host reads the feed at once.
+    public func releaseFeedLease() {
+        guard let lease = feedLease.withLock({ held in defer { held = nil }; return held }) else { return }
+        do { try journal.releaseLease(lease) } catch {
+            logger.warning("cannot give back the lease on the back office's changes; another sopd takes it when it ends", metadata: ["error": "\(error)"])
+        }
     }
 
     /// How long a check of the acting user and the switch (three requests) holds before events are written
@@ -139,8 +175,8 @@ public final class InboundPipeline: Sendable {
     }
 
     /// Reads every page after the journaled cursor; each page's events and the cursor after them
-    /// are committed together.
-    private func readFeed() throws -> Int {
+    /// are committed together, under `lease` (refused once another sopd took it over).
+    private func readFeed(under lease: WorkLease) throws -> Int {
         var progress = FeedProgress(cursor: try journal.cursor(Self.cursorName) ?? "0", maxEvents: settings.maxEventsPerCycle)
         while true {
             let page = try backOffice.changes(after: progress.cursor, limit: settings.changesPageSize)
@@ -154,7 +190,7 @@ public final class InboundPipeline: Sendable {
             }
             // A page with nothing new, the usual answer to a poll every couple of seconds, writes nothing.
             if !transfers.isEmpty || page.next != progress.cursor {
-                try journal.record(transfers, cursorName: Self.cursorName, cursor: page.next)
+                try journal.record(transfers, cursorName: Self.cursorName, cursor: page.next, lease: lease)
             }
             guard progress.advance(past: page) else { return progress.eventsRead }
         }
@@ -424,6 +460,14 @@ public final class InboundPipeline: Sendable {
         for attempt in done {
             if let error = unrecorded[attempt.id] {
                 Self.hold(attempt.event, in: &blocked)
+                if error.fenced {
+                    logger.warning(
+                        "another sopd took this event over after this one's lease ran out; its outcome stands",
+                        metadata: attempt.metadata.merging(["error": "\(error)"]) { _, new in new })
+                    report.waiting.append(
+                        .init(eventId: attempt.event.id, type: attempt.event.type, orderNumber: attempt.transfer.orderNumber, reason: "taken over by another sopd"))
+                    continue
+                }
                 logger.error(
                     "journal failure while applying a back-office event",
                     metadata: attempt.metadata.merging(["error": "\(error)"]) { _, new in new })
@@ -467,6 +511,9 @@ public final class InboundPipeline: Sendable {
                     level: attempt.probe || circuits.wasFailingBefore(.dataverse) ? .debug : .warning,
                     "back-office event not applied; it stays in the journal for a retry", metadata: metadata)
             }
+        } catch where error.fenced {
+            metadata["error"] = "\(error)"
+            logger.warning("another sopd took this event over after this one's lease ran out; its outcome stands", metadata: metadata)
         } catch {
             metadata["error"] = "\(error)"
             logger.error("journal failure while applying a back-office event", metadata: metadata)

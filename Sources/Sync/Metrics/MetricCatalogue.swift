@@ -59,6 +59,26 @@ public enum MetricCatalogue {
     public static let journalTransitions = MetricDefinition(
         "sopd_journal_transitions_total", .counter,
         help: "Writes this process committed to the journal: transfers journaled, claimed, settled or retried, cursors and checkpoints moved.")
+    /// Writes refused by fencing.
+    public static let fencedWrites = MetricDefinition(
+        "sopd_journal_fenced_writes_total", .counter,
+        help: "Outcomes and feed reads of this process the journal refused because another sopd claimed the work after this one's lease ran out (a pause or a partition longer than journal.leaseSeconds).")
+    /// Hosts sharing the journal.
+    public static let hostLastSeen = MetricDefinition(
+        "sopd_journal_host_last_seen_timestamp_seconds", .gauge, labels: ["host"],
+        help: "Unix time each sopd sharing the journal (host:pid) last wrote its heartbeat (every 10 s while it runs).")
+    /// Transfers each host holds a lease on.
+    public static let hostLeasedTransfers = MetricDefinition(
+        "sopd_journal_host_leased_transfers", .gauge, labels: ["host"],
+        help: "Transfers each sopd sharing the journal (host:pid) is sending under its lease.")
+    /// Work leases.
+    public static let leaseExpiry = MetricDefinition(
+        "sopd_lease_expiry_timestamp_seconds", .gauge, labels: ["lease"],
+        help: "Unix time the lease on the work only one sopd does (backoffice.changes: reading the back office's change feed) ends unless its holder renews it; 0 when nobody holds it.")
+    /// Whether this process holds a work lease.
+    public static let leaseHeld = MetricDefinition(
+        "sopd_lease_held", .gauge, labels: ["lease"],
+        help: "1 while this sopd holds the lease (backoffice.changes: it reads the back office's change feed), 0 while another does or nobody.")
     /// The requests to a peer that may be in flight at once.
     public static let concurrencyLimit = MetricDefinition(
         "sopd_peer_concurrency_limit", .gauge, labels: ["peer"],
@@ -71,7 +91,8 @@ public enum MetricCatalogue {
     /// Every metric, in the order docs/metrics.md lists them.
     public static let all: [MetricDefinition] = [
         transfers, backlog, unreadOrders, oldestWaiting, peerUp, peerFailingSince, requestDuration, throttled, retryAfter, concurrencyLimit,
-        cycleDuration, cycles, lastSuccess, journalSize, journalTransitions, buildInfo,
+        cycleDuration, cycles, lastSuccess, journalSize, journalTransitions, fencedWrites, hostLastSeen, hostLeasedTransfers,
+        leaseExpiry, leaseHeld, buildInfo,
     ]
 
     /// The definition named `name`, or nil.

@@ -96,6 +96,17 @@ public final class SyncMetrics: Sendable {
         gauge(MetricCatalogue.unreadOrders, []).record(try journal.unreadOrders()?.count ?? 0)
         gauge(MetricCatalogue.journalSize, []).record(Double(journal.sizeOnDisk()))
         add(total: journal.writesCommitted, to: MetricCatalogue.journalTransitions, [])
+        add(total: journal.fencedWritesRefused, to: MetricCatalogue.fencedWrites, [])
+        for host in try journal.hosts() {
+            gauge(MetricCatalogue.hostLastSeen, [host.owner]).record(host.seenAt.timeIntervalSince1970)
+            gauge(MetricCatalogue.hostLeasedTransfers, [host.owner]).record(host.transfersLeased)
+        }
+        let leases = try journal.leases()
+        for name in [Journal.feedLeaseName] {
+            let lease = leases.first { $0.name == name && $0.until > now }
+            gauge(MetricCatalogue.leaseExpiry, [name]).record(lease?.until.timeIntervalSince1970 ?? 0)
+            gauge(MetricCatalogue.leaseHeld, [name]).record(lease?.owner == journal.owner ? 1 : 0)
+        }
     }
 
     /// Adds to a counter what `total` has grown by since the last refresh. A total that went down (another

@@ -418,6 +418,10 @@ public final class OutboundPipeline: Sendable {
             metadata["ms"] = .stringConvertible(order.elapsed)
             if let error = failed[order.transfer.id!] {
                 metadata["error"] = "\(error)"
+                if error.fenced {
+                    logger.warning("another sopd took this order over after this one's lease ran out; its outcome stands", metadata: metadata)
+                    return .skipped(.init(orderNumber: order.transfer.orderNumber, reason: "taken over by another sopd"))
+                }
                 logger.error("journal failure after stamping", metadata: metadata)
                 return .failed(.init(orderNumber: order.transfer.orderNumber, reason: "\(error)", peerUnavailable: false))
             }
@@ -620,7 +624,16 @@ public final class OutboundPipeline: Sendable {
         _ transfer: Transfer, _ failure: FailureRecorder.Failure, peerUnavailable: Bool, metadata: Logger.Metadata,
         started: Date, durationMs: Int, probe: Bool, returnable: Bool = false
     ) throws -> OrderOutcome {
-        let disposition = try failures.record(failure, of: transfer, started: started, durationMs: durationMs)
+        let disposition: FailureDisposition
+        switch Result(catching: { () throws(JournalError) in try failures.record(failure, of: transfer, started: started, durationMs: durationMs) }) {
+        case .success(let recorded): disposition = recorded
+        case .failure(let error) where error.fenced:
+            var details = metadata
+            details["error"] = "\(error)"
+            logger.warning("another sopd took this order over after this one's lease ran out; its outcome stands", metadata: details)
+            return .skipped(.init(orderNumber: transfer.orderNumber, reason: "taken over by another sopd"))
+        case .failure(let error): throw error
+        }
         var details = metadata
         details["error"] = "\(failure.reason)"
         details["class"] = "\(failure.failure.label)"

@@ -9,8 +9,8 @@ import Transfers
 /// `sopd journal list|show|retry|resync`: the journal as ops see it; no network needed, safe while the daemon runs.
 struct JournalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "journal", abstract: "List, show, retry and resync the transfers in the journal.",
-        subcommands: [List.self, Show.self, Retry.self, Resync.self])
+        commandName: "journal", abstract: "List, show, retry and resync the transfers in the journal; move it to another backend.",
+        subcommands: [List.self, Show.self, Retry.self, Resync.self, Migrate.self])
 
     /// Where the journal is: `--journal`, or `journal.url` of the configuration.
     struct JournalOption: ParsableArguments {
@@ -120,6 +120,61 @@ struct JournalCommand: AsyncParsableCommand {
             let (ops, _) = try await location.open()
             let transfer = try ops.resync(orderNumber: order)
             print("journaled \(order) again as transfer \(transfer.id ?? 0) (key \(transfer.idempotencyKey)); the next cycle sends it")
+        }
+    }
+
+    struct Migrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy the journal to another backend, such as from this host's SQLite file to a PostgreSQL database several hosts share.",
+            discussion: """
+                Stop sopd first (systemctl stop sopd): the copy refuses a journal a sopd still works on. Every transfer keeps \
+                its id, key, state and attempts; cursors, checkpoints, outages and tallies come along. The destination must \
+                hold no transfer. A PostgreSQL side logs in with journal.password (the journal-password credential, or \
+                SOPD_JOURNAL_PASSWORD). Then set journal.url to the destination and start sopd.
+                """)
+        @OptionGroup var options: ConfigurationOption
+        @Option(help: "The journal to copy: a SQLite file, or a sqlite:// or postgres:// URL (default: journal.url of the configuration).")
+        var from: String?
+        @Option(help: "Where to copy it: a sqlite:// or postgres:// URL.") var to: String
+
+        func run() async throws {
+            var settings: OpsSettings
+            do {
+                settings = try await ConfigurationLoader.opsSettings(path: options.config)
+            } catch {
+                FileHandle.standardError.write(Data("sopd: \(error)\n".utf8))
+                throw ExitCode(SyncExitCode.configuration.rawValue)
+            }
+            var source = settings.journal
+            var destination = settings.journal
+            do {
+                if let from { source.url = try JournalURL(from) }
+                destination.url = try JournalURL(to)
+            } catch {
+                FileHandle.standardError.write(Data("sopd: \(error.message)\n".utf8))
+                throw ExitCode(SyncExitCode.configuration.rawValue)
+            }
+            guard source.url != destination.url else { throw ValidationError("--from and --to name the same journal") }
+            if let path = source.sqlitePath, let problem = SystemErrorText.readProblem(path: path) {
+                FileHandle.standardError.write(Data("sopd: cannot read the journal \(path): \(problem)\n".utf8))
+                throw ExitCode(SyncExitCode.configuration.rawValue)
+            }
+            do {
+                let old = try source.open()
+                if let busy = try old.busyReason(now: Date()) {
+                    FileHandle.standardError.write(Data("sopd: a sopd still works on \(old.location): \(busy); stop it first (systemctl stop sopd)\n".utf8))
+                    throw ExitCode(SyncExitCode.temporaryFailure.rawValue)
+                }
+                let new = try destination.open()
+                let report = try old.copy(into: new)
+                print("copied \(report.transfers) transfer(s), \(report.attempts) attempt(s) and \(report.others) cursor, checkpoint, outage and tally row(s)")
+                print("from \(old.location)")
+                print("to   \(new.location)")
+                print("Now set journal.url: \(destination.url.description) (and journal.password, for PostgreSQL) and start sopd.")
+            } catch let error as JournalError {
+                FileHandle.standardError.write(Data("sopd: \(error)\n".utf8))
+                throw ExitCode(SyncExitCode.configuration.rawValue)
+            }
         }
     }
 }

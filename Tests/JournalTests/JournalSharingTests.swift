@@ -141,3 +141,49 @@ import Transfers
         #expect(schemas.count == 4 && Set(schemas.map { $0.joined(separator: "|") }).count == 1 && !(schemas.first ?? []).isEmpty)
     }
 }
+
+/// `sopd journal migrate`: a journal copied to another backend keeps every transfer under its id, with its attempts,
+/// cursors, checkpoints and tallies; new rows go on after the copied ids.
+@Suite struct JournalCopyTests {
+    @Test(arguments: JournalBackend.tested)
+    func aJournalMovesWholeAndNewRowsGoOnAfterIt(destination backend: JournalBackend) throws {
+        let clock = ManualClock()
+        let source = try JournalBackend.sqlite.place().open(clock: clock, owner: "old:1")
+        let ok = AttemptLog(startedAt: clock.now(), durationMs: 4, outcome: "ok")
+        let ids = try source.record(
+            (1...25).map {
+                Transfer(direction: .outbound, orderId: "id-\($0)", orderNumber: "SO-\($0)", idempotencyKey: "out:\($0)", payload: "{\"n\":\($0)}", now: clock.now())
+            }
+        ).compactMap(\.id)
+        for id in ids.prefix(10) {
+            let claim = try #require(try source.beginAttempt(id))
+            try source.complete(id, remoteId: "BO-\(id)", status: 201, attempt: ok, fence: claim.fence)
+        }
+        let failing = try #require(try source.beginAttempt(ids[10]))
+        try source.fail(ids[10], reason: "503", status: 503, disposition: .retry(at: clock.now().addingTimeInterval(30)), attempt: ok, fence: failing.fence)
+        try source.setCursor("backoffice.changes", to: "77")
+        try source.setCheckpoint(.outbound)
+        let lease = try #require(try source.acquireLease(Journal.feedLeaseName))
+        #expect(try source.busyReason(now: clock.now())?.contains("old:1") == true, "a journal in use is not moved")
+        try source.releaseLease(lease)
+        #expect(try source.busyReason(now: clock.now()) == nil)
+
+        let target = try backend.place().open(clock: clock, owner: "new:1")
+        let report = try source.copy(into: target, batch: 7)
+        #expect(report == Journal.CopyReport(transfers: 25, attempts: 11, others: 4))
+        for id in ids {
+            let before = try #require(try source.transfer(id: id))
+            let after = try #require(try target.transfer(id: id))
+            #expect(after.idempotencyKey == before.idempotencyKey && after.state == before.state && after.attempts == before.attempts)
+            #expect(after.remoteId == before.remoteId && after.payload == before.payload && after.fence == before.fence)
+        }
+        #expect(try target.attempts(of: ids[10]).map(\.outcome) == ["ok"])
+        #expect(try target.cursor("backoffice.changes") == "77")
+        #expect(try target.checkpoint(.outbound) != nil)
+        #expect(try target.tallies() == source.tallies())
+        let next = try target.record(
+            Transfer(direction: .outbound, orderId: "id-26", orderNumber: "SO-26", idempotencyKey: "out:26", payload: "{}", now: clock.now()))
+        #expect(next.id == ids.max()! + 1, "a new transfer takes the next id")
+        #expect(throws: JournalError.self) { try source.copy(into: target) }
+    }
+}

@@ -162,6 +162,8 @@ let package = Package(
         .testTarget(name: "SalesRulesTests", dependencies: ["SalesRules"]),
         .testTarget(
             name: "sopdTests",
-            dependencies: ["SopdTestSupport", "ChildProcess", "Journal", "Transfers", "HTTP", "JSON", "Emulators", "SalesRules"]),
+            dependencies: [
+                "SopdTestSupport", "ChildProcess", "Journal", "Transfers", "HTTP", "JSON", "Emulators", "SalesRules", "Daemon", "Dataverse",
+            ]),
     ]
 )

@@ -18,10 +18,12 @@ public final class EmulatorSuite: Sendable {
     ///   - seedDemoData: Whether to add the catalog and the 20 demo orders.
     ///   - sopIntegrationEnabled: The initial value of `issopintegrationenabled`: off, as in Dynamics ("By default,
     ///     sales order processing is turned off", the seed); an administrator turns it on (`sopd sop enable`).
+    ///   - host: The IPv4 address both servers listen on: loopback, or another address of this host that other
+    ///     network namespaces reach (the failover test's).
     ///   - logger: Where the emulators log.
     public init(
         crmPort: UInt16 = 0, backOfficePort: UInt16 = 0, seedDemoData: Bool = false, sopIntegrationEnabled: Bool = false,
-        logger: Logger = Logger(label: "sop-emulator")
+        host: String = "127.0.0.1", logger: Logger = Logger(label: "sop-emulator")
     ) async throws {
         let store = EntityStore()
         try DemoData.seedIdentities(into: store, sopIntegrationEnabled: sopIntegrationEnabled)
@@ -35,10 +37,10 @@ public final class EmulatorSuite: Sendable {
         let backOffice = BackOfficeEmulator(credentials: EmulatorIdentities.backOfficeCredentials, logger: logger)
         self.dataverse = dataverse
         self.backOffice = backOffice
-        dataverseServer = try await EmulatorServer(port: crmPort, logger: logger) { request in
+        dataverseServer = try await EmulatorServer(host: host, port: crmPort, logger: logger) { request in
             await dataverse.handle(request)
         }
-        backOfficeServer = try await EmulatorServer(port: backOfficePort, logger: logger) { request in
+        backOfficeServer = try await EmulatorServer(host: host, port: backOfficePort, logger: logger) { request in
             await backOffice.handle(request)
         }
     }

@@ -64,6 +64,22 @@ extension Journal {
             """, [.text(lease.name), .text(lease.owner), .date(lease.until), .integer(lease.fence)])
     }
 
+    /// Extends, to a lease from now, the claims this process holds on transfers it is sending and the work leases it
+    /// holds, while they have not run out: an attempt that takes longer than a lease (a slow back office, a long page)
+    /// keeps its claim, and a host that stops renewing (dead, paused, cut off) loses its claims one lease later.
+    /// - Returns: How many claims and leases were extended.
+    @discardableResult
+    public func renewLeases() throws(JournalError) -> Int {
+        let now = clock.now()
+        let until = now.addingTimeInterval(leaseSeconds)
+        return try write { db in
+            try db.execute(
+                "UPDATE transfer SET leaseUntil = ? WHERE state = 'sending' AND leaseOwner = ? AND leaseUntil > ?",
+                [.date(until), .text(owner), .date(now)])
+                + db.execute("UPDATE lease SET until = ? WHERE owner = ? AND until > ?", [.date(until), .text(owner), .date(now)])
+        }
+    }
+
     /// Records that this process is alive (`owner`, its version, when it started), for `hosts()`.
     public func heartbeat(version: String, startedAt: Date) throws(JournalError) {
         try write { db in

@@ -48,6 +48,18 @@ extension Journal {
         }
     }
 
+    /// An outbound transfer of Dynamics order `orderId` still on its way (pending, sending, or failed and waiting for a
+    /// retry), or nil: an event of the back office about it may come before the delivery is recorded (by another sopd).
+    public func outboundUnderWay(orderId: String) throws(JournalError) -> Transfer? {
+        try read { db in
+            try db.row(
+                """
+                SELECT \(Transfer.selectedColumns) FROM transfer
+                WHERE direction = ? AND state IN ('pending', 'sending', 'failed') AND (orderId = ? OR LOWER(orderId) = ?) ORDER BY id DESC LIMIT 1
+                """, [.text(TransferDirection.outbound.rawValue), .text(orderId), .text(orderId.lowercased())], Transfer.init(row:))
+        }
+    }
+
     /// How many delivered versions of order `orderId` the back office returned.
     public func returnedVersions(orderId: String) throws(JournalError) -> Int {
         try read { db in

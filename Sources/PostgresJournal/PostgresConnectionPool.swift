@@ -26,9 +26,9 @@ final class PostgresConnectionPool: @unchecked Sendable {
         self.timeout = timeout
         self.eventLoop = eventLoop
         self.location = location
-        var logger = Logger(label: "sopd.journal.postgres")
-        logger.logLevel = .critical
-        self.logger = logger
+        // PostgresNIO's own lines stay out of sopd's log: the journal reports what failed itself. (Setting a level on a
+        // logger of sopd's handler would set it for every logger of the process.)
+        logger = Logger(label: "sopd.journal.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
     }
 
     /// Runs `body` on a connection of its own. A connection `body` found broken (`PostgresStatements.isBroken`) is

@@ -27,7 +27,12 @@ extension FailureClass {
         switch error {
         case let error as BackOfficeError: self.init(error)
         case let error as DataverseError: self.init(error)
-        case let error as InboundError: self = error.code == .changedAgain ? .conflict : .permanent
+        case let error as InboundError:
+            switch error.code {
+            case .changedAgain: self = .conflict
+            case .deliveryUnderWay: self = .retryable(retryAfter: nil)
+            case .unknownOrder, .unknownEventType, .doesNotApply: self = .permanent
+            }
         default: self = .retryable(retryAfter: nil)
         }
     }

@@ -29,6 +29,8 @@ public final class SyncEngine: Sendable {
     private let heartbeats = Mutex(Periodic(every: 10))
     /// When this engine started, as its heartbeat says.
     private let startedAt: Date
+    /// Renews this process's claims while the engine lives.
+    private let leases: LeaseKeeper
     /// Pruning reads every done transfer: every ten minutes at most.
     private let pruning = Mutex(Periodic(every: 600))
     /// What the last look at the submitted, unsent orders saw; nil before the first, and after a read that failed.
@@ -46,6 +48,7 @@ public final class SyncEngine: Sendable {
     ) {
         self.journal = journal
         self.startedAt = journal.clock.now()
+        leases = LeaseKeeper(journal: journal, logger: logger)
         self.metrics = metrics
         self.settings = settings
         self.logger = logger

@@ -18,6 +18,11 @@ struct SopEmulatorCommand: AsyncParsableCommand {
             """,
         version: BuildInfo.version)
 
+    @Option(
+        name: .customLong("host"),
+        help: "The IPv4 address both servers listen on, such as one that other network namespaces reach (default 127.0.0.1).")
+    var host = "127.0.0.1"
+
     @Option(name: .customLong("crm-port"), help: "Port of the Dataverse emulator (0 picks a free one).")
     var crmPort: UInt16 = 0
 
@@ -61,6 +66,11 @@ struct SopEmulatorCommand: AsyncParsableCommand {
     var latencyMilliseconds = 0.0
 
     @Option(
+        name: .customLong("order-latency-ms"),
+        help: "Milliseconds the back office takes to take an order (POST /orders) before it answers, as a busy ERP would.")
+    var orderLatencyMilliseconds = 0.0
+
+    @Option(
         name: .customLong("limit-requests"),
         help: "Service protection: Dataverse requests per user per window (a $batch counts once).")
     var limitRequests = 6000
@@ -83,8 +93,8 @@ struct SopEmulatorCommand: AsyncParsableCommand {
         if tlsCertificate != nil, tlsSelfSignedFolder != nil {
             throw ValidationError("--tls-self-signed makes its own certificate; give it or --tls-cert/--tls-key, not both.")
         }
-        guard latencyMilliseconds >= 0, limitRequests >= 1, limitWindowSeconds > 0, limitConcurrent >= 1, limitExecutionSeconds > 0 else {
-            throw ValidationError("--latency-ms takes 0 or more; the --limit-… options take numbers above 0.")
+        guard latencyMilliseconds >= 0, orderLatencyMilliseconds >= 0, limitRequests >= 1, limitWindowSeconds > 0, limitConcurrent >= 1, limitExecutionSeconds > 0 else {
+            throw ValidationError("--latency-ms and --order-latency-ms take 0 or more; the --limit-… options take numbers above 0.")
         }
     }
 
@@ -98,12 +108,13 @@ struct SopEmulatorCommand: AsyncParsableCommand {
         let certificate = selfSigned.map { ($0.certificate, $0.key) } ?? tlsCertificate.flatMap { cert in tlsKey.map { (cert, $0) } }
         let suite = try await EmulatorSuite(
             crmPort: certificate == nil ? crmPort : 0, backOfficePort: backOfficePort, seedDemoData: seedDemoData,
-            sopIntegrationEnabled: sopIntegrationEnabled)
+            sopIntegrationEnabled: sopIntegrationEnabled, host: host)
         suite.dataverse.setServiceProtection(
             requests: limitRequests, windowSeconds: limitWindowSeconds, concurrent: limitConcurrent,
             executionSeconds: limitExecutionSeconds)
         suite.dataverseServer.setLatency(latencyMilliseconds / 1000)
         suite.backOfficeServer.setLatency(latencyMilliseconds / 1000)
+        suite.backOffice.setOrderLatency(orderLatencyMilliseconds / 1000)
         if submittedOrders > 0 {
             try DemoData.seedSubmittedOrders(submittedOrders, into: suite.dataverse.store, withCatalog: !seedDemoData)
         }
@@ -113,6 +124,7 @@ struct SopEmulatorCommand: AsyncParsableCommand {
         }
         var dataverseURL = suite.dataverseServer.baseURL
         if let (cert, key) = certificate {
+            guard host == "127.0.0.1" else { throw ValidationError("--host and TLS do not go together: the TLS front listens on 127.0.0.1") }
             let front = try TLSFront(certificate: cert, key: key, port: crmPort, backendPort: suite.dataverseServer.port)
             suite.dataverse.servedOverTLS()
             dataverseURL = "https://127.0.0.1:\(front.port)"

@@ -18,14 +18,21 @@ public struct EmulatorProcess: Sendable {
     ///   - submittedOrders: How many more submitted orders to seed.
     ///   - sopIntegrationEnabled: Whether to turn sales order processing integration on, as an administrator
     ///     does before running sopd (it starts off, as in Dynamics).
-    public static func start(demoData: Bool = true, submittedOrders: Int = 0, sopIntegrationEnabled: Bool = true)
-        async throws -> EmulatorProcess
-    {
-        var arguments = ["--crm-port", "0", "--backoffice-port", "0", "--submitted-orders", String(submittedOrders)]
+    ///   - draftOrders: How many active orders (SO-40001 …) to seed, for a salesperson to submit.
+    ///   - host: The IPv4 address the emulators listen on.
+    ///   - orderLatencyMilliseconds: How long the back office takes to take an order.
+    public static func start(
+        demoData: Bool = true, submittedOrders: Int = 0, sopIntegrationEnabled: Bool = true, draftOrders: Int = 0,
+        host: String = "127.0.0.1", orderLatencyMilliseconds: Int = 0
+    ) async throws -> EmulatorProcess {
+        var arguments = [
+            "--crm-port", "0", "--backoffice-port", "0", "--submitted-orders", String(submittedOrders), "--draft-orders", String(draftOrders),
+            "--host", host, "--order-latency-ms", String(orderLatencyMilliseconds),
+        ]
         if demoData { arguments.append("--seed-demo-data") }
         let process = try BuiltProcess("sop-emulator", arguments)
         let lines = try await onDispatchQueue { process.readLines(2) }
-        guard lines.count == 2, lines[0].hasPrefix("dataverse: http://127.0.0.1:"), lines[1].hasPrefix("backoffice: ")
+        guard lines.count == 2, lines[0].hasPrefix("dataverse: http://\(host):"), lines[1].hasPrefix("backoffice: ")
         else { throw BuiltProcessError(message: "sop-emulator announced \(lines) instead of its two URLs") }
         let urls = lines.map { String($0.split(separator: " ").last ?? "") }
         if sopIntegrationEnabled {

@@ -40,6 +40,7 @@ public final class BackOfficeEmulator: Sendable {
         var faults: [BackOfficeFault] = []
         var requestCount = 0
         var down = false
+        var orderSeconds = 0.0
         var inFlight = 0
         var outageRequests = 0
         var outageMostAtOnce = 0
@@ -85,6 +86,12 @@ public final class BackOfficeEmulator: Sendable {
         state.lock.withLock { state.down = down }
     }
 
+    /// Makes every `POST /orders` take this many seconds before the order is taken and answered, as a busy ERP does:
+    /// orders stay in flight for a while (the failover test's faults strike them there).
+    public func setOrderLatency(_ seconds: Double) {
+        state.lock.withLock { state.orderSeconds = seconds }
+    }
+
     /// The requests answered during outages, and the most of them that were under way at once.
     public var outageLoad: (requests: Int, mostAtOnce: Int) {
         state.lock.withLock { (state.outageRequests, state.outageMostAtOnce) }
@@ -127,6 +134,8 @@ public final class BackOfficeEmulator: Sendable {
         switch route {
         case .orders:
             let body = (try? await request.bodyData) ?? Data()
+            let delay = state.lock.withLock { state.orderSeconds }
+            if delay > 0 { try? await Task.sleep(for: .seconds(delay)) }
             if let fault = nextFault() { return await fault.response() }
             return submit(body: [UInt8](body), key: request.header("Idempotency-Key"))
         case .changes:

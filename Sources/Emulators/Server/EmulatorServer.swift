@@ -4,7 +4,7 @@ import HTTPListener
 import Logging
 import Synchronization
 
-/// Serves one emulator's handler on 127.0.0.1, in-process.
+/// Serves one emulator's handler on 127.0.0.1 (or another IPv4 address of this host), in-process.
 public final class EmulatorServer: Sendable {
     private let listener: HTTPListener
     private let latency = Latency()
@@ -15,18 +15,18 @@ public final class EmulatorServer: Sendable {
     }
     /// The port the server listens on.
     public var port: UInt16 { listener.address.port }
-    /// `http://127.0.0.1:<port>`.
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    /// `http://<host>:<port>`.
+    public var baseURL: String { "http://\(listener.address.host):\(port)" }
 
-    /// Starts listening on `port` (0 picks a free one) and answers with `handler`.
+    /// Starts listening on `host` and `port` (0 picks a free one) and answers with `handler`.
     /// - Throws: `HTTPListenerError` when the port cannot be bound.
     public init(
-        port: UInt16 = 0, logger: Logger,
+        host: String = "127.0.0.1", port: UInt16 = 0, logger: Logger,
         handler: @escaping @Sendable (FlyingFox.HTTPRequest) async -> FlyingFox.HTTPResponse
     ) async throws {
         let latency = self.latency
         // sopd's peers are configured with 127.0.0.1, so the emulators bind IPv4 loopback, not ::1.
-        listener = try await HTTPListener(address: ListenAddress(host: "127.0.0.1", port: port), logger: logger) { request in
+        listener = try await HTTPListener(address: ListenAddress(host: host, port: port), logger: logger) { request in
             let delay = latency.seconds.withLock { $0 }
             if delay > 0 { try? await Task.sleep(for: .seconds(delay)) }
             return await handler(request)

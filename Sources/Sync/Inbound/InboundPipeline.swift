@@ -507,8 +507,11 @@ public final class InboundPipeline: Sendable {
             if disposition == .dead {
                 logger.error("back-office event given up: dead in the journal until an operator retries it", metadata: metadata)
             } else {
+                // An event that came before its order's delivery was recorded (by another sopd) is the usual race of
+                // several hosts, not a problem.
+                let race = (error as? InboundError)?.code == .deliveryUnderWay
                 logger.log(
-                    level: attempt.probe || circuits.wasFailingBefore(.dataverse) ? .debug : .warning,
+                    level: attempt.probe || circuits.wasFailingBefore(.dataverse) ? .debug : race ? .info : .warning,
                     "back-office event not applied; it stays in the journal for a retry", metadata: metadata)
             }
         } catch where error.fenced {
@@ -531,6 +534,11 @@ public final class InboundPipeline: Sendable {
             throw InboundError(.unknownOrder, "unknown order: the event names no Dynamics order")
         }
         guard try journal.outboundTransfer(remoteId: event.orderId) != nil else {
+            if let sending = try journal.outboundUnderWay(orderId: orderId) {
+                throw InboundError(
+                    .deliveryUnderWay,
+                    "order \(sending.orderNumber) is on its way to the back office (\(sending.state)\(sending.leaseOwner.map { " by \($0)" } ?? "")) and its delivery as \(event.orderId) is not recorded yet; the event waits for it")
+            }
             throw InboundError(.unknownOrder, "unknown order: sopd never sent back-office order \(event.orderId)")
         }
         if kind == .linesChanged || kind == .invoiced, let repeated = InboundWrites.repeatedLineNumber(event) {

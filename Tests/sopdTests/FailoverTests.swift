@@ -27,9 +27,9 @@ import Transfers
         defer { network.remove() }
         let postgres = try await onDispatchQueue { try PrivatePostgres(address: network.databaseAddress, trusting: "10.231.0.0/16") }
         defer { postgres.remove() }
-        // A back office that takes a second to take an order keeps orders in flight when a fault strikes.
+        // A back office that takes 0.4 s to take an order keeps orders in flight when a fault strikes.
         let emulator = try await EmulatorProcess.start(
-            demoData: false, draftOrders: Self.orders, host: network.servicesAddress, orderLatencyMilliseconds: 1000)
+            demoData: false, draftOrders: Self.orders, host: network.servicesAddress, orderLatencyMilliseconds: 400)
         let directory = try TemporaryDirectory()
         let daemons = try (0..<2).map { index in
             let config = directory.file("host-\(index).yaml")
@@ -73,7 +73,7 @@ import Transfers
         let fencedRefusals = logs.map { $0.components(separatedBy: "lease ran out; its outcome stands").count - 1 }
 
         // What the struck host was sending was finished by another within a lease (and the cycle that notices it ran
-        // out, and the attempt itself: the back office takes a second). How long an order or event waited overall, and
+        // out, and the attempt itself: the back office takes 0.4 s). How long an order or event waited overall, and
         // the longest pause in deliveries, also count the backlog and the test's own pace, so they are only reported.
         let takeovers = try Self.takeovers(journal: journal, struck: drive.claimsStruck)
         for takeover in takeovers {

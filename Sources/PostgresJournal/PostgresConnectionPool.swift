@@ -68,7 +68,12 @@ final class PostgresConnectionPool: @unchecked Sendable {
             open -= 1
             condition.signal()
             condition.unlock()
-            throw JournalError("cannot connect to \(location): \(PostgresStatements.describe(error)); check that the server runs and this host may reach it")
+            let refused = PostgresFailure(error, timedOut: false).sqlState?.hasPrefix("28") == true
+            throw JournalError(
+                "cannot connect to \(location): \(PostgresStatements.describe(error)); "
+                    + (refused
+                        ? "check journal.password (the journal-password credential, or SOPD_JOURNAL_PASSWORD) and the server's pg_hba.conf"
+                        : "check that the server runs and this host may reach it"))
         }
     }
 

@@ -315,13 +315,14 @@ private struct ConfigValues {
                 fix: "Keep one: journal.url (sqlite:///PATH or postgres://USER@HOST/DATABASE), or journal.path for a SQLite file.")
         }
         let location: JournalURL
-        do {
-            location = try JournalURL(url ?? path ?? ConfigurationLoader.defaultJournalPath)
-        } catch {
-            throw ConfigurationError(key: label(url != nil ? "journal.url" : "journal.path"), problem: error.message, fix: JournalSettings.urlFix)
-        }
-        if case .sqlite(let file) = location, !file.hasPrefix("/") {
-            throw ConfigurationError(key: label("journal.path"), problem: "'\(file)' is not an absolute path", fix: "Give the journal's full path, such as /var/lib/sopd/journal.sqlite.")
+        if let path {
+            location = .sqlite(path: path)
+        } else {
+            do {
+                location = try JournalURL(url ?? ConfigurationLoader.defaultJournalPath)
+            } catch {
+                throw ConfigurationError(key: label("journal.url"), problem: error.message, fix: JournalSettings.urlFix)
+            }
         }
         let password = try string("journal.password")
         if case .postgres(let target) = location {

@@ -52,7 +52,7 @@ struct DemoCommand: AsyncParsableCommand {
             "dataverse.token": EmulatorIdentities.applicationUserToken,
             "backoffice.url": suite.backOfficeServer.baseURL,
             "backoffice.token": EmulatorIdentities.backOfficeCredentials.bearerToken,
-            "journal.url": "sqlite://\(folder)/journal.sqlite",
+            "journal.path": "\(folder)/journal.sqlite",
         ])
         let runtime = try Runtime(configuration: configuration, logger: Logger(label: "sopd"))
         print("sopd demo")

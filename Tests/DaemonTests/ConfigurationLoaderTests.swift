@@ -166,3 +166,49 @@ import Testing
         #expect(error?.description.contains("sup3rs3cret") == false)
     }
 }
+
+/// `journal.*`: a SQLite file (`journal.url` or the older `journal.path`, relative or not) or a PostgreSQL URL, refused
+/// with the key and the fix when it holds a password, names an unknown option, or comes with `journal.path`.
+@Suite struct JournalConfigurationTests {
+    private let peers = [
+        "dataverse.url": "http://127.0.0.1:1", "dataverse.token": "t", "backoffice.url": "http://127.0.0.1:2", "backoffice.token": "b",
+    ]
+
+    private func journal(_ values: [String: String]) throws(ConfigurationError) -> JournalSettings {
+        try ConfigurationLoader.configuration(values: peers.merging(values) { _, new in new }).journal
+    }
+
+    @Test func aJournalIsAFileOrAPostgreSQLDatabase() throws {
+        #expect(try journal([:]).url == .sqlite(path: "/var/lib/sopd/journal.sqlite"))
+        #expect(try journal(["journal.path": ".sopd/demo/journal.sqlite"]).url == .sqlite(path: ".sopd/demo/journal.sqlite"))
+        #expect(try journal(["journal.url": "sqlite:///srv/sopd/journal.sqlite"]).url == .sqlite(path: "/srv/sopd/journal.sqlite"))
+        let shared = try journal([
+            "journal.url": "postgres://sopd@db.example:6432/sync?sslmode=verify-full&schema=sopd", "journal.password": "pw",
+            "journal.leaseSeconds": "30", "journal.hostName": "sopd-2",
+        ])
+        guard case .postgres(let target) = shared.url else {
+            Issue.record("expected PostgreSQL, got \(shared.url)")
+            return
+        }
+        #expect(target.host == "db.example" && target.port == 6432 && target.user == "sopd" && target.database == "sync")
+        #expect(target.tls == .verifyFull && target.schema == "sopd" && target.description == "postgres://sopd@db.example:6432/sync?schema=sopd")
+        #expect(shared.password == "pw" && shared.leaseSeconds == 30 && shared.hostName == "sopd-2" && shared.owner == "sopd-2:\(getpid())")
+    }
+
+    @Test func aBadJournalNamesItsKeyAndTheFix() {
+        let cases: [([String: String], String)] = [
+            (["journal.url": "postgres://sopd:secret@db/sopd"], "holds a password"),
+            (["journal.url": "postgres://sopd@db/sopd?sslmode=maybe"], "sslmode 'maybe'"),
+            (["journal.url": "postgres://sopd@db/sopd?pool=3"], "'pool' is not an option"),
+            (["journal.url": "mysql://sopd@db/sopd"], "'mysql' is not a journal"),
+            (["journal.url": "sqlite:///a", "journal.path": "/b"], "together with journal.path"),
+            (["journal.url": "sqlite://relative/journal.sqlite"], "three slashes"),
+        ]
+        for (values, problem) in cases {
+            let error = #expect(throws: ConfigurationError.self) { try journal(values) }
+            #expect(error?.description.contains(problem) == true, "\(values): \(String(describing: error))")
+            #expect(error?.description.contains("journal.") == true)
+            #expect(error?.description.contains("secret") == false, "the password does not show")
+        }
+    }
+}

@@ -337,9 +337,15 @@ private struct ConfigValues {
                     fix: "Point sslrootcert at the PEM file of the CA that signed the server's certificate, readable by the sopd user.")
             }
         }
+        let lease = try seconds("journal.leaseSeconds", default: 60)
+        let timeout = try seconds("journal.timeoutSeconds", default: 10)
+        guard lease >= 2 * timeout else {
+            throw ConfigurationError(
+                key: label("journal.leaseSeconds"), problem: "\(lease) s is less than twice journal.timeoutSeconds (\(timeout) s)",
+                fix: "A claim is renewed every third of a lease and a renewal may take journal.timeoutSeconds: raise journal.leaseSeconds or lower journal.timeoutSeconds.")
+        }
         return JournalSettings(
-            url: location, password: password, leaseSeconds: try seconds("journal.leaseSeconds", default: 60),
-            timeoutSeconds: try seconds("journal.timeoutSeconds", default: 10),
+            url: location, password: password, leaseSeconds: lease, timeoutSeconds: timeout,
             hostName: try string("journal.hostName") ?? LocalProcessProbe.hostName)
     }
 

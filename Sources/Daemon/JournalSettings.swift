@@ -58,7 +58,9 @@ public struct JournalSettings: Sendable, Equatable {
     /// Opens the journal, creating and migrating it as needed.
     /// - Throws: `JournalError` naming the journal and what to do.
     public func open(clock: any WallClock = SystemClock()) throws(JournalError) -> Journal {
-        let probe = LocalProcessProbe(localHost: hostName)
+        // A process of this machine is checked with kill(pid, 0) only under the machine's own name: under a configured
+        // name (several hosts, each its own), a holder of that name could be another machine's, and its lease decides.
+        let probe = LocalProcessProbe(localHost: hostName == LocalProcessProbe.hostName ? hostName : nil)
         switch url {
         case .sqlite(let path):
             return Journal(store: try SQLiteJournalStore(path: path), clock: clock, probe: probe, owner: owner, leaseSeconds: leaseSeconds)

@@ -24,7 +24,10 @@ extension Journal {
     /// by another since is left as it is.
     public func releaseLease(_ lease: WorkLease) throws(JournalError) {
         try write { db in
-            try db.execute("DELETE FROM lease WHERE name = ? AND owner = ? AND fence = ?", [.text(lease.name), .text(lease.owner), .integer(lease.fence)])
+            // Ended, not deleted: the next holder's token goes on from this one's.
+            try db.execute(
+                "UPDATE lease SET until = ? WHERE name = ? AND owner = ? AND fence = ?",
+                [.date(clock.now().addingTimeInterval(-1)), .text(lease.name), .text(lease.owner), .integer(lease.fence)])
         }
     }
 
@@ -64,19 +67,28 @@ extension Journal {
             """, [.text(lease.name), .text(lease.owner), .date(lease.until), .integer(lease.fence)])
     }
 
-    /// Extends, to a lease from now, the claims this process holds on transfers it is sending and the work leases it
-    /// holds, while they have not run out: an attempt that takes longer than a lease (a slow back office, a long page)
-    /// keeps its claim, and a host that stops renewing (dead, paused, cut off) loses its claims one lease later.
+    /// Extends, to a lease from now, the claims of the attempts this process has under way (claimed, not yet settled or
+    /// given back) and the work leases it holds, while they have not run out: an attempt that takes longer than a lease
+    /// (a slow back office, a long page) keeps its claim, and a host that stops renewing (dead, paused, cut off) loses
+    /// its claims one lease later. A claim whose outcome could not be journaled is not renewed: it runs out, and the
+    /// transfer is taken again under its key.
     /// - Returns: How many claims and leases were extended.
     @discardableResult
     public func renewLeases() throws(JournalError) -> Int {
         let now = clock.now()
         let until = now.addingTimeInterval(leaseSeconds)
+        let ids = inFlight.withLock { Array($0) }.sorted()
         return try write { db in
-            try db.execute(
-                "UPDATE transfer SET leaseUntil = ? WHERE state = 'sending' AND leaseOwner = ? AND leaseUntil > ?",
-                [.date(until), .text(owner), .date(now)])
-                + db.execute("UPDATE lease SET until = ? WHERE owner = ? AND until > ?", [.date(until), .text(owner), .date(now)])
+            var renewed = try db.execute("UPDATE lease SET until = ? WHERE owner = ? AND until > ?", [.date(until), .text(owner), .date(now)])
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = ids[start..<min(start + 500, ids.count)]
+                renewed += try db.execute(
+                    """
+                    UPDATE transfer SET leaseUntil = ? WHERE id IN (\(chunk.map { _ in "?" }.joined(separator: ", ")))
+                    AND state = 'sending' AND leaseOwner = ? AND leaseUntil > ?
+                    """, [.date(until)] + chunk.map { .integer($0) } + [.text(owner), .date(now)])
+            }
+            return renewed
         }
     }
 

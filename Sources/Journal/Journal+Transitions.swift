@@ -46,7 +46,7 @@ extension Journal {
         throws(JournalError) -> [Recorded]
     {
         if let journaled = try journaledAlready(transfers) { return journaled.map { Recorded(transfer: $0, claimed: false) } }
-        return try write { db in
+        let recorded = try write { db in
             var tallies = TallyIncrements()
             let recorded = try transfers.map { transfer in
                 // A key journaled meanwhile (by another sopd, or twice in this read) inserts nothing: its row is returned.
@@ -69,6 +69,20 @@ extension Journal {
             try tallies.store(db)
             return recorded
         }
+        held(recorded.filter(\.claimed).compactMap(\.transfer.id))
+        return recorded
+    }
+
+    /// Adds claims to the ones `renewLeases` keeps.
+    private func held(_ ids: [Int64]) {
+        guard !ids.isEmpty else { return }
+        inFlight.withLock { $0.formUnion(ids) }
+    }
+
+    /// Drops claims from the ones `renewLeases` keeps: settled, given back, or failed to settle (their lease then runs
+    /// out, and the transfer is taken again under its key).
+    private func settled(_ ids: [Int64]) {
+        inFlight.withLock { $0.subtract(ids) }
     }
 
     /// Gives back claims no attempt went out under (`TransferMachine.release`), in one transaction; a transfer no
@@ -76,6 +90,7 @@ extension Journal {
     public func release(_ claims: [Transfer], owner: String? = nil) throws(JournalError) {
         let fences = Dictionary(claims.compactMap { claim in claim.id.map { ($0, claim.fence) } }, uniquingKeysWith: max)
         guard !fences.isEmpty else { return }
+        defer { settled(Array(fences.keys)) }
         try write { db in
             for (id, fence) in fences.sorted(by: { $0.key < $1.key }) {
                 guard let transfer = try Self.transfer(db, where: "id", is: .integer(id), locking: true), transfer.state == .sending,
@@ -113,7 +128,7 @@ extension Journal {
         throws(JournalError) -> [Int64: Transfer]
     {
         guard !ids.isEmpty else { return [:] }
-        return try write { db in
+        let claimed = try write { db in
             var claimed: [Int64: Transfer] = [:]
             let rows = try db.rows(
                 """
@@ -133,6 +148,8 @@ extension Journal {
             }
             return claimed
         }
+        held(Array(claimed.keys))
+        return claimed
     }
 
     /// A delivered transfer, for `complete(_:)`.
@@ -165,7 +182,8 @@ extension Journal {
     public func complete(_ id: Int64, remoteId: String?, status: Int?, attempt: AttemptLog? = nil, fence: Int64? = nil)
         throws(JournalError) -> Transfer
     {
-        try write { db in
+        defer { settled([id]) }
+        return try write { db in
             var tallies = TallyIncrements()
             let settled = try settle(
                 db, id, fence: fence, attempt: attempt, status: status, tallies: &tallies, Self.completion(remoteId: remoteId, status: status))
@@ -180,6 +198,7 @@ extension Journal {
     @discardableResult
     public func complete(_ completions: [Completion]) -> [Int64: JournalError] {
         guard !completions.isEmpty else { return [:] }
+        defer { settled(completions.map(\.id)) }
         do {
             try write { db in
                 var tallies = TallyIncrements()
@@ -224,7 +243,8 @@ extension Journal {
         _ id: Int64, reason: String, status: Int?, remoteId: String? = nil, disposition: FailureDisposition,
         attempt: AttemptLog? = nil, fence: Int64? = nil
     ) throws(JournalError) -> Transfer {
-        try write { db in
+        defer { settled([id]) }
+        return try write { db in
             var tallies = TallyIncrements()
             let settled = try settle(db, id, fence: fence, attempt: attempt, status: status, tallies: &tallies) {
                 transfer, now throws(TransitionError) in

@@ -21,6 +21,8 @@ public final class Journal: Sendable {
     /// of one that stopped answering.
     public let leaseSeconds: Double
     private let fencedWrites = Mutex(0)
+    /// The transfers this process claimed and has not settled or given back yet: the claims `renewLeases` keeps.
+    let inFlight = Mutex<Set<Int64>>([])
 
     /// A journal on `store`.
     /// - Parameters:

@@ -19,12 +19,12 @@ public protocol JournalConnection {
 
 extension JournalConnection {
     /// The first row of a query, read with `read`, or nil.
-    func row<T>(_ sql: String, _ arguments: [JournalValue], _ read: (any JournalRow) throws -> T) throws -> T? {
+    public func row<T>(_ sql: String, _ arguments: [JournalValue], _ read: (any JournalRow) throws -> T) throws -> T? {
         try rows(sql, arguments, read).first
     }
 
     /// A count (`SELECT COUNT(*) …`).
-    func count(_ sql: String, _ arguments: [JournalValue]) throws -> Int {
+    public func count(_ sql: String, _ arguments: [JournalValue]) throws -> Int {
         try row(sql, arguments) { try $0.int(0) ?? 0 } ?? 0
     }
 }

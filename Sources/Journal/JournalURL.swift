@@ -53,7 +53,7 @@ public enum JournalURL: Sendable, Equatable {
             return
         }
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else {
-            throw JournalError("'\(text)' is no URL; \(shape)")
+            throw JournalError("'\(Self.withoutUserInfo(text))' is no URL; \(shape)")
         }
         switch scheme {
         case "sqlite":
@@ -96,6 +96,13 @@ public enum JournalURL: Sendable, Equatable {
         default:
             throw JournalError("'\(scheme)' is not a journal sopd knows; \(shape)")
         }
+    }
+
+    /// `text` with anything before an `@` (a user and maybe a password) left out, for a message about text that is no URL.
+    private static func withoutUserInfo(_ text: String) -> String {
+        guard let at = text.lastIndex(of: "@") else { return text }
+        let scheme = text.range(of: "://").map { String(text[..<$0.upperBound]) } ?? ""
+        return scheme + "…" + text[at...]
     }
 
     /// The URL without secrets, for messages.

@@ -10,15 +10,15 @@ public struct LocalProcessProbe: LeaseProbe {
         return String(cString: name)
     }()
 
-    /// The name this host's processes carry in leases: the host name, or the one the configuration gives.
-    public let localHost: String
+    /// The name this host's processes carry in leases, or nil when the probe checks none (every lease then decides).
+    public let localHost: String?
 
-    /// Creates the probe for the processes named `localHost` in leases.
-    public init(localHost: String = LocalProcessProbe.hostName) { self.localHost = localHost }
+    /// Creates the probe for the processes named `localHost` in leases; nil checks none.
+    public init(localHost: String? = LocalProcessProbe.hostName) { self.localHost = localHost }
 
     /// Whether a process of this host is alive (`kill(pid, 0)`); nil for another host's.
     public func isAlive(_ owner: TransferOwner) -> Bool? {
-        guard owner.host == localHost else { return nil }
+        guard let localHost, owner.host == localHost else { return nil }
         return kill(owner.pid, 0) == 0 || errno == EPERM
     }
 }

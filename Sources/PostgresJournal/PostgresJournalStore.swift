@@ -146,7 +146,7 @@ public final class PostgresJournalStore: JournalStore, @unchecked Sendable {
     /// Why this process cannot write the journal: the server does not answer, or is a read-only standby.
     public func writeProblem() -> String? {
         do {
-            let standby = try read { db in try db.rows("SELECT pg_is_in_recovery()::int8", []) { try $0.integer(0) } }.first ?? nil
+            let standby = try read { db in try db.rows("SELECT CASE WHEN pg_is_in_recovery() THEN 1 ELSE 0 END", []) { try $0.integer(0) } }.first ?? nil
             return standby == 1 ? "\(location) is a read-only standby: point journal.url at the primary" : nil
         } catch {
             return "\(error)"

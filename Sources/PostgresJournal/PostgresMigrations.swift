@@ -44,8 +44,18 @@ enum PostgresMigrations {
         )
     ]
 
-    /// Applies the migrations `store`'s database lacks, in one transaction holding the advisory lock.
+    /// Applies the migrations `store`'s database lacks, in one transaction holding the advisory lock. A journal migrated
+    /// already is only read: a role without the right to create schemas, or a read-only standby, opens it.
     static func migrate(_ store: PostgresJournalStore, schema: String?) throws {
+        let pending = try store.read { db in
+            let table = try db.count(
+                "SELECT COUNT(*) FROM pg_tables WHERE schemaname = \(schema == nil ? "current_schema()" : "?") AND tablename = 'journal_migration'",
+                schema.map { [.text($0)] } ?? [])
+            guard table > 0 else { return true }
+            let applied = Set(try db.rows("SELECT name FROM journal_migration", []) { try $0.text(0) ?? "" })
+            return migrations.contains { !applied.contains($0.name) }
+        }
+        guard pending else { return }
         try store.write { db in
             try db.execute("SELECT pg_advisory_xact_lock(?)", [.integer(lockKey)])
             if let schema { try db.execute("CREATE SCHEMA IF NOT EXISTS \(schema)", []) }

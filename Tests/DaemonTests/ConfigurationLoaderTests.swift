@@ -203,6 +203,8 @@ import Testing
             (["journal.url": "mysql://sopd@db/sopd"], "'mysql' is not a journal"),
             (["journal.url": "sqlite:///a", "journal.path": "/b"], "together with journal.path"),
             (["journal.url": "sqlite://relative/journal.sqlite"], "three slashes"),
+            (["journal.url": "postgres://sopd:secret@db:port/sopd"], "is no URL"),
+            (["journal.leaseSeconds": "5", "journal.timeoutSeconds": "10"], "less than twice journal.timeoutSeconds"),
         ]
         for (values, problem) in cases {
             let error = #expect(throws: ConfigurationError.self) { try journal(values) }

@@ -98,8 +98,36 @@ import Transfers
         #expect(refused?.fenced == true)
         #expect(try a.cursor("backoffice.changes") == "1", "the fenced-off host did not move the cursor")
         try b.releaseLease(taken)
-        #expect(try a.acquireLease(Journal.feedLeaseName)?.fence == 1, "a lease given back is free at once")
+        #expect(try a.acquireLease(Journal.feedLeaseName)?.fence == taken.fence + 1, "a lease given back is free at once, its token goes on")
         #expect(try a.leases().map(\.owner) == ["host-a:1"])
+    }
+
+    @Test(arguments: JournalBackend.tested)
+    func aLiveHostKeepsItsClaimsUnderWayAndLosesOneItCouldNotSettle(backend: JournalBackend) throws {
+        let clock = ManualClock()
+        let place = try backend.place()
+        let a = try place.open(clock: clock, owner: "host-a:1", leaseSeconds: 10)
+        let b = try place.open(clock: clock, owner: "host-b:1", leaseSeconds: 10)
+        let ids = try a.record([order(1), order(2)]).compactMap(\.id)
+        let claims = try a.beginAttempts(ids)
+        #expect(claims.count == 2)
+        // The second's outcome cannot be journaled (here: sent under a claim it does not hold); it is no longer renewed.
+        #expect(throws: JournalError.self) { try a.complete(ids[1], remoteId: "BO-2", status: 201, fence: 99) }
+        clock.advance(by: 8)
+        #expect(try a.renewLeases() == 1)
+        clock.advance(by: 4)
+        #expect(try b.beginAttempt(ids[0]) == nil, "the attempt under way kept its claim past its first lease")
+        #expect(try b.beginAttempt(ids[1])?.fence == 2, "the one left unsettled ran out and is taken again")
+        #expect(throws: Never.self) { try a.complete(ids[0], remoteId: "BO-1", status: 201, fence: claims[ids[0]]?.fence) }
+        #expect(try a.renewLeases() == 0, "nothing under way is left to renew")
+    }
+
+    @Test(arguments: JournalBackend.tested)
+    func aJournalIsWritableWhereItIsOpened(backend: JournalBackend) throws {
+        let journal = try backend.place().open()
+        #expect(journal.writeProblem() == nil)
+        #expect(try journal.schema().writable)
+        #expect(try backend.place().open().schema().migrations == journal.schema().migrations, "a migrated journal opens as it is")
     }
 
     @Test(arguments: JournalBackend.tested)

@@ -76,8 +76,9 @@ import Transfers
         // out, and the attempt itself: the back office takes 0.4 s). How long an order or event waited overall, and
         // the longest pause in deliveries, also count the backlog and the test's own pace, so they are only reported.
         let takeovers = try Self.takeovers(journal: journal, struck: drive.claimsStruck)
-        for takeover in takeovers {
-            #expect(takeover.claims > 0, "\(takeover.fault) struck a host holding claims")
+        // A fault waits up to 5 s for its host to hold claims; on a loaded machine it may strike one holding none.
+        #expect(takeovers.contains { $0.claims > 0 }, "some fault struck a host holding claims")
+        for takeover in takeovers where takeover.claims > 0 {
             #expect(takeover.first <= Self.lease + 10, "\(takeover.fault): the struck host's work went on only \(takeover.first) s later")
             #expect(takeover.last.isFinite, "\(takeover.fault): every claim of the struck host was finished")
         }

@@ -18,14 +18,18 @@ struct JournalCommand: AsyncParsableCommand {
         @Option(name: .long, help: "The journal: a SQLite file, or a sqlite:// or postgres:// URL (default: journal.url of the configuration).")
         var journal: String?
 
-        func open() async throws -> (JournalOps, OpsSettings) {
-            var settings: OpsSettings
+        /// The ops settings of `options.config`; a bad configuration is said on stderr and exits 78.
+        static func settings(_ options: ConfigurationOption) async throws -> OpsSettings {
             do {
-                settings = try await ConfigurationLoader.opsSettings(path: options.config)
+                return try await ConfigurationLoader.opsSettings(path: options.config)
             } catch {
                 FileHandle.standardError.write(Data("sopd: \(error)\n".utf8))
                 throw ExitCode(SyncExitCode.configuration.rawValue)
             }
+        }
+
+        func open() async throws -> (JournalOps, OpsSettings) {
+            var settings = try await Self.settings(options)
             if let journal {
                 do {
                     settings.journal.url = try JournalURL(journal)
@@ -138,13 +142,7 @@ struct JournalCommand: AsyncParsableCommand {
         @Option(help: "Where to copy it: a sqlite:// or postgres:// URL.") var to: String
 
         func run() async throws {
-            var settings: OpsSettings
-            do {
-                settings = try await ConfigurationLoader.opsSettings(path: options.config)
-            } catch {
-                FileHandle.standardError.write(Data("sopd: \(error)\n".utf8))
-                throw ExitCode(SyncExitCode.configuration.rawValue)
-            }
+            let settings = try await JournalOption.settings(options)
             var source = settings.journal
             var destination = settings.journal
             do {

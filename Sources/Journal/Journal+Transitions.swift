@@ -182,14 +182,7 @@ extension Journal {
     public func complete(_ id: Int64, remoteId: String?, status: Int?, attempt: AttemptLog? = nil, fence: Int64? = nil)
         throws(JournalError) -> Transfer
     {
-        defer { settled([id]) }
-        return try write { db in
-            var tallies = TallyIncrements()
-            let settled = try settle(
-                db, id, fence: fence, attempt: attempt, status: status, tallies: &tallies, Self.completion(remoteId: remoteId, status: status))
-            try tallies.store(db)
-            return settled
-        }
+        try settleAlone(id, fence: fence, attempt: attempt, status: status, Self.completion(remoteId: remoteId, status: status))
     }
 
     /// Records several delivered transfers in one transaction, as `complete(_:remoteId:status:attempt:)` records
@@ -243,16 +236,8 @@ extension Journal {
         _ id: Int64, reason: String, status: Int?, remoteId: String? = nil, disposition: FailureDisposition,
         attempt: AttemptLog? = nil, fence: Int64? = nil
     ) throws(JournalError) -> Transfer {
-        defer { settled([id]) }
-        return try write { db in
-            var tallies = TallyIncrements()
-            let settled = try settle(db, id, fence: fence, attempt: attempt, status: status, tallies: &tallies) {
-                transfer, now throws(TransitionError) in
-                try TransferMachine.fail(
-                    transfer, reason: reason, status: status, remoteId: remoteId, disposition: disposition, now: now)
-            }
-            try tallies.store(db)
-            return settled
+        try settleAlone(id, fence: fence, attempt: attempt, status: status) { transfer, now throws(TransitionError) in
+            try TransferMachine.fail(transfer, reason: reason, status: status, remoteId: remoteId, disposition: disposition, now: now)
         }
     }
 
@@ -270,6 +255,19 @@ extension Journal {
                 moved.append(id)
             }
             return moved
+        }
+    }
+
+    /// Settles one transfer (`settle`) in a write of its own; its claim is no longer renewed, recorded or not.
+    private func settleAlone(
+        _ id: Int64, fence: Int64?, attempt: AttemptLog?, status: Int?, _ transition: (Transfer, Date) throws(TransitionError) -> Transfer
+    ) throws(JournalError) -> Transfer {
+        defer { settled([id]) }
+        return try write { db in
+            var tallies = TallyIncrements()
+            let settled = try settle(db, id, fence: fence, attempt: attempt, status: status, tallies: &tallies, transition)
+            try tallies.store(db)
+            return settled
         }
     }
 

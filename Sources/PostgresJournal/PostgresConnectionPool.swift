@@ -31,17 +31,19 @@ final class PostgresConnectionPool: @unchecked Sendable {
         logger = Logger(label: "sopd.journal.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
     }
 
-    /// Runs `body` on a connection of its own. A connection `body` found broken (`PostgresStatements.isBroken`) is
-    /// closed rather than given back; `fresh` tells `body` whether the connection was just opened.
-    func withConnection<T>(_ body: (PostgresStatements, _ fresh: Bool) throws -> T) throws -> T {
+    /// Runs `body` on a connection of its own. A connection `body` found broken (`PostgresStatements.broken`) is
+    /// closed rather than given back. A pooled connection the server closed meanwhile fails its first statement before
+    /// anything ran: `body` then runs again on another.
+    func withConnection<T>(_ body: (PostgresStatements) throws -> T) throws -> T {
         let (connection, fresh) = try take()
         let statements = PostgresStatements(connection: connection, logger: logger, timeout: timeout)
         do {
-            let result = try body(statements, fresh)
+            let result = try body(statements)
             giveBack(connection, broken: statements.broken)
             return result
         } catch {
             giveBack(connection, broken: statements.broken || connection.isClosed)
+            if !fresh, statements.broken, statements.sent == 1 { return try withConnection(body) }
             throw error
         }
     }

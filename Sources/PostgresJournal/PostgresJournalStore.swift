@@ -85,7 +85,7 @@ public final class PostgresJournalStore: JournalStore, @unchecked Sendable {
     public var dialect: JournalDialect { .postgres }
 
     /// Runs `body` in a transaction of its own. A transaction the server aborted for a deadlock or a serialization
-    /// failure runs again (at most 5 times); a connection that broke before the transaction began is replaced once.
+    /// failure runs again (at most 5 times); a pooled connection that broke before it began is replaced (the pool).
     public func write<T>(_ body: (any JournalConnection) throws -> T) throws -> T {
         var tries = 0
         while true {
@@ -94,8 +94,7 @@ public final class PostgresJournalStore: JournalStore, @unchecked Sendable {
                 let result = try transaction(body)
                 lock.withLock { committed += 1 }
                 return result
-            } catch let error as RetryableTransaction where tries < 5 {
-                _ = error
+            } catch is RetryableTransaction where tries < 5 {
                 continue
             } catch let error as RetryableTransaction {
                 throw error.underlying
@@ -108,14 +107,8 @@ public final class PostgresJournalStore: JournalStore, @unchecked Sendable {
     }
 
     private func transaction<T>(_ body: (any JournalConnection) throws -> T) throws -> T {
-        try pool.withConnection { statements, fresh in
-            do {
-                try statements.execute("BEGIN", [])
-            } catch {
-                // An idle connection the server closed meanwhile: nothing ran, so a fresh one may try.
-                if !fresh && statements.broken { throw RetryableTransaction(underlying: error) }
-                throw error
-            }
+        try pool.withConnection { statements in
+            try statements.execute("BEGIN", [])
             do {
                 let result = try body(statements)
                 try statements.execute("COMMIT", [])
@@ -130,12 +123,7 @@ public final class PostgresJournalStore: JournalStore, @unchecked Sendable {
 
     /// Runs `body` on a connection, each statement on its own.
     public func read<T>(_ body: (any JournalConnection) throws -> T) throws -> T {
-        do {
-            return try pool.withConnection { statements, _ in try body(statements) }
-        } catch {
-            // One more try on a fresh connection when a pooled one had gone stale.
-            return try pool.withConnection { statements, _ in try body(statements) }
-        }
+        try pool.withConnection { statements in try body(statements) }
     }
 
     /// The migrations applied, oldest first.

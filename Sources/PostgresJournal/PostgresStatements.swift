@@ -13,6 +13,8 @@ final class PostgresStatements: JournalConnection {
     private let timeout: TimeAmount
     /// Whether the connection failed (rather than a statement): the pool closes it.
     private(set) var broken = false
+    /// How many statements were sent.
+    private(set) var sent = 0
 
     init(connection: PostgresConnection, logger: Logger, timeout: TimeAmount) {
         self.connection = connection
@@ -38,6 +40,7 @@ final class PostgresStatements: JournalConnection {
 
     /// Runs a statement and waits for all its rows, at most the timeout.
     func run(_ sql: String, _ arguments: [JournalValue]) throws -> PostgresQueryResult {
+        sent += 1
         var bindings = PostgresBindings(capacity: arguments.count)
         for argument in arguments {
             switch argument {

@@ -461,11 +461,9 @@ public final class InboundPipeline: Sendable {
             if let error = unrecorded[attempt.id] {
                 Self.hold(attempt.event, in: &blocked)
                 if error.fenced {
-                    logger.warning(
-                        "another sopd took this event over after this one's lease ran out; its outcome stands",
-                        metadata: attempt.metadata.merging(["error": "\(error)"]) { _, new in new })
+                    logger.takenOver("this event", metadata: attempt.metadata.merging(["error": "\(error)"]) { _, new in new })
                     report.waiting.append(
-                        .init(eventId: attempt.event.id, type: attempt.event.type, orderNumber: attempt.transfer.orderNumber, reason: "taken over by another sopd"))
+                        .init(eventId: attempt.event.id, type: attempt.event.type, orderNumber: attempt.transfer.orderNumber, reason: Logger.takenOverReason))
                     continue
                 }
                 logger.error(
@@ -516,7 +514,7 @@ public final class InboundPipeline: Sendable {
             }
         } catch where error.fenced {
             metadata["error"] = "\(error)"
-            logger.warning("another sopd took this event over after this one's lease ran out; its outcome stands", metadata: metadata)
+            logger.takenOver("this event", metadata: metadata)
         } catch {
             metadata["error"] = "\(error)"
             logger.error("journal failure while applying a back-office event", metadata: metadata)

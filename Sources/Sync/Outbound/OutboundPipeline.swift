@@ -419,8 +419,8 @@ public final class OutboundPipeline: Sendable {
             if let error = failed[order.transfer.id!] {
                 metadata["error"] = "\(error)"
                 if error.fenced {
-                    logger.warning("another sopd took this order over after this one's lease ran out; its outcome stands", metadata: metadata)
-                    return .skipped(.init(orderNumber: order.transfer.orderNumber, reason: "taken over by another sopd"))
+                    logger.takenOver("this order", metadata: metadata)
+                    return .skipped(.init(orderNumber: order.transfer.orderNumber, reason: Logger.takenOverReason))
                 }
                 logger.error("journal failure after stamping", metadata: metadata)
                 return .failed(.init(orderNumber: order.transfer.orderNumber, reason: "\(error)", peerUnavailable: false))
@@ -630,8 +630,8 @@ public final class OutboundPipeline: Sendable {
         case .failure(let error) where error.fenced:
             var details = metadata
             details["error"] = "\(error)"
-            logger.warning("another sopd took this order over after this one's lease ran out; its outcome stands", metadata: details)
-            return .skipped(.init(orderNumber: transfer.orderNumber, reason: "taken over by another sopd"))
+            logger.takenOver("this order", metadata: details)
+            return .skipped(.init(orderNumber: transfer.orderNumber, reason: Logger.takenOverReason))
         case .failure(let error): throw error
         }
         var details = metadata

@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
         .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
     ],
     targets: [
         .systemLibrary(
@@ -54,7 +56,12 @@ let package = Package(
         .target(name: "ChildProcess"),
         .target(name: "Transfers"),
         .target(name: "Dataverse", dependencies: ["HTTP", "JSON", "Clocks", "PeerText"]),
-        .target(name: "BackOffice", dependencies: ["HTTP", "JSON", "PeerText"]),
+        .target(
+            name: "BackOffice",
+            dependencies: [
+                "HTTP", "JSON", "PeerText", "Clocks", .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams"),
+            ]),
         .target(name: "Journal", dependencies: ["Clocks", "Transfers", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "PostgresJournal",

@@ -5,7 +5,11 @@ import PeerText
 
 /// A client of the back-office contract v1 (`docs/backoffice-api.yaml`). Calls block: run them on
 /// Dispatch queues, never on a Swift-concurrency thread.
-public final class BackOfficeClient: Sendable {
+public final class BackOfficeClient: BackOfficeAdapter {
+    /// `contract-v1`.
+    public let name = "contract-v1"
+    /// The feed's first cursor: `0`, before its first event.
+    public let initialCursor = "0"
     /// The base URL, such as `https://erp.example.com/api`.
     public let baseURL: String
     private let credentials: BackOfficeCredentials
@@ -31,6 +35,12 @@ public final class BackOfficeClient: Sendable {
         try submitOrder(body: document.serialized(), idempotencyKey: idempotencyKey)
     }
 
+    /// Sends a submission's document under its key (`POST /orders`): contract v1 keeps idempotency keys, so no lookup
+    /// and no journaled create are needed.
+    public func submitOrder(_ submission: OrderSubmission) throws(BackOfficeError) -> OrderReceipt {
+        try submitOrder(body: submission.document, idempotencyKey: submission.idempotencyKey)
+    }
+
     /// Sends an order document as serialised already (`POST /orders`): the journaled text, byte for byte, so that
     /// every attempt under one key sends the same body and none parses it again.
     /// - Parameters:
@@ -42,7 +52,7 @@ public final class BackOfficeClient: Sendable {
             method: .post, url: "\(baseURL)/orders",
             headers: [
                 "Accept": "application/json", "Content-Type": "application/json",
-                "Authorization": credentials.authorization, "Idempotency-Key": idempotencyKey,
+                "Authorization": credentials.headerValue, "Idempotency-Key": idempotencyKey,
             ], body: body)
         let response = try send(request)
         return try OrderReceipt(
@@ -56,7 +66,7 @@ public final class BackOfficeClient: Sendable {
         let encoded = cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? cursor
         let request = HTTPRequest(
             method: .get, url: "\(baseURL)/changes?after=\(encoded)&limit=\(limit)",
-            headers: ["Accept": "application/json", "Authorization": credentials.authorization])
+            headers: ["Accept": "application/json", "Authorization": credentials.headerValue])
         let response = try send(request)
         return try ChangePage(decoding: response.body, after: cursor, status: response.status)
     }

@@ -8,7 +8,7 @@ public enum BackOfficeCredentials: Sendable, CustomStringConvertible {
     case basic(user: String, password: String)
 
     /// The `Authorization` header value.
-    var authorization: String {
+    var headerValue: String {
         switch self {
         case .bearer(let token): "Bearer \(token)"
         case .basic(let user, let password): "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()

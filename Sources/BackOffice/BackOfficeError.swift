@@ -23,6 +23,16 @@ public struct BackOfficeError: Error, Sendable, CustomStringConvertible {
         public static let serverError = Code("server error")
         /// A 2xx answer sopd could not read.
         public static let invalidResponse = Code("unreadable answer")
+        /// Nothing was sent: the journal refused the entry a create needs first, since another sopd took the order over.
+        public static let withdrawn = Code("not sent")
+        /// Nothing was sent: the journal could not record the create first (it fails); tried again later.
+        public static let unjournaled = Code("create not journaled")
+        /// A create went out without an answer and the lookup does not show its order yet: sopd waits before it
+        /// creates the order anew; see `retryAfter`.
+        public static let settling = Code("create settling")
+        /// The back office holds more than one order for this one (created outside sopd, or before sopd kept
+        /// track): sopd creates none and an operator decides.
+        public static let ambiguous = Code("ambiguous lookup")
 
         public var description: String { name }
     }

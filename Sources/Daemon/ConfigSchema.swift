@@ -60,6 +60,8 @@ public enum ConfigSchema {
         Entry(key: "dataverse.impersonate.callerObjectId", kind: .text),
         Entry(key: "dataverse.impersonate.systemUserId", kind: .text),
         Entry(key: "backoffice.url", kind: .url),
+        Entry(key: "backoffice.adapter", kind: .choice(["contract-v1", "http-mapping", "business-central"])),
+        Entry(key: "backoffice.mapping", kind: .file),
         Entry(key: "backoffice.allowInsecureHTTP", kind: .bool),
         Entry(key: "backoffice.auth", kind: .choice(["bearer", "basic"])),
         Entry(key: "backoffice.token", kind: .secret),
@@ -132,27 +134,5 @@ public enum ConfigSchema {
     /// The file in `$CREDENTIALS_DIRECTORY` that sets `key`: the key with dots as dashes.
     public static func credentialName(_ key: String) -> String {
         key.replacingOccurrences(of: ".", with: "-")
-    }
-
-    /// The known name closest to `name` (by edit distance, ignoring case), if it is close enough to be a slip.
-    public static func nearest(_ name: String, among names: [String]) -> String? {
-        let target = Array(name.lowercased())
-        let scored = names.map { ($0, distance(target, Array($0.lowercased()))) }
-        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(3, target.count / 3) else { return nil }
-        return best.0
-    }
-
-    private static func distance(_ a: [Character], _ b: [Character]) -> Int {
-        var row = Array(0...b.count)
-        for (i, x) in a.enumerated() {
-            var previous = row[0]
-            row[0] = i + 1
-            for (j, y) in b.enumerated() {
-                let current = row[j + 1]
-                row[j + 1] = min(row[j + 1] + 1, row[j] + 1, previous + (x == y ? 0 : 1))
-                previous = current
-            }
-        }
-        return row[b.count]
     }
 }

@@ -187,7 +187,7 @@ public enum ConfigurationLoader {
             if let key = ConfigSchema.removed.keys.first(where: { name($0) == unknown }) {
                 throw ConfigurationError(key: unknown, problem: "is no longer read", fix: ConfigSchema.removed[key]! + ".")
             }
-            let suggestion = ConfigSchema.nearest(unknown, among: known).map { "Did you mean \($0)? " } ?? ""
+            let suggestion = Spelling.nearest(unknown, among: known).map { "Did you mean \($0)? " } ?? ""
             throw ConfigurationError(
                 key: unknown, problem: "unknown \(source)",
                 fix: "\(suggestion)Remove it or correct its spelling; deploy/sopd.example.yaml lists every key.")
@@ -231,7 +231,7 @@ public enum ConfigurationLoader {
         let values = ConfigValues(reader: reader, origins: origins)
         let dataverse = try values.dataverse()
         let backOffice = SopdConfiguration.BackOffice(
-            url: try values.url("backoffice.url", insecureFlag: "backoffice.allowInsecureHTTP"),
+            adapter: try values.backOfficeAdapter(), url: try values.url("backoffice.url", insecureFlag: "backoffice.allowInsecureHTTP"),
             credentials: try values.backOfficeCredentials(), http: try values.http("backoffice", clientCertificate: true))
         let sync = SyncSettings(
             pageSize: try values.integer("dataverse.pageSize", default: 500),
@@ -547,6 +547,28 @@ private struct ConfigValues {
                 fix: "Set \(key) to the id as Entra or Dynamics shows it, such as 00000000-0000-0000-0000-000000000000.")
         }
         return text
+    }
+
+    /// The back office's adapter; an `http-mapping` mapping file is read and checked here, so that its mistakes stop sopd
+    /// at start with the line they are on.
+    func backOfficeAdapter() throws(ConfigurationError) -> SopdConfiguration.BackOffice.Adapter {
+        switch try choice("backoffice.adapter", default: "contract-v1") {
+        case "http-mapping":
+            guard let path = try file("backoffice.mapping") else {
+                throw ConfigurationError(
+                    key: "backoffice.mapping", problem: "backoffice.adapter is http-mapping but no mapping file is set",
+                    fix: "Set backoffice.mapping to the mapping file's path; docs/adapters.md has a complete example.")
+            }
+            do throws(MappingError) {
+                return .httpMapping(try HTTPMapping.load(path: path))
+            } catch {
+                throw ConfigurationError(
+                    key: label("backoffice.mapping"), problem: "the mapping file has a mistake at \(error)",
+                    fix: "Correct that line of the mapping file; docs/adapters.md is the mapping reference.")
+            }
+        default:
+            return .contractV1
+        }
     }
 
     func backOfficeCredentials() throws(ConfigurationError) -> BackOfficeCredentials {

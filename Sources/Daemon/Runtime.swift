@@ -34,10 +34,7 @@ public struct Runtime: Sendable {
         throws(JournalError)
     {
         dataverse = configuration.dataverse.makeClient(clock: clock, observer: Self.observer(of: .dataverse, into: metrics))
-        let backOffice = BackOfficeClient(
-            baseURL: configuration.backOffice.url, credentials: configuration.backOffice.credentials,
-            http: HTTPClient(
-                configuration: configuration.backOffice.http, observer: Self.observer(of: .backOffice, into: metrics)))
+        let backOffice = configuration.backOffice.makeAdapter(clock: clock, observer: Self.observer(of: .backOffice, into: metrics))
         journal = try configuration.journal.open(clock: clock)
         self.metrics = metrics
         engine = SyncEngine(

@@ -24,7 +24,17 @@ public struct SopdConfiguration: Sendable {
 
     /// The back-office side.
     public struct BackOffice: Sendable {
-        /// The contract's base URL (`backoffice.url`).
+        /// The API sopd speaks to the back office (`backoffice.adapter`).
+        public enum Adapter: Sendable {
+            /// sopd's own contract v1 (`docs/backoffice-api.yaml`).
+            case contractV1
+            /// An ERP's own REST API, through the mapping file `backoffice.mapping`.
+            case httpMapping(HTTPMapping)
+        }
+
+        /// The API spoken.
+        public var adapter: Adapter
+        /// The base URL (`backoffice.url`): contract v1's, or what a mapping's URLs starting with `/` follow.
         public var url: String
         /// How to authenticate (`backoffice.auth` and its secrets).
         public var credentials: BackOfficeCredentials
@@ -56,6 +66,20 @@ public struct SopdConfiguration: Sendable {
     public var logLevel: String
     /// Where the metrics and health endpoint listens (`metrics.listen`), or nil when it is off.
     public var metricsListen: ListenAddress?
+}
+
+extension SopdConfiguration.BackOffice {
+    /// The adapter of the configured back office, with its own connection pool; `observer` hears every request, and
+    /// `clock` is the time a mapped create settles on.
+    public func makeAdapter(clock: any WallClock = SystemClock(), observer: HTTPClient.Observer? = nil) -> any BackOfficeAdapter {
+        let client = HTTPClient(configuration: http, observer: observer)
+        switch adapter {
+        case .contractV1:
+            return BackOfficeClient(baseURL: url, credentials: credentials, http: client)
+        case .httpMapping(let mapping):
+            return HTTPMappingAdapter(mapping: mapping, baseURL: url, authorizer: credentials, http: client, clock: clock)
+        }
+    }
 }
 
 extension SopdConfiguration.Dataverse {

@@ -1,6 +1,7 @@
 import Logging
 
-/// Both emulators served on loopback in this process: the Dataverse Web API and the reference back office.
+/// The emulators served on loopback in this process: the Dataverse Web API, the reference back office (contract v1)
+/// and Fabrikam ERP (a fictitious ERP's API, for `http-mapping`).
 public final class EmulatorSuite: Sendable {
     /// The Dataverse emulator.
     public let dataverse: DataverseEmulator
@@ -10,6 +11,10 @@ public final class EmulatorSuite: Sendable {
     public let dataverseServer: EmulatorServer
     /// The back-office server.
     public let backOfficeServer: EmulatorServer
+    /// Fabrikam ERP.
+    public let fabrikam: FabrikamERP
+    /// Fabrikam ERP's server.
+    public let fabrikamServer: EmulatorServer
 
     /// Starts both emulators with the organization and users seeded.
     /// - Parameters:
@@ -43,11 +48,15 @@ public final class EmulatorSuite: Sendable {
         backOfficeServer = try await EmulatorServer(host: host, port: backOfficePort, logger: logger) { request in
             await backOffice.handle(request)
         }
+        let fabrikam = FabrikamERP(logger: logger)
+        self.fabrikam = fabrikam
+        fabrikamServer = try await EmulatorServer(host: host, port: 0, logger: logger) { request in await fabrikam.handle(request) }
     }
 
     /// Stops both servers.
     public func stop() async {
         await dataverseServer.stop()
         await backOfficeServer.stop()
+        await fabrikamServer.stop()
     }
 }

@@ -60,6 +60,18 @@ extension Journal {
         }
     }
 
+    /// An outbound transfer of the Dynamics order numbered `orderNumber` still on its way, or nil (`outboundUnderWay(orderId:)`
+    /// for a back office that names orders by the Dynamics number alone).
+    public func outboundUnderWay(orderNumber: String) throws(JournalError) -> Transfer? {
+        try read { db in
+            try db.row(
+                """
+                SELECT \(Transfer.selectedColumns) FROM transfer
+                WHERE direction = ? AND state IN ('pending', 'sending', 'failed') AND orderNumber = ? ORDER BY id DESC LIMIT 1
+                """, [.text(TransferDirection.outbound.rawValue), .text(orderNumber)], Transfer.init(row:))
+        }
+    }
+
     /// How many delivered versions of order `orderId` the back office returned.
     public func returnedVersions(orderId: String) throws(JournalError) -> Int {
         try read { db in

@@ -292,6 +292,25 @@ extension Journal {
         return settled
     }
 
+    /// Journals that the attempt under claim `transfer.fence` is about to send a create to a back office that keeps no
+    /// idempotency keys, before it is sent: the next attempt then knows one may have landed and waits for the lookup to
+    /// see it (`CreateGuard`). Refused when the transfer was claimed again since (`JournalError.fenced`): the create
+    /// must then not go out.
+    /// - Returns: The transfer as journaled now.
+    @discardableResult
+    public func markCreateSent(_ transfer: Transfer) throws(JournalError) -> Transfer {
+        guard let id = transfer.id else { throw JournalError("a transfer without id cannot send a create") }
+        return try write { db in
+            guard var current = try Self.transfer(db, where: "id", is: .integer(id), locking: true) else {
+                throw JournalError("transfer \(id) does not exist")
+            }
+            try TransferMachine.checkFence(current, claim: transfer.fence)
+            current.createSentAt = clock.now()
+            try db.execute("UPDATE transfer SET createSentAt = ? WHERE id = ?", [.date(current.createSentAt), .integer(id)])
+            return current
+        }
+    }
+
     /// Replaces the payload of a transfer journaled without one (an order that could not be mapped when
     /// it was read, mapped now); a payload once set is never replaced.
     public func replacePayload(_ id: Int64, with payload: String) throws(JournalError) {

@@ -126,6 +126,9 @@ enum SQLiteMigrations {
                 table.column("seenAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v10: creates sent to a back office without idempotency keys") { db in
+            try db.alter(table: "transfer") { table in table.add(column: "createSentAt", .datetime) }
+        }
         return migrator
     }
 }

@@ -9,7 +9,7 @@ extension Transfer {
     static let columns = [
         "id", "direction", "orderId", "orderNumber", "idempotencyKey", "payload", "state", "attempts", "lastError", "lastStatus",
         "remoteId", "sequence", "nextAttemptAt", "leaseOwner", "leaseUntil", "returnedAt", "conflicts", "horizonStart",
-        "createdAt", "updatedAt", "fence",
+        "createdAt", "updatedAt", "fence", "createSentAt",
     ]
 
     /// `columns` as a select list.
@@ -43,6 +43,7 @@ extension Transfer {
         horizonStart = try row.date(17)
         self.updatedAt = updatedAt
         fence = try row.integer(20) ?? 0
+        createSentAt = try row.date(21)
     }
 
     private static let insertions: [Bool: [Bool: String]] = [true: statements(withId: true), false: statements(withId: false)]
@@ -61,7 +62,7 @@ extension Transfer {
             .text(direction.rawValue), .text(orderId), .text(orderNumber), .text(idempotencyKey), .text(payload), .text(state.rawValue),
             .integer(attempts), .text(lastError), .integer(lastStatus), .text(remoteId), .integer(sequence), .date(nextAttemptAt),
             .text(leaseOwner), .date(leaseUntil), .date(returnedAt), .integer(conflicts), .date(horizonStart), .date(createdAt),
-            .date(updatedAt), .integer(fence),
+            .date(updatedAt), .integer(fence), .date(createSentAt),
         ]
         if let id { values.insert(.integer(id), at: 0) }
         guard let newId = try db.insert(Self.insertions[id != nil]![unlessJournaled]!, values) else { return false }

@@ -89,11 +89,9 @@ public enum Doctor {
                 }
             checks.append(Check(name: "dataverse", ok: false, detail: "\(error)", fix: fix))
         }
-        let backOffice = BackOfficeClient(
-            baseURL: configuration.backOffice.url, credentials: configuration.backOffice.credentials,
-            http: HTTPClient(configuration: configuration.backOffice.http))
+        let backOffice = configuration.backOffice.makeAdapter()
         do {
-            _ = try backOffice.changes(after: "0", limit: 1)
+            _ = try backOffice.changes(after: backOffice.initialCursor, limit: 1)
             checks.append(
                 Check(name: "back office", ok: true, detail: "\(configuration.backOffice.url) answers and accepts the credentials"))
         } catch {

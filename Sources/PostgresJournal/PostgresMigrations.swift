@@ -41,7 +41,8 @@ enum PostgresMigrations {
                 "CREATE TABLE lease (name text PRIMARY KEY, owner text NOT NULL, until timestamptz NOT NULL, fence bigint NOT NULL)",
                 "CREATE TABLE host (owner text PRIMARY KEY, version text NOT NULL, startedAt timestamptz NOT NULL, seenAt timestamptz NOT NULL)",
             ]
-        )
+        ),
+        ("v2: creates sent (SQLite v10)", ["ALTER TABLE transfer ADD COLUMN createSentAt timestamptz"]),
     ]
 
     /// Applies the migrations `store`'s database lacks, in one transaction holding the advisory lock. A journal migrated

@@ -7,7 +7,7 @@ extension FailureClass {
     /// The class of a back-office failure.
     public init(_ error: BackOfficeError) {
         switch error.code {
-        case .rejected, .conflict, .refused: self = .permanent
+        case .rejected, .conflict, .refused, .ambiguous: self = .permanent
         default: self = .retryable(retryAfter: error.retryAfter)
         }
     }

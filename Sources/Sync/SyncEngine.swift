@@ -42,7 +42,7 @@ public final class SyncEngine: Sendable {
     /// handled so far, and of how many once known. The time comes from the journal's clock, the
     /// jitter of retries from `random`; cycles are measured into `metrics`.
     public init(
-        dataverse: DataverseClient, backOffice: BackOfficeClient, journal: Journal, settings: SyncSettings,
+        dataverse: DataverseClient, backOffice: any BackOfficeAdapter, journal: Journal, settings: SyncSettings,
         logger: Logger, random: any RandomSource = SystemRandom(), metrics: SyncMetrics = SyncMetrics(),
         progress: (@Sendable (_ done: Int, _ total: Int?) -> Void)? = nil
     ) {

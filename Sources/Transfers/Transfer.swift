@@ -43,6 +43,9 @@ public struct Transfer: Sendable, Equatable, Codable {
     /// Where its give-up horizon starts when not at `createdAt`: an operator's retry, or a journal
     /// migration that brought it back, starts it anew.
     public var horizonStart: Date?
+    /// When an attempt last journaled that it was about to send a create to a back office that keeps no idempotency
+    /// keys (`http-mapping`, `business-central`): the next attempt looks the order up before it creates it again.
+    public var createSentAt: Date?
     /// When it was journaled.
     public var createdAt: Date
     /// When it last changed.

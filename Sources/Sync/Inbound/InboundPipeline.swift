@@ -21,7 +21,7 @@ public final class InboundPipeline: Sendable {
     public static let cursorName = "backoffice.changes"
 
     private let dataverse: DataverseClient
-    private let backOffice: BackOfficeClient
+    private let backOffice: any BackOfficeAdapter
     private let journal: Journal
     private let settings: SyncSettings
     private let logger: Logger
@@ -39,7 +39,7 @@ public final class InboundPipeline: Sendable {
     ///   - failures: The one failure path, shared with the outbound pipeline.
     ///   - circuits: The peers' circuits, shared with the outbound pipeline.
     init(
-        dataverse: DataverseClient, backOffice: BackOfficeClient, journal: Journal, settings: SyncSettings, logger: Logger,
+        dataverse: DataverseClient, backOffice: any BackOfficeAdapter, journal: Journal, settings: SyncSettings, logger: Logger,
         failures: FailureRecorder, circuits: PeerCircuits
     ) {
         self.circuits = circuits
@@ -177,7 +177,7 @@ public final class InboundPipeline: Sendable {
     /// Reads every page after the journaled cursor; each page's events and the cursor after them
     /// are committed together, under `lease` (refused once another sopd took it over).
     private func readFeed(under lease: WorkLease) throws -> Int {
-        var progress = FeedProgress(cursor: try journal.cursor(Self.cursorName) ?? "0", maxEvents: settings.maxEventsPerCycle)
+        var progress = FeedProgress(cursor: try journal.cursor(Self.cursorName) ?? backOffice.initialCursor, maxEvents: settings.maxEventsPerCycle)
         while true {
             let page = try backOffice.changes(after: progress.cursor, limit: settings.changesPageSize)
             try progress.accept(page)
@@ -528,10 +528,18 @@ public final class InboundPipeline: Sendable {
         guard let kind = event.kind else {
             throw InboundError(.unknownEventType, "unknown event type '\(event.type)'")
         }
-        guard let orderId = event.dynamicsOrderId else {
-            throw InboundError(.unknownOrder, "unknown order: the event names no Dynamics order")
+        // A back office that keeps no Dynamics ids (a mapped ERP) names the order by its own id: the delivery sopd
+        // journaled tells which Dynamics order that is.
+        let delivered = try journal.outboundTransfer(remoteId: event.orderId)
+        guard let orderId = event.dynamicsOrderId ?? delivered?.orderId else {
+            if let number = event.orderNumber, let sending = try journal.outboundUnderWay(orderNumber: number) {
+                throw InboundError(
+                    .deliveryUnderWay,
+                    "order \(sending.orderNumber) is on its way to the back office (\(sending.state)) and its delivery as \(event.orderId) is not recorded yet; the event waits for it")
+            }
+            throw InboundError(.unknownOrder, "unknown order: sopd never sent back-office order \(event.orderId)")
         }
-        guard try journal.outboundTransfer(remoteId: event.orderId) != nil else {
+        guard delivered != nil else {
             if let sending = try journal.outboundUnderWay(orderId: orderId) {
                 throw InboundError(
                     .deliveryUnderWay,

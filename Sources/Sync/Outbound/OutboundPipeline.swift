@@ -20,7 +20,7 @@ import Transfers
 /// (`TransferSchedule`, `FailureRecorder`, `OrderChanges`): this type drives the IO.
 public final class OutboundPipeline: Sendable {
     private let dataverse: DataverseClient
-    private let backOffice: BackOfficeClient
+    private let backOffice: any BackOfficeAdapter
     private let journal: Journal
     private let settings: SyncSettings
     private let logger: Logger
@@ -37,7 +37,7 @@ public final class OutboundPipeline: Sendable {
     ///   - failures: The one failure path, shared with the inbound pipeline.
     ///   - circuits: The peers' circuits, shared with the inbound pipeline.
     init(
-        dataverse: DataverseClient, backOffice: BackOfficeClient, journal: Journal, settings: SyncSettings,
+        dataverse: DataverseClient, backOffice: any BackOfficeAdapter, journal: Journal, settings: SyncSettings,
         logger: Logger, failures: FailureRecorder, circuits: PeerCircuits,
         progress: (@Sendable (_ done: Int, _ total: Int?) -> Void)? = nil
     ) {
@@ -565,12 +565,20 @@ public final class OutboundPipeline: Sendable {
         }
         let receipt: OrderReceipt
         do {
+            let submission = OrderSubmission(
+                document: document, idempotencyKey: claimed.idempotencyKey, orderNumber: claimed.orderNumber,
+                createSentAt: claimed.createSentAt, beforeCreate: journalCreate(of: claimed))
             receipt = try backOfficeLimit.run { () throws(BackOfficeError) -> OrderReceipt in
-                try backOffice.submitOrder(body: document, idempotencyKey: claimed.idempotencyKey)
+                try backOffice.submitOrder(submission)
             } dropped: { (error: BackOfficeError) in
                 if case .retryable = FailureClass(error) { true } else { false }
             }
             circuits.succeeded(.backOffice)
+        } catch where error.code == .withdrawn {
+            if probe { circuits.abandoned(.backOffice) }
+            metadata["error"] = "\(error.message)"
+            logger.takenOver("this order", metadata: metadata)
+            return .skipped(.init(orderNumber: claimed.orderNumber, reason: Logger.takenOverReason))
         } catch {
             circuits.ended(.backOffice, with: [error])
             if let status = error.status { metadata["status"] = .stringConvertible(status) }
@@ -582,7 +590,7 @@ public final class OutboundPipeline: Sendable {
                     failure: failure, reason: error.description, status: error.status,
                     outcome: "\(failure.label): \(error.code)"),
                 peerUnavailable: error.code == .unavailable, metadata: metadata, started: started, durationMs: elapsed(),
-                probe: probe || circuits.wasFailingBefore(.backOffice))
+                probe: probe || circuits.wasFailingBefore(.backOffice), returnable: error.code == .rejected)
         }
         metadata["status"] = .stringConvertible(receipt.status)
         metadata["backoffice_id"] = "\(receipt.orderId)"
@@ -597,6 +605,21 @@ public final class OutboundPipeline: Sendable {
         }
         if case .failure(let error) = stamped { circuits.ended(.dataverse, with: [error]) } else { circuits.succeeded(.dataverse) }
         return try finish(posted, stamped: stamped)
+    }
+
+    /// Journals that a create of `transfer` goes out, under its claim, before it goes out (a back office without
+    /// idempotency keys): refused once another sopd claimed the transfer, and then nothing is sent.
+    private func journalCreate(of transfer: Transfer) -> @Sendable () throws(BackOfficeError) -> Void {
+        let journal = journal
+        return { () throws(BackOfficeError) in
+            do throws(JournalError) {
+                try journal.markCreateSent(transfer)
+            } catch {
+                throw BackOfficeError(
+                    code: error.fenced ? .withdrawn : .unjournaled,
+                    message: error.fenced ? "\(error)" : "the create was not sent, since the journal cannot record it first (\(error))")
+            }
+        }
     }
 
     /// The document a claimed transfer sends, as JSON text: its journaled payload as it is or, when the order could
@@ -619,7 +642,8 @@ public final class OutboundPipeline: Sendable {
     /// writes the reason into the order.
     /// A probe's failure, or one more failure of a peer already failing (the other attempts in flight
     /// when an outage starts), logs at debug: the peer's circuit tells the operator.
-    /// `returnable`: the order may go back to the salesperson when given up (it cannot become a document).
+    /// `returnable`: the order may go back to the salesperson when given up (it cannot become a document, or the back
+    /// office refused it).
     private func recordFailure(
         _ transfer: Transfer, _ failure: FailureRecorder.Failure, peerUnavailable: Bool, metadata: Logger.Metadata,
         started: Date, durationMs: Int, probe: Bool, returnable: Bool = false
@@ -645,9 +669,7 @@ public final class OutboundPipeline: Sendable {
         case .dead:
             logger.error("order given up: dead in the journal until an operator retries it", metadata: details)
             guard UUID(uuidString: transfer.orderId) != nil else { break }
-            deadLetter(
-                transfer, reason: failure.reason,
-                refused: returnable || (failure.failure == .permanent && failure.status == 422 && failure.remoteId == nil))
+            deadLetter(transfer, reason: failure.reason, refused: returnable)
         }
         return .failed(.init(orderNumber: transfer.orderNumber, reason: failure.reason, peerUnavailable: peerUnavailable))
     }

@@ -1,0 +1,207 @@
+import Clocks
+import Crypto
+import Foundation
+import HTTP
+import JSON
+import PeerText
+
+/// A back office reached through a declarative mapping (`HTTPMapping`): `http-mapping` with the user's file, or
+/// `business-central` with the built-in one. The ERP keeps no idempotency keys, so every create is preceded by a
+/// lookup, and a create is journaled before it is sent (`OrderSubmission.beforeCreate`): an attempt after a create
+/// whose outcome was never learnt (a crash, a timeout) finds the order, or gives the ERP `settleSeconds` to show it
+/// before creating it again. Blocking: run it on Dispatch queues.
+public final class HTTPMappingAdapter: BackOfficeAdapter {
+    public let name: String
+    /// The mapping.
+    public let mapping: HTTPMapping
+    public let initialCursor = ""
+    private let requests: MappedRequest
+    private let clock: any WallClock
+
+    /// Creates an adapter.
+    /// - Parameters:
+    ///   - name: `http-mapping` or `business-central`.
+    ///   - baseURL: What a URL starting with `/` follows (`backoffice.url`).
+    ///   - authorizer: Where the `Authorization` header comes from.
+    ///   - clock: The time a create's settling is measured on.
+    public init(
+        name: String = "http-mapping", mapping: HTTPMapping, baseURL: String, authorizer: any BackOfficeAuthorizer, http: HTTPClient,
+        clock: any WallClock = SystemClock()
+    ) {
+        self.name = name
+        self.mapping = mapping
+        requests = MappedRequest(baseURL: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL, authorizer: authorizer, http: http)
+        self.clock = clock
+    }
+
+    // MARK: Outbound
+
+    /// The context an order's templates render with: the document's members, and `idempotencyKey`.
+    public static func context(of submission: OrderSubmission) throws(BackOfficeError) -> JSONValue {
+        guard case .object(var members) = try? JSONParser.parse(submission.document) else {
+            throw BackOfficeError(code: .refused, message: "order \(submission.orderNumber)'s journaled document is not a JSON object")
+        }
+        members["idempotencyKey"] = .string(submission.idempotencyKey)
+        return .object(members)
+    }
+
+    /// The requests an order's delivery would send, rendered, without sending any: `sopd adapter test`.
+    public func render(_ submission: OrderSubmission) throws(BackOfficeError) -> (lookup: HTTPRequest, create: HTTPRequest) {
+        let context = try Self.context(of: submission)
+        return (try requests.build(mapping.outbound.lookup.request, context), try requests.build(mapping.outbound.create.request, context))
+    }
+
+    public func submitOrder(_ submission: OrderSubmission) throws(BackOfficeError) -> OrderReceipt {
+        let context = try Self.context(of: submission)
+        let started = DispatchTime.now()
+        if let found = try lookup(context, orderNumber: submission.orderNumber) {
+            return OrderReceipt(orderId: found.id, status: found.status, replayed: true, duration: Self.seconds(since: started))
+        }
+        if let sent = submission.createSentAt {
+            let due = sent.addingTimeInterval(mapping.outbound.settleSeconds)
+            let now = clock.now()
+            if now < due {
+                throw BackOfficeError(
+                    code: .settling,
+                    message: "a create of order \(submission.orderNumber) went out at \(sent.formatted(.iso8601)) without an answer, and the lookup does not show it yet; sopd looks again before creating it anew at \(due.formatted(.iso8601)) (outbound.settleSeconds)",
+                    retryAfter: due.timeIntervalSince(now))
+            }
+        }
+        let create = try requests.build(mapping.outbound.create.request, context)
+        try submission.beforeCreate()
+        let response = try requests.send(create)
+        switch mapping.outbound.answers.meaning(of: response.status) {
+        case .accepted:
+            guard let id = PeerText.identifier(mapping.outbound.create.id.text(in: (try? JSONParser.parse(response.body)) ?? .null)) else {
+                throw BackOfficeError(
+                    code: .invalidResponse, status: response.status,
+                    message: "the create's answer has no order id at \(mapping.outbound.create.id) (or it is not a printable identifier); the next attempt looks the order up")
+            }
+            return OrderReceipt(orderId: id, status: response.status, replayed: false, duration: Self.seconds(since: started))
+        case .refused:
+            let reason = MappedRequest.excerpt(response.body, reason: mapping.outbound.reason)
+            throw BackOfficeError(code: .rejected, status: response.status, message: "the ERP refused the order", reasons: [reason])
+        case .retryable:
+            throw BackOfficeError(
+                code: response.status == 429 ? .throttled : .serverError, status: response.status,
+                message: MappedRequest.excerpt(response.body, reason: mapping.outbound.reason),
+                retryAfter: RetryAfter.seconds(response.headers["Retry-After"]))
+        }
+    }
+
+    /// The order the ERP holds already for this document, or nil.
+    /// - Throws: `BackOfficeError`; `ambiguous` when the lookup finds more than one.
+    private func lookup(_ context: JSONValue, orderNumber: String) throws(BackOfficeError) -> (id: String, status: Int)? {
+        let lookup = mapping.outbound.lookup
+        let response = try requests.send(try requests.build(lookup.request, context))
+        if response.status == 404 { return nil }
+        guard response.isSuccess else {
+            let failure = MappedRequest.excerpt(response.body, reason: mapping.outbound.reason)
+            let retryable = mapping.outbound.answers.meaning(of: response.status) != .refused
+            throw BackOfficeError(
+                code: retryable ? (response.status == 429 ? .throttled : .serverError) : .refused, status: response.status,
+                message: "the lookup of order \(orderNumber) failed: \(failure)", retryAfter: RetryAfter.seconds(response.headers["Retry-After"]))
+        }
+        guard let answer = try? JSONParser.parse(response.body) else {
+            throw BackOfficeError(code: .invalidResponse, status: response.status, message: "the lookup's answer is not JSON")
+        }
+        if let matches = lookup.matches, let found = matches.resolve(in: answer)?.arrayValue, found.count > 1 {
+            throw BackOfficeError(
+                code: .ambiguous, status: response.status,
+                message: "the ERP holds \(found.count) orders that match order \(orderNumber); sopd creates none. Remove the extra ones in the ERP, then run sopd journal retry")
+        }
+        guard let value = lookup.found.resolve(in: answer), !value.isNull else { return nil }
+        guard let id = PeerText.identifier(lookup.found.text(in: answer)) else {
+            throw BackOfficeError(
+                code: .invalidResponse, status: response.status,
+                message: "the lookup's match at \(lookup.found) is not a printable identifier: \(PeerText.clean(value.jsonText, limit: 80))")
+        }
+        return (id, response.status)
+    }
+
+    private static func seconds(since start: DispatchTime) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+
+    // MARK: Inbound
+
+    /// Reads each polled list once after its position, oldest record first, and makes the events its rules say.
+    public func changes(after cursor: String, limit: Int) throws(BackOfficeError) -> ChangePage {
+        var positions = try PollPositions(cursor: cursor)
+        var events: [ChangeEvent] = []
+        for poll in mapping.inbound.polls {
+            let position = positions.lists[poll.name] ?? PollPositions.Position(at: poll.start, seen: [])
+            let context: JSONValue = ["cursor": .string(position.at), "limit": .int(limit)]
+            let response = try requests.send(try requests.build(poll.request, context))
+            guard response.isSuccess else {
+                throw BackOfficeError(
+                    code: mapping.outbound.answers.meaning(of: response.status) == .refused ? .refused : .serverError, status: response.status,
+                    message: "the poll \(poll.name) failed: \(MappedRequest.excerpt(response.body, reason: mapping.outbound.reason))",
+                    retryAfter: RetryAfter.seconds(response.headers["Retry-After"]))
+            }
+            guard let answer = try? JSONParser.parse(response.body), let records = poll.items.resolve(in: answer)?.arrayValue else {
+                throw BackOfficeError(
+                    code: .invalidResponse, status: response.status, message: "the poll \(poll.name)'s answer has no list of records at \(poll.items)")
+            }
+            var next = position
+            for (index, record) in records.enumerated() {
+                guard let at = poll.cursor.text(in: record) else {
+                    throw BackOfficeError(
+                        code: .invalidResponse, message: "record \(index) of the poll \(poll.name) has no cursor value at \(poll.cursor)")
+                }
+                let key = try recordKey(record, poll.records, list: poll.name, index: index)
+                if PollPositions.precedes(at, position.at) || (at == position.at && position.seen.contains(key)) { continue }
+                events += try self.events(of: record, key: key, poll.records, source: poll.name, sequence: &positions.sequence)
+                if PollPositions.precedes(next.at, at) {
+                    next = PollPositions.Position(at: at, seen: [key])
+                } else if at == next.at {
+                    next.seen.insert(key)
+                }
+            }
+            positions.lists[poll.name] = next
+        }
+        return ChangePage(events: events, next: positions.cursor)
+    }
+
+    /// A record's key among the records of its list: its id, else its order's.
+    private func recordKey(_ record: JSONValue, _ rules: HTTPMapping.RecordMapping, list: String, index: Int) throws(BackOfficeError) -> String {
+        guard let key = (rules.recordId ?? rules.orderId).text(in: record) else {
+            throw BackOfficeError(
+                code: .invalidResponse, message: "record \(index) of \(list) has no id at \((rules.recordId ?? rules.orderId))")
+        }
+        return key
+    }
+
+    /// The events `record` makes: one per rule it matches, each with an id made of its source, the record, the kind
+    /// and a digest of its data, so that the same record read again makes the same events, and a change makes new ones.
+    func events(
+        of record: JSONValue, key: String, _ rules: HTTPMapping.RecordMapping, source: String, sequence: inout Int
+    ) throws(BackOfficeError) -> [ChangeEvent] {
+        guard let orderId = rules.orderId.text(in: record) else {
+            throw BackOfficeError(code: .invalidResponse, message: "a record of \(source) has no order id at \(rules.orderId)")
+        }
+        var events: [ChangeEvent] = []
+        for rule in rules.events where rule.matches(record) {
+            let text = rule.data?.render(record) ?? "{}"
+            guard let data = try? JSONParser.parse(text), data.objectValue != nil else {
+                throw BackOfficeError(
+                    code: .invalidResponse,
+                    message: "the data of a \(rule.kind.rawValue) event of \(source) rendered from \(rule.data.map { "\($0.location)" } ?? "?") is not a JSON object: \(PeerText.clean(text, limit: 120))")
+            }
+            let digest = SHA256.hash(data: Array("\(key)\n\(text)".utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+            sequence += 1
+            var members: [String: JSONValue] = [
+                "id": .string("\(source):\(rule.kind.rawValue):\(digest)"), "sequence": .int(sequence), "type": .string(rule.kind.rawValue),
+                "orderId": .string(orderId), "data": data,
+            ]
+            if let number = rules.orderNumber?.text(in: record) { members["orderNumber"] = .string(number) }
+            guard let event = ChangeEvent(.object(members)) else {
+                throw BackOfficeError(
+                    code: .invalidResponse,
+                    message: "a record of \(source) names order '\(PeerText.clean(orderId, limit: 80))', which is not a printable identifier of at most \(PeerText.maxIdentifierLength) bytes")
+            }
+            events.append(event)
+        }
+        return events
+    }
+}

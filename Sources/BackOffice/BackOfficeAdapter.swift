@@ -18,4 +18,8 @@ public protocol BackOfficeAdapter: Sendable {
 
     /// The cursor a journal that never read the changes starts after.
     var initialCursor: String { get }
+
+    /// Whether the changes read may be about orders sopd never sent (an ERP's own lists hold every order): those
+    /// are left out, where contract v1's feed, about sopd's orders only, has each event applied or failed.
+    var listsOtherOrders: Bool { get }
 }

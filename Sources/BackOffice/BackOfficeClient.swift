@@ -10,19 +10,21 @@ public final class BackOfficeClient: BackOfficeAdapter {
     public let name = "contract-v1"
     /// The feed's first cursor: `0`, before its first event.
     public let initialCursor = "0"
+    /// Contract v1's feed is about the orders sopd sent.
+    public let listsOtherOrders = false
     /// The base URL, such as `https://erp.example.com/api`.
     public let baseURL: String
-    private let credentials: BackOfficeCredentials
+    private let authorizer: any BackOfficeAuthorizer
     private let http: HTTPClient
 
     /// Creates a client.
     /// - Parameters:
     ///   - baseURL: The base URL of the contract; `/orders` follows it.
-    ///   - credentials: How to authenticate.
+    ///   - authorizer: How to authenticate: fixed credentials, or OAuth tokens.
     ///   - http: The HTTP client to send through (it carries the TLS client certificate, if any).
-    public init(baseURL: String, credentials: BackOfficeCredentials, http: HTTPClient) {
+    public init(baseURL: String, authorizer: any BackOfficeAuthorizer, http: HTTPClient) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-        self.credentials = credentials
+        self.authorizer = authorizer
         self.http = http
     }
 
@@ -33,6 +35,11 @@ public final class BackOfficeClient: BackOfficeAdapter {
     /// - Returns: The back office's id for the order.
     public func submitOrder(_ document: JSONValue, idempotencyKey: String) throws(BackOfficeError) -> OrderReceipt {
         try submitOrder(body: document.serialized(), idempotencyKey: idempotencyKey)
+    }
+
+    /// Creates a client that sends fixed credentials.
+    public convenience init(baseURL: String, credentials: BackOfficeCredentials, http: HTTPClient) {
+        self.init(baseURL: baseURL, authorizer: credentials, http: http)
     }
 
     /// Sends a submission's document under its key (`POST /orders`): contract v1 keeps idempotency keys, so no lookup
@@ -52,7 +59,7 @@ public final class BackOfficeClient: BackOfficeAdapter {
             method: .post, url: "\(baseURL)/orders",
             headers: [
                 "Accept": "application/json", "Content-Type": "application/json",
-                "Authorization": credentials.headerValue, "Idempotency-Key": idempotencyKey,
+                "Authorization": try authorizer.authorization(), "Idempotency-Key": idempotencyKey,
             ], body: body)
         let response = try send(request)
         return try OrderReceipt(
@@ -66,7 +73,7 @@ public final class BackOfficeClient: BackOfficeAdapter {
         let encoded = cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? cursor
         let request = HTTPRequest(
             method: .get, url: "\(baseURL)/changes?after=\(encoded)&limit=\(limit)",
-            headers: ["Accept": "application/json", "Authorization": credentials.headerValue])
+            headers: ["Accept": "application/json", "Authorization": try authorizer.authorization()])
         let response = try send(request)
         return try ChangePage(decoding: response.body, after: cursor, status: response.status)
     }
@@ -80,6 +87,7 @@ public final class BackOfficeClient: BackOfficeAdapter {
             // A request that could not be made (a bad header value, a bad URL) fails the same way every time.
             throw BackOfficeError(code: error.code == .invalidRequest ? .refused : .unavailable, message: PeerText.clean(error.description))
         }
+        if response.status == 401 { authorizer.refused() }
         guard response.isSuccess else { throw Self.error(from: response) }
         return response
     }

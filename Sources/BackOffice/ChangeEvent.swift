@@ -41,8 +41,14 @@ public struct ChangeEvent: Sendable, Equatable {
     /// `dynamicsOrderId` or a line's `dynamicsLineId` is not a GUID (they become part of Dataverse URLs).
     /// Every string of `data` passes through `PeerText`.
     public init?(_ json: JSONValue) {
-        guard let id = PeerText.identifier(json["id"]?.stringValue), let sequence = json["sequence"]?.intValue,
-            sequence >= 0, let type = PeerText.identifier(json["type"]?.stringValue),
+        guard let sequence = json["sequence"]?.intValue else { return nil }
+        self.init(json, sequence: sequence)
+    }
+
+    /// Reads an event whose position is kept apart from its text: a mapped ERP's event (`HTTPMappingAdapter`) is made
+    /// again, with the same text, each time its record is read, at a new position, and must be journaled as the same.
+    public init?(_ json: JSONValue, sequence: Int) {
+        guard let id = PeerText.identifier(json["id"]?.stringValue), sequence >= 0, let type = PeerText.identifier(json["type"]?.stringValue),
             let orderId = PeerText.identifier(json["orderId"]?.stringValue)
         else { return nil }
         let dynamicsOrderId = json["dynamicsOrderId"]?.stringValue

@@ -230,9 +230,12 @@ public enum ConfigurationLoader {
     static func configuration(from reader: ConfigReader, origins: [String: String]) throws(ConfigurationError) -> SopdConfiguration {
         let values = ConfigValues(reader: reader, origins: origins)
         let dataverse = try values.dataverse()
+        let adapter = try values.backOfficeAdapter()
+        let oauth = try values.backOfficeOAuth(adapter: adapter)
         let backOffice = SopdConfiguration.BackOffice(
-            adapter: try values.backOfficeAdapter(), url: try values.url("backoffice.url", insecureFlag: "backoffice.allowInsecureHTTP"),
-            credentials: try values.backOfficeCredentials(), http: try values.http("backoffice", clientCertificate: true))
+            adapter: adapter, url: try values.url("backoffice.url", insecureFlag: "backoffice.allowInsecureHTTP"),
+            credentials: try values.backOfficeCredentials(oauth: oauth != nil), oauth: oauth,
+            http: try values.http("backoffice", clientCertificate: true))
         let sync = SyncSettings(
             pageSize: try values.integer("dataverse.pageSize", default: 500),
             maxInFlight: try values.integer("sync.maxInFlight", default: 32),
@@ -505,24 +508,39 @@ private struct ConfigValues {
                     fix: "Set dataverse.clientId (OAuth 2.0 client credentials, preferred), or put a bearer token in $CREDENTIALS_DIRECTORY/dataverse-token (LoadCredential=) or dataverse.token."
                 ))
         }
-        let secret = try required(
-            "dataverse.clientSecret",
-            fix: "Put the app registration's client secret in $CREDENTIALS_DIRECTORY/dataverse-clientSecret (LoadCredential=) or set dataverse.clientSecret.")
-        let tokenURL: String
-        if try string("dataverse.tokenURL") != nil {
-            tokenURL = try url("dataverse.tokenURL", insecureFlag: "dataverse.allowInsecureHTTP")
-        } else {
-            let tenant = try required(
-                "dataverse.tenantId",
-                fix: "Set dataverse.tenantId to the Entra tenant (directory) id, or dataverse.tokenURL to the token endpoint.")
-            guard tenant.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }) else {
-                throw ConfigurationError(
-                    key: label("dataverse.tenantId"), problem: "'\(PeerText.clean(tenant, limit: 60))' is not a tenant id or domain",
-                    fix: "Set dataverse.tenantId to the directory id (a GUID) or the tenant's domain, such as contoso.onmicrosoft.com.")
-            }
-            tokenURL = ClientCredentialsTokenSource.tokenURL(tenantId: tenant)
-        }
+        let (tokenURL, secret) = try clientCredentials("dataverse")
         return .clientCredentials(tokenURL: tokenURL, clientId: clientId, clientSecret: secret)
+    }
+
+    /// The token endpoint and client secret of section `section`'s OAuth 2.0 client credentials (its `clientSecret`,
+    /// and its `tokenURL` or `tenantId`).
+    private func clientCredentials(_ section: String) throws(ConfigurationError) -> (tokenURL: String, secret: String) {
+        let secret = try required(
+            "\(section).clientSecret",
+            fix: "Put the app registration's client secret in $CREDENTIALS_DIRECTORY/\(section)-clientSecret (LoadCredential=) or set \(section).clientSecret.")
+        if try string("\(section).tokenURL") != nil {
+            return (try url("\(section).tokenURL", insecureFlag: "\(section).allowInsecureHTTP"), secret)
+        }
+        let tenant = try required(
+            "\(section).tenantId",
+            fix: "Set \(section).tenantId to the Entra tenant (directory) id, or \(section).tokenURL to the token endpoint.")
+        guard tenant.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") }) else {
+            throw ConfigurationError(
+                key: label("\(section).tenantId"), problem: "'\(PeerText.clean(tenant, limit: 60))' is not a tenant id or domain",
+                fix: "Set \(section).tenantId to the directory id (a GUID) or the tenant's domain, such as contoso.onmicrosoft.com.")
+        }
+        return (ClientCredentialsTokenSource.tokenURL(tenantId: tenant), secret)
+    }
+
+    /// The back office's OAuth 2.0 client credentials, when `backoffice.auth` is `oauth` (the default of
+    /// `business-central`), for Business Central's scope.
+    func backOfficeOAuth(adapter: SopdConfiguration.BackOffice.Adapter) throws(ConfigurationError) -> OAuthClient? {
+        let fallback = if case .businessCentral = adapter { "oauth" } else { "bearer" }
+        guard try choice("backoffice.auth", default: fallback) == "oauth" else { return nil }
+        let clientId = try required(
+            "backoffice.clientId", fix: "Set backoffice.clientId to the client id of the app registration Business Central trusts.")
+        let (tokenURL, secret) = try clientCredentials("backoffice")
+        return OAuthClient(tokenURL: tokenURL, clientId: clientId, clientSecret: secret, scope: BusinessCentralProfile.scope)
     }
 
     func impersonation() throws(ConfigurationError) -> Impersonation? {
@@ -566,12 +584,20 @@ private struct ConfigValues {
                     key: label("backoffice.mapping"), problem: "the mapping file has a mistake at \(error)",
                     fix: "Correct that line of the mapping file; docs/adapters.md is the mapping reference.")
             }
+        case "business-central":
+            do throws(MappingError) {
+                return .businessCentral(try BusinessCentralProfile.mapping())
+            } catch {
+                preconditionFailure("the built-in business-central profile does not load: \(error)")
+            }
         default:
             return .contractV1
         }
     }
 
-    func backOfficeCredentials() throws(ConfigurationError) -> BackOfficeCredentials {
+    /// The token or password of `backoffice.auth` bearer or basic; nil under `oauth`.
+    func backOfficeCredentials(oauth: Bool) throws(ConfigurationError) -> BackOfficeCredentials? {
+        if oauth { return nil }
         switch try choice("backoffice.auth", default: "bearer") {
         case "basic":
             let user = try required("backoffice.user", fix: "Set backoffice.user to the back-office user name.")

@@ -30,14 +30,28 @@ public struct SopdConfiguration: Sendable {
             case contractV1
             /// An ERP's own REST API, through the mapping file `backoffice.mapping`.
             case httpMapping(HTTPMapping)
+            /// Business Central's API v2.0, through the built-in profile (`BusinessCentralProfile`).
+            case businessCentral(HTTPMapping)
+
+            /// The name `backoffice.adapter` gives it.
+            public var name: String {
+                switch self {
+                case .contractV1: "contract-v1"
+                case .httpMapping: "http-mapping"
+                case .businessCentral: "business-central"
+                }
+            }
         }
 
         /// The API spoken.
         public var adapter: Adapter
         /// The base URL (`backoffice.url`): contract v1's, or what a mapping's URLs starting with `/` follow.
         public var url: String
-        /// How to authenticate (`backoffice.auth` and its secrets).
-        public var credentials: BackOfficeCredentials
+        /// How to authenticate with a token or a password (`backoffice.auth` bearer or basic, and its secret); nil
+        /// under `oauth`.
+        public var credentials: BackOfficeCredentials?
+        /// OAuth 2.0 client credentials (`backoffice.auth: oauth`), the default of `business-central`.
+        public var oauth: OAuthClient?
         /// HTTP settings for the back office, client certificate included.
         public var http: HTTPClient.Configuration
     }
@@ -73,11 +87,13 @@ extension SopdConfiguration.BackOffice {
     /// `clock` is the time a mapped create settles on.
     public func makeAdapter(clock: any WallClock = SystemClock(), observer: HTTPClient.Observer? = nil) -> any BackOfficeAdapter {
         let client = HTTPClient(configuration: http, observer: observer)
+        let authorizer: any BackOfficeAuthorizer =
+            if let oauth { OAuthAuthorizer(tokens: oauth.tokenSource(http: client, clock: clock)) } else { credentials ?? .bearer(token: "") }
         switch adapter {
         case .contractV1:
-            return BackOfficeClient(baseURL: url, credentials: credentials, http: client)
-        case .httpMapping(let mapping):
-            return HTTPMappingAdapter(mapping: mapping, baseURL: url, authorizer: credentials, http: client, clock: clock)
+            return BackOfficeClient(baseURL: url, authorizer: authorizer, http: client)
+        case .httpMapping(let mapping), .businessCentral(let mapping):
+            return HTTPMappingAdapter(name: adapter.name, mapping: mapping, baseURL: url, authorizer: authorizer, http: client, clock: clock)
         }
     }
 }

@@ -32,15 +32,26 @@ public final class ClientCredentialsTokenSource: AccessTokenSource, @unchecked S
     ///   - http: The HTTP client to send through.
     ///   - refreshMargin: Seconds before expiry at which a cached token is replaced.
     ///   - clock: Where a token's expiry is read.
-    public init(
+    public convenience init(
         tokenURL: String, clientId: String, clientSecret: String, organizationURL: String, http: HTTPClient,
         refreshMargin: Double = 120, clock: any WallClock = SystemClock()
+    ) {
+        self.init(
+            tokenURL: tokenURL, clientId: clientId, clientSecret: clientSecret,
+            scope: (organizationURL.hasSuffix("/") ? String(organizationURL.dropLast()) : organizationURL) + "/.default", http: http,
+            refreshMargin: refreshMargin, clock: clock)
+    }
+
+    /// Creates a source of tokens for `scope`, such as Business Central's `https://api.businesscentral.dynamics.com/.default`.
+    public init(
+        tokenURL: String, clientId: String, clientSecret: String, scope: String, http: HTTPClient, refreshMargin: Double = 120,
+        clock: any WallClock = SystemClock()
     ) {
         self.clock = clock
         self.tokenURL = tokenURL
         self.clientId = clientId
         self.clientSecret = clientSecret
-        self.scope = (organizationURL.hasSuffix("/") ? String(organizationURL.dropLast()) : organizationURL) + "/.default"
+        self.scope = scope
         self.http = http
         self.refreshMargin = refreshMargin
     }

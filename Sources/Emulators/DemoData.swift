@@ -16,12 +16,12 @@ public enum DemoData {
     /// The price list "Retail 2026".
     public static let priceListId = guid("bb", 1)
 
-    private static let products: [(number: String, name: String, price: Decimal)] = [
+    static let products: [(number: String, name: String, price: Decimal)] = [
         ("P-1001", "Pallet jack", 450), ("P-1002", "Shelving unit", 129.9), ("P-1003", "Safety gloves (box)", 19.5),
         ("P-1004", "Label printer", 289), ("P-1005", "Stretch film roll", 24.75),
     ]
 
-    private static let accounts: [(name: String, number: String, city: String, country: String)] = [
+    static let accounts: [(name: String, number: String, city: String, country: String)] = [
         ("Northwind Traders", "A-1001", "Seattle", "US"), ("Fabrikam Inc.", "A-1002", "Denver", "US"),
         ("Adventure Works", "A-1003", "Portland", "US"), ("Tailspin Toys", "A-1004", "Austin", "US"),
     ]

@@ -20,6 +20,10 @@ public enum EmulatorIdentities {
     public static let salesUserId = "a0000000-0000-0000-0000-00000000a002"
     /// The bearer token of the salesperson.
     public static let salesUserToken = "sales-user-token"
+    /// The client id of sopd's app registration for Business Central.
+    public static let businessCentralClientId = "sopd-bc-client"
+    /// Its client secret.
+    public static let businessCentralClientSecret = "sopd-bc-secret"
     /// The back office's credentials.
     public static let backOfficeCredentials = BackOfficeEmulator.Credentials(
         bearerToken: "backoffice-token", user: "sopd", password: "backoffice-password")

@@ -129,7 +129,7 @@ struct SopEmulatorCommand: AsyncParsableCommand {
             suite.dataverse.servedOverTLS()
             dataverseURL = "https://127.0.0.1:\(front.port)"
         }
-        var banner = "dataverse: \(dataverseURL)\nbackoffice: \(suite.backOfficeServer.baseURL)\nfabrikam: \(suite.fabrikamServer.baseURL)\n"
+        var banner = "dataverse: \(dataverseURL)\nbackoffice: \(suite.backOfficeServer.baseURL)\nfabrikam: \(suite.fabrikamServer.baseURL)\nbusinesscentral: \(suite.businessCentralServer.baseURL)\n"
         if let selfSigned { banner += "ca: \(selfSigned.certificate)\n" }
         FileHandle.standardOutput.write(Data(banner.utf8))
         await Self.waitForTermination()

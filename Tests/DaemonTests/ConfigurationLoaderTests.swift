@@ -38,7 +38,7 @@ import Testing
         #expect(configuration.sync.changesPageSize == 100)
         #expect(configuration.dataverse.impersonation == nil)
         #expect(configuration.journal.url == .sqlite(path: "/var/lib/sopd/journal.sqlite") && configuration.journal.leaseSeconds == 60)
-        guard case .bearer(let token) = configuration.backOffice.credentials else {
+        guard case .bearer(let token)? = configuration.backOffice.credentials else {
             Issue.record("expected bearer credentials")
             return
         }

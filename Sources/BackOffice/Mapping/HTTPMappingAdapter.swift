@@ -15,6 +15,8 @@ public final class HTTPMappingAdapter: BackOfficeAdapter {
     /// The mapping.
     public let mapping: HTTPMapping
     public let initialCursor = ""
+    /// An ERP's lists hold every order, sopd's or not.
+    public let listsOtherOrders = true
     private let requests: MappedRequest
     private let clock: any WallClock
 
@@ -129,8 +131,10 @@ public final class HTTPMappingAdapter: BackOfficeAdapter {
     public func changes(after cursor: String, limit: Int) throws(BackOfficeError) -> ChangePage {
         var positions = try PollPositions(cursor: cursor)
         var events: [ChangeEvent] = []
+        // An event two records imply (an order's status and its shipment) is made once per read.
+        var made: Set<String> = []
         for poll in mapping.inbound.polls {
-            let position = positions.lists[poll.name] ?? PollPositions.Position(at: poll.start, seen: [])
+            let position = positions.lists[poll.name] ?? PollPositions.Position(at: start(of: poll), seen: [])
             let context: JSONValue = ["cursor": .string(position.at), "limit": .int(limit)]
             let response = try requests.send(try requests.build(poll.request, context))
             guard response.isSuccess else {
@@ -151,7 +155,10 @@ public final class HTTPMappingAdapter: BackOfficeAdapter {
                 }
                 let key = try recordKey(record, poll.records, list: poll.name, index: index)
                 if PollPositions.precedes(at, position.at) || (at == position.at && position.seen.contains(key)) { continue }
-                events += try self.events(of: record, key: key, poll.records, source: poll.name, sequence: &positions.sequence)
+                for event in try self.events(of: record, poll.records, source: poll.name, sequence: &positions.sequence)
+                where made.insert(event.id).inserted {
+                    events.append(event)
+                }
                 if PollPositions.precedes(next.at, at) {
                     next = PollPositions.Position(at: at, seen: [key])
                 } else if at == next.at {
@@ -163,6 +170,13 @@ public final class HTTPMappingAdapter: BackOfficeAdapter {
         return ChangePage(events: events, next: positions.cursor)
     }
 
+    /// Where a list is first read from: its `start`, or for `now`, a day before the first read (a margin for the
+    /// clocks of sopd and the ERP), so that an ERP's history before sopd is not read through.
+    private func start(of poll: HTTPMapping.Poll) -> String {
+        guard poll.start == "now" else { return poll.start }
+        return clock.now().addingTimeInterval(-86_400).formatted(.iso8601)
+    }
+
     /// A record's key among the records of its list: its id, else its order's.
     private func recordKey(_ record: JSONValue, _ rules: HTTPMapping.RecordMapping, list: String, index: Int) throws(BackOfficeError) -> String {
         guard let key = (rules.recordId ?? rules.orderId).text(in: record) else {
@@ -172,14 +186,14 @@ public final class HTTPMappingAdapter: BackOfficeAdapter {
         return key
     }
 
-    /// The events `record` makes: one per rule it matches, each with an id made of its source, the record, the kind
-    /// and a digest of its data, so that the same record read again makes the same events, and a change makes new ones.
+    /// The events `record` makes: one per rule it matches, each with an id made of its kind and a digest of its order
+    /// and data, so that the same event made again (the record read again, or another list's record implying it) is
+    /// the same event, journaled once, and a change of the data makes a new one. Their text leaves the sequence out.
     func events(
-        of record: JSONValue, key: String, _ rules: HTTPMapping.RecordMapping, source: String, sequence: inout Int
+        of record: JSONValue, _ rules: HTTPMapping.RecordMapping, source: String, sequence: inout Int
     ) throws(BackOfficeError) -> [ChangeEvent] {
-        guard let orderId = rules.orderId.text(in: record) else {
-            throw BackOfficeError(code: .invalidResponse, message: "a record of \(source) has no order id at \(rules.orderId)")
-        }
+        // A record about no order (an invoice made without one, say) is no concern of sopd's.
+        guard let orderId = rules.orderId.text(in: record), !orderId.isEmpty else { return [] }
         var events: [ChangeEvent] = []
         for rule in rules.events where rule.matches(record) {
             let text = rule.data?.render(record) ?? "{}"
@@ -188,14 +202,14 @@ public final class HTTPMappingAdapter: BackOfficeAdapter {
                     code: .invalidResponse,
                     message: "the data of a \(rule.kind.rawValue) event of \(source) rendered from \(rule.data.map { "\($0.location)" } ?? "?") is not a JSON object: \(PeerText.clean(text, limit: 120))")
             }
-            let digest = SHA256.hash(data: Array("\(key)\n\(text)".utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+            let digest = SHA256.hash(data: Array("\(orderId)\n\(text)".utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
             sequence += 1
             var members: [String: JSONValue] = [
-                "id": .string("\(source):\(rule.kind.rawValue):\(digest)"), "sequence": .int(sequence), "type": .string(rule.kind.rawValue),
+                "id": .string("\(rule.kind.rawValue):\(digest)"), "type": .string(rule.kind.rawValue),
                 "orderId": .string(orderId), "data": data,
             ]
             if let number = rules.orderNumber?.text(in: record) { members["orderNumber"] = .string(number) }
-            guard let event = ChangeEvent(.object(members)) else {
+            guard let event = ChangeEvent(.object(members), sequence: sequence) else {
                 throw BackOfficeError(
                     code: .invalidResponse,
                     message: "a record of \(source) names order '\(PeerText.clean(orderId, limit: 80))', which is not a printable identifier of at most \(PeerText.maxIdentifierLength) bytes")

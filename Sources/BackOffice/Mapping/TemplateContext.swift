@@ -5,7 +5,8 @@ import Mustache
 /// `last()` and `index()`, and every value renders as its `TemplateFlavor` writes it.
 ///
 /// Transforms: `raw(x)` (the value without its flavor's quoting), `odata(x)` (a string with its single quotes
-/// doubled, for an OData string literal), `upper(x)` and `lower(x)`.
+/// doubled, for an OData string literal), `date(x)` (the date of a time, `2026-12-15` of `2026-12-15T00:00:00Z`),
+/// `upper(x)` and `lower(x)`.
 enum TemplateContext {
     /// The context of `value` rendered as `flavor`.
     static func node(_ value: JSONValue, _ flavor: TemplateFlavor) -> Any {
@@ -70,6 +71,8 @@ struct TemplateScalar: MustacheParent, MustacheCustomRenderable, MustacheTransfo
         case ("upper", .string(let text)): TemplateScalar(value: .string(text.uppercased()), flavor: flavor, raw: raw)
         case ("lower", .string(let text)): TemplateScalar(value: .string(text.lowercased()), flavor: flavor, raw: raw)
         case ("empty", .string(let text)): text.isEmpty
+        case ("date", .string(let text)) where text.count >= 10:
+            TemplateScalar(value: .string(String(text.prefix(10))), flavor: flavor, raw: raw)
         default: nil
         }
     }

@@ -22,20 +22,10 @@ public final class FabrikamERP: Sendable {
     /// The bearer token Fabrikam accepts.
     public static let token = "fabrikam-token"
 
-    /// What the next creates meet.
-    public enum Fault: Sendable, Equatable {
-        /// Answer with this status and an error body, creating nothing.
-        case status(Int)
-        /// Store the order, then answer only after this many seconds: the create landed, its answer is late.
-        case commitThenHang(seconds: Double)
-        /// Answer 503 after this many seconds, creating nothing.
-        case hang(seconds: Double)
-    }
-
     private final class State: @unchecked Sendable {
         let lock = NSLock()
         var orders: [JSONValue] = []
-        var faults: [Fault] = []
+        var faults: [CreateFault] = []
         var createsReceived = 0
         var lastStamp = Date(timeIntervalSince1970: 0)
     }
@@ -55,7 +45,7 @@ public final class FabrikamERP: Sendable {
     public var createsReceived: Int { state.lock.withLock { state.createsReceived } }
 
     /// Answers the next `count` creates with `fault`.
-    public func inject(_ fault: Fault, count: Int = 1) {
+    public func inject(_ fault: CreateFault, count: Int = 1) {
         state.lock.withLock { state.faults += Array(repeating: fault, count: count) }
     }
 
@@ -184,14 +174,11 @@ public final class FabrikamERP: Sendable {
             return respond(200, order)
         }
         guard method == "POST", parts == ["faults"] else { return respond(404, ["message": "No such admin route."]) }
-        let count = instruction["count"]?.intValue ?? 1
-        let seconds = instruction["seconds"]?.numberText.flatMap(Double.init) ?? 30
-        switch instruction["kind"]?.stringValue {
-        case "status": inject(.status(instruction["status"]?.intValue ?? 503), count: count)
-        case "hang": inject(.hang(seconds: seconds), count: count)
-        case "commitThenHang": inject(.commitThenHang(seconds: seconds), count: count)
-        default: return respond(400, ["message": "kind must be status, hang or commitThenHang."])
+        guard let fault = CreateFault(instruction) else {
+            return respond(400, ["message": "kind must be status, hang or commitThenHang."])
         }
+        let count = instruction["count"]?.intValue ?? 1
+        inject(fault, count: count)
         return respond(201, ["queued": .int(count)])
     }
 

@@ -179,8 +179,10 @@ public final class InboundPipeline: Sendable {
     private func readFeed(under lease: WorkLease) throws -> Int {
         var progress = FeedProgress(cursor: try journal.cursor(Self.cursorName) ?? backOffice.initialCursor, maxEvents: settings.maxEventsPerCycle)
         while true {
-            let page = try backOffice.changes(after: progress.cursor, limit: settings.changesPageSize)
-            try progress.accept(page)
+            let read = try backOffice.changes(after: progress.cursor, limit: settings.changesPageSize)
+            try progress.accept(read)
+            var page = read
+            if backOffice.listsOtherOrders { page.events = try read.events.filter(isAboutSentOrder) }
             let now = clock.now()
             let transfers = page.events.map { event in
                 Transfer(
@@ -192,8 +194,15 @@ public final class InboundPipeline: Sendable {
             if !transfers.isEmpty || page.next != progress.cursor {
                 try journal.record(transfers, cursorName: Self.cursorName, cursor: page.next, lease: lease)
             }
-            guard progress.advance(past: page) else { return progress.eventsRead }
+            guard progress.advance(past: read) else { return progress.eventsRead }
         }
+    }
+
+    /// Whether an event of a back office whose lists hold every order is about one sopd sent (delivered, or on its way).
+    private func isAboutSentOrder(_ event: ChangeEvent) throws -> Bool {
+        if try journal.outboundTransfer(remoteId: event.orderId) != nil { return true }
+        guard let number = event.orderNumber else { return false }
+        return try journal.outboundUnderWay(orderNumber: number) != nil
     }
 
     /// The `$batch`es that carry `items`' changesets in order, each within Dataverse's 1000 requests (an invoice's
@@ -226,7 +235,9 @@ public final class InboundPipeline: Sendable {
             // A second body of an event id waits, dead, for an operator; the first one applied, so the order's
             // later events do not wait for it.
             if transfer.state == .dead, TransferKey.isConflictingDuplicate(transfer.idempotencyKey) { continue }
-            guard transfer.id != nil, let json = try? JSONParser.parse(transfer.payload), let event = ChangeEvent(json) else { continue }
+            guard transfer.id != nil, let json = try? JSONParser.parse(transfer.payload),
+                let event = ChangeEvent(json) ?? transfer.sequence.flatMap({ ChangeEvent(json, sequence: $0) })
+            else { continue }
             let key = Self.orderKey(event)
             if queues[key] == nil { orders.append(key) }
             queues[key, default: []].append(Pending(transfer: transfer, event: event))

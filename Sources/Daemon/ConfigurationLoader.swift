@@ -250,7 +250,7 @@ public enum ConfigurationLoader {
             batchSize: try values.integer("dataverse.batchSize", default: 100),
             changeTracking: try values.bool("dataverse.changeTracking", default: false),
             maxPagesPerCycle: try values.integer("dataverse.maxPagesPerCycle", default: 1000),
-            maxEventsPerCycle: try values.integer("backoffice.maxEventsPerCycle", default: 10_000))
+            maxEventsPerCycle: try values.integer("backoffice.maxEventsPerCycle", default: 10_000), intake: try values.intake())
         let interval = try values.seconds("sync.intervalSeconds", default: 60)
         let probe = try values.seconds("sync.probeSeconds", default: 2)
         guard probe == 0 || probe >= 1 else {
@@ -565,6 +565,38 @@ private struct ConfigValues {
                 fix: "Set \(key) to the id as Entra or Dynamics shows it, such as 00000000-0000-0000-0000-000000000000.")
         }
         return text
+    }
+
+    /// Which submitted orders go out (`intake.filter`, its syntax checked) and the extra columns of their documents.
+    func intake() throws(ConfigurationError) -> IntakeSettings {
+        let filter = try string("intake.filter")
+        if let filter, let problem = ODataFilterText.problem(filter) {
+            throw ConfigurationError(
+                key: label("intake.filter"), problem: "the OData $filter fragment cannot be used: \(problem)",
+                fix: "Write a $filter condition on salesorder columns, such as new_channel eq 'web' or totalamount ge 100, or remove intake.filter to send every submitted order.")
+        }
+        return IntakeSettings(
+            filter: filter, extraOrderColumns: try columns("document.extraColumns.order", known: SubmittedOrdersQuery.columns),
+            extraLineColumns: try columns("document.extraColumns.lines", known: SubmittedOrdersQuery.lineColumns))
+    }
+
+    /// A comma-separated list of Dataverse column logical names, none of them read already (`known`).
+    private func columns(_ key: String, known: [String]) throws(ConfigurationError) -> [String] {
+        guard let text = try string(key) else { return [] }
+        let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for name in names {
+            let shape = name.range(of: "^_?[a-z][a-z0-9_]{0,99}$", options: .regularExpression) != nil
+            guard shape, !known.contains(name) else {
+                throw ConfigurationError(
+                    key: label(key),
+                    problem: shape ? "\(name) is in every document already" : "'\(PeerText.clean(name, limit: 60))' is not a column's logical name",
+                    fix: "List columns by their logical names, lower case, separated by commas, such as new_channel, new_customerpo (a lookup as _new_region_value).")
+            }
+        }
+        guard names.count <= 50, Set(names).count == names.count else {
+            throw ConfigurationError(key: label(key), problem: "it lists a column twice, or more than 50 columns", fix: "List each column once, 50 at most.")
+        }
+        return names
     }
 
     /// The back office's adapter; an `http-mapping` mapping file is read and checked here, so that its mistakes stop sopd

@@ -178,6 +178,7 @@ public enum DemoData {
             "totaldiscountamount": .number(Money.literal(totals.totalDiscountAmount)),
             "totalamountlessfreight": .number(Money.literal(totals.totalAmountLessFreight)),
             "totaltax": .number(Money.literal(totals.totalTax)), "totalamount": .number(Money.literal(totals.totalAmount)),
+            "new_channel": .string(number % 3 == 0 ? "phone" : "web"), "new_customerpo": .string("PO-\(number)"),
             "billto_name": .string(customer.name), "billto_line1": .string("\(100 + account) Main Street"),
             "billto_city": .string(customer.city), "billto_postalcode": .string("9800\(account)"),
             "billto_country": .string(customer.country),

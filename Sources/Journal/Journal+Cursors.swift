@@ -82,9 +82,25 @@ extension Journal {
 
     /// How many submitted orders Dynamics held unread after the last outbound read, and when that was; nil before one.
     public func unreadOrders() throws(JournalError) -> (count: Int, countedAt: Date)? {
-        try cursors().first { $0.name == Self.unreadOrdersName }.flatMap { cursor in
-            Int(cursor.value).map { (count: $0, countedAt: cursor.updatedAt) }
-        }
+        try count(Self.unreadOrdersName)
+    }
+
+    /// A count kept as cursor `name`, and when it was counted.
+    private func count(_ name: String) throws(JournalError) -> (count: Int, countedAt: Date)? {
+        try cursors().first { $0.name == name }.flatMap { cursor in Int(cursor.value).map { (count: $0, countedAt: cursor.updatedAt) } }
+    }
+
+    /// The name under which the count of submitted orders `intake.filter` leaves out is kept (with the cursors).
+    public static let excludedOrdersName = "dataverse.salesorders.excluded"
+
+    /// Records how many submitted orders waiting to be sent `intake.filter` left out at the last outbound read.
+    public func setExcludedOrders(_ count: Int) throws(JournalError) {
+        try setCursor(Self.excludedOrdersName, to: String(count))
+    }
+
+    /// How many submitted orders `intake.filter` left out at the last outbound read, and when; nil without a filter.
+    public func excludedOrders() throws(JournalError) -> (count: Int, countedAt: Date)? {
+        try count(Self.excludedOrdersName)
     }
 
     /// When the last successful cycle of `direction` ended, or nil.

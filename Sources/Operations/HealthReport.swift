@@ -43,6 +43,8 @@ public struct HealthReport: Sendable {
     public var cursors: [(name: String, value: String, updatedAt: Date)]
     /// Submitted orders Dynamics held unread after the last outbound read, and when they were counted.
     public var unread: (count: Int, countedAt: Date)?
+    /// Submitted orders `intake.filter` left out at the last outbound read, and when they were counted; nil without one.
+    public var excluded: (count: Int, countedAt: Date)?
     /// The peers failing now, as the running sopd journaled them.
     public var outages: [PeerOutage]
     /// The sopd processes sharing the journal (one, unless several hosts share a PostgreSQL journal), by heartbeat.
@@ -65,8 +67,9 @@ public struct HealthReport: Sendable {
         lastSuccess[.outbound] = try journal.checkpoint(.outbound)
         lastSuccess[.inbound] = try journal.checkpoint(.inbound)
         self.lastSuccess = lastSuccess
-        cursors = try journal.cursors().filter { $0.name != Journal.unreadOrdersName }
+        cursors = try journal.cursors().filter { $0.name != Journal.unreadOrdersName && $0.name != Journal.excludedOrdersName }
         unread = try journal.unreadOrders()
+        excluded = try journal.excludedOrders()
         outages = try journal.outages()
         hosts = try journal.hosts()
         leases = try journal.leases()
@@ -123,6 +126,10 @@ public struct HealthReport: Sendable {
             "not yet read: "
                 + (unread.map { "\($0.count)\($0.count >= 5000 ? " or more" : "") submitted order(s) in Dynamics, counted \(DurationText.age(now.timeIntervalSince($0.countedAt))) ago" }
                     ?? "not counted yet"))
+        if let excluded {
+            lines.append(
+                "left out by intake.filter: \(excluded.count) submitted order(s) in Dynamics, counted \(DurationText.age(now.timeIntervalSince(excluded.countedAt))) ago; they are never sent while the filter leaves them out")
+        }
         lines.append("oldest waiting: " + (oldestWaiting.map { DurationText.age(now.timeIntervalSince($0)) + " ago" } ?? "none"))
         for direction in [TransferDirection.outbound, .inbound] {
             let label = direction == .outbound ? "last successful cycle out:" : "last successful cycle in: "
@@ -163,6 +170,7 @@ public struct HealthReport: Sendable {
             "verdict": .string(verdict.rawValue), "problems": .array(problems.map(JSONValue.string)),
             "backlog": .object(backlog),
             "unreadOrders": unread.map { .int($0.count) } ?? .null,
+            "excludedOrders": excluded.map { .int($0.count) } ?? .null,
             "oldestWaitingSeconds": oldestWaiting.map { .int(Int(now.timeIntervalSince($0))) } ?? .null,
             "outages": .array(
                 outages.map { outage in

@@ -26,6 +26,8 @@ public struct SyncSettings: Sendable {
     public var maxPagesPerCycle: Int
     /// The most change-feed events read in one cycle; the rest waits for the next cycle.
     public var maxEventsPerCycle: Int
+    /// Which submitted orders go out, and the extra columns their documents carry.
+    public var intake: IntakeSettings
 
     /// The back office's concurrency limit these settings ask for.
     public var backOfficeLimit: ConcurrencyLimit {
@@ -36,7 +38,8 @@ public struct SyncSettings: Sendable {
     public init(
         pageSize: Int = 500, maxInFlight: Int = 32, adaptiveInFlight: Bool = true, changesPageSize: Int = 100, retry: RetryPolicy = RetryPolicy(),
         returnRefusedOrders: Bool = true, retentionSeconds: Double = 30 * 86_400, batchSize: Int = 100,
-        changeTracking: Bool = false, maxPagesPerCycle: Int = 1000, maxEventsPerCycle: Int = 10_000
+        changeTracking: Bool = false, maxPagesPerCycle: Int = 1000, maxEventsPerCycle: Int = 10_000,
+        intake: IntakeSettings = IntakeSettings()
     ) {
         self.pageSize = pageSize
         self.maxInFlight = maxInFlight
@@ -49,5 +52,6 @@ public struct SyncSettings: Sendable {
         self.changeTracking = changeTracking
         self.maxPagesPerCycle = maxPagesPerCycle
         self.maxEventsPerCycle = maxEventsPerCycle
+        self.intake = intake
     }
 }

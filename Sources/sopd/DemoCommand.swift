@@ -6,8 +6,15 @@ import Foundation
 import Logging
 import Operations
 
-/// `sopd demo`: the main job on embedded defaults, against both emulators started in this process.
+/// `sopd demo`: the main job on embedded defaults, against the emulators started in this process: the reference back
+/// office (contract v1), or Business Central's API (`--backoffice business-central`).
 struct DemoCommand: AsyncParsableCommand {
+    /// The back office the demo sends to.
+    enum BackOfficeChoice: String, ExpressibleByArgument, CaseIterable {
+        case contractV1 = "contract-v1"
+        case businessCentral = "business-central"
+    }
+
     /// What the reference back office does with the first orders it received, between the two cycles.
     private func playBackOffice(_ backOffice: BackOfficeEmulator) throws {
         let ids = Dictionary(
@@ -32,6 +39,25 @@ struct DemoCommand: AsyncParsableCommand {
         if let id = ids["SO-01005"] { try backOffice.accept(id) }
     }
 
+    /// What Business Central's users do with the first orders, between the two cycles: release, ship in part, post
+    /// with Ship and Invoice (BC then deletes the order), ship.
+    private func playBusinessCentral(_ businessCentral: BusinessCentralEmulator) {
+        let numbers = Dictionary(
+            businessCentral.salesOrders.compactMap { order in
+                order["externalDocumentNumber"]?.stringValue.flatMap { external in order["number"]?.stringValue.map { (external, $0) } }
+            }, uniquingKeysWith: { first, _ in first })
+        if let number = numbers["SO-01001"] {
+            businessCentral.release(number)
+            businessCentral.ship(number, complete: false)
+            businessCentral.invoice(number)
+        }
+        if let number = numbers["SO-01002"] {
+            businessCentral.release(number)
+            businessCentral.ship(number, complete: true)
+        }
+        for order in ["SO-01003", "SO-01005"] { if let number = numbers[order] { businessCentral.release(number) } }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Start both emulators in-process with sample data, run one real sync cycle and show what happened.",
@@ -43,21 +69,40 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Show sopd's log lines on stderr.")
     var verbose = false
 
+    @Option(
+        name: .customLong("backoffice"),
+        help: "The back office: contract-v1 (the reference back office) or business-central (Business Central's API, emulated).")
+    var backOffice = BackOfficeChoice.contractV1
+
     func run() async throws {
         Runtime.bootstrapLogging(level: verbose ? "info" : "critical")
         let suite = try await EmulatorSuite(seedDemoData: true)
         let folder = "\(journalDirectory)/demo-\(Int(Date().timeIntervalSince1970))-\(getpid())"
-        let configuration = try ConfigurationLoader.configuration(values: [
-            "dataverse.url": suite.dataverseServer.baseURL,
-            "dataverse.token": EmulatorIdentities.applicationUserToken,
-            "backoffice.url": suite.backOfficeServer.baseURL,
-            "backoffice.token": EmulatorIdentities.backOfficeCredentials.bearerToken,
+        var values = [
+            "dataverse.url": suite.dataverseServer.baseURL, "dataverse.token": EmulatorIdentities.applicationUserToken,
             "journal.path": "\(folder)/journal.sqlite",
-        ])
+        ]
+        switch backOffice {
+        case .contractV1:
+            values["backoffice.url"] = suite.backOfficeServer.baseURL
+            values["backoffice.token"] = EmulatorIdentities.backOfficeCredentials.bearerToken
+        case .businessCentral:
+            let base = suite.businessCentralServer.baseURL
+            values["backoffice.adapter"] = "business-central"
+            values["backoffice.url"] = BusinessCentralEmulator.companyURL(baseURL: base)
+            values["backoffice.allowInsecureHTTP"] = "true"
+            values["backoffice.tokenURL"] = BusinessCentralEmulator.tokenURL(baseURL: base)
+            values["backoffice.clientId"] = EmulatorIdentities.businessCentralClientId
+            values["backoffice.clientSecret"] = EmulatorIdentities.businessCentralClientSecret
+        }
+        let configuration = try ConfigurationLoader.configuration(values: values)
         let runtime = try Runtime(configuration: configuration, logger: Logger(label: "sopd"))
         print("sopd demo")
         print("  Dataverse emulator:    \(suite.dataverseServer.baseURL)\(DataverseEmulator.apiPath)")
-        print("  reference back office: \(suite.backOfficeServer.baseURL)")
+        switch backOffice {
+        case .contractV1: print("  reference back office: \(suite.backOfficeServer.baseURL)")
+        case .businessCentral: print("  Business Central:      \(configuration.backOffice.url)")
+        }
         print("  journal:               \(runtime.journal.location)")
         print("")
         let dataverse = runtime.dataverse
@@ -70,10 +115,13 @@ struct DemoCommand: AsyncParsableCommand {
         let report = await runtime.engine.runCycle()
         let orders = suite.dataverse.store.rows("salesorder")
         print("Cycle 1 — submitted orders out to the back office")
-        print(DemoReport.render(report: report, orders: orders, received: suite.backOffice.receivedOrders))
+        print(DemoReport.render(report: report, orders: orders, held: held(suite)))
         print(report.summary)
         print("")
-        try playBackOffice(suite.backOffice)
+        switch backOffice {
+        case .contractV1: try playBackOffice(suite.backOffice)
+        case .businessCentral: playBusinessCentral(suite.businessCentral)
+        }
         let second = await runtime.engine.runCycle()
         print("Cycle 2 — the back office's changes back into Dynamics, as the integration user")
         print(DemoReport.renderChanges(second.inbound, store: suite.dataverse.store))
@@ -81,5 +129,19 @@ struct DemoCommand: AsyncParsableCommand {
         print("")
         print(try DemoReport.journalSummary(runtime.journal))
         await suite.stop()
+    }
+
+    /// What the back office holds after the first cycle, and whether an order arrived twice.
+    private func held(_ suite: EmulatorSuite) -> String {
+        switch backOffice {
+        case .contractV1:
+            let received = suite.backOffice.receivedOrders
+            let repeated = received.filter { $0.deliveries > 1 }.count
+            return "The back office holds \(received.count) orders; \(repeated == 0 ? "none was" : "\(repeated) were") received more than once."
+        case .businessCentral:
+            let numbers = suite.businessCentral.salesOrders.compactMap { $0["externalDocumentNumber"]?.stringValue }
+            let twice = numbers.count - Set(numbers).count
+            return "Business Central holds \(numbers.count) sales orders (\(suite.businessCentral.createsReceived) creates received); \(twice == 0 ? "no order is there twice" : "\(twice) are there twice")."
+        }
     }
 }

@@ -98,17 +98,19 @@ public struct DataverseSchema: Sendable {
     }
 
     /// A product line of a priced header: quantity, prices, discounts, tax and the computed amounts.
-    private static func pricedLine(_ logicalName: String, set: String, header: String) -> EntityDefinition {
+    private static func pricedLine(
+        _ logicalName: String, set: String, header: String, custom: [String: AttributeType] = [:]
+    ) -> EntityDefinition {
         table(
             logicalName, set: set,
-            columns: [
+            columns: custom.merging([
                 "quantity": .decimal, "priceperunit": .money, "baseamount": .money, "extendedamount": .money,
                 "manualdiscountamount": .money, "volumediscountamount": .money, "tax": .money,
                 "ispriceoverridden": .boolean, "isproductoverridden": .boolean, "productdescription": .string,
                 "lineitemnumber": .integer, "sequencenumber": .integer,
                 "productid": .lookup(targets: ["product"]), "uomid": .lookup(targets: ["uom"]),
                 "\(header)id": .lookup(targets: [header]),
-            ],
+            ]) { custom, _ in custom },
             notValidForCreate: ["baseamount", "extendedamount", "volumediscountamount"],
             notValidForUpdate: ["volumediscountamount", "isproductoverridden"],
             single: [
@@ -171,10 +173,12 @@ public struct DataverseSchema: Sendable {
                 "submitstatusdescription": .memo, "lastbackofficesubmit": .dateTime, "requestdeliveryby": .dateTime,
                 "paymenttermscode": .integer, "freighttermscode": .integer, "shippingmethodcode": .integer,
                 "datefulfilled": .dateTime,
+                // Custom columns, as a customer adds them under its publisher's prefix (document.extraColumns).
+                "new_channel": .string, "new_customerpo": .string,
             ],
             collections: ["SalesOrder_Annotation": .init(target: "annotation", referencingLookup: "objectid")],
             alternateKeys: [["ordernumber"]]),
-        pricedLine("salesorderdetail", set: "salesorderdetails", header: "salesorder"),
+        pricedLine("salesorderdetail", set: "salesorderdetails", header: "salesorder", custom: ["new_giftwrap": .boolean]),
         pricedHeader(
             "opportunity", set: "opportunities", lines: "opportunityproduct",
             linesNavigation: "product_opportunities", columns: ["estimatedclosedate": .dateTime]),

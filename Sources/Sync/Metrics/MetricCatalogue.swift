@@ -13,6 +13,10 @@ public enum MetricCatalogue {
     public static let unreadOrders = MetricDefinition(
         "sopd_unread_orders", .gauge,
         help: "Submitted orders in Dynamics not yet sent and not yet read into the journal, as counted at the last outbound read (Dataverse counts up to 5000).")
+    /// Submitted orders `intake.filter` leaves out.
+    public static let excludedOrders = MetricDefinition(
+        "sopd_intake_excluded_orders", .gauge,
+        help: "Submitted orders in Dynamics not yet sent that intake.filter leaves out, as counted at the last outbound read; 0 without a filter.")
     /// How long the oldest waiting transfer of a direction has waited.
     public static let oldestWaiting = MetricDefinition(
         "sopd_oldest_waiting_transfer_age_seconds", .gauge, labels: ["direction"],
@@ -90,7 +94,7 @@ public enum MetricCatalogue {
 
     /// Every metric, in the order docs/metrics.md lists them.
     public static let all: [MetricDefinition] = [
-        transfers, backlog, unreadOrders, oldestWaiting, peerUp, peerFailingSince, requestDuration, throttled, retryAfter, concurrencyLimit,
+        transfers, backlog, unreadOrders, excludedOrders, oldestWaiting, peerUp, peerFailingSince, requestDuration, throttled, retryAfter, concurrencyLimit,
         cycleDuration, cycles, lastSuccess, journalSize, journalTransitions, fencedWrites, hostLastSeen, hostLeasedTransfers,
         leaseExpiry, leaseHeld, buildInfo,
     ]

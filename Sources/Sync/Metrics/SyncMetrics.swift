@@ -94,6 +94,7 @@ public final class SyncMetrics: Sendable {
             gauge(MetricCatalogue.peerFailingSince, [peer.rawValue]).record(outage?.since.timeIntervalSince1970 ?? 0)
         }
         gauge(MetricCatalogue.unreadOrders, []).record(try journal.unreadOrders()?.count ?? 0)
+        gauge(MetricCatalogue.excludedOrders, []).record(try journal.excludedOrders()?.count ?? 0)
         gauge(MetricCatalogue.journalSize, []).record(Double(journal.sizeOnDisk()))
         add(total: journal.writesCommitted, to: MetricCatalogue.journalTransitions, [])
         add(total: journal.fencedWritesRefused, to: MetricCatalogue.fencedWrites, [])

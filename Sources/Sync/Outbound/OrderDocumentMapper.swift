@@ -6,7 +6,9 @@ import JSON
 public enum OrderDocumentMapper {
     /// The order's document.
     /// - Throws: `OrderMappingError` when the row lacks what every document needs (its id or number).
-    public static func document(from order: JSONValue) throws(OrderMappingError) -> JSONValue {
+    /// - Parameter intake: The extra columns copied, under `extra`, into the document and each line (none by default:
+    ///   the document has no `extra` then).
+    public static func document(from order: JSONValue, intake: IntakeSettings = IntakeSettings()) throws(OrderMappingError) -> JSONValue {
         guard let orderId = order["salesorderid"]?.stringValue else {
             throw OrderMappingError(orderNumber: nil, message: "the row has no salesorderid")
         }
@@ -21,9 +23,9 @@ public enum OrderDocumentMapper {
         let account = order["customerid_account"] ?? .null
         let owner = order["owninguser"] ?? .null
         let lines = Self.sortedLines(order[SubmittedOrdersQuery.lines]?.arrayValue ?? []).enumerated().map { index, line in
-            Self.line(line, position: index + 1)
+            Self.extra(Self.line(line, position: index + 1), from: line, columns: intake.extraLineColumns)
         }
-        return [
+        let document: JSONValue = [
             "orderNumber": .string(orderNumber),
             "name": order["name"] ?? .null,
             "dynamics": [
@@ -61,6 +63,14 @@ public enum OrderDocumentMapper {
                 "totalAmount": order["totalamount"] ?? .null,
             ],
         ]
+        return Self.extra(document, from: order, columns: intake.extraOrderColumns)
+    }
+
+    /// `document` with `extra`: each of `columns` as the row has it (null when it has none), when there are columns.
+    private static func extra(_ document: JSONValue, from row: JSONValue, columns: [String]) -> JSONValue {
+        guard !columns.isEmpty, case .object(var members) = document else { return document }
+        members["extra"] = .object(Dictionary(columns.map { ($0, row[$0] ?? .null) }, uniquingKeysWith: { first, _ in first }))
+        return .object(members)
     }
 
     /// Lines in `lineitemnumber` order (Dataverse returns paged lines unordered); lines without a number

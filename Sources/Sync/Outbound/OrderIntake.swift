@@ -25,7 +25,7 @@ struct OrderIntake {
     private let submitDate: String?
     private let row: JSONValue
 
-    init(_ row: JSONValue) {
+    init(_ row: JSONValue, intake: IntakeSettings = IntakeSettings()) {
         self.row = row
         let submitted = row["submitdate"]?.stringValue
         submitDate = PeerText.identifier(submitted)
@@ -43,7 +43,7 @@ struct OrderIntake {
                 throw OrderMappingError(
                     orderNumber: nil, message: "the row's submitdate '\(PeerText.clean(submitted, limit: 60))' is not a date")
             }
-            document = try OrderDocumentMapper.document(from: row)
+            document = try OrderDocumentMapper.document(from: row, intake: intake)
             mappingError = nil
         } catch {
             document = nil

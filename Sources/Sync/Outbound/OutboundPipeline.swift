@@ -104,7 +104,7 @@ public final class OutboundPipeline: Sendable {
     public func probe() throws(DataverseError) -> String {
         SubmittedOrdersProbe.fingerprint(
             of: try dataverse.firstPage(
-                SubmittedOrdersQuery.entitySet, query: SubmittedOrdersProbe.query, pageSize: 1, count: true))
+                SubmittedOrdersQuery.entitySet, query: SubmittedOrdersProbe.query(settings.intake), pageSize: 1, count: true))
     }
 
     /// The journal's name for the outbound delta link.
@@ -115,7 +115,7 @@ public final class OutboundPipeline: Sendable {
     private func readSubmitted(into report: inout CycleReport, handled: Counter, deadline: DispatchTime?) throws {
         let lines = lines(pageSize: settings.pageSize)
         var page = try dataverse.firstPage(
-            SubmittedOrdersQuery.entitySet, query: SubmittedOrdersQuery.query, pageSize: settings.pageSize, count: true)
+            SubmittedOrdersQuery.entitySet, query: SubmittedOrdersQuery.query(settings.intake), pageSize: settings.pageSize, count: true)
         circuits.succeeded(.dataverse)
         if let count = page.count { handled.total = (handled.total ?? 0) + count }
         var links = PageLinks(maxPages: settings.maxPagesPerCycle)
@@ -129,6 +129,7 @@ public final class OutboundPipeline: Sendable {
                 }
             }
         }
+        if let counted { try countExcluded(besides: counted) }
         var rows = try lines.complete(page.rows)
         while true {
             report.pagesRead += 1
@@ -164,6 +165,26 @@ public final class OutboundPipeline: Sendable {
             logger.notice(
                 "read dataverse.maxPagesPerCycle pages of submitted orders; the rest waits for the next cycle",
                 metadata: ["dir": "out", "pages": .stringConvertible(settings.maxPagesPerCycle)])
+        }
+    }
+
+    /// Under `intake.filter`, counts the submitted orders waiting to be sent that it leaves out (`counted` match it),
+    /// in one request, and journals the count for `sopd status` and the metrics: no order is left out unseen.
+    private func countExcluded(besides counted: Int) throws(DataverseError) {
+        guard settings.intake.filter != nil else { return }
+        let all = try dataverse.firstPage(
+            SubmittedOrdersQuery.entitySet,
+            query: DataverseQuery(select: ["salesorderid"], filter: SubmittedOrdersQuery.waitingFilter), pageSize: 1, count: true
+        ).count ?? counted
+        let excluded = max(0, all - counted)
+        do {
+            if try journal.excludedOrders()?.count != excluded {
+                logger.notice(
+                    "submitted orders left out by intake.filter", metadata: ["dir": "out", "excluded": .stringConvertible(excluded)])
+            }
+            try journal.setExcludedOrders(excluded)
+        } catch {
+            logger.error("cannot record the orders intake.filter leaves out in the journal", metadata: ["dir": "out", "error": "\(error)"])
         }
     }
 
@@ -226,7 +247,7 @@ public final class OutboundPipeline: Sendable {
     private func fetch(_ ids: [String]) throws(DataverseError) -> [JSONValue] {
         var orders: [JSONValue] = []
         for start in stride(from: 0, to: ids.count, by: 50) {
-            var query = SubmittedOrdersQuery.query
+            var query = SubmittedOrdersQuery.query(settings.intake)
             let named = DataverseQuery.anyOf("salesorderid", ids[start..<min(start + 50, ids.count)])
             query.filter = "\(query.filter ?? "true") and (\(named))"
             orders += try lines(pageSize: 50).complete(
@@ -243,7 +264,7 @@ public final class OutboundPipeline: Sendable {
     /// The transfer an order read from Dynamics becomes. One that cannot become a document is journaled
     /// all the same, with an empty payload (`OrderIntake`), and is given up at its first attempt.
     private func transfer(for order: JSONValue) throws -> Transfer {
-        let intake = OrderIntake(order)
+        let intake = OrderIntake(order, intake: settings.intake)
         let returned = try intake.orderId.map { orderId in try journal.returnedVersions(orderId: orderId) } ?? 0
         return intake.transfer(returnedVersions: returned, now: clock.now())
     }
@@ -631,7 +652,7 @@ public final class OutboundPipeline: Sendable {
         guard let current else {
             return .failure(OrderMappingError(orderNumber: transfer.orderNumber, message: "the order is gone, or no longer waits to be sent"))
         }
-        let intake = OrderIntake(current)
+        let intake = OrderIntake(current, intake: settings.intake)
         guard let document = intake.document else { return .failure(intake.mappingError!) }
         let text = document.jsonText
         try journal.replacePayload(transfer.id!, with: text)

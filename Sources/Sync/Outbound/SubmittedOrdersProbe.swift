@@ -8,9 +8,11 @@ import Dataverse
 /// probe saw, so it is the newest now. So when the fingerprint of two probes is the same, nothing the outbound read
 /// takes changed in between.
 public enum SubmittedOrdersProbe {
-    /// The query, read in a page of one row: the outbound read's filter, newest first, the id and version.
-    public static let query = DataverseQuery(
-        select: ["salesorderid", "versionnumber"], filter: SubmittedOrdersQuery.query.filter, orderBy: "versionnumber desc")
+    /// The query, read in a page of one row: the outbound read's filter under `intake`, newest first, the id and version.
+    public static func query(_ intake: IntakeSettings) -> DataverseQuery {
+        DataverseQuery(
+            select: ["salesorderid", "versionnumber"], filter: SubmittedOrdersQuery.query(intake).filter, orderBy: "versionnumber desc")
+    }
 
     /// What a probe saw, to compare with the next one's: the count and the newest row's id and version.
     public static func fingerprint(of page: EntityPage) -> String {

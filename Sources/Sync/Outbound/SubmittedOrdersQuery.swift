@@ -20,32 +20,45 @@ public enum SubmittedOrdersQuery {
     /// The entity set read.
     public static let entitySet = "salesorders"
 
-    /// The query.
-    public static let query = DataverseQuery(
-        select: [
-            "salesorderid", "ordernumber", "name", "submitdate", "requestdeliveryby", "paymenttermscode",
-            "freighttermscode", "discountamount", "discountpercentage", "freightamount", "totalamount",
-            "totallineitemamount", "totallineitemdiscountamount", "totaldiscountamount", "totalamountlessfreight",
-            "totaltax", "billto_name", "billto_line1", "billto_city", "billto_postalcode", "billto_country",
-            "shipto_name", "shipto_line1", "shipto_city", "shipto_postalcode", "shipto_country", "_customerid_value",
-            "_ownerid_value", "_pricelevelid_value", "_transactioncurrencyid_value",
-        ],
-        filter: "statecode eq 1 and lastbackofficesubmit eq null",
-        expand: [
-            .init("customerid_account", select: ["name", "accountnumber"]),
-            .init("owninguser", select: ["fullname", "internalemailaddress"]),
-            .init("transactioncurrencyid", select: ["isocurrencycode"]),
-            .init("pricelevelid", select: ["name"]),
-            .init(
-                lines,
-                select: [
-                    "salesorderdetailid", "lineitemnumber", "quantity", "priceperunit", "volumediscountamount",
-                    "manualdiscountamount", "tax", "baseamount", "extendedamount", "productdescription",
-                    "isproductoverridden", "_productid_value",
-                ],
-                expand: [
-                    .init("productid", select: ["productnumber", "name"]),
-                    .init("uomid", select: ["name"]),
-                ]),
-        ])
+    /// The filter of every submitted order not sent yet, before `intake.filter`.
+    public static let waitingFilter = "statecode eq 1 and lastbackofficesubmit eq null"
+
+    /// The query with the default intake: every submitted order, no extra columns.
+    public static let query = query(IntakeSettings())
+
+    /// The query under `intake`: its filter added (`and (…)`), its extra columns selected.
+    public static func query(_ intake: IntakeSettings) -> DataverseQuery {
+        DataverseQuery(
+            select: columns + intake.extraOrderColumns,
+            filter: intake.filter.map { "\(waitingFilter) and (\($0))" } ?? waitingFilter,
+            expand: [
+                .init("customerid_account", select: ["name", "accountnumber"]),
+                .init("owninguser", select: ["fullname", "internalemailaddress"]),
+                .init("transactioncurrencyid", select: ["isocurrencycode"]),
+                .init("pricelevelid", select: ["name"]),
+                .init(
+                    lines, select: lineColumns + intake.extraLineColumns,
+                    expand: [
+                        .init("productid", select: ["productnumber", "name"]),
+                        .init("uomid", select: ["name"]),
+                    ]),
+            ])
+    }
+
+    /// The order's columns every document needs.
+    public static let columns = [
+        "salesorderid", "ordernumber", "name", "submitdate", "requestdeliveryby", "paymenttermscode",
+        "freighttermscode", "discountamount", "discountpercentage", "freightamount", "totalamount",
+        "totallineitemamount", "totallineitemdiscountamount", "totaldiscountamount", "totalamountlessfreight",
+        "totaltax", "billto_name", "billto_line1", "billto_city", "billto_postalcode", "billto_country",
+        "shipto_name", "shipto_line1", "shipto_city", "shipto_postalcode", "shipto_country", "_customerid_value",
+        "_ownerid_value", "_pricelevelid_value", "_transactioncurrencyid_value",
+    ]
+
+    /// The line's columns every document needs.
+    public static let lineColumns = [
+        "salesorderdetailid", "lineitemnumber", "quantity", "priceperunit", "volumediscountamount",
+        "manualdiscountamount", "tax", "baseamount", "extendedamount", "productdescription",
+        "isproductoverridden", "_productid_value",
+    ]
 }

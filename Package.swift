@@ -46,7 +46,7 @@ let package = Package(
         .target(
             name: "HTTPListener",
             dependencies: [
-                .product(name: "FlyingFox", package: "FlyingFox"),
+                "CTLSFront", .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "FlyingSocks", package: "FlyingFox"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -100,7 +100,7 @@ let package = Package(
         .target(
             name: "Emulators",
             dependencies: [
-                "SalesRules", "JSON", "BackOffice", "Clocks", "HTTPListener",
+                "SalesRules", "JSON", "BackOffice", "Clocks", "HTTPListener", "HTTP",
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "FlyingSocks", package: "FlyingFox"),
                 .product(name: "Logging", package: "swift-log"),
@@ -117,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "sop-emulator",
             dependencies: [
-                "Emulators", "HTTP", "CTLSFront", "ChildProcess",
+                "Emulators", "HTTP", "HTTPListener", "ChildProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -166,7 +166,7 @@ static void *accept_loop(void *argument) {
     }
 }
 
-int sopd_tls_front_start(const char *cert_path, const char *key_path, unsigned short port,
+int sopd_tls_front_start(const char *cert_path, const char *key_path, const char *host, unsigned short port,
                          unsigned short backend_port, char *error, size_t error_size) {
     signal(SIGPIPE, SIG_IGN);
     SSL_CTX *context = SSL_CTX_new(TLS_server_method());
@@ -176,12 +176,12 @@ int sopd_tls_front_start(const char *cert_path, const char *key_path, unsigned s
     }
     SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
     if (SSL_CTX_use_certificate_chain_file(context, cert_path) != 1) {
-        openssl_error("cannot read the certificate (--tls-cert)", error, error_size);
+        openssl_error("cannot read the certificate chain", error, error_size);
         SSL_CTX_free(context);
         return -1;
     }
     if (SSL_CTX_use_PrivateKey_file(context, key_path, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(context) != 1) {
-        openssl_error("cannot use the private key (--tls-key)", error, error_size);
+        openssl_error("cannot use the private key", error, error_size);
         SSL_CTX_free(context);
         return -1;
     }
@@ -189,11 +189,16 @@ int sopd_tls_front_start(const char *cert_path, const char *key_path, unsigned s
     int one = 1;
     if (listener >= 0) setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(port)};
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (inet_pton(AF_INET, host, &address.sin_addr) != 1) {
+        snprintf(error, error_size, "%s is not an IPv4 address", host);
+        if (listener >= 0) close(listener);
+        SSL_CTX_free(context);
+        return -1;
+    }
     socklen_t length = sizeof address;
     if (listener < 0 || bind(listener, (struct sockaddr *)&address, sizeof address) != 0 || listen(listener, 128) != 0 ||
         getsockname(listener, (struct sockaddr *)&address, &length) != 0) {
-        snprintf(error, error_size, "cannot listen on 127.0.0.1:%u: %s", port, strerror(errno));
+        snprintf(error, error_size, "cannot listen on %s:%u: %s", host, port, strerror(errno));
         if (listener >= 0) close(listener);
         SSL_CTX_free(context);
         return -1;

@@ -235,7 +235,7 @@ public enum ConfigurationLoader {
         let backOffice = SopdConfiguration.BackOffice(
             adapter: adapter, url: try values.url("backoffice.url", insecureFlag: "backoffice.allowInsecureHTTP"),
             credentials: try values.backOfficeCredentials(oauth: oauth != nil), oauth: oauth,
-            http: try values.http("backoffice", clientCertificate: true))
+            http: try values.http("backoffice", clientCertificate: true), webhook: try values.webhook(adapter: adapter))
         let sync = SyncSettings(
             pageSize: try values.integer("dataverse.pageSize", default: 500),
             maxInFlight: try values.integer("sync.maxInFlight", default: 32),
@@ -384,7 +384,7 @@ private struct ConfigValues {
     }
 
     /// The address to listen on, `fallback` when the key is not set, nil when it is set empty (off).
-    func listenAddress(_ key: String, default fallback: ListenAddress) throws(ConfigurationError) -> ListenAddress? {
+    func listenAddress(_ key: String, default fallback: ListenAddress?) throws(ConfigurationError) -> ListenAddress? {
         guard let raw = reader.string(forKey: ConfigKey(key)) else { return fallback }
         guard !raw.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
         guard let text = try string(key) else { return fallback }
@@ -393,7 +393,7 @@ private struct ConfigValues {
         case .failure(let reason):
             throw ConfigurationError(
                 key: label(key), problem: "'\(PeerText.clean(text, limit: 60))' is not an address to listen on: \(reason)",
-                fix: "Set \(key) to ip:port, such as \(fallback) (loopback only), or to \"\" to turn the endpoint off.")
+                fix: "Set \(key) to ip:port, such as \(fallback.map { "\($0) (loopback only)" } ?? "0.0.0.0:8443"), or to \"\" to turn the endpoint off.")
         }
     }
 
@@ -597,6 +597,50 @@ private struct ConfigValues {
             throw ConfigurationError(key: label(key), problem: "it lists a column twice, or more than 50 columns", fix: "List each column once, 50 at most.")
         }
         return names
+    }
+
+    /// The webhook receiver: set exactly when the mapping has `inbound.webhook`, HTTPS unless a proxy terminates TLS.
+    func webhook(adapter: SopdConfiguration.BackOffice.Adapter) throws(ConfigurationError) -> SopdConfiguration.Webhook? {
+        var hooked = false
+        if case .httpMapping(let mapping) = adapter { hooked = mapping.inbound.webhook != nil }
+        guard let listen = try listenAddress("backoffice.webhook.listen", default: nil) else {
+            guard !hooked else {
+                throw ConfigurationError(
+                    key: "backoffice.webhook.listen", problem: "the mapping has inbound.webhook but sopd has no address to receive it on",
+                    fix: "Set backoffice.webhook.listen to ip:port, such as 0.0.0.0:8443, or remove inbound.webhook from the mapping.")
+            }
+            return nil
+        }
+        guard hooked else {
+            throw ConfigurationError(
+                key: label("backoffice.webhook.listen"), problem: "the back office's mapping has no inbound.webhook to receive",
+                fix: "Add inbound.webhook to the mapping (backoffice.adapter: http-mapping), or remove backoffice.webhook.listen.")
+        }
+        let secret = try required(
+            "backoffice.webhook.secret",
+            fix: "Put the secret shared with the ERP in $CREDENTIALS_DIRECTORY/backoffice-webhook-secret (LoadCredential=) or set backoffice.webhook.secret.")
+        let certificate = try file("backoffice.webhook.tlsCertificate")
+        let key = try file("backoffice.webhook.tlsKey")
+        switch (certificate, key) {
+        case (let certificate?, let key?):
+            guard !listen.isIPv6 else {
+                throw ConfigurationError(
+                    key: label("backoffice.webhook.listen"), problem: "sopd's HTTPS listens on IPv4 addresses only",
+                    fix: "Set backoffice.webhook.listen to an IPv4 address, such as 0.0.0.0:8443.")
+            }
+            return SopdConfiguration.Webhook(listen: listen, secret: secret, tls: (certificate, key))
+        case (nil, nil):
+            guard try bool("backoffice.webhook.allowInsecureHTTP", default: false) else {
+                throw ConfigurationError(
+                    key: "backoffice.webhook.tlsCertificate", problem: "the webhook would take the ERP's notifications over plain HTTP",
+                    fix: "Set backoffice.webhook.tlsCertificate and backoffice.webhook.tlsKey (PEM), or backoffice.webhook.allowInsecureHTTP: true when a proxy in front terminates TLS.")
+            }
+            return SopdConfiguration.Webhook(listen: listen, secret: secret, tls: nil)
+        default:
+            throw ConfigurationError(
+                key: label(certificate == nil ? "backoffice.webhook.tlsCertificate" : "backoffice.webhook.tlsKey"),
+                problem: "the webhook's certificate and key go together", fix: "Set both backoffice.webhook.tlsCertificate and backoffice.webhook.tlsKey.")
+        }
     }
 
     /// The back office's adapter; an `http-mapping` mapping file is read and checked here, so that its mistakes stop sopd

@@ -241,6 +241,14 @@ public final class DaemonLoop: @unchecked Sendable {
     /// The running runtime's journal, for the metrics.
     public var journal: Journal { published.withLock { $0.journal } }
 
+    /// The running runtime's webhook intake, for the webhook endpoint.
+    public var webhook: WebhookIntake? { published.withLock { $0.webhook } }
+
+    /// Starts an inbound cycle soon (a webhook notification was journaled), unless one waits to start already.
+    public func inboundNow() {
+        control.async { self.trigger(.inbound, reason: "webhook") }
+    }
+
     private func swap(to configuration: SopdConfiguration, runtime: Runtime) {
         self.runtime.engine.afterCurrentCycle { [self] in
             control.async { [self] in

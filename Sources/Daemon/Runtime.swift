@@ -18,6 +18,8 @@ public struct Runtime: Sendable {
     public let engine: SyncEngine
     /// Where requests and cycles are measured.
     public let metrics: SyncMetrics
+    /// What takes the ERP's notifications, when the mapping has a webhook and `backoffice.webhook` is set.
+    public let webhook: WebhookIntake?
 
     /// Builds the parts; opens (and creates) the journal.
     /// - Parameters:
@@ -35,8 +37,14 @@ public struct Runtime: Sendable {
     {
         dataverse = configuration.dataverse.makeClient(clock: clock, observer: Self.observer(of: .dataverse, into: metrics))
         let backOffice = configuration.backOffice.makeAdapter(clock: clock, observer: Self.observer(of: .backOffice, into: metrics))
-        journal = try configuration.journal.open(clock: clock)
+        let journal = try configuration.journal.open(clock: clock)
+        self.journal = journal
         self.metrics = metrics
+        if let settings = configuration.backOffice.webhook, let mapped = backOffice as? HTTPMappingAdapter {
+            webhook = WebhookIntake(adapter: mapped, journal: journal, secret: settings.secret, logger: logger)
+        } else {
+            webhook = nil
+        }
         engine = SyncEngine(
             dataverse: dataverse, backOffice: backOffice, journal: journal, settings: configuration.sync, logger: logger,
             random: random, metrics: metrics, progress: progress)

@@ -54,6 +54,19 @@ public struct SopdConfiguration: Sendable {
         public var oauth: OAuthClient?
         /// HTTP settings for the back office, client certificate included.
         public var http: HTTPClient.Configuration
+        /// The receiver of the ERP's notifications (`backoffice.webhook.*`), when the mapping has `inbound.webhook`.
+        public var webhook: Webhook?
+    }
+
+    /// Where sopd receives an ERP's signed notifications.
+    public struct Webhook: Sendable {
+        /// The address to listen on.
+        public var listen: ListenAddress
+        /// The secret shared with the ERP (`backoffice.webhook.secret`).
+        public var secret: String
+        /// The PEM certificate chain and key of its HTTPS; nil for plain HTTP behind a TLS-terminating proxy
+        /// (`backoffice.webhook.allowInsecureHTTP`).
+        public var tls: (certificate: String, key: String)?
     }
 
     /// The Dataverse side.

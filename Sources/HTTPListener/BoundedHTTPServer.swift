@@ -4,19 +4,28 @@ import Foundation
 import Logging
 import Synchronization
 
-/// A small HTTP/1.1 server for requests without a body (GET and HEAD), one request per connection,
-/// within `ConnectionLimits`: the request line and headers must arrive within the connection's lifetime
-/// and fit in `maxRequestBytes`, and no more than `maxConnections` are served at once. It is built on
+/// A small HTTP/1.1 server, one request per connection, within `ConnectionLimits`: the request line and headers must
+/// arrive within the connection's lifetime and fit in `maxRequestBytes`, a body (by `Content-Length`, never chunked)
+/// in `maxBodyBytes`, and no more than `maxConnections` are served at once. It is built on
 /// FlyingFox's sockets but not on FlyingFox's HTTP server, which bounds neither a request's size nor the
 /// time a client may take, and whose header parser slows down sharply with size: the daemon's monitoring
 /// endpoint must stay up, and keep a core free for the sync, whatever a local client sends it.
 public final class BoundedHTTPServer: Sendable {
-    /// A request: its method and path (the query cut off).
+    /// A request: its method, path (the query cut off), headers and body.
     public struct Request: Sendable {
         /// `GET`, `HEAD`, or whatever the client wrote.
         public var method: String
         /// The path, such as `/metrics`.
         public var path: String
+        /// The header fields, in order.
+        public var headers: [(name: String, value: String)] = []
+        /// The body, empty without one.
+        public var body: [UInt8] = []
+
+        /// The value of header `name`, without regard to case.
+        public func header(_ name: String) -> String? {
+            headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        }
     }
 
     /// An answer.
@@ -116,7 +125,7 @@ public final class BoundedHTTPServer: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 let request: Request
-                switch await read(connection, limit: limits.maxRequestBytes) {
+                switch await read(connection, limits: limits) {
                 case .success(let read): request = read
                 case .failure(let refusal):
                     if let response = refusal.response { try? await write(response, to: connection, head: false) }
@@ -132,8 +141,9 @@ public final class BoundedHTTPServer: Sendable {
         try? connection.close()
     }
 
-    /// The request line and headers, up to the blank line; a refusal to send when they are too long or malformed.
-    private static func read(_ connection: AsyncSocket, limit: Int) async -> Result<Request, RefusedRequest> {
+    /// The request line, headers and body; a refusal to send when they are too long or malformed.
+    private static func read(_ connection: AsyncSocket, limits: ConnectionLimits) async -> Result<Request, RefusedRequest> {
+        let limit = limits.maxRequestBytes
         var bytes: [UInt8] = []
         var searched = 0
         while !endsHeaders(bytes, from: &searched) {
@@ -147,13 +157,37 @@ public final class BoundedHTTPServer: Sendable {
             }
             bytes += chunk
         }
-        let line = String(decoding: bytes.prefix { $0 != UInt8(ascii: "\r") }, as: UTF8.self)
-        let parts = line.split(separator: " ")
+        let head = String(decoding: bytes[..<searched], as: UTF8.self).components(separatedBy: "\r\n")
+        let parts = (head.first ?? "").split(separator: " ")
         guard parts.count == 3, parts[2].hasPrefix("HTTP/1."), parts[1].hasPrefix("/") else {
             return .failure(RefusedRequest(Response(status: 400, body: "not an HTTP/1.x request line\n")))
         }
         let path = parts[1].split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        return .success(Request(method: String(parts[0]), path: String(path)))
+        var request = Request(method: String(parts[0]), path: String(path))
+        for line in head.dropFirst() where !line.isEmpty {
+            guard let colon = line.firstIndex(of: ":") else {
+                return .failure(RefusedRequest(Response(status: 400, body: "a header line without a colon\n")))
+            }
+            request.headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+        }
+        if request.header("Transfer-Encoding") != nil {
+            return .failure(RefusedRequest(Response(status: 411, body: "send the body with a Content-Length, not chunked\n")))
+        }
+        let length = request.header("Content-Length").map { Int($0) ?? -1 } ?? 0
+        guard length >= 0 else { return .failure(RefusedRequest(Response(status: 400, body: "the Content-Length is not a number\n"))) }
+        guard length <= limits.maxBodyBytes else {
+            return .failure(RefusedRequest(Response(status: 413, body: "the body passes \(limits.maxBodyBytes) bytes\n")))
+        }
+        var body = Array(bytes[(searched + 4)...].prefix(length))
+        while body.count < length {
+            guard let chunk = try? await connection.read(atMost: min(16_384, length - body.count)), !chunk.isEmpty else {
+                guard !Task.isCancelled else { return .failure(RefusedRequest(nil)) }
+                return .failure(RefusedRequest(Response(status: 400, body: "the request ended before its body did\n")))
+            }
+            body += chunk
+        }
+        request.body = body
+        return .success(request)
     }
 
     /// Whether `bytes` hold the blank line that ends the headers, looking from `searched` on (and moving it).
@@ -178,8 +212,13 @@ public final class BoundedHTTPServer: Sendable {
         switch status {
         case 200: "OK"
         case 400: "Bad Request"
+        case 202: "Accepted"
+        case 401: "Unauthorized"
         case 404: "Not Found"
         case 405: "Method Not Allowed"
+        case 409: "Conflict"
+        case 411: "Length Required"
+        case 413: "Content Too Large"
         case 431: "Request Header Fields Too Large"
         case 503: "Service Unavailable"
         default: "Status"

@@ -7,14 +7,20 @@ public struct ConnectionLimits: Sendable, Equatable {
     public var maxRequestBytes: Int
     /// Connections open at once; more are closed as soon as they are accepted.
     public var maxConnections: Int
+    /// Bytes a request's body may hold (its `Content-Length`); 0 refuses any body.
+    public var maxBodyBytes: Int
 
     /// Creates limits.
-    public init(lifetimeSeconds: Double, maxRequestBytes: Int, maxConnections: Int) {
+    public init(lifetimeSeconds: Double, maxRequestBytes: Int, maxConnections: Int, maxBodyBytes: Int = 0) {
         self.lifetimeSeconds = lifetimeSeconds
         self.maxRequestBytes = maxRequestBytes
         self.maxConnections = maxConnections
+        self.maxBodyBytes = maxBodyBytes
     }
 
-    /// For a monitoring endpoint: scrapes and probes are small and quick.
+    /// For a monitoring endpoint: scrapes and probes are small and quick, without a body.
     public static let monitoring = ConnectionLimits(lifetimeSeconds: 10, maxRequestBytes: 8 << 10, maxConnections: 64)
+
+    /// For a webhook receiver: an ERP's notification, a JSON body of up to 1 MiB.
+    public static let webhook = ConnectionLimits(lifetimeSeconds: 15, maxRequestBytes: 16 << 10, maxConnections: 64, maxBodyBytes: 1 << 20)
 }

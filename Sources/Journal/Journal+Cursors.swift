@@ -9,17 +9,47 @@ extension Journal {
     /// - Parameter lease: The lease the feed was read under: the write is refused (`JournalError.fenced`) when another
     ///   sopd took it over since, and renews it otherwise.
     /// - Returns: The journaled row of each transfer, in order.
+    /// - Parameter numbering: Whether the transfers take the next positions of the inbound order (`numbered`), as a
+    ///   mapped ERP's events do, rather than the positions their feed gave them.
     @discardableResult
-    public func record(_ transfers: [Transfer], cursorName: String, cursor: String, lease: WorkLease? = nil) throws(JournalError)
-        -> [Transfer]
-    {
+    public func record(
+        _ transfers: [Transfer], cursorName: String, cursor: String, lease: WorkLease? = nil, numbering: Bool = false
+    ) throws(JournalError) -> [Transfer] {
         try write { db in
             if let lease { try checkAndRenew(lease, db) }
-            let journaled = try insertAbsent(transfers, db)
+            let journaled = try insertAbsent(numbering ? try numbered(transfers, db) : transfers, db)
             try db.execute(
                 "INSERT INTO cursor (name, value, updatedAt) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updatedAt = excluded.updatedAt",
                 [.text(cursorName), .text(cursor), .date(clock.now())])
             return journaled
+        }
+    }
+
+    /// `transfers` at the next positions of the inbound order, after every inbound transfer journaled: events that come
+    /// from several sources (an ERP's lists, its webhook) apply in the order they were journaled.
+    private func numbered(_ transfers: [Transfer], _ db: any JournalConnection) throws -> [Transfer] {
+        let last = try db.row("SELECT MAX(sequence) FROM transfer WHERE direction = ?", [.text(TransferDirection.inbound.rawValue)]) {
+            try $0.int(0)
+        } ?? nil
+        return transfers.enumerated().map { index, transfer in
+            var numbered = transfer
+            numbered.sequence = (last ?? 0) + 1 + index
+            return numbered
+        }
+    }
+
+    /// Journals the events of one webhook notification and its receipt in one transaction, at the next positions of the
+    /// inbound order, unless notification `id` was received already: a replay journals nothing.
+    /// Receipts older than `keepSeconds` are forgotten meanwhile (a notification that old is refused by its time).
+    /// - Returns: Whether the notification was new.
+    public func recordNotification(id: String, transfers: [Transfer], keepSeconds: Double) throws(JournalError) -> Bool {
+        let now = clock.now()
+        return try write { db in
+            try db.execute("DELETE FROM receipt WHERE receivedAt < ?", [.date(now.addingTimeInterval(-keepSeconds))])
+            guard try db.execute("INSERT INTO receipt (id, receivedAt) VALUES (?, ?) ON CONFLICT (id) DO NOTHING", [.text(id), .date(now)]) > 0
+            else { return false }
+            _ = try insertAbsent(try numbered(transfers, db), db)
+            return true
         }
     }
 

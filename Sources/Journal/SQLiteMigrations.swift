@@ -126,8 +126,12 @@ enum SQLiteMigrations {
                 table.column("seenAt", .datetime).notNull()
             }
         }
-        migrator.registerMigration("v10: creates sent to a back office without idempotency keys") { db in
+        migrator.registerMigration("v10: back offices without idempotency keys: creates sent, webhook receipts") { db in
             try db.alter(table: "transfer") { table in table.add(column: "createSentAt", .datetime) }
+            try db.create(table: "receipt") { table in
+                table.primaryKey("id", .text)
+                table.column("receivedAt", .datetime).notNull().indexed()
+            }
         }
         return migrator
     }

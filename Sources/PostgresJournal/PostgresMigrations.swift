@@ -42,7 +42,14 @@ enum PostgresMigrations {
                 "CREATE TABLE host (owner text PRIMARY KEY, version text NOT NULL, startedAt timestamptz NOT NULL, seenAt timestamptz NOT NULL)",
             ]
         ),
-        ("v2: creates sent (SQLite v10)", ["ALTER TABLE transfer ADD COLUMN createSentAt timestamptz"]),
+        (
+            "v2: creates sent, webhook receipts (SQLite v10)",
+            [
+                "ALTER TABLE transfer ADD COLUMN createSentAt timestamptz",
+                "CREATE TABLE receipt (id text PRIMARY KEY, receivedAt timestamptz NOT NULL)",
+                "CREATE INDEX receipt_received ON receipt (receivedAt)",
+            ]
+        ),
     ]
 
     /// Applies the migrations `store`'s database lacks, in one transaction holding the advisory lock. A journal migrated

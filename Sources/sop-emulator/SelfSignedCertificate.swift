@@ -1,5 +1,6 @@
 import ChildProcess
 import Foundation
+import HTTPListener
 
 /// A certificate for `localhost` and 127.0.0.1 that signs itself, so it is its own certificate authority:
 /// clients trust it by naming `certificate` as their CA file. Made with the `openssl` command.

@@ -3,6 +3,7 @@ import Dispatch
 import Emulators
 import Foundation
 import HTTP
+import HTTPListener
 import Logging
 
 /// `sop-emulator`: serves the Dataverse emulator and the reference back office on 127.0.0.1 until SIGTERM or SIGINT.
@@ -125,7 +126,12 @@ struct SopEmulatorCommand: AsyncParsableCommand {
         var dataverseURL = suite.dataverseServer.baseURL
         if let (cert, key) = certificate {
             guard host == "127.0.0.1" else { throw ValidationError("--host and TLS do not go together: the TLS front listens on 127.0.0.1") }
-            let front = try TLSFront(certificate: cert, key: key, port: crmPort, backendPort: suite.dataverseServer.port)
+            let front: TLSFront
+            do {
+                front = try TLSFront(certificate: cert, key: key, port: crmPort, backendPort: suite.dataverseServer.port)
+            } catch {
+                throw ValidationError("--tls-cert/--tls-key: \(error)")
+            }
             suite.dataverse.servedOverTLS()
             dataverseURL = "https://127.0.0.1:\(front.port)"
         }

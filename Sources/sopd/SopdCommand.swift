@@ -93,7 +93,8 @@ struct SopdCommand: AsyncParsableCommand {
         if status != .ok { throw ExitCode(status.rawValue) }
     }
 
-    /// The daemon: the loop, and the monitoring endpoint beside it when `metrics.listen` is set.
+    /// The daemon: the loop, the monitoring endpoint beside it when `metrics.listen` is set, and the webhook receiver
+    /// when `backoffice.webhook.listen` is.
     private func runDaemon(
         configuration: SopdConfiguration, runtime: Runtime, monitoring: Monitoring, logger: Logger
     ) async throws {
@@ -123,7 +124,23 @@ struct SopdCommand: AsyncParsableCommand {
                     metadata: ["address": "\(address)"])
             }
         }
+        var webhook: WebhookEndpoint?
+        if let settings = configuration.backOffice.webhook {
+            do {
+                webhook = try await WebhookEndpoint(
+                    settings: settings, intake: { loop.webhook }, journaled: { loop.inboundNow() }, logger: logger)
+            } catch {
+                logger.critical("\(error). Choose a free address and a certificate the sopd user can read.")
+                throw ExitCode(SyncExitCode.configuration.rawValue)
+            }
+            logger.info(
+                "webhook receiver listening",
+                metadata: [
+                    "address": "\(webhook?.address.description ?? "")", "scheme": "\(webhook?.secure == true ? "https" : "http")",
+                ])
+        }
         await loop.run(monitoringAddress: endpoint?.address)
+        await webhook?.stop()
         await endpoint?.stop()
     }
 }

@@ -189,7 +189,7 @@ public final class HTTPMappingAdapter: BackOfficeAdapter {
     /// The events `record` makes: one per rule it matches, each with an id made of its kind and a digest of its order
     /// and data, so that the same event made again (the record read again, or another list's record implying it) is
     /// the same event, journaled once, and a change of the data makes a new one. Their text leaves the sequence out.
-    func events(
+    public func events(
         of record: JSONValue, _ rules: HTTPMapping.RecordMapping, source: String, sequence: inout Int
     ) throws(BackOfficeError) -> [ChangeEvent] {
         // A record about no order (an invoice made without one, say) is no concern of sopd's.

@@ -16,7 +16,8 @@ import SalesRules
 /// - `GET /api/v1/sales-orders?updatedSince=T&limit=N`: the orders changed at or after `T`, oldest first.
 /// - `GET /api/v1/sales-orders/{id}`.
 /// - Tests and the demo: `POST /_admin/sales-orders/{id}/status` `{"status": "confirmed" | "shipped" | "invoiced" |
-///   "cancelled" | "refused", "reason"}`, `GET /_admin/sales-orders`, `POST /_admin/faults`.
+///   "cancelled" | "refused", "reason"}`, `GET /_admin/sales-orders`, `POST /_admin/faults`, and the notifications
+///   of `FabrikamWebhook` (`POST /_admin/webhook`, `GET /_admin/webhook/deliveries`).
 /// Every request but the admin ones needs `Authorization: Bearer fabrikam-token`.
 public final class FabrikamERP: Sendable {
     /// The bearer token Fabrikam accepts.
@@ -31,6 +32,7 @@ public final class FabrikamERP: Sendable {
     }
 
     private let state = State()
+    private let webhook = FabrikamWebhook()
     private let logger: Logger
 
     /// An empty ERP.
@@ -161,6 +163,16 @@ public final class FabrikamERP: Sendable {
 
     private func admin(_ method: String, _ parts: [String], body: [UInt8]) -> FlyingFox.HTTPResponse {
         let instruction = (try? JSONParser.parse(body)) ?? .null
+        if method == "POST", parts == ["webhook"] {
+            guard let url = instruction["url"]?.stringValue, let secret = instruction["secret"]?.stringValue else {
+                return respond(400, ["message": "Give url and secret (and caFile for an HTTPS receiver of a private CA)."])
+            }
+            webhook.register(url: url, secret: secret, caFile: instruction["caFile"]?.stringValue)
+            return respond(201, ["registered": .string(url)])
+        }
+        if method == "GET", parts == ["webhook", "deliveries"] {
+            return respond(200, ["deliveries": .array(webhook.sent)])
+        }
         if method == "GET", parts == ["sales-orders"] {
             return respond(200, ["orders": .array(orders), "createsReceived": .int(createsReceived)])
         }
@@ -189,7 +201,7 @@ public final class FabrikamERP: Sendable {
     /// others), as the ERP's users would; nil when there is no such order.
     @discardableResult
     public func setStatus(_ id: String, _ status: String, reason: String? = nil) -> JSONValue? {
-        state.lock.withLock {
+        let changed: JSONValue? = state.lock.withLock {
             guard let index = state.orders.firstIndex(where: { $0["id"]?.stringValue == id }),
                 case .object(var order) = state.orders[index]
             else { return nil }
@@ -208,6 +220,8 @@ public final class FabrikamERP: Sendable {
             state.orders[index] = .object(order)
             return .object(order)
         }
+        if let changed { webhook.notify(changed) }
+        return changed
     }
 
     /// Now, to the millisecond, as the ERP stamps `updatedAt`; never before the last stamp.

@@ -182,27 +182,16 @@ public final class InboundPipeline: Sendable {
             let read = try backOffice.changes(after: progress.cursor, limit: settings.changesPageSize)
             try progress.accept(read)
             var page = read
-            if backOffice.listsOtherOrders { page.events = try read.events.filter(isAboutSentOrder) }
+            if backOffice.listsOtherOrders { page.events = try read.events.filter(journal.isAboutSentOrder) }
             let now = clock.now()
-            let transfers = page.events.map { event in
-                Transfer(
-                    direction: .inbound, orderId: event.dynamicsOrderId ?? "", orderNumber: event.orderNumber ?? event.orderId,
-                    idempotencyKey: TransferKey.inbound(eventId: event.id), payload: event.json.jsonText,
-                    sequence: event.sequence, now: now)
-            }
+            let transfers = page.events.map { Transfer(event: $0, now: now) }
             // A page with nothing new, the usual answer to a poll every couple of seconds, writes nothing.
             if !transfers.isEmpty || page.next != progress.cursor {
-                try journal.record(transfers, cursorName: Self.cursorName, cursor: page.next, lease: lease)
+                try journal.record(
+                    transfers, cursorName: Self.cursorName, cursor: page.next, lease: lease, numbering: backOffice.listsOtherOrders)
             }
             guard progress.advance(past: read) else { return progress.eventsRead }
         }
-    }
-
-    /// Whether an event of a back office whose lists hold every order is about one sopd sent (delivered, or on its way).
-    private func isAboutSentOrder(_ event: ChangeEvent) throws -> Bool {
-        if try journal.outboundTransfer(remoteId: event.orderId) != nil { return true }
-        guard let number = event.orderNumber else { return false }
-        return try journal.outboundUnderWay(orderNumber: number) != nil
     }
 
     /// The `$batch`es that carry `items`' changesets in order, each within Dataverse's 1000 requests (an invoice's

@@ -109,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "sopd",
             dependencies: [
-                "Daemon", "Operations", "Emulators", "Transfers", "Sync", "Journal", "Dataverse", "SalesRules",
+                "Daemon", "Operations", "Emulators", "Transfers", "Sync", "Journal", "Dataverse", "SalesRules", "Clocks", "HTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

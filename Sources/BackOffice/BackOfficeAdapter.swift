@@ -1,3 +1,5 @@
+import HTTP
+
 /// What sopd needs of a back office, whatever API it speaks: take an order, and tell what became of the orders it
 /// took. `backoffice.adapter` chooses one: sopd's own contract v1 (`BackOfficeClient`, the default), a declarative
 /// mapping onto an ERP's REST API (`HTTPMappingAdapter`), or Business Central's API v2.0 (a built-in mapping, see
@@ -11,6 +13,11 @@ public protocol BackOfficeAdapter: Sendable {
     /// - Throws: `BackOfficeError`; `withdrawn` when the create was held back because its journal entry could not
     ///   be written (the claim was lost to another sopd).
     func submitOrder(_ submission: OrderSubmission) throws(BackOfficeError) -> OrderReceipt
+
+    /// The requests delivering `submission` would send, in order, without sending any (`sopd adapter test`); the
+    /// `Authorization` header is left out.
+    /// - Throws: `BackOfficeError` when the submission cannot become a request (a mapping renders no JSON, say).
+    func preview(_ submission: OrderSubmission) throws(BackOfficeError) -> [(purpose: String, request: HTTPRequest)]
 
     /// Reads what changed after `cursor`, at most about `limit` events.
     /// - Throws: `BackOfficeError`; `invalidResponse` when an answer cannot be read.

@@ -48,6 +48,16 @@ public final class BackOfficeClient: BackOfficeAdapter {
         try submitOrder(body: submission.document, idempotencyKey: submission.idempotencyKey)
     }
 
+    public func preview(_ submission: OrderSubmission) throws(BackOfficeError) -> [(purpose: String, request: HTTPRequest)] {
+        [("create, under its idempotency key (contract v1 keeps the keys: no lookup)", orderRequest(body: submission.document, idempotencyKey: submission.idempotencyKey))]
+    }
+
+    private func orderRequest(body: [UInt8], idempotencyKey: String) -> HTTPRequest {
+        HTTPRequest(
+            method: .post, url: "\(baseURL)/orders",
+            headers: ["Accept": "application/json", "Content-Type": "application/json", "Idempotency-Key": idempotencyKey], body: body)
+    }
+
     /// Sends an order document as serialised already (`POST /orders`): the journaled text, byte for byte, so that
     /// every attempt under one key sends the same body and none parses it again.
     /// - Parameters:
@@ -55,12 +65,8 @@ public final class BackOfficeClient: BackOfficeAdapter {
     ///   - idempotencyKey: The key of this version of the order.
     /// - Returns: The back office's id for the order.
     public func submitOrder(body: [UInt8], idempotencyKey: String) throws(BackOfficeError) -> OrderReceipt {
-        let request = HTTPRequest(
-            method: .post, url: "\(baseURL)/orders",
-            headers: [
-                "Accept": "application/json", "Content-Type": "application/json",
-                "Authorization": try authorizer.authorization(), "Idempotency-Key": idempotencyKey,
-            ], body: body)
+        var request = orderRequest(body: body, idempotencyKey: idempotencyKey)
+        request.headers.add("Authorization", try authorizer.authorization())
         let response = try send(request)
         return try OrderReceipt(
             decoding: response.body, status: response.status,

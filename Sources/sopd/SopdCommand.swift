@@ -18,6 +18,7 @@ struct SopdCommand: AsyncParsableCommand {
         version: BuildInfo.version,
         subcommands: [
             DemoCommand.self, SOPCommand.self, JournalCommand.self, StatusCommand.self, DoctorCommand.self, ConfigCommand.self,
+            AdapterCommand.self,
         ])
 
     @OptionGroup var options: ConfigurationOption

@@ -41,7 +41,7 @@ public enum BusinessCentralProfile {
                 "customerNumber": {{customer.accountNumber}},
                 {{#requestedDeliveryDate}}"requestedDeliveryDate": {{date(requestedDeliveryDate)}},{{/requestedDeliveryDate}}
                 "salesOrderLines": [{{#lines}}
-                  {{#product}}{"lineType": "Item", "lineObjectNumber": {{number}}, "description": {{description}}, "quantity": {{quantity}}, "unitPrice": {{unitPrice}}}{{/product}}{{^product}}{"lineType": "Comment", "description": {{description}}}{{/product}}{{^last()}},{{/last()}}{{/lines}}
+                  {{#product}}{"lineType": "Item", "lineObjectNumber": {{number}}, {{#description}}"description": {{description}}, {{/description}}"quantity": {{quantity}}, "unitPrice": {{unitPrice}}}{{/product}}{{^product}}{"lineType": "Comment", "description": {{description}}}{{/product}}{{^last()}},{{/last()}}{{/lines}}
                 ]
               }
             id: /number

@@ -39,7 +39,7 @@ public final class HTTPMappingAdapter: BackOfficeAdapter {
     // MARK: Outbound
 
     /// The context an order's templates render with: the document's members, and `idempotencyKey`.
-    public static func context(of submission: OrderSubmission) throws(BackOfficeError) -> JSONValue {
+    static func context(of submission: OrderSubmission) throws(BackOfficeError) -> JSONValue {
         guard case .object(var members) = try? JSONParser.parse(submission.document) else {
             throw BackOfficeError(code: .refused, message: "order \(submission.orderNumber)'s journaled document is not a JSON object")
         }
@@ -47,10 +47,12 @@ public final class HTTPMappingAdapter: BackOfficeAdapter {
         return .object(members)
     }
 
-    /// The requests an order's delivery would send, rendered, without sending any: `sopd adapter test`.
-    public func render(_ submission: OrderSubmission) throws(BackOfficeError) -> (lookup: HTTPRequest, create: HTTPRequest) {
+    public func preview(_ submission: OrderSubmission) throws(BackOfficeError) -> [(purpose: String, request: HTTPRequest)] {
         let context = try Self.context(of: submission)
-        return (try requests.build(mapping.outbound.lookup.request, context), try requests.build(mapping.outbound.create.request, context))
+        return [
+            ("lookup, before every create", try requests.build(mapping.outbound.lookup.request, context)),
+            ("create, when the lookup finds no order", try requests.build(mapping.outbound.create.request, context)),
+        ]
     }
 
     public func submitOrder(_ submission: OrderSubmission) throws(BackOfficeError) -> OrderReceipt {

@@ -12,7 +12,7 @@ import Testing
         let healthy = try await onDispatchQueue { Doctor.checks(configuration) }
         #expect(healthy.map(\.name) == ["journal", "dataverse", "sop switch", "integration user", "back office"])
         #expect(healthy.allSatisfy { $0.ok }, "\(healthy.map { $0.line })")
-        #expect(healthy[0].line.contains("(9 migrations), writable"))
+        #expect(healthy[0].line.contains("(10 migrations), writable"))
 
         let store = fixture.suite.dataverse.store
         try store.update("organization", id: EmulatorIdentities.organizationId, body: ["issopintegrationenabled": false], ifMatch: nil, caller: nil)

@@ -11,8 +11,12 @@ public struct EmulatorProcess: Sendable {
     public let dataverseURL: String
     /// The back office's base URL.
     public let backOfficeURL: String
+    /// Fabrikam ERP's base URL.
+    public let fabrikamURL: String
+    /// The Business Central emulator's base URL.
+    public let businessCentralURL: String
 
-    /// Starts the emulators on free ports and reads the two URLs they print first.
+    /// Starts the emulators on free ports and reads the four URLs they print first.
     /// - Parameters:
     ///   - demoData: Whether to seed the 20 demo orders.
     ///   - submittedOrders: How many more submitted orders to seed.
@@ -31,9 +35,10 @@ public struct EmulatorProcess: Sendable {
         ]
         if demoData { arguments.append("--seed-demo-data") }
         let process = try BuiltProcess("sop-emulator", arguments)
-        let lines = try await onDispatchQueue { process.readLines(2) }
-        guard lines.count == 2, lines[0].hasPrefix("dataverse: http://\(host):"), lines[1].hasPrefix("backoffice: ")
-        else { throw BuiltProcessError(message: "sop-emulator announced \(lines) instead of its two URLs") }
+        let lines = try await onDispatchQueue { process.readLines(4) }
+        guard lines.count == 4, lines[0].hasPrefix("dataverse: http://\(host):"), lines[1].hasPrefix("backoffice: "),
+            lines[2].hasPrefix("fabrikam: "), lines[3].hasPrefix("businesscentral: ")
+        else { throw BuiltProcessError(message: "sop-emulator announced \(lines) instead of its four URLs") }
         let urls = lines.map { String($0.split(separator: " ").last ?? "") }
         if sopIntegrationEnabled {
             let answer = try await HTTPClient().response(
@@ -43,7 +48,8 @@ public struct EmulatorProcess: Sendable {
                     body: Array(#"{"issopintegrationenabled":true}"#.utf8)))
             guard answer.isSuccess else { throw BuiltProcessError(message: "sop-emulator refused to turn the switch on: \(answer.status)") }
         }
-        return EmulatorProcess(process: process, dataverseURL: urls[0], backOfficeURL: urls[1])
+        return EmulatorProcess(
+            process: process, dataverseURL: urls[0], backOfficeURL: urls[1], fabrikamURL: urls[2], businessCentralURL: urls[3])
     }
 
     /// Writes a sopd config pointing at these emulators into `directory`.

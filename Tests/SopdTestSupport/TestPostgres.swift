@@ -12,7 +12,7 @@ public enum TestPostgres {
         if let url = environment["SOPD_TEST_POSTGRES_URL"], !url.isEmpty {
             return .success((url, environment["SOPD_TEST_POSTGRES_PASSWORD"]))
         }
-        let folder = packageRoot + "/.build/postgres-test"
+        let folder = PackageFiles.path(".build/postgres-test")
         guard let url = try? String(contentsOfFile: folder + "/url", encoding: .utf8) else {
             return .failure(
                 TestPostgresMissing(
@@ -28,14 +28,6 @@ public enum TestPostgres {
         let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
         return (url + (url.contains("?") ? "&" : "?") + "schema=\(schema)", password)
     }
-
-    private static let packageRoot: String = {
-        var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while folder.path != "/" && !FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path) {
-            folder.deleteLastPathComponent()
-        }
-        return folder.path
-    }()
 }
 
 /// No PostgreSQL server is set up for the tests, and what to do.

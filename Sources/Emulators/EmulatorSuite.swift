@@ -1,7 +1,6 @@
 import Logging
 
-/// The emulators served on loopback in this process: the Dataverse Web API, the reference back office (contract v1)
-/// Fabrikam ERP (a fictitious ERP's API, for `http-mapping`) and Business Central's API (for `business-central`).
+/// Both emulators served on loopback in this process: the Dataverse Web API and the reference back office.
 public final class EmulatorSuite: Sendable {
     /// The Dataverse emulator.
     public let dataverse: DataverseEmulator
@@ -11,14 +10,6 @@ public final class EmulatorSuite: Sendable {
     public let dataverseServer: EmulatorServer
     /// The back-office server.
     public let backOfficeServer: EmulatorServer
-    /// Fabrikam ERP.
-    public let fabrikam: FabrikamERP
-    /// Fabrikam ERP's server.
-    public let fabrikamServer: EmulatorServer
-    /// The Business Central API.
-    public let businessCentral: BusinessCentralEmulator
-    /// The Business Central server; `BusinessCentralEmulator.companyURL(baseURL:)` is the API root.
-    public let businessCentralServer: EmulatorServer
 
     /// Starts both emulators with the organization and users seeded.
     /// - Parameters:
@@ -52,21 +43,11 @@ public final class EmulatorSuite: Sendable {
         backOfficeServer = try await EmulatorServer(host: host, port: backOfficePort, logger: logger) { request in
             await backOffice.handle(request)
         }
-        let fabrikam = FabrikamERP(logger: logger)
-        self.fabrikam = fabrikam
-        fabrikamServer = try await EmulatorServer(host: host, port: 0, logger: logger) { request in await fabrikam.handle(request) }
-        let businessCentral = BusinessCentralEmulator(logger: logger)
-        self.businessCentral = businessCentral
-        businessCentralServer = try await EmulatorServer(host: host, port: 0, logger: logger) { request in
-            await businessCentral.handle(request)
-        }
     }
 
     /// Stops both servers.
     public func stop() async {
         await dataverseServer.stop()
         await backOfficeServer.stop()
-        await fabrikamServer.stop()
-        await businessCentralServer.stop()
     }
 }

@@ -4,6 +4,7 @@ import Dataverse
 import Foundation
 import HTTP
 import Journal
+import Sync
 import Transfers
 
 /// `sopd doctor`: checks what sopd needs, one line each, with the fix for each failure. Blocking:
@@ -89,11 +90,15 @@ public enum Doctor {
                 }
             checks.append(Check(name: "dataverse", ok: false, detail: "\(error)", fix: fix))
         }
+        if configuration.sync.intake != IntakeSettings() {
+            checks.append(intakeCheck(configuration, dataverse: dataverse))
+        }
         let backOffice = configuration.backOffice.makeAdapter()
         do {
             _ = try backOffice.changes(after: backOffice.initialCursor, limit: 1)
+            let how = configuration.backOffice.adapter.name
             checks.append(
-                Check(name: "back office", ok: true, detail: "\(configuration.backOffice.url) answers and accepts the credentials"))
+                Check(name: "back office", ok: true, detail: "\(configuration.backOffice.url) (\(how)) answers its changes' read and accepts the credentials"))
         } catch {
             let fix =
                 error.code == .unauthorized
@@ -102,5 +107,20 @@ public enum Doctor {
             checks.append(Check(name: "back office", ok: false, detail: "\(error)", fix: fix))
         }
         return checks
+    }
+
+    /// Whether Dataverse takes the read of submitted orders with `intake.filter` and the extra columns: one row.
+    private static func intakeCheck(_ configuration: SopdConfiguration, dataverse: DataverseClient) -> Check {
+        do {
+            let page = try dataverse.firstPage(
+                SubmittedOrdersQuery.entitySet, query: SubmittedOrdersQuery.query(configuration.sync.intake), pageSize: 1, count: true)
+            return Check(
+                name: "intake", ok: true,
+                detail: "Dataverse takes intake.filter and document.extraColumns: \(page.count.map(String.init) ?? "?") submitted order(s) to send")
+        } catch {
+            return Check(
+                name: "intake", ok: false, detail: "\(error)",
+                fix: "correct intake.filter or document.extraColumns: a column they name is not on salesorder (or salesorderdetail)")
+        }
     }
 }

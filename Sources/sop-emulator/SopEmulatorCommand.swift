@@ -123,6 +123,7 @@ struct SopEmulatorCommand: AsyncParsableCommand {
             try DemoData.seedDraftOrders(
                 draftOrders, into: suite.dataverse.store, withCatalog: !seedDemoData && submittedOrders == 0)
         }
+        let erps = try await ERPEmulators(host: host)
         var dataverseURL = suite.dataverseServer.baseURL
         if let (cert, key) = certificate {
             guard host == "127.0.0.1" else { throw ValidationError("--host and TLS do not go together: the TLS front listens on 127.0.0.1") }
@@ -135,11 +136,12 @@ struct SopEmulatorCommand: AsyncParsableCommand {
             suite.dataverse.servedOverTLS()
             dataverseURL = "https://127.0.0.1:\(front.port)"
         }
-        var banner = "dataverse: \(dataverseURL)\nbackoffice: \(suite.backOfficeServer.baseURL)\nfabrikam: \(suite.fabrikamServer.baseURL)\nbusinesscentral: \(suite.businessCentralServer.baseURL)\n"
+        var banner = "dataverse: \(dataverseURL)\nbackoffice: \(suite.backOfficeServer.baseURL)\nfabrikam: \(erps.fabrikamServer.baseURL)\nbusinesscentral: \(erps.businessCentralServer.baseURL)\n"
         if let selfSigned { banner += "ca: \(selfSigned.certificate)\n" }
         FileHandle.standardOutput.write(Data(banner.utf8))
         await Self.waitForTermination()
         await suite.stop()
+        await erps.stop()
         let served = "served: dataverse \(suite.dataverse.requestCount) requests, \(suite.dataverse.throttledCount) answered 429; backoffice \(suite.backOffice.requestCount) requests\n"
         FileHandle.standardOutput.write(Data(served.utf8))
     }

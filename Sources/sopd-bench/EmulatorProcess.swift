@@ -19,7 +19,8 @@ final class EmulatorProcess {
     init(_ arguments: [String]) throws {
         process = try BuiltProcess(
             "sop-emulator", ["--crm-port", "0", "--backoffice-port", "0", "--sop-integration-enabled"] + arguments)
-        let urls = process.readLines(2).map { String($0.split(separator: " ").last ?? "") }
+        // It announces four URLs (dataverse:, backoffice:, fabrikam:, businesscentral:); the benchmarks use the first two.
+        let urls = process.readLines(4).prefix(2).map { String($0.split(separator: " ").last ?? "") }
         guard urls.count == 2 else {
             process.send(SIGKILL)
             _ = try? process.waitForExit()

@@ -77,6 +77,7 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         Runtime.bootstrapLogging(level: verbose ? "info" : "critical")
         let suite = try await EmulatorSuite(seedDemoData: true)
+        let erps = backOffice == .businessCentral ? try await ERPEmulators() : nil
         let folder = "\(journalDirectory)/demo-\(Int(Date().timeIntervalSince1970))-\(getpid())"
         var values = [
             "dataverse.url": suite.dataverseServer.baseURL, "dataverse.token": EmulatorIdentities.applicationUserToken,
@@ -87,7 +88,7 @@ struct DemoCommand: AsyncParsableCommand {
             values["backoffice.url"] = suite.backOfficeServer.baseURL
             values["backoffice.token"] = EmulatorIdentities.backOfficeCredentials.bearerToken
         case .businessCentral:
-            let base = suite.businessCentralServer.baseURL
+            let base = erps?.businessCentralServer.baseURL ?? ""
             values["backoffice.adapter"] = "business-central"
             values["backoffice.url"] = BusinessCentralEmulator.companyURL(baseURL: base)
             values["backoffice.allowInsecureHTTP"] = "true"
@@ -115,12 +116,12 @@ struct DemoCommand: AsyncParsableCommand {
         let report = await runtime.engine.runCycle()
         let orders = suite.dataverse.store.rows("salesorder")
         print("Cycle 1 — submitted orders out to the back office")
-        print(DemoReport.render(report: report, orders: orders, held: held(suite)))
+        print(DemoReport.render(report: report, orders: orders, held: held(suite, erps)))
         print(report.summary)
         print("")
         switch backOffice {
         case .contractV1: try playBackOffice(suite.backOffice)
-        case .businessCentral: playBusinessCentral(suite.businessCentral)
+        case .businessCentral: if let erps { playBusinessCentral(erps.businessCentral) }
         }
         let second = await runtime.engine.runCycle()
         print("Cycle 2 — the back office's changes back into Dynamics, as the integration user")
@@ -129,19 +130,21 @@ struct DemoCommand: AsyncParsableCommand {
         print("")
         print(try DemoReport.journalSummary(runtime.journal))
         await suite.stop()
+        await erps?.stop()
     }
 
     /// What the back office holds after the first cycle, and whether an order arrived twice.
-    private func held(_ suite: EmulatorSuite) -> String {
+    private func held(_ suite: EmulatorSuite, _ erps: ERPEmulators?) -> String {
         switch backOffice {
         case .contractV1:
             let received = suite.backOffice.receivedOrders
             let repeated = received.filter { $0.deliveries > 1 }.count
             return "The back office holds \(received.count) orders; \(repeated == 0 ? "none was" : "\(repeated) were") received more than once."
         case .businessCentral:
-            let numbers = suite.businessCentral.salesOrders.compactMap { $0["externalDocumentNumber"]?.stringValue }
+            guard let businessCentral = erps?.businessCentral else { return "" }
+            let numbers = businessCentral.salesOrders.compactMap { $0["externalDocumentNumber"]?.stringValue }
             let twice = numbers.count - Set(numbers).count
-            return "Business Central holds \(numbers.count) sales orders (\(suite.businessCentral.createsReceived) creates received); \(twice == 0 ? "no order is there twice" : "\(twice) are there twice")."
+            return "Business Central holds \(numbers.count) sales orders (\(businessCentral.createsReceived) creates received); \(twice == 0 ? "no order is there twice" : "\(twice) are there twice")."
         }
     }
 }

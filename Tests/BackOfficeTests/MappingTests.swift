@@ -77,6 +77,13 @@ import Testing
         #expect(businessCentral.inbound.polls.map(\.name) == ["shipments", "orders", "invoices"])
     }
 
+    @Test func theAdaptersGuideShowsTheExamplesAndTheProfileAsTheyAre() throws {
+        let guide = try PackageFiles.text("docs/adapters.md")
+        #expect(guide.contains(try PackageFiles.text("docs/examples/fabrikam-erp.yaml")))
+        #expect(guide.contains(try PackageFiles.text("docs/examples/fabrikam-erp-webhook.yaml")))
+        #expect(guide.contains(BusinessCentralProfile.text))
+    }
+
     @Test(arguments: [
         ("outbound:\n  lookup:\n    url: /x\n    found: /id\n  creat:\n    url: /y\n", 5, "Did you mean create?"),
         ("outbound:\n  lookup:\n    url: /x\n    found: id\n  create:\n    url: /y\n    id: /id\n", 4, "not a JSON Pointer"),

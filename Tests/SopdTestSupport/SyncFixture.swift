@@ -14,15 +14,19 @@ public struct SyncFixture: Sendable {
     public let suite: EmulatorSuite
     /// The folder of the journal.
     public let directory: TemporaryDirectory
+    /// Fabrikam ERP and Business Central's API, when asked for.
+    public let erps: ERPEmulators?
 
     /// Starts the emulators.
     /// - Parameters:
     ///   - seedDemoData: Whether to add the 20 demo orders.
     ///   - sopIntegrationEnabled: The initial value of `issopintegrationenabled`: on, as an administrator
     ///     turns it on for sopd, unless a test says otherwise.
-    public init(seedDemoData: Bool = false, sopIntegrationEnabled: Bool = true) async throws {
+    ///   - erps: Whether to start Fabrikam ERP and Business Central's API too.
+    public init(seedDemoData: Bool = false, sopIntegrationEnabled: Bool = true, erps: Bool = false) async throws {
         suite = try await EmulatorSuite(
             seedDemoData: seedDemoData, sopIntegrationEnabled: sopIntegrationEnabled, logger: Self.quietLogger)
+        self.erps = erps ? try await ERPEmulators(logger: Self.quietLogger) : nil
         directory = try TemporaryDirectory()
     }
 

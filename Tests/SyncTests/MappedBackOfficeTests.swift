@@ -14,12 +14,12 @@ import Testing
     private static func fabrikam(_ fixture: SyncFixture, mapping: String? = nil, _ more: [String: String] = [:]) -> [String: String] {
         [
             "backoffice.adapter": "http-mapping", "backoffice.mapping": mapping ?? PackageFiles.path("docs/examples/fabrikam-erp.yaml"),
-            "backoffice.url": fixture.suite.fabrikamServer.baseURL, "backoffice.token": FabrikamERP.token,
+            "backoffice.url": fixture.erps!.fabrikamServer.baseURL, "backoffice.token": FabrikamERP.token,
         ].merging(more) { _, new in new }
     }
 
     private static func businessCentral(_ fixture: SyncFixture) -> [String: String] {
-        let base = fixture.suite.businessCentralServer.baseURL
+        let base = fixture.erps!.businessCentralServer.baseURL
         return [
             "backoffice.adapter": "business-central", "backoffice.url": BusinessCentralEmulator.companyURL(baseURL: base),
             "backoffice.allowInsecureHTTP": "true", "backoffice.tokenURL": BusinessCentralEmulator.tokenURL(baseURL: base),
@@ -39,7 +39,7 @@ import Testing
     /// The ERP's order ids by Dynamics order number, each number once (a second order would be a duplicate).
     private static func fabrikamOrders(_ fixture: SyncFixture) -> [String: String] {
         var ids: [String: String] = [:]
-        for order in fixture.suite.fabrikam.orders {
+        for order in fixture.erps!.fabrikam.orders {
             let reference = order["reference"]?.stringValue ?? "?"
             #expect(ids[reference] == nil, "\(reference) reached Fabrikam twice")
             ids[reference] = order["id"]?.stringValue
@@ -48,7 +48,7 @@ import Testing
     }
 
     @Test func anOrdersWholeLifeThroughAMapping() async throws {
-        let fixture = try await SyncFixture(seedDemoData: true)
+        let fixture = try await SyncFixture(seedDemoData: true, erps: true)
         let runtime = try fixture.runtime(Self.fabrikam(fixture))
         let first = await runtime.engine.runCycle()
         #expect(first.delivered.count == 8)
@@ -56,7 +56,7 @@ import Testing
         #expect(Self.state(fixture, "SO-01010") == .active, "and goes back to the salesperson")
         let ids = Self.fabrikamOrders(fixture)
         #expect(ids.count == 8)
-        let erp = fixture.suite.fabrikam
+        let erp = fixture.erps!.fabrikam
         erp.setStatus(ids["SO-01001"]!, "confirmed")
         erp.setStatus(ids["SO-01001"]!, "shipped")
         erp.setStatus(ids["SO-01001"]!, "invoiced")
@@ -73,51 +73,54 @@ import Testing
         let third = await runtime.engine.runCycle()
         #expect(third.inbound.applied.isEmpty && third.inbound.failed.isEmpty, "a record read again makes nothing new")
         await fixture.suite.stop()
+        await fixture.erps?.stop()
     }
 
     @Test func aCreateWhoseAnswerNeverCameIsFoundByTheLookupNotSentAgain() async throws {
-        let fixture = try await SyncFixture()
+        let fixture = try await SyncFixture(erps: true)
         try DemoData.seedSubmittedOrders(1, into: fixture.suite.dataverse.store, withCatalog: true)
         let clock = ManualClock(Date())
         let runtime = try fixture.runtime(Self.fabrikam(fixture, ["backoffice.timeoutSeconds": "1"]), clock: clock)
-        fixture.suite.fabrikam.inject(.commitThenHang(seconds: 3))
+        fixture.erps!.fabrikam.inject(.commitThenHang(seconds: 3))
         let first = await runtime.engine.runCycle(.outbound)
         #expect(first.delivered.isEmpty && first.failed.count == 1, "the answer timed out")
-        #expect(fixture.suite.fabrikam.orders.count == 1, "but the ERP holds the order")
+        #expect(fixture.erps!.fabrikam.orders.count == 1, "but the ERP holds the order")
         let journaled = try #require(try runtime.journal.transfers().first { $0.direction == .outbound })
         #expect(journaled.createSentAt != nil, "the create was journaled before it went out")
         clock.advance(by: 600)
         let second = await runtime.engine.runCycle(.retries)
         #expect(second.delivered.count == 1)
-        #expect(second.delivered.first?.backOfficeId == fixture.suite.fabrikam.orders.first?["id"]?.stringValue)
-        #expect(fixture.suite.fabrikam.orders.count == 1, "found by the lookup, not created again")
-        #expect(fixture.suite.fabrikam.createsReceived == 1)
+        #expect(second.delivered.first?.backOfficeId == fixture.erps!.fabrikam.orders.first?["id"]?.stringValue)
+        #expect(fixture.erps!.fabrikam.orders.count == 1, "found by the lookup, not created again")
+        #expect(fixture.erps!.fabrikam.createsReceived == 1)
         await fixture.suite.stop()
+        await fixture.erps?.stop()
     }
 
     @Test func aCreateLostOnItsWayIsSentAgainOnlyOnceTheLookupHadTimeToSeeIt() async throws {
-        let fixture = try await SyncFixture()
+        let fixture = try await SyncFixture(erps: true)
         try DemoData.seedSubmittedOrders(1, into: fixture.suite.dataverse.store, withCatalog: true)
         let clock = ManualClock(Date())
         let runtime = try fixture.runtime(Self.fabrikam(fixture, ["backoffice.timeoutSeconds": "1"]), clock: clock)
-        fixture.suite.fabrikam.inject(.hang(seconds: 3))
+        fixture.erps!.fabrikam.inject(.hang(seconds: 3))
         _ = await runtime.engine.runCycle(.outbound)
-        #expect(fixture.suite.fabrikam.orders.isEmpty)
+        #expect(fixture.erps!.fabrikam.orders.isEmpty)
         clock.advance(by: 30)
         let early = await runtime.engine.runCycle(.retries)
         #expect(early.delivered.isEmpty)
         #expect(early.failed.first?.reason.contains("create settling") == true, "\(early.failed)")
-        #expect(fixture.suite.fabrikam.createsReceived == 1, "no second create within outbound.settleSeconds")
+        #expect(fixture.erps!.fabrikam.createsReceived == 1, "no second create within outbound.settleSeconds")
         clock.advance(by: 600)
         let late = await runtime.engine.runCycle(.retries)
         #expect(late.delivered.count == 1)
-        #expect(fixture.suite.fabrikam.orders.count == 1)
-        #expect(fixture.suite.fabrikam.createsReceived == 2)
+        #expect(fixture.erps!.fabrikam.orders.count == 1)
+        #expect(fixture.erps!.fabrikam.createsReceived == 2)
         await fixture.suite.stop()
+        await fixture.erps?.stop()
     }
 
     @Test func aSignedNotificationIsJournaledOnceAndApplied() async throws {
-        let fixture = try await SyncFixture(seedDemoData: true)
+        let fixture = try await SyncFixture(seedDemoData: true, erps: true)
         let mapping = fixture.directory.file("hooked.yaml")
         try (try PackageFiles.text("docs/examples/fabrikam-erp.yaml") + (try PackageFiles.text("docs/examples/fabrikam-erp-webhook.yaml")))
             .write(toFile: mapping, atomically: true, encoding: .utf8)
@@ -128,7 +131,7 @@ import Testing
         _ = await runtime.engine.runCycle(.outbound)
         let intake = try #require(runtime.webhook)
         let id = try #require(Self.fabrikamOrders(fixture)["SO-01002"])
-        let record = try #require(fixture.suite.fabrikam.setStatus(id, "confirmed"))
+        let record = try #require(fixture.erps!.fabrikam.setStatus(id, "confirmed"))
         let body = JSONValue.object(["id": "evt_1", "type": "sales-order.updated", "data": record]).serialized()
         func post(_ body: [UInt8], at time: Date = Date(), secret: String = "s3cret") -> WebhookIntake.Answer {
             let timestamp = String(Int(time.timeIntervalSince1970))
@@ -147,13 +150,14 @@ import Testing
         #expect(applied.inbound.applied.map(\.orderNumber) == ["SO-01002"])
         #expect(Self.order(fixture, "SO-01002")?["submitstatusdescription"]?.stringValue?.contains("Accepted") == true)
         await fixture.suite.stop()
+        await fixture.erps?.stop()
     }
 
     @Test func anOrdersWholeLifeThroughBusinessCentral() async throws {
-        let fixture = try await SyncFixture(seedDemoData: true)
+        let fixture = try await SyncFixture(seedDemoData: true, erps: true)
         let runtime = try fixture.runtime(Self.businessCentral(fixture))
         let first = await runtime.engine.runCycle()
-        let bc = fixture.suite.businessCentral
+        let bc = fixture.erps!.businessCentral
         #expect(first.delivered.count == 7)
         #expect(Set(first.failed.map(\.orderNumber)) == ["SO-01004", "SO-01008"], "Business Central has no customer A-1004")
         #expect(first.failed.first?.reason.contains("The Customer does not exist") == true)
@@ -179,6 +183,7 @@ import Testing
         #expect(third.delivered.isEmpty && third.inbound.applied.isEmpty && third.inbound.failed.isEmpty)
         #expect(bc.createsReceived == 9, "no order was created twice")
         await fixture.suite.stop()
+        await fixture.erps?.stop()
     }
 
     @Test func theIntakeFilterLeavesOrdersOutAndCountsThemAndExtraColumnsTravel() async throws {
@@ -200,5 +205,6 @@ import Testing
         #expect(try runtime.journal.excludedOrders()?.count == phone.count, "every order left out is counted")
         #expect(report.delivered.count == received.count)
         await fixture.suite.stop()
+        await fixture.erps?.stop()
     }
 }

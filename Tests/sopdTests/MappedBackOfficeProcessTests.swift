@@ -20,7 +20,7 @@ import Testing
             backoffice:
               adapter: http-mapping
               mapping: \(mapping)
-              url: \(fixture.suite.fabrikamServer.baseURL)
+              url: \(fixture.erps!.fabrikamServer.baseURL)
               token: \(FabrikamERP.token)
               timeoutSeconds: 30
             \(more)
@@ -48,36 +48,37 @@ import Testing
 
     /// The Fabrikam orders of each Dynamics order number.
     private static func references(_ fixture: SyncFixture) -> [String: Int] {
-        fixture.suite.fabrikam.orders.reduce(into: [:]) { counts, order in counts[order["reference"]?.stringValue ?? "?", default: 0] += 1 }
+        fixture.erps!.fabrikam.orders.reduce(into: [:]) { counts, order in counts[order["reference"]?.stringValue ?? "?", default: 0] += 1 }
     }
 
     @Test func aKillWhileTheCreatedOrdersAnswerIsOnItsWayMakesNoSecondOrder() async throws {
-        let fixture = try await SyncFixture()
+        let fixture = try await SyncFixture(erps: true)
         try DemoData.seedSubmittedOrders(3, into: fixture.suite.dataverse.store, withCatalog: true)
         let config = try Self.config(fixture, mapping: try Self.mapping(fixture), more: "sync:\n  maxInFlight: 1\n  adaptiveInFlight: false")
-        fixture.suite.fabrikam.inject(.commitThenHang(seconds: 60))
+        fixture.erps!.fabrikam.inject(.commitThenHang(seconds: 60))
         let killed = try BuiltProcess("sopd", ["--sync-now", "--config", config])
-        try await Self.until { !fixture.suite.fabrikam.orders.isEmpty }
-        #expect(fixture.suite.fabrikam.orders.count == 1, "the create landed; its answer waits")
+        try await Self.until { !fixture.erps!.fabrikam.orders.isEmpty }
+        #expect(fixture.erps!.fabrikam.orders.count == 1, "the create landed; its answer waits")
         killed.send(SIGKILL)
         _ = try await onDispatchQueue { try killed.waitForExit(timeout: 30) }
         let next = try await onDispatchQueue { try BuiltProcess.run("sopd", ["--sync-now", "--config", config]) }
         #expect(next.status == 0, "\(next.standardError.suffix(800))")
         #expect(Self.references(fixture) == ["SO-20001": 1, "SO-20002": 1, "SO-20003": 1], "each order once: the lookup found the landed one")
-        #expect(fixture.suite.fabrikam.createsReceived == 3)
+        #expect(fixture.erps!.fabrikam.createsReceived == 3)
         await fixture.suite.stop()
+        await fixture.erps?.stop()
     }
 
     @Test func aKillWhileACreateThatNeverLandsIsOnItsWayMakesOneOrderAfterTheSettle() async throws {
-        let fixture = try await SyncFixture()
+        let fixture = try await SyncFixture(erps: true)
         try DemoData.seedSubmittedOrders(1, into: fixture.suite.dataverse.store, withCatalog: true)
         let config = try Self.config(fixture, mapping: try Self.mapping(fixture, settleSeconds: 2))
-        fixture.suite.fabrikam.inject(.hang(seconds: 60))
+        fixture.erps!.fabrikam.inject(.hang(seconds: 60))
         let killed = try BuiltProcess("sopd", ["--sync-now", "--config", config])
-        try await Self.until { fixture.suite.fabrikam.createsReceived == 1 }
+        try await Self.until { fixture.erps!.fabrikam.createsReceived == 1 }
         killed.send(SIGKILL)
         _ = try await onDispatchQueue { try killed.waitForExit(timeout: 30) }
-        #expect(fixture.suite.fabrikam.orders.isEmpty)
+        #expect(fixture.erps!.fabrikam.orders.isEmpty)
         var runs = 0
         while Self.references(fixture).isEmpty, runs < 20 {
             runs += 1
@@ -87,12 +88,13 @@ import Testing
         let settled = try await onDispatchQueue { try BuiltProcess.run("sopd", ["--sync-now", "--config", config]) }
         #expect(settled.status == 0, "\(settled.standardError.suffix(800))")
         #expect(Self.references(fixture) == ["SO-20001": 1])
-        #expect(fixture.suite.fabrikam.createsReceived == 2, "one create lost, one made after the settle")
+        #expect(fixture.erps!.fabrikam.createsReceived == 2, "one create lost, one made after the settle")
         await fixture.suite.stop()
+        await fixture.erps?.stop()
     }
 
     @Test func theDaemonTakesSignedNotificationsOverHTTPSAndRefusesAReplay() async throws {
-        let fixture = try await SyncFixture(seedDemoData: true)
+        let fixture = try await SyncFixture(seedDemoData: true, erps: true)
         let folder = fixture.directory.file("tls")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let made = try await onDispatchQueue {
@@ -123,11 +125,11 @@ import Testing
         let url = "https://127.0.0.1:\(port)/webhooks/fabrikam"
         let admin = try await HTTPClient().response(
             for: HTTPRequest(
-                method: .post, url: "\(fixture.suite.fabrikamServer.baseURL)/_admin/webhook",
+                method: .post, url: "\(fixture.erps!.fabrikamServer.baseURL)/_admin/webhook",
                 body: JSONValue.object(["url": .string(url), "secret": "s3cret", "caFile": .string("\(folder)/cert.pem")]).serialized()))
         #expect(admin.status == 201)
-        let id = try #require(fixture.suite.fabrikam.orders.first { $0["reference"] == "SO-01002" }?["id"]?.stringValue)
-        fixture.suite.fabrikam.setStatus(id, "confirmed")
+        let id = try #require(fixture.erps!.fabrikam.orders.first { $0["reference"] == "SO-01002" }?["id"]?.stringValue)
+        fixture.erps!.fabrikam.setStatus(id, "confirmed")
         let accepted = {
             fixture.suite.dataverse.store.rows("salesorder").first { $0["ordernumber"] == "SO-01002" }?["submitstatusdescription"]?.stringValue?
                 .contains("Accepted") == true
@@ -136,7 +138,7 @@ import Testing
         #expect(accepted(), "the notification reached Dynamics without waiting for a poll")
         let deliveries = try JSONParser.parse(
             try await HTTPClient().response(
-                for: HTTPRequest(method: .get, url: "\(fixture.suite.fabrikamServer.baseURL)/_admin/webhook/deliveries")
+                for: HTTPRequest(method: .get, url: "\(fixture.erps!.fabrikamServer.baseURL)/_admin/webhook/deliveries")
             ).body)["deliveries"]?.arrayValue ?? []
         let first = try #require(deliveries.first)
         #expect(first["status"] == 202)
@@ -152,5 +154,6 @@ import Testing
         let stopped = try await onDispatchQueue { try daemon.waitForExit(timeout: 30) }
         #expect(stopped.status == 0, "\(stopped.standardError.suffix(800))")
         await fixture.suite.stop()
+        await fixture.erps?.stop()
     }
 }

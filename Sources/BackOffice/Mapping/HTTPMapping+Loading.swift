@@ -23,11 +23,11 @@ extension HTTPMapping {
     public static func parse(_ text: String, file: String) throws(MappingError) -> HTTPMapping {
         let root = try MappingReader(text: text, file: file)
         try root.allowOnly(["name", "outbound", "inbound"])
-        let outbound = try root.required("outbound", hint: "say how an order is looked up and created (docs/adapters.md)")
-        let inbound = try root.required("inbound", hint: "say how the ERP's changes are read: polls:, webhook:, or both")
-        return HTTPMapping(
-            name: try root.optional("name")?.text() ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent,
-            outbound: try Self.outbound(outbound), inbound: try Self.inbound(inbound))
+        // Mistakes are reported in the order they are written.
+        let name = try root.optional("name")?.text() ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        let outbound = try Self.outbound(try root.required("outbound", hint: "say how an order is looked up and created (docs/adapters.md)"))
+        let inbound = try Self.inbound(try root.required("inbound", hint: "say how the ERP's changes are read: polls:, webhook:, or both"))
+        return HTTPMapping(name: name, outbound: outbound, inbound: inbound)
     }
 
     private static func outbound(_ reader: MappingReader) throws(MappingError) -> Outbound {

@@ -28,7 +28,8 @@ def emulator(tmp_path_factory):
     process = subprocess.Popen(
         [os.environ["SOP_EMULATOR"], "--seed-demo-data", "--tls-self-signed", str(folder)],
         stdout=subprocess.PIPE, text=True)
-    lines = [process.stdout.readline().strip() for _ in range(3)]
+    # dataverse:, backoffice:, fabrikam:, businesscentral:, then ca: (the certificate to trust).
+    lines = [process.stdout.readline().strip() for _ in range(5)]
     urls = dict(line.split(": ", 1) for line in lines)
     os.environ["REQUESTS_CA_BUNDLE"] = urls["ca"]
     os.environ["CURL_CA_BUNDLE"] = urls["ca"]

@@ -67,12 +67,14 @@ struct OrderDocumentValidator {
                 value(totals[key], at: "totals.\(key)", is: .number, nullable: true)
             }
         }
+        value(document["extra"], at: "extra", is: .object)
     }
 
     private mutating func check(line: JSONValue, at label: String) {
         guard value(line, at: label, is: .object) != nil else { return }
         value(line["lineNumber"], at: "\(label).lineNumber", is: .integer, required: true)
         value(line["dynamicsLineId"], at: "\(label).dynamicsLineId", is: .string, nullable: true)
+        value(line["extra"], at: "\(label).extra", is: .object)
         if let product = value(line["product"], at: "\(label).product", is: .object, nullable: true) {
             for key in ["id", "number", "name"] {
                 value(product[key], at: "\(label).product.\(key)", is: .string, nullable: true)

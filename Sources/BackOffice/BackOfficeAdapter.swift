@@ -26,6 +26,10 @@ public protocol BackOfficeAdapter: Sendable {
     /// The cursor a journal that never read the changes starts after.
     var initialCursor: String { get }
 
+    /// Whether the back office keeps idempotency keys (contract v1); without them, a delivery looks the order up first,
+    /// and needs the ids the order's returned versions had (`OrderSubmission.returnedRemoteIds`).
+    var keepsIdempotencyKeys: Bool { get }
+
     /// Whether the changes read may be about orders sopd never sent (an ERP's own lists hold every order): those
     /// are left out, where contract v1's feed, about sopd's orders only, has each event applied or failed.
     var listsOtherOrders: Bool { get }

@@ -10,6 +10,8 @@ public final class BackOfficeClient: BackOfficeAdapter {
     public let name = "contract-v1"
     /// The feed's first cursor: `0`, before its first event.
     public let initialCursor = "0"
+    /// Contract v1 keeps idempotency keys.
+    public let keepsIdempotencyKeys = true
     /// Contract v1's feed is about the orders sopd sent.
     public let listsOtherOrders = false
     /// The base URL, such as `https://erp.example.com/api`.
@@ -66,7 +68,8 @@ public final class BackOfficeClient: BackOfficeAdapter {
     /// - Returns: The back office's id for the order.
     public func submitOrder(body: [UInt8], idempotencyKey: String) throws(BackOfficeError) -> OrderReceipt {
         var request = orderRequest(body: body, idempotencyKey: idempotencyKey)
-        request.headers.add("Authorization", try authorizer.authorization())
+        let credentials = try authorizer.header()
+        request.headers.add(credentials.name, credentials.value)
         let response = try send(request)
         return try OrderReceipt(
             decoding: response.body, status: response.status,
@@ -77,9 +80,10 @@ public final class BackOfficeClient: BackOfficeAdapter {
     /// - Throws: `BackOfficeError`; an event without id, sequence, type or order id makes the page unreadable.
     public func changes(after cursor: String, limit: Int) throws(BackOfficeError) -> ChangePage {
         let encoded = cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? cursor
-        let request = HTTPRequest(
-            method: .get, url: "\(baseURL)/changes?after=\(encoded)&limit=\(limit)",
-            headers: ["Accept": "application/json", "Authorization": try authorizer.authorization()])
+        let credentials = try authorizer.header()
+        var request = HTTPRequest(
+            method: .get, url: "\(baseURL)/changes?after=\(encoded)&limit=\(limit)", headers: ["Accept": "application/json"])
+        request.headers.add(credentials.name, credentials.value)
         let response = try send(request)
         return try ChangePage(decoding: response.body, after: cursor, status: response.status)
     }

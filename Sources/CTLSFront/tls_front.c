@@ -132,7 +132,7 @@ static void *accept_loop(void *argument) {
         int client = accept4(front->listener, NULL, NULL, SOCK_CLOEXEC);
         if (client < 0) {
             if (errno == EBADF || errno == EINVAL || errno == ENOTSOCK) {
-                fprintf(stderr, "sop-emulator: the TLS front stops accepting connections: %s\n", strerror(errno));
+                fprintf(stderr, "tls front: stops accepting connections: %s\n", strerror(errno));
                 return NULL;
             }
             if (errno != EINTR && errno != ECONNABORTED) usleep(100000);

@@ -619,6 +619,11 @@ private struct ConfigValues {
         let secret = try required(
             "backoffice.webhook.secret",
             fix: "Put the secret shared with the ERP in $CREDENTIALS_DIRECTORY/backoffice-webhook-secret (LoadCredential=) or set backoffice.webhook.secret.")
+        guard secret.utf8.count >= 16 else {
+            throw ConfigurationError(
+                key: label("backoffice.webhook.secret"), problem: "the shared secret is shorter than 16 bytes, too easy to guess",
+                fix: "Share a random secret of 32 characters or more with the ERP, such as: openssl rand -hex 32")
+        }
         let certificate = try file("backoffice.webhook.tlsCertificate")
         let key = try file("backoffice.webhook.tlsKey")
         switch (certificate, key) {
@@ -682,6 +687,20 @@ private struct ConfigValues {
                 fix: "Put the password in $CREDENTIALS_DIRECTORY/backoffice-password (LoadCredential=) or set backoffice.password.")
             SecretRegistry.shared.registerBasic(user: user, password: password)
             return .basic(user: user, password: password)
+        case "apikey":
+            let header = try string("backoffice.apiKeyHeader") ?? "X-API-Key"
+            guard !header.isEmpty, header.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }),
+                header.lowercased() != "authorization"
+            else {
+                throw ConfigurationError(
+                    key: label("backoffice.apiKeyHeader"), problem: "'\(PeerText.clean(header, limit: 60))' is not a header name for an API key",
+                    fix: "Set backoffice.apiKeyHeader to the header the ERP reads its API key from, such as X-API-Key (for Authorization, use auth: bearer).")
+            }
+            return .apiKey(
+                header: header,
+                key: try required(
+                    "backoffice.token",
+                    fix: "Put the API key in $CREDENTIALS_DIRECTORY/backoffice-token (LoadCredential=) or set backoffice.token."))
         default:
             return .bearer(
                 token: try required(

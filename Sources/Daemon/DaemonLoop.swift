@@ -257,6 +257,12 @@ public final class DaemonLoop: @unchecked Sendable {
                 if configuration.metricsListen != self.configuration.metricsListen {
                     logger.warning("metrics.listen changes at the next restart; the endpoint stays where it is until then")
                 }
+                if configuration.backOffice.webhook?.listen != self.configuration.backOffice.webhook?.listen
+                    || (configuration.backOffice.webhook?.tls == nil) != (self.configuration.backOffice.webhook?.tls == nil)
+                {
+                    logger.warning(
+                        "backoffice.webhook's address and TLS change at the next restart; the receiver stays as it is until then (its secret and mapping change now)")
+                }
                 if configuration.dataverse.url == self.configuration.dataverse.url {
                     runtime.engine.adoptAccessCheck(of: self.runtime.engine)
                 }

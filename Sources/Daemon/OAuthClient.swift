@@ -34,11 +34,11 @@ struct OAuthAuthorizer: BackOfficeAuthorizer {
         self.tokens = tokens
     }
 
-    func authorization() throws(BackOfficeError) -> String {
+    func header() throws(BackOfficeError) -> (name: String, value: String) {
         do {
             let token = try tokens.token()
             last.value = token
-            return "Bearer \(token)"
+            return ("Authorization", "Bearer \(token)")
         } catch {
             throw BackOfficeError(
                 code: error.code == .credentialsRefused ? .unauthorized : .unavailable, status: error.status,

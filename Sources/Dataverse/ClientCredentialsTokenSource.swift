@@ -109,7 +109,7 @@ public final class ClientCredentialsTokenSource: AccessTokenSource, @unchecked S
             throw DataverseError(
                 code: .invalidResponse, message: "the token answer's access_token is not a usable header value (empty, too long, or with control characters)")
         }
-        SecretRegistry.shared.register(token, replacing: "access token from \(tokenURL) for \(clientId)")
+        SecretRegistry.shared.register(token, replacing: "access token from \(tokenURL) for \(clientId) and \(scope)")
         // A lifetime is read within a minute past the refresh margin and a day, so that the cache always serves.
         return (token, clock.now().addingTimeInterval(min(max(lifetime, refreshMargin + 60), 86_400)))
     }

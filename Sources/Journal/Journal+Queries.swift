@@ -72,6 +72,17 @@ extension Journal {
         }
     }
 
+    /// The back office's ids of the delivered versions of order `orderId` it returned (rejected or deleted there).
+    public func returnedRemoteIds(orderId: String) throws(JournalError) -> Set<String> {
+        try read { db in
+            Set(
+                try db.rows(
+                    "SELECT remoteId FROM transfer WHERE direction = ? AND orderId = ? AND returnedAt IS NOT NULL AND remoteId IS NOT NULL",
+                    [.text(TransferDirection.outbound.rawValue), .text(orderId)]
+                ) { try $0.text(0) ?? "" })
+        }
+    }
+
     /// How many delivered versions of order `orderId` the back office returned.
     public func returnedVersions(orderId: String) throws(JournalError) -> Int {
         try read { db in

@@ -294,7 +294,7 @@ extension Journal {
 
     /// Journals that the attempt under claim `transfer.fence` is about to send a create to a back office that keeps no
     /// idempotency keys, before it is sent: the next attempt then knows one may have landed and waits for the lookup to
-    /// see it (`CreateGuard`). Refused when the transfer was claimed again since (`JournalError.fenced`): the create
+    /// see it (`HTTPMappingAdapter`, `outbound.settleSeconds`). Refused when the transfer was claimed again since (`JournalError.fenced`): the create
     /// must then not go out.
     /// - Returns: The transfer as journaled now.
     @discardableResult

@@ -67,7 +67,7 @@ import Testing
     @Test func theWorkedExampleAndTheBusinessCentralProfileLoad() throws {
         let fabrikam = try HTTPMapping.parse(try PackageFiles.text("docs/examples/fabrikam-erp.yaml"), file: "fabrikam-erp.yaml")
         #expect(fabrikam.name == "Fabrikam ERP")
-        #expect(fabrikam.outbound.lookup.found.description == "/items/0/id")
+        #expect(fabrikam.outbound.lookup.matches.description == "/items")
         #expect(fabrikam.inbound.polls.map(\.name) == ["orders"])
         let hooked = try HTTPMapping.parse(
             try PackageFiles.text("docs/examples/fabrikam-erp.yaml") + (try PackageFiles.text("docs/examples/fabrikam-erp-webhook.yaml")),
@@ -85,9 +85,9 @@ import Testing
     }
 
     @Test(arguments: [
-        ("outbound:\n  lookup:\n    url: /x\n    found: /id\n  creat:\n    url: /y\n", 5, "Did you mean create?"),
-        ("outbound:\n  lookup:\n    url: /x\n    found: id\n  create:\n    url: /y\n    id: /id\n", 4, "not a JSON Pointer"),
-        ("outbound:\n  lookup:\n    url: /x\n    found: /id\n  create:\n    url: /y\n    body: |\n      {\"a\": {{orderNumber}} \"b\": 2}\n    id: /id\ninbound:\n  polls: []\n", 8, "does not render JSON"),
+        ("outbound:\n  lookup:\n    url: /x\n    matches: /m\n    id: /id\n  creat:\n    url: /y\n", 6, "Did you mean create?"),
+        ("outbound:\n  lookup:\n    url: /x\n    matches: items\n    id: /id\n  create:\n    url: /y\n    id: /id\n", 4, "not a JSON Pointer"),
+        ("outbound:\n  lookup:\n    url: /x\n    matches: /m\n    id: /id\n  create:\n    url: /y\n    body: |\n      {\"a\": {{orderNumber}} \"b\": 2}\n    id: /id\ninbound:\n  polls: []\n", 9, "does not render JSON"),
         ("outbound: [\n", 2, "not valid YAML"),
     ])
     func aMistakeStopsTheLoadAtItsLine(text: String, line: Int, says: String) throws {

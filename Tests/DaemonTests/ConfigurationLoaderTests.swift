@@ -46,6 +46,27 @@ import Testing
         #expect(configuration.metricsListen == ListenAddress(host: "127.0.0.1", port: 9464))
     }
 
+    @Test func anAPIKeyGoesInItsOwnHeaderAndAWebhookNeedsALongSecret() async throws {
+        let base = "dataverse:\n  url: https://x.crm.dynamics.com\n  token: t-31c9e0\nbackoffice:\n  url: https://erp\n  token: key-51d2e8\n"
+        let keyed = try await ConfigurationLoader.load(path: try write(base + "  auth: apikey\n  apiKeyHeader: X-Api-Token\n"))
+        let header = try keyed.backOffice.credentials?.header()
+        #expect(header?.name == "X-Api-Token" && header?.value == "key-51d2e8")
+        let refused = await #expect(throws: ConfigurationError.self) {
+            try await ConfigurationLoader.load(path: try write(base + "  auth: apikey\n  apiKeyHeader: Authorization\n"))
+        }
+        #expect(refused?.key == "backoffice.apiKeyHeader")
+        // The mapping file is written where write() puts YAML: a folder of its own.
+        let mapping = try write(
+            try PackageFiles.text("docs/examples/fabrikam-erp.yaml") + (try PackageFiles.text("docs/examples/fabrikam-erp-webhook.yaml")))
+        let hooked = base + "  adapter: http-mapping\n  mapping: \(mapping)\n  webhook:\n    listen: 127.0.0.1:0\n    allowInsecureHTTP: true\n"
+        let short = await #expect(throws: ConfigurationError.self) {
+            try await ConfigurationLoader.load(path: try write(hooked + "    secret: short-secret\n"))
+        }
+        #expect(short?.key.hasPrefix("backoffice.webhook.secret") == true && short?.description.contains("16 bytes") == true, "\(short?.description ?? "")")
+        let long = try await ConfigurationLoader.load(path: try write(hooked + "    secret: a-secret-of-thirty-two-characters\n"))
+        #expect(long.backOffice.webhook?.secret == "a-secret-of-thirty-two-characters" && long.backOffice.webhook?.tls == nil)
+    }
+
     @Test func theMonitoringEndpointIsOnLoopbackByDefaultAndOffWhenEmpty() async throws {
         let base = "dataverse:\n  url: https://x.crm.dynamics.com\n  token: t-31c9e0\nbackoffice:\n  url: https://erp\n  token: b-51d2e8\n"
         let unset = try await ConfigurationLoader.load(path: try write(base))

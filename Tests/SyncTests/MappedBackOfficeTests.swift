@@ -119,6 +119,29 @@ import Testing
         await fixture.erps?.stop()
     }
 
+    @Test func aRefusedOrderResubmittedIsCreatedAnewNotFoundAsTheRefusedOne() async throws {
+        let fixture = try await SyncFixture(erps: true)
+        try DemoData.seedCatalog(into: fixture.suite.dataverse.store)
+        let orderId = try await fixture.submitOrderAsSalesperson(lines: [(1, 3)])
+        let runtime = try fixture.runtime(Self.fabrikam(fixture))
+        _ = await runtime.engine.runCycle()
+        let erp = fixture.erps!.fabrikam
+        let first = try #require(erp.orders.first?["id"]?.stringValue)
+        erp.setStatus(first, "refused", reason: "credit limit exceeded")
+        _ = await runtime.engine.runCycle()
+        #expect(fixture.suite.dataverse.store.row("salesorder", id: orderId)?["statecode"] == 0, "back with the salesperson")
+        #expect(
+            try await fixture.webAPI(
+                .patch, "salesorders(\(orderId))", body: ["statecode": 1, "statuscode": 3], token: EmulatorIdentities.salesUserToken
+            ).status == 204)
+        let resubmitted = await runtime.engine.runCycle()
+        #expect(resubmitted.delivered.count == 1)
+        #expect(resubmitted.delivered.first?.backOfficeId != first, "the refused order is not this version")
+        #expect(erp.orders.count == 2, "the refused order and the new version")
+        await fixture.suite.stop()
+        await fixture.erps?.stop()
+    }
+
     @Test func aSignedNotificationIsJournaledOnceAndApplied() async throws {
         let fixture = try await SyncFixture(seedDemoData: true, erps: true)
         let mapping = fixture.directory.file("hooked.yaml")
@@ -127,13 +150,13 @@ import Testing
         let runtime = try fixture.runtime(
             Self.fabrikam(
                 fixture, mapping: mapping,
-                ["backoffice.webhook.listen": "127.0.0.1:0", "backoffice.webhook.secret": "s3cret", "backoffice.webhook.allowInsecureHTTP": "true"]))
+                ["backoffice.webhook.listen": "127.0.0.1:0", "backoffice.webhook.secret": "fabrikam-shared-secret-0123456789", "backoffice.webhook.allowInsecureHTTP": "true"]))
         _ = await runtime.engine.runCycle(.outbound)
         let intake = try #require(runtime.webhook)
         let id = try #require(Self.fabrikamOrders(fixture)["SO-01002"])
         let record = try #require(fixture.erps!.fabrikam.setStatus(id, "confirmed"))
         let body = JSONValue.object(["id": "evt_1", "type": "sales-order.updated", "data": record]).serialized()
-        func post(_ body: [UInt8], at time: Date = Date(), secret: String = "s3cret") -> WebhookIntake.Answer {
+        func post(_ body: [UInt8], at time: Date = Date(), secret: String = "fabrikam-shared-secret-0123456789") -> WebhookIntake.Answer {
             let timestamp = String(Int(time.timeIntervalSince1970))
             let headers = [
                 "x-fabrikam-timestamp": timestamp,

@@ -10,7 +10,7 @@ import Testing
 /// never makes a second order; as a daemon, it takes Fabrikam's signed notifications over HTTPS and refuses a replay.
 @Suite(.serialized) struct MappedBackOfficeProcessTests {
     /// A config for the built sopd against the fixture's Dataverse and Fabrikam, with `mapping` and `more` YAML.
-    private static func config(_ fixture: SyncFixture, mapping: String, more: String = "") throws -> String {
+    private static func config(_ fixture: SyncFixture, mapping: String, timeoutSeconds: Int = 30, more: String = "") throws -> String {
         let values = fixture.configurationValues()
         let path = fixture.directory.file("sopd.yaml")
         try """
@@ -22,7 +22,7 @@ import Testing
               mapping: \(mapping)
               url: \(fixture.erps!.fabrikamServer.baseURL)
               token: \(FabrikamERP.token)
-              timeoutSeconds: 30
+              timeoutSeconds: \(timeoutSeconds)
             \(more)
             journal:
               path: \(values["journal.path"] ?? "")
@@ -72,7 +72,8 @@ import Testing
     @Test func aKillWhileACreateThatNeverLandsIsOnItsWayMakesOneOrderAfterTheSettle() async throws {
         let fixture = try await SyncFixture(erps: true)
         try DemoData.seedSubmittedOrders(1, into: fixture.suite.dataverse.store, withCatalog: true)
-        let config = try Self.config(fixture, mapping: try Self.mapping(fixture, settleSeconds: 2))
+        // A create is given the request's time (2 s) and the settle (2 s) to show before it is made anew.
+        let config = try Self.config(fixture, mapping: try Self.mapping(fixture, settleSeconds: 2), timeoutSeconds: 2)
         fixture.erps!.fabrikam.inject(.hang(seconds: 60))
         let killed = try BuiltProcess("sopd", ["--sync-now", "--config", config])
         try await Self.until { fixture.erps!.fabrikam.createsReceived == 1 }
@@ -112,7 +113,7 @@ import Testing
             more: """
                   webhook:
                     listen: 127.0.0.1:\(port)
-                    secret: s3cret
+                    secret: fabrikam-shared-secret-0123456789
                     tlsCertificate: \(folder)/cert.pem
                     tlsKey: \(folder)/key.pem
                 sync:
@@ -126,7 +127,7 @@ import Testing
         let admin = try await HTTPClient().response(
             for: HTTPRequest(
                 method: .post, url: "\(fixture.erps!.fabrikamServer.baseURL)/_admin/webhook",
-                body: JSONValue.object(["url": .string(url), "secret": "s3cret", "caFile": .string("\(folder)/cert.pem")]).serialized()))
+                body: JSONValue.object(["url": .string(url), "secret": "fabrikam-shared-secret-0123456789", "caFile": .string("\(folder)/cert.pem")]).serialized()))
         #expect(admin.status == 201)
         let id = try #require(fixture.erps!.fabrikam.orders.first { $0["reference"] == "SO-01002" }?["id"]?.stringValue)
         fixture.erps!.fabrikam.setStatus(id, "confirmed")

@@ -30,8 +30,8 @@ public enum BusinessCentralProfile {
         outbound:
           lookup:
             url: /salesOrders?$filter=externalDocumentNumber eq '{{odata(orderNumber)}}'&$select=id,number,externalDocumentNumber
-            found: /value/0/number
             matches: /value
+            id: /number
           create:
             method: POST
             url: /salesOrders

@@ -34,7 +34,7 @@ extension HTTPMapping {
         try reader.allowOnly(["lookup", "create", "answers", "reason", "settleSeconds"])
         let lookup = try reader.required(
             "lookup", hint: "the ERP keeps no idempotency keys, so sopd looks an order up (by its Dynamics number, say) before it creates it")
-        try lookup.allowOnly(requestKeys + ["found", "matches"])
+        try lookup.allowOnly(requestKeys + ["matches", "id", "none"])
         let create = try reader.required("create", hint: "the request that creates the order in the ERP")
         try create.allowOnly(requestKeys + ["id"])
         var answers = StatusClasses()
@@ -47,8 +47,9 @@ extension HTTPMapping {
         return Outbound(
             lookup: Lookup(
                 request: try request(lookup, defaultMethod: .get),
-                found: try lookup.required("found", hint: "the JSON Pointer of a match's id in the lookup's answer, such as /items/0/id").pointer(),
-                matches: try lookup.optional("matches")?.pointer()),
+                matches: try lookup.required("matches", hint: "the JSON Pointer of the list of orders the lookup found, such as /items").pointer(),
+                id: try lookup.required("id", hint: "the JSON Pointer of an order's id within a match, such as /id").pointer(),
+                none: try lookup.optional("none").map(StatusClasses.ranges) ?? []),
             create: Create(
                 request: try request(create, defaultMethod: .post),
                 id: try create.required("id", hint: "the JSON Pointer of the new order's id in the create's answer, such as /id").pointer()),
@@ -109,7 +110,8 @@ extension HTTPMapping {
                 throw value.error("'\(name)' is not a header name")
             }
             guard name.lowercased() != "authorization" else {
-                throw value.error("the Authorization header comes from backoffice.auth and its credential; it is never written in a mapping")
+                throw value.error(
+                    "the Authorization header comes from backoffice.auth and its credential; it is never written in a mapping (an API key header: backoffice.auth: apikey)")
             }
             headers.append((name, try value.template(.text)))
         }

@@ -38,13 +38,16 @@ public struct HTTPMapping: Sendable {
         public var settleSeconds: Double
     }
 
-    /// The lookup: a request, and where a match's id is in its answer.
+    /// The lookup: a request, where its answer lists the orders found, and where each one's id is.
     public struct Lookup: Sendable {
         public var request: Request
-        /// The id of the order found; absent when none is.
-        public var found: JSONPointer
-        /// The list of matches, when the answer has one: more than one match creates nothing (`ambiguous`).
-        public var matches: JSONPointer?
+        /// The list of the orders found (an object is a list of one). Those an earlier, returned version of the order
+        /// became are left out; more than one left creates nothing (`ambiguous`).
+        public var matches: JSONPointer
+        /// Within a match, the order's id.
+        public var id: JSONPointer
+        /// The statuses that mean no order was found (such as 404), besides an empty list.
+        public var none: [ClosedRange<Int>]
     }
 
     /// The create: a request, and where the new order's id is in its answer.
@@ -61,7 +64,7 @@ public struct HTTPMapping: Sendable {
 
     /// A list of the ERP's records changed since a cursor (a modification time, a sequence), oldest first.
     public struct Poll: Sendable {
-        /// The list's name, part of its events' ids (`orders`, `shipments`).
+        /// The list's name, in errors and in the cursor (`orders`, `shipments`).
         public var name: String
         /// The request; `{{cursor}}` and `{{limit}}` are set.
         public var request: Request
@@ -99,7 +102,7 @@ public struct HTTPMapping: Sendable {
         public var orderId: JSONPointer
         /// The Dynamics order number, when the ERP keeps it.
         public var orderNumber: JSONPointer?
-        /// The record's own id, when it has one (a shipment): part of its events' ids.
+        /// The record's own id, when it has one (a shipment): what tells records apart at one cursor value.
         public var recordId: JSONPointer?
         /// The rules, tried in order; each that matches makes one event.
         public var events: [EventRule]

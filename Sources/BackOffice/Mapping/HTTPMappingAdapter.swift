@@ -15,6 +15,8 @@ public final class HTTPMappingAdapter: BackOfficeAdapter {
     /// The mapping.
     public let mapping: HTTPMapping
     public let initialCursor = ""
+    /// An ERP keeps no idempotency keys of sopd's.
+    public let keepsIdempotencyKeys = false
     /// An ERP's lists hold every order, sopd's or not.
     public let listsOtherOrders = true
     private let requests: MappedRequest
@@ -58,16 +60,18 @@ public final class HTTPMappingAdapter: BackOfficeAdapter {
     public func submitOrder(_ submission: OrderSubmission) throws(BackOfficeError) -> OrderReceipt {
         let context = try Self.context(of: submission)
         let started = DispatchTime.now()
-        if let found = try lookup(context, orderNumber: submission.orderNumber) {
+        if let found = try lookup(context, submission) {
             return OrderReceipt(orderId: found.id, status: found.status, replayed: true, duration: Self.seconds(since: started))
         }
         if let sent = submission.createSentAt {
-            let due = sent.addingTimeInterval(mapping.outbound.settleSeconds)
+            // The create may have been under way for as long as a request may take, then committed: the ERP's time to
+            // show it starts when that request would have ended.
+            let due = sent.addingTimeInterval(requests.http.configuration.totalTimeout + mapping.outbound.settleSeconds)
             let now = clock.now()
             if now < due {
                 throw BackOfficeError(
                     code: .settling,
-                    message: "a create of order \(submission.orderNumber) went out at \(sent.formatted(.iso8601)) without an answer, and the lookup does not show it yet; sopd looks again before creating it anew at \(due.formatted(.iso8601)) (outbound.settleSeconds)",
+                    message: "a create of order \(submission.orderNumber) went out at \(sent.formatted(.iso8601)) without an answer, and the lookup does not show it yet; sopd looks again before creating it anew at \(due.formatted(.iso8601)) (backoffice.timeoutSeconds and outbound.settleSeconds after it)",
                     retryAfter: due.timeIntervalSince(now))
             }
         }
@@ -93,34 +97,45 @@ public final class HTTPMappingAdapter: BackOfficeAdapter {
         }
     }
 
-    /// The order the ERP holds already for this document, or nil.
-    /// - Throws: `BackOfficeError`; `ambiguous` when the lookup finds more than one.
-    private func lookup(_ context: JSONValue, orderNumber: String) throws(BackOfficeError) -> (id: String, status: Int)? {
+    /// The order the ERP holds already for this version of the document, or nil. The orders earlier versions became,
+    /// which the ERP gave back (rejected, deleted), are not this version's.
+    /// - Throws: `BackOfficeError`; `ambiguous` when the lookup finds more than one; `invalidResponse` when its answer
+    ///   has no list of matches, or a match without an id: an unreadable lookup never counts as "none".
+    private func lookup(_ context: JSONValue, _ submission: OrderSubmission) throws(BackOfficeError) -> (id: String, status: Int)? {
         let lookup = mapping.outbound.lookup
         let response = try requests.send(try requests.build(lookup.request, context))
-        if response.status == 404 { return nil }
+        if lookup.none.contains(where: { $0.contains(response.status) }) { return nil }
         guard response.isSuccess else {
             let failure = MappedRequest.excerpt(response.body, reason: mapping.outbound.reason)
             let retryable = mapping.outbound.answers.meaning(of: response.status) != .refused
             throw BackOfficeError(
                 code: retryable ? (response.status == 429 ? .throttled : .serverError) : .refused, status: response.status,
-                message: "the lookup of order \(orderNumber) failed: \(failure)", retryAfter: RetryAfter.seconds(response.headers["Retry-After"]))
+                message: "the lookup of order \(submission.orderNumber) failed: \(failure)", retryAfter: RetryAfter.seconds(response.headers["Retry-After"]))
         }
-        guard let answer = try? JSONParser.parse(response.body) else {
-            throw BackOfficeError(code: .invalidResponse, status: response.status, message: "the lookup's answer is not JSON")
-        }
-        if let matches = lookup.matches, let found = matches.resolve(in: answer)?.arrayValue, found.count > 1 {
-            throw BackOfficeError(
-                code: .ambiguous, status: response.status,
-                message: "the ERP holds \(found.count) orders that match order \(orderNumber); sopd creates none. Remove the extra ones in the ERP, then run sopd journal retry")
-        }
-        guard let value = lookup.found.resolve(in: answer), !value.isNull else { return nil }
-        guard let id = PeerText.identifier(lookup.found.text(in: answer)) else {
+        let matches: [JSONValue]
+        switch (try? JSONParser.parse(response.body)).flatMap(lookup.matches.resolve) {
+        case .array(let items): matches = items
+        case .object(let item): matches = [.object(item)]
+        default:
             throw BackOfficeError(
                 code: .invalidResponse, status: response.status,
-                message: "the lookup's match at \(lookup.found) is not a printable identifier: \(PeerText.clean(value.jsonText, limit: 80))")
+                message: "the lookup's answer has no list of matches at \(lookup.matches); sopd creates nothing it cannot look up")
         }
-        return (id, response.status)
+        var ids: [String] = []
+        for match in matches {
+            guard let id = PeerText.identifier(lookup.id.text(in: match)) else {
+                throw BackOfficeError(
+                    code: .invalidResponse, status: response.status,
+                    message: "a match of the lookup has no id at \(lookup.id) (a printable identifier): \(PeerText.clean(match.jsonText, limit: 80))")
+            }
+            if !submission.returnedRemoteIds.contains(id) { ids.append(id) }
+        }
+        guard ids.count <= 1 else {
+            throw BackOfficeError(
+                code: .ambiguous, status: response.status,
+                message: "the ERP holds \(ids.count) orders that match order \(submission.orderNumber) (\(ids.prefix(5).joined(separator: ", "))); sopd creates none. Remove the extra ones in the ERP, then run sopd journal retry")
+        }
+        return ids.first.map { ($0, response.status) }
     }
 
     private static func seconds(since start: DispatchTime) -> Double {
@@ -155,9 +170,9 @@ public final class HTTPMappingAdapter: BackOfficeAdapter {
                     throw BackOfficeError(
                         code: .invalidResponse, message: "record \(index) of the poll \(poll.name) has no cursor value at \(poll.cursor)")
                 }
-                let key = try recordKey(record, poll.records, list: poll.name, index: index)
+                let key = recordKey(record, poll.records)
                 if PollPositions.precedes(at, position.at) || (at == position.at && position.seen.contains(key)) { continue }
-                for event in try self.events(of: record, poll.records, source: poll.name, sequence: &positions.sequence)
+                for event in try self.events(of: record, poll.records, at: at, source: poll.name, sequence: &positions.sequence)
                 where made.insert(event.id).inserted {
                     events.append(event)
                 }
@@ -166,6 +181,11 @@ public final class HTTPMappingAdapter: BackOfficeAdapter {
                 } else if at == next.at {
                     next.seen.insert(key)
                 }
+            }
+            if !records.isEmpty, records.count >= limit, next == position {
+                throw BackOfficeError(
+                    code: .invalidResponse,
+                    message: "the poll \(poll.name) answered a full page of \(records.count) records, all changed at \(position.at) and read already; it cannot move past that time: raise backoffice.changesPageSize above the records the ERP changes at one time")
             }
             positions.lists[poll.name] = next
         }
@@ -179,23 +199,23 @@ public final class HTTPMappingAdapter: BackOfficeAdapter {
         return clock.now().addingTimeInterval(-86_400).formatted(.iso8601)
     }
 
-    /// A record's key among the records of its list: its id, else its order's.
-    private func recordKey(_ record: JSONValue, _ rules: HTTPMapping.RecordMapping, list: String, index: Int) throws(BackOfficeError) -> String {
-        guard let key = (rules.recordId ?? rules.orderId).text(in: record) else {
-            throw BackOfficeError(
-                code: .invalidResponse, message: "record \(index) of \(list) has no id at \((rules.recordId ?? rules.orderId))")
-        }
-        return key
+    /// A record's key among the records of its list: its id, else its order's, else a digest of its text.
+    private func recordKey(_ record: JSONValue, _ rules: HTTPMapping.RecordMapping) -> String {
+        (rules.recordId ?? rules.orderId).text(in: record)
+            ?? SHA256.hash(data: record.serialized()).prefix(12).map { String(format: "%02x", $0) }.joined()
     }
 
     /// The events `record` makes: one per rule it matches, each with an id made of its kind and a digest of its order
     /// and data, so that the same event made again (the record read again, or another list's record implying it) is
-    /// the same event, journaled once, and a change of the data makes a new one. Their text leaves the sequence out.
+    /// the same event, journaled once, and a change of the data makes a new one. A `linesChanged` event can come back
+    /// to data it had before, so its digest takes `at` too (the record's cursor value, or the notification's id).
+    /// Their text leaves the sequence out. A record whose order id is missing or unusable (an invoice made without an
+    /// order, say) is no concern of sopd's: it makes none, and so does an order number that is no identifier.
     public func events(
-        of record: JSONValue, _ rules: HTTPMapping.RecordMapping, source: String, sequence: inout Int
+        of record: JSONValue, _ rules: HTTPMapping.RecordMapping, at: String, source: String, sequence: inout Int
     ) throws(BackOfficeError) -> [ChangeEvent] {
-        // A record about no order (an invoice made without one, say) is no concern of sopd's.
-        guard let orderId = rules.orderId.text(in: record), !orderId.isEmpty else { return [] }
+        guard let orderId = PeerText.identifier(rules.orderId.text(in: record)) else { return [] }
+        let orderNumber = PeerText.identifier(rules.orderNumber?.text(in: record))
         var events: [ChangeEvent] = []
         for rule in rules.events where rule.matches(record) {
             let text = rule.data?.render(record) ?? "{}"
@@ -204,19 +224,14 @@ public final class HTTPMappingAdapter: BackOfficeAdapter {
                     code: .invalidResponse,
                     message: "the data of a \(rule.kind.rawValue) event of \(source) rendered from \(rule.data.map { "\($0.location)" } ?? "?") is not a JSON object: \(PeerText.clean(text, limit: 120))")
             }
-            let digest = SHA256.hash(data: Array("\(orderId)\n\(text)".utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+            let identity = rule.kind == .linesChanged ? "\(orderId)\n\(at)\n\(text)" : "\(orderId)\n\(text)"
+            let digest = SHA256.hash(data: Array(identity.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
             sequence += 1
             var members: [String: JSONValue] = [
-                "id": .string("\(rule.kind.rawValue):\(digest)"), "type": .string(rule.kind.rawValue),
-                "orderId": .string(orderId), "data": data,
+                "id": .string("\(rule.kind.rawValue):\(digest)"), "type": .string(rule.kind.rawValue), "orderId": .string(orderId), "data": data,
             ]
-            if let number = rules.orderNumber?.text(in: record) { members["orderNumber"] = .string(number) }
-            guard let event = ChangeEvent(.object(members), sequence: sequence) else {
-                throw BackOfficeError(
-                    code: .invalidResponse,
-                    message: "a record of \(source) names order '\(PeerText.clean(orderId, limit: 80))', which is not a printable identifier of at most \(PeerText.maxIdentifierLength) bytes")
-            }
-            events.append(event)
+            if let orderNumber { members["orderNumber"] = .string(orderNumber) }
+            if let event = ChangeEvent(.object(members), sequence: sequence) { events.append(event) }
         }
         return events
     }

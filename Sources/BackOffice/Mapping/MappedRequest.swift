@@ -8,6 +8,7 @@ import PeerText
 struct MappedRequest: Sendable {
     let baseURL: String
     let authorizer: any BackOfficeAuthorizer
+    /// The client; its `totalTimeout` bounds how long a request may have been under way.
     let http: HTTPClient
 
     /// `request` rendered with `context`.
@@ -44,7 +45,8 @@ struct MappedRequest: Sendable {
     /// - Throws: `BackOfficeError`: `unavailable` without an answer, `unauthorized` for 401 and 403.
     func send(_ request: HTTPRequest) throws(BackOfficeError) -> HTTPResponse {
         var request = request
-        request.headers.add("Authorization", try authorizer.authorization())
+        let credentials = try authorizer.header()
+        request.headers.add(credentials.name, credentials.value)
         let response: HTTPResponse
         do {
             response = try http.perform(request)

@@ -4,8 +4,6 @@ import Mustache
 /// One Mustache template of a mapping (`hummingbird-project/swift-mustache`), with the flavor its values are written
 /// in and where it was written, for errors that point at the mapping file.
 public struct MappingTemplate: Sendable {
-    /// The template as written.
-    public let source: String
     /// How values are written into it.
     public let flavor: TemplateFlavor
     /// Where it is in the mapping file.
@@ -18,7 +16,6 @@ public struct MappingTemplate: Sendable {
     /// Compiles `source`.
     /// - Throws: `MappingError` at the line and column of the template's syntax error.
     public init(_ source: String, flavor: TemplateFlavor, at location: MappingLocation) throws(MappingError) {
-        self.source = source
         self.flavor = flavor
         self.location = location
         do {

@@ -57,7 +57,7 @@ public final class WebhookIntake: Sendable {
         let age = clock.now().timeIntervalSince1970 - sent
         guard abs(age) <= webhook.toleranceSeconds else {
             return refuse(
-                401, "the notification was signed \(Int(age)) s ago, outside the tolerance of \(Int(webhook.toleranceSeconds)) s (a replay, or a clock off)")
+                401, "the notification was signed \(String(format: "%.0f", age)) s ago, outside the tolerance of \(Int(webhook.toleranceSeconds)) s (a replay, or a clock off)")
         }
         guard let notification = try? JSONParser.parse(body) else { return refuse(400, "the body is not JSON") }
         guard let id = PeerText.identifier(webhook.eventId.text(in: notification)) else {
@@ -69,7 +69,7 @@ public final class WebhookIntake: Sendable {
         do {
             var sequence = 0
             let now = clock.now()
-            let events = try adapter.events(of: record, webhook.records, source: "webhook", sequence: &sequence).filter(journal.isAboutSentOrder)
+            let events = try adapter.events(of: record, webhook.records, at: id, source: "webhook", sequence: &sequence).filter(journal.isAboutSentOrder)
             guard try journal.recordNotification(id: "webhook:\(id)", transfers: events.map { Transfer(event: $0, now: now) }, keepSeconds: keepSeconds) else {
                 return refuse(409, "notification \(id) was received already; a replay is not journaled again")
             }

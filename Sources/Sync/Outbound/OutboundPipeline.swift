@@ -129,7 +129,7 @@ public final class OutboundPipeline: Sendable {
                 }
             }
         }
-        if let counted { try countExcluded(besides: counted) }
+        if let counted { countExcluded(besides: counted) }
         var rows = try lines.complete(page.rows)
         while true {
             report.pagesRead += 1
@@ -169,22 +169,25 @@ public final class OutboundPipeline: Sendable {
     }
 
     /// Under `intake.filter`, counts the submitted orders waiting to be sent that it leaves out (`counted` match it),
-    /// in one request, and journals the count for `sopd status` and the metrics: no order is left out unseen.
-    private func countExcluded(besides counted: Int) throws(DataverseError) {
-        guard settings.intake.filter != nil else { return }
-        let all = try dataverse.firstPage(
-            SubmittedOrdersQuery.entitySet,
-            query: DataverseQuery(select: ["salesorderid"], filter: SubmittedOrdersQuery.waitingFilter), pageSize: 1, count: true
-        ).count ?? counted
-        let excluded = max(0, all - counted)
+    /// in one request, and journals the count for `sopd status` and the metrics: no order is left out unseen. Without a
+    /// filter, a count left by an earlier one is removed. A failure is logged: the read goes on.
+    private func countExcluded(besides counted: Int) {
         do {
+            guard settings.intake.filter != nil else {
+                if try journal.excludedOrders() != nil { try journal.removeCursor(Journal.excludedOrdersName) }
+                return
+            }
+            let all = try dataverse.firstPage(
+                SubmittedOrdersQuery.entitySet,
+                query: DataverseQuery(select: ["salesorderid"], filter: SubmittedOrdersQuery.waitingFilter), pageSize: 1, count: true
+            ).count ?? counted
+            let excluded = max(0, all - counted)
             if try journal.excludedOrders()?.count != excluded {
-                logger.notice(
-                    "submitted orders left out by intake.filter", metadata: ["dir": "out", "excluded": .stringConvertible(excluded)])
+                logger.notice("submitted orders left out by intake.filter", metadata: ["dir": "out", "excluded": .stringConvertible(excluded)])
             }
             try journal.setExcludedOrders(excluded)
         } catch {
-            logger.error("cannot record the orders intake.filter leaves out in the journal", metadata: ["dir": "out", "error": "\(error)"])
+            logger.error("cannot count the orders intake.filter leaves out", metadata: ["dir": "out", "error": "\(error)"])
         }
     }
 
@@ -584,15 +587,18 @@ public final class OutboundPipeline: Sendable {
                 peerUnavailable: error.code == .unavailable, metadata: metadata, started: started, durationMs: elapsed(),
                 probe: probe || circuits.wasFailingBefore(.dataverse))
         }
+        let returned = backOffice.keepsIdempotencyKeys ? [] : try journal.returnedRemoteIds(orderId: claimed.orderId)
         let receipt: OrderReceipt
         do {
             let submission = OrderSubmission(
                 document: document, idempotencyKey: claimed.idempotencyKey, orderNumber: claimed.orderNumber,
-                createSentAt: claimed.createSentAt, beforeCreate: journalCreate(of: claimed))
+                createSentAt: claimed.createSentAt, returnedRemoteIds: returned, beforeCreate: journalCreate(of: claimed))
             receipt = try backOfficeLimit.run { () throws(BackOfficeError) -> OrderReceipt in
                 try backOffice.submitOrder(submission)
             } dropped: { (error: BackOfficeError) in
-                if case .retryable = FailureClass(error) { true } else { false }
+                // A create held back to settle, or for the journal, says nothing of the back office's load.
+                guard error.code != .settling, error.code != .unjournaled else { return false }
+                if case .retryable = FailureClass(error) { return true } else { return false }
             }
             circuits.succeeded(.backOffice)
         } catch where error.code == .withdrawn {
@@ -601,7 +607,11 @@ public final class OutboundPipeline: Sendable {
             logger.takenOver("this order", metadata: metadata)
             return .skipped(.init(orderNumber: claimed.orderNumber, reason: Logger.takenOverReason))
         } catch {
-            circuits.ended(.backOffice, with: [error])
+            switch error.code {
+            case .settling: circuits.succeeded(.backOffice)  // the back office answered the lookup
+            case .unjournaled: circuits.abandoned(.backOffice)  // the journal failed, not the back office
+            default: circuits.ended(.backOffice, with: [error])
+            }
             if let status = error.status { metadata["status"] = .stringConvertible(status) }
             metadata["ms"] = .stringConvertible(elapsed())
             let failure = FailureClass(error)

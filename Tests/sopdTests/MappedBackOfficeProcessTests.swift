@@ -69,6 +69,46 @@ import Testing
         await fixture.erps?.stop()
     }
 
+    @Test func aKillWhileBusinessCentralsAnswerIsOnItsWayMakesNoSecondOrder() async throws {
+        let fixture = try await SyncFixture(erps: true)
+        try DemoData.seedSubmittedOrders(3, into: fixture.suite.dataverse.store, withCatalog: true)
+        let values = fixture.configurationValues()
+        let base = fixture.erps!.businessCentralServer.baseURL
+        let config = fixture.directory.file("sopd.yaml")
+        try """
+            dataverse:
+              url: \(values["dataverse.url"] ?? "")
+              token: \(values["dataverse.token"] ?? "")
+            backoffice:
+              adapter: business-central
+              url: \(BusinessCentralEmulator.companyURL(baseURL: base))
+              allowInsecureHTTP: true
+              tokenURL: \(BusinessCentralEmulator.tokenURL(baseURL: base))
+              clientId: \(EmulatorIdentities.businessCentralClientId)
+              clientSecret: \(EmulatorIdentities.businessCentralClientSecret)
+            sync:
+              maxInFlight: 1
+              adaptiveInFlight: false
+            journal:
+              path: \(values["journal.path"] ?? "")
+            metrics:
+              listen: ""
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let businessCentral = fixture.erps!.businessCentral
+        businessCentral.inject(.commitThenHang(seconds: 60))
+        let killed = try BuiltProcess("sopd", ["--sync-now", "--config", config])
+        try await Self.until { !businessCentral.salesOrders.isEmpty }
+        killed.send(SIGKILL)
+        _ = try await onDispatchQueue { try killed.waitForExit(timeout: 30) }
+        let next = try await onDispatchQueue { try BuiltProcess.run("sopd", ["--sync-now", "--config", config]) }
+        #expect(next.status == 0, "\(next.standardError.suffix(800))")
+        let numbers = businessCentral.salesOrders.compactMap { $0["externalDocumentNumber"]?.stringValue }.sorted()
+        #expect(numbers == ["SO-20001", "SO-20002", "SO-20003"], "each order once in Business Central: the lookup found the landed one")
+        #expect(businessCentral.createsReceived == 3)
+        await fixture.suite.stop()
+        await fixture.erps?.stop()
+    }
+
     @Test func aKillWhileACreateThatNeverLandsIsOnItsWayMakesOneOrderAfterTheSettle() async throws {
         let fixture = try await SyncFixture(erps: true)
         try DemoData.seedSubmittedOrders(1, into: fixture.suite.dataverse.store, withCatalog: true)

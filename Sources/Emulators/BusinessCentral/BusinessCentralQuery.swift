@@ -103,22 +103,13 @@ struct BusinessCentralQuery {
         return comparisons
     }
 
-    /// Orders two values: as times when both are ISO 8601 times, as numbers when both are, as text (BC compares
-    /// Code fields without regard to case) otherwise.
+    /// Orders two values: two texts as times when both are ISO 8601 times, else without regard to case (BC compares
+    /// Code fields so); anything else as the Dataverse emulator orders it.
     static func compare(_ left: JSONValue, _ right: JSONValue) -> ComparisonResult {
-        switch (left, right) {
-        case (.number(let a), .number(let b)):
-            let x = Decimal(string: a) ?? 0, y = Decimal(string: b) ?? 0
+        guard case .string(let a) = left, case .string(let b) = right else { return RowOrdering.compare(left, right) }
+        if let x = BusinessCentralClock.date(a), let y = BusinessCentralClock.date(b) {
             return x == y ? .orderedSame : (x < y ? .orderedAscending : .orderedDescending)
-        case (.bool(let a), .bool(let b)):
-            return a == b ? .orderedSame : (!a ? .orderedAscending : .orderedDescending)
-        case (.string(let a), .string(let b)):
-            if let x = BusinessCentralClock.date(a), let y = BusinessCentralClock.date(b) {
-                return x == y ? .orderedSame : (x < y ? .orderedAscending : .orderedDescending)
-            }
-            return a.uppercased().compare(b.uppercased())
-        default:
-            return left == right ? .orderedSame : .orderedAscending
         }
+        return a.uppercased().compare(b.uppercased())
     }
 }

@@ -112,8 +112,8 @@ import Testing
     @Test func aKillWhileACreateThatNeverLandsIsOnItsWayMakesOneOrderAfterTheSettle() async throws {
         let fixture = try await SyncFixture(erps: true)
         try DemoData.seedSubmittedOrders(1, into: fixture.suite.dataverse.store, withCatalog: true)
-        // A create is given the request's time (2 s) and the settle (2 s) to show before it is made anew.
-        let config = try Self.config(fixture, mapping: try Self.mapping(fixture, settleSeconds: 2), timeoutSeconds: 2)
+        // A create is given the request's time (5 s) and the settle (2 s) to show before it is made anew.
+        let config = try Self.config(fixture, mapping: try Self.mapping(fixture, settleSeconds: 2), timeoutSeconds: 5)
         fixture.erps!.fabrikam.inject(.hang(seconds: 60))
         let killed = try BuiltProcess("sopd", ["--sync-now", "--config", config])
         try await Self.until { fixture.erps!.fabrikam.createsReceived == 1 }
@@ -121,7 +121,7 @@ import Testing
         _ = try await onDispatchQueue { try killed.waitForExit(timeout: 30) }
         #expect(fixture.erps!.fabrikam.orders.isEmpty)
         var runs = 0
-        while Self.references(fixture).isEmpty, runs < 20 {
+        while Self.references(fixture).isEmpty, runs < 40 {
             runs += 1
             _ = try await onDispatchQueue { try BuiltProcess.run("sopd", ["--sync-now", "--config", config]) }
             try await Task.sleep(for: .milliseconds(500))

@@ -1,5 +1,5 @@
 import BackOffice
-import Foundation
+import Synchronization
 import Clocks
 import Dataverse
 import HTTP
@@ -26,9 +26,10 @@ public struct OAuthClient: Sendable, CustomStringConvertible {
 
 /// The back office's `Authorization` from OAuth tokens: a token is fetched when needed, and fetched anew after the
 /// back office refused one (401).
-struct OAuthAuthorizer: BackOfficeAuthorizer {
+final class OAuthAuthorizer: BackOfficeAuthorizer {
     let tokens: ClientCredentialsTokenSource
-    private let last = LastToken()
+    /// The token sent last.
+    private let last = Mutex<String?>(nil)
 
     init(tokens: ClientCredentialsTokenSource) {
         self.tokens = tokens
@@ -37,7 +38,7 @@ struct OAuthAuthorizer: BackOfficeAuthorizer {
     func header() throws(BackOfficeError) -> (name: String, value: String) {
         do {
             let token = try tokens.token()
-            last.value = token
+            last.withLock { $0 = token }
             return ("Authorization", "Bearer \(token)")
         } catch {
             throw BackOfficeError(
@@ -47,16 +48,6 @@ struct OAuthAuthorizer: BackOfficeAuthorizer {
     }
 
     func refused() {
-        if let token = last.value { tokens.invalidate(token) }
-    }
-
-    /// The token sent last.
-    private final class LastToken: @unchecked Sendable {
-        private let lock = NSLock()
-        private var token: String?
-        var value: String? {
-            get { lock.withLock { token } }
-            set { lock.withLock { token = newValue } }
-        }
+        if let token = last.withLock({ $0 }) { tokens.invalidate(token) }
     }
 }

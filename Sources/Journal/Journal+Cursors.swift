@@ -117,7 +117,11 @@ extension Journal {
 
     /// A count kept as cursor `name`, and when it was counted.
     private func count(_ name: String) throws(JournalError) -> (count: Int, countedAt: Date)? {
-        try cursors().first { $0.name == name }.flatMap { cursor in Int(cursor.value).map { (count: $0, countedAt: cursor.updatedAt) } }
+        let row = try read { db in
+            try db.row("SELECT value, updatedAt FROM cursor WHERE name = ?", [.text(name)]) { (try $0.text(0), try $0.date(1)) }
+        }
+        guard let (value, at) = row, let count = value.flatMap({ Int($0) }), let at else { return nil }
+        return (count, at)
     }
 
     /// The name under which the count of submitted orders `intake.filter` leaves out is kept (with the cursors).

@@ -11,6 +11,19 @@ import Testing
 @Suite(.serialized) struct MappedBackOfficeProcessTests {
     /// A config for the built sopd against the fixture's Dataverse and Fabrikam, with `mapping` and `more` YAML.
     private static func config(_ fixture: SyncFixture, mapping: String, timeoutSeconds: Int = 30, more: String = "") throws -> String {
+        try config(
+            fixture,
+            backOffice: """
+                  adapter: http-mapping
+                  mapping: \(mapping)
+                  url: \(fixture.erps!.fabrikamServer.baseURL)
+                  token: \(FabrikamERP.token)
+                  timeoutSeconds: \(timeoutSeconds)
+                """, more: more)
+    }
+
+    /// A config for the built sopd against the fixture's Dataverse, with `backOffice` under `backoffice:` and `more`.
+    private static func config(_ fixture: SyncFixture, backOffice: String, more: String) throws -> String {
         let values = fixture.configurationValues()
         let path = fixture.directory.file("sopd.yaml")
         try """
@@ -18,11 +31,7 @@ import Testing
               url: \(values["dataverse.url"] ?? "")
               token: \(values["dataverse.token"] ?? "")
             backoffice:
-              adapter: http-mapping
-              mapping: \(mapping)
-              url: \(fixture.erps!.fabrikamServer.baseURL)
-              token: \(FabrikamERP.token)
-              timeoutSeconds: \(timeoutSeconds)
+            \(backOffice)
             \(more)
             journal:
               path: \(values["journal.path"] ?? "")
@@ -72,28 +81,17 @@ import Testing
     @Test func aKillWhileBusinessCentralsAnswerIsOnItsWayMakesNoSecondOrder() async throws {
         let fixture = try await SyncFixture(erps: true)
         try DemoData.seedSubmittedOrders(3, into: fixture.suite.dataverse.store, withCatalog: true)
-        let values = fixture.configurationValues()
         let base = fixture.erps!.businessCentralServer.baseURL
-        let config = fixture.directory.file("sopd.yaml")
-        try """
-            dataverse:
-              url: \(values["dataverse.url"] ?? "")
-              token: \(values["dataverse.token"] ?? "")
-            backoffice:
-              adapter: business-central
-              url: \(BusinessCentralEmulator.companyURL(baseURL: base))
-              allowInsecureHTTP: true
-              tokenURL: \(BusinessCentralEmulator.tokenURL(baseURL: base))
-              clientId: \(EmulatorIdentities.businessCentralClientId)
-              clientSecret: \(EmulatorIdentities.businessCentralClientSecret)
-            sync:
-              maxInFlight: 1
-              adaptiveInFlight: false
-            journal:
-              path: \(values["journal.path"] ?? "")
-            metrics:
-              listen: ""
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try Self.config(
+            fixture,
+            backOffice: """
+                  adapter: business-central
+                  url: \(BusinessCentralEmulator.companyURL(baseURL: base))
+                  allowInsecureHTTP: true
+                  tokenURL: \(BusinessCentralEmulator.tokenURL(baseURL: base))
+                  clientId: \(EmulatorIdentities.businessCentralClientId)
+                  clientSecret: \(EmulatorIdentities.businessCentralClientSecret)
+                """, more: "sync:\n  maxInFlight: 1\n  adaptiveInFlight: false")
         let businessCentral = fixture.erps!.businessCentral
         businessCentral.inject(.commitThenHang(seconds: 60))
         let killed = try BuiltProcess("sopd", ["--sync-now", "--config", config])

@@ -90,11 +90,19 @@ public final class HTTPMappingAdapter: BackOfficeAdapter {
             let reason = MappedRequest.excerpt(response.body, reason: mapping.outbound.reason)
             throw BackOfficeError(code: .rejected, status: response.status, message: "the ERP refused the order", reasons: [reason])
         case .retryable:
-            throw BackOfficeError(
-                code: response.status == 429 ? .throttled : .serverError, status: response.status,
-                message: MappedRequest.excerpt(response.body, reason: mapping.outbound.reason),
-                retryAfter: RetryAfter.seconds(response.headers["Retry-After"]))
+            throw failure(response, "the create of order \(submission.orderNumber) failed")
         }
+    }
+
+    /// The error a failed answer is, as `outbound.answers` classes its status: refused for good, or tried again
+    /// (throttled for a 429, after its `Retry-After`).
+    /// - Parameter what: What failed, such as "the poll orders failed".
+    private func failure(_ response: HTTPResponse, _ what: String) -> BackOfficeError {
+        let refused = mapping.outbound.answers.meaning(of: response.status) == .refused
+        return BackOfficeError(
+            code: refused ? .refused : response.status == 429 ? .throttled : .serverError, status: response.status,
+            message: "\(what): \(MappedRequest.excerpt(response.body, reason: mapping.outbound.reason))",
+            retryAfter: RetryAfter.seconds(response.headers["Retry-After"]))
     }
 
     /// The order the ERP holds already for this version of the document, or nil. The orders earlier versions became,
@@ -105,13 +113,7 @@ public final class HTTPMappingAdapter: BackOfficeAdapter {
         let lookup = mapping.outbound.lookup
         let response = try requests.send(try requests.build(lookup.request, context))
         if lookup.none.contains(where: { $0.contains(response.status) }) { return nil }
-        guard response.isSuccess else {
-            let failure = MappedRequest.excerpt(response.body, reason: mapping.outbound.reason)
-            let retryable = mapping.outbound.answers.meaning(of: response.status) != .refused
-            throw BackOfficeError(
-                code: retryable ? (response.status == 429 ? .throttled : .serverError) : .refused, status: response.status,
-                message: "the lookup of order \(submission.orderNumber) failed: \(failure)", retryAfter: RetryAfter.seconds(response.headers["Retry-After"]))
-        }
+        guard response.isSuccess else { throw failure(response, "the lookup of order \(submission.orderNumber) failed") }
         let matches: [JSONValue]
         switch (try? JSONParser.parse(response.body)).flatMap(lookup.matches.resolve) {
         case .array(let items): matches = items
@@ -154,12 +156,7 @@ public final class HTTPMappingAdapter: BackOfficeAdapter {
             let position = positions.lists[poll.name] ?? PollPositions.Position(at: start(of: poll), seen: [])
             let context: JSONValue = ["cursor": .string(position.at), "limit": .int(limit)]
             let response = try requests.send(try requests.build(poll.request, context))
-            guard response.isSuccess else {
-                throw BackOfficeError(
-                    code: mapping.outbound.answers.meaning(of: response.status) == .refused ? .refused : .serverError, status: response.status,
-                    message: "the poll \(poll.name) failed: \(MappedRequest.excerpt(response.body, reason: mapping.outbound.reason))",
-                    retryAfter: RetryAfter.seconds(response.headers["Retry-After"]))
-            }
+            guard response.isSuccess else { throw failure(response, "the poll \(poll.name) failed") }
             guard let answer = try? JSONParser.parse(response.body), let records = poll.items.resolve(in: answer)?.arrayValue else {
                 throw BackOfficeError(
                     code: .invalidResponse, status: response.status, message: "the poll \(poll.name)'s answer has no list of records at \(poll.items)")

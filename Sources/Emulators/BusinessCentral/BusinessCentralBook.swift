@@ -91,8 +91,8 @@ final class BusinessCentralBook: @unchecked Sendable {
             let order: JSONValue = .object([
                 "@odata.etag": .string("W/\"JzE5OzEyMzQ1Njc4OTAxMjM0NTY3ODkwOzAwOyc=\(counter)\""),
                 "id": .string(orderId), "number": .string(String(101_000 + counter)), "externalDocumentNumber": .string(external.uppercased()),
-                "orderDate": .string(members["orderDate"]?.stringValue ?? String(BusinessCentralClock.stamp(now).prefix(10))),
-                "postingDate": .string(String(BusinessCentralClock.stamp(now).prefix(10))),
+                "orderDate": .string(members["orderDate"]?.stringValue ?? String(ERPTime.stamp(now).prefix(10))),
+                "postingDate": .string(String(ERPTime.stamp(now).prefix(10))),
                 "customerId": customer["id"] ?? .null, "customerNumber": customer["number"] ?? .null, "customerName": customer["displayName"] ?? .null,
                 "currencyCode": .string(members["currencyCode"]?.stringValue ?? ""),
                 "requestedDeliveryDate": .string(members["requestedDeliveryDate"]?.stringValue ?? "0001-01-01"),
@@ -190,7 +190,7 @@ final class BusinessCentralBook: @unchecked Sendable {
                 "id": .string(UUID().uuidString.lowercased()), "documentId": .string(shipmentId), "sequence": line["sequence"] ?? .null,
                 "lineType": "Item", "lineObjectNumber": line["lineObjectNumber"] ?? .null, "description": line["description"] ?? .null,
                 "unitPrice": line["unitPrice"] ?? .null, "quantity": .number(Money.literal(amount, precision: 4)),
-                "shipmentDate": .string(String(BusinessCentralClock.stamp(now).prefix(10))),
+                "shipmentDate": .string(String(ERPTime.stamp(now).prefix(10))),
             ])
         }
         guard !shipped.isEmpty else { return nil }
@@ -286,6 +286,6 @@ final class BusinessCentralBook: @unchecked Sendable {
     /// Now to the millisecond, never before the last stamp (the caller holds the lock).
     private func stamp(_ now: Date) -> String {
         lastStamp = max(now, lastStamp)
-        return BusinessCentralClock.stamp(lastStamp)
+        return ERPTime.stamp(lastStamp)
     }
 }

@@ -176,11 +176,7 @@ public final class BusinessCentralEmulator: Sendable {
 
     /// The identity platform's token endpoint for BC's scope.
     private func issueToken(_ body: [UInt8]) -> FlyingFox.HTTPResponse {
-        var form: [String: String] = [:]
-        for pair in String(decoding: body, as: UTF8.self).split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
-            if parts.count == 2 { form[parts[0]] = parts[1] }
-        }
+        let form = Dictionary(QueryString.decode(String(decoding: body, as: UTF8.self)), uniquingKeysWith: { _, last in last })
         func refuse(_ status: Int, _ error: String, _ description: String) -> FlyingFox.HTTPResponse {
             respond(status, ["error": .string(error), "error_description": .string(description)])
         }

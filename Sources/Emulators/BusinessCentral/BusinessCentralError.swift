@@ -29,16 +29,3 @@ struct BusinessCentralError: Error {
         ["error": ["code": .string(code), "message": .string("\(message)  CorrelationId:  \(UUID().uuidString.lowercased()).")]]
     }
 }
-
-/// How the emulator stamps and reads `lastModifiedDateTime`: UTC, to the millisecond, with BC's varying fraction.
-enum BusinessCentralClock {
-    /// `date` as BC writes it.
-    static func stamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
-
-    /// The time an ISO 8601 text gives, with or without a fraction of a second.
-    static func date(_ text: String) -> Date? {
-        (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) ?? (try? Date(text, strategy: .iso8601))
-    }
-}

@@ -93,7 +93,7 @@ struct BusinessCentralQuery {
                 value = .number(literal)
             } else if literal == "true" || literal == "false" {
                 value = .bool(literal == "true")
-            } else if BusinessCentralClock.date(literal) != nil {
+            } else if ERPTime.date(literal) != nil {
                 value = .string(literal)
             } else {
                 throw BusinessCentralError.badRequest("Invalid filter expression: the value '\(literal)' is neither a quoted string, a number, a boolean nor a date.")
@@ -107,7 +107,7 @@ struct BusinessCentralQuery {
     /// Code fields so); anything else as the Dataverse emulator orders it.
     static func compare(_ left: JSONValue, _ right: JSONValue) -> ComparisonResult {
         guard case .string(let a) = left, case .string(let b) = right else { return RowOrdering.compare(left, right) }
-        if let x = BusinessCentralClock.date(a), let y = BusinessCentralClock.date(b) {
+        if let x = ERPTime.date(a), let y = ERPTime.date(b) {
             return x == y ? .orderedSame : (x < y ? .orderedAscending : .orderedDescending)
         }
         return a.uppercased().compare(b.uppercased())

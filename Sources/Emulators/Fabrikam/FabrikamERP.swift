@@ -151,12 +151,12 @@ public final class FabrikamERP: Sendable {
         if let reference = query["reference"] {
             return respond(200, ["items": .array(orders.filter { $0["reference"]?.stringValue == reference })])
         }
-        guard let since = query["updatedSince"], let from = Self.date(since) else {
+        guard let since = query["updatedSince"], let from = ERPTime.date(since) else {
             return respond(400, ["message": "Give reference=R, or updatedSince=<RFC 3339 time> (and limit=N)."])
         }
         let limit = query["limit"].flatMap(Int.init) ?? 100
         guard (1...500).contains(limit) else { return respond(400, ["message": "limit must be from 1 to 500."]) }
-        let changed = orders.filter { order in (order["updatedAt"]?.stringValue).flatMap(Self.date).map { $0 >= from } ?? false }
+        let changed = orders.filter { order in (order["updatedAt"]?.stringValue).flatMap(ERPTime.date).map { $0 >= from } ?? false }
             .sorted { ($0["updatedAt"]?.stringValue ?? "", $0["id"]?.stringValue ?? "") < ($1["updatedAt"]?.stringValue ?? "", $1["id"]?.stringValue ?? "") }
         return respond(200, ["items": .array(Array(changed.prefix(limit)))])
     }
@@ -228,11 +228,7 @@ public final class FabrikamERP: Sendable {
     private func stamp() -> String {
         let now = max(Date(), state.lastStamp)
         state.lastStamp = now
-        return now.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
-
-    private static func date(_ text: String) -> Date? {
-        (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) ?? (try? Date(text, strategy: .iso8601))
+        return ERPTime.stamp(now)
     }
 
     private func respond(_ status: Int, _ body: JSONValue) -> FlyingFox.HTTPResponse {
